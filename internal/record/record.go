@@ -1,0 +1,202 @@
+// Package record holds the data that benchmcp measures and keeps: one model
+// call (Measurement), one scored sample, one run and its summary. The executor
+// fills Measurements, the bench runner turns them into Samples and Summaries,
+// and the memory stores them; none of those packages needs another to share data.
+package record
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Status is the life-cycle state of a run.
+type Status string
+
+// Run states. A run starts running and ends in exactly one of the others.
+const (
+	StatusRunning     Status = "running"
+	StatusCompleted   Status = "completed"
+	StatusCancelled   Status = "cancelled"
+	StatusInterrupted Status = "interrupted" // its process died while it was running
+	StatusFailed      Status = "failed"
+)
+
+// Terminal reports whether a run in this state will never change again on its own.
+func (s Status) Terminal() bool { return s != StatusRunning }
+
+// ToolCall is one tool call the model made, as Ollama parsed it.
+type ToolCall struct {
+	Name      string         `json:"name"`
+	Arguments map[string]any `json:"arguments"`
+}
+
+// Flags mark silent failures and breaker trips on one call.
+type Flags struct {
+	Truncated    bool `json:"truncated,omitempty"`     // done_reason=length: cut by num_predict
+	ContextFull  bool `json:"context_full,omitempty"`  // prompt tokens reached num_ctx
+	Empty        bool `json:"empty,omitempty"`         // no content, no tool call, no thinking
+	ThinkingOnly bool `json:"thinking_only,omitempty"` // thinking but no answer
+	Runaway      bool `json:"runaway,omitempty"`       // stopped by the circuit breaker
+	PromptCached bool `json:"prompt_cached,omitempty"` // Ollama reused the KV cache for the prompt
+}
+
+// Measurement is what one model call produced and what it cost.
+// Durations are milliseconds as float64 so that JSON stays readable.
+type Measurement struct {
+	Output        string     `json:"output"`
+	Thinking      string     `json:"thinking,omitempty"`
+	ToolCalls     []ToolCall `json:"tool_calls,omitempty"`
+	DoneReason    string     `json:"done_reason,omitempty"`
+	RunawayReason string     `json:"runaway_reason,omitempty"` // "token_cap" or "repetition"
+
+	TTFTMs  float64 `json:"ttft_ms"`  // first content, thinking or tool-call token, on the client's clock
+	WallMs  float64 `json:"wall_ms"`  // request sent to last chunk, on the client's clock
+	LoadMs  float64 `json:"load_ms"`  // Ollama: load_duration
+	TotalMs float64 `json:"total_ms"` // Ollama: total_duration
+
+	PromptTokens int     `json:"prompt_tokens"` // Ollama: prompt_eval_count
+	PromptMs     float64 `json:"prompt_ms"`     // Ollama: prompt_eval_duration
+	EvalTokens   int     `json:"eval_tokens"`   // Ollama: eval_count
+	EvalMs       float64 `json:"eval_ms"`       // Ollama: eval_duration
+	PromptTPS    float64 `json:"prompt_tps"`    // prompt tokens/s
+	GenTPS       float64 `json:"gen_tps"`       // generated tokens/s
+
+	Flags Flags `json:"flags"`
+}
+
+// ModelInfo is what Ollama says about a model, kept with every run.
+type ModelInfo struct {
+	Name          string `json:"name"`
+	Digest        string `json:"digest,omitempty"`
+	Family        string `json:"family,omitempty"`
+	ParameterSize string `json:"parameter_size,omitempty"`
+	Quantization  string `json:"quantization,omitempty"`
+	Format        string `json:"format,omitempty"`
+	SizeBytes     int64  `json:"size_bytes,omitempty"`
+	ContextLength int    `json:"context_length,omitempty"`
+}
+
+// JudgeVerdict is what an LLM judge said about one answer.
+type JudgeVerdict struct {
+	Model  string  `json:"model"`
+	Prompt string  `json:"prompt"`
+	Raw    string  `json:"raw"`
+	Score  float64 `json:"score"` // normalised to [0,1]
+}
+
+// CheckResult is the outcome of one check on one sample.
+type CheckResult struct {
+	Type    string        `json:"type"`
+	Pass    bool          `json:"pass"`
+	Score   float64       `json:"score"` // in [0,1]
+	Skipped bool          `json:"skipped,omitempty"`
+	Reason  string        `json:"reason,omitempty"` // why it failed or was skipped
+	Judge   *JudgeVerdict `json:"judge,omitempty"`
+}
+
+// Sample is one (task, iteration) of a run: the call, its checks and its verdict.
+type Sample struct {
+	RunID     string    `json:"run_id"`
+	TaskID    string    `json:"task_id"`
+	Category  string    `json:"category,omitempty"`
+	Iteration int       `json:"iteration"` // 1-based
+	StartedAt time.Time `json:"started_at"`
+
+	Measurement
+
+	Checks []CheckResult `json:"checks,omitempty"`
+	Pass   bool          `json:"pass"`
+	Score  float64       `json:"score"` // mean of the non-skipped checks' scores
+	Error  string        `json:"error,omitempty"`
+}
+
+// Interval is a confidence interval.
+type Interval struct {
+	Lo float64 `json:"lo"`
+	Hi float64 `json:"hi"`
+}
+
+// TaskSummary rolls up the samples of one task (or one category).
+type TaskSummary struct {
+	ID           string  `json:"id"`
+	Category     string  `json:"category,omitempty"`
+	Samples      int     `json:"samples"`
+	Passed       int     `json:"passed"`
+	PassRate     float64 `json:"pass_rate"`
+	MeanScore    float64 `json:"mean_score"`
+	LatencyP50Ms float64 `json:"latency_p50_ms"`
+	FlipRate     float64 `json:"flip_rate"` // share of iterations whose verdict differs from the previous one
+	Excerpt      string  `json:"excerpt,omitempty"`
+	Errors       int     `json:"errors,omitempty"`
+}
+
+// Summary is the aggregate of a run.
+type Summary struct {
+	Samples         int      `json:"samples"`
+	Passed          int      `json:"passed"`
+	PassRate        float64  `json:"pass_rate"`
+	PassRateCI      Interval `json:"pass_rate_ci"` // Wilson 95%
+	MeanScore       float64  `json:"mean_score"`
+	MeanScoreCI     Interval `json:"mean_score_ci"` // bootstrap 95%
+	LatencyP50Ms    float64  `json:"latency_p50_ms"`
+	LatencyP95Ms    float64  `json:"latency_p95_ms"`
+	LatencyP99Ms    float64  `json:"latency_p99_ms"`
+	TTFTP50Ms       float64  `json:"ttft_p50_ms"`
+	TTFTP95Ms       float64  `json:"ttft_p95_ms"`
+	GenTPS          float64  `json:"gen_tps"`    // median
+	PromptTPS       float64  `json:"prompt_tps"` // median
+	PointsPerSecond float64  `json:"points_per_second"`
+	WallSeconds     float64  `json:"wall_seconds"`
+	Runaway         int      `json:"runaway"`
+	Truncated       int      `json:"truncated"`
+	Empty           int      `json:"empty"`
+	Errors          int      `json:"errors"`
+	// JudgeAgreement is the share of samples where an llm_judge check agreed
+	// with the deterministic checks of the same task; nil when there is nothing to compare.
+	JudgeAgreement *float64 `json:"judge_agreement,omitempty"`
+
+	Tasks      []TaskSummary `json:"tasks"`
+	Categories []TaskSummary `json:"categories"`
+}
+
+// Run is one benchmark run: a suite against one model with fixed options.
+type Run struct {
+	ID            string          `json:"id"`
+	Status        Status          `json:"status"`
+	Model         string          `json:"model"`
+	ModelInfo     ModelInfo       `json:"model_info"`
+	Host          string          `json:"host"`     // host name as configured ("local", "gpu-box")
+	HostURL       string          `json:"host_url"` // its base URL
+	OllamaVersion string          `json:"ollama_version,omitempty"`
+	Suite         string          `json:"suite"`
+	SuiteHash     string          `json:"suite_hash"`
+	Preamble      string          `json:"preamble,omitempty"`
+	Options       map[string]any  `json:"options,omitempty"`
+	Iterations    int             `json:"iterations"`
+	Tags          []string        `json:"tags,omitempty"`
+	Notes         string          `json:"notes,omitempty"`
+	ComparisonID  string          `json:"comparison_id,omitempty"`
+	Label         string          `json:"label,omitempty"`  // variant label inside a comparison
+	Config        json.RawMessage `json:"config,omitempty"` // the arguments that started the run, to resume it
+	StartedAt     time.Time       `json:"started_at"`
+	EndedAt       time.Time       `json:"ended_at,omitzero"`
+	Error         string          `json:"error,omitempty"`
+	Summary       *Summary        `json:"summary,omitempty"`
+
+	// Owner identifies the process running it, so that a later open can tell
+	// a live run from one whose process died.
+	OwnerPID  int    `json:"owner_pid,omitempty"`
+	OwnerHost string `json:"owner_host,omitempty"`
+}
+
+// RouteDecision is one routing decision and, once known, how it turned out.
+type RouteDecision struct {
+	ID        string    `json:"id"`
+	Time      time.Time `json:"time"`
+	Task      string    `json:"task"`
+	Strategy  string    `json:"strategy"`
+	Chosen    string    `json:"chosen"`
+	Reason    string    `json:"reason,omitempty"`
+	Outcome   string    `json:"outcome,omitempty"`
+	OutcomeOK *bool     `json:"outcome_ok,omitempty"`
+}
