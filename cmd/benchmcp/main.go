@@ -1,0 +1,60 @@
+// Command benchmcp is an MCP server and CLI that benchmarks local language
+// models on Ollama: it runs suites, scores answers, compares models and keeps
+// every run in a local bbolt store.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand: it returns the process exit code.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+
+func commands() map[string]command {
+	return map[string]command{
+		"runs": runsCommand,
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "benchmcp: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	return cmd(ctx, args[1:], stdout, stderr)
+}
+
+const usage = `benchmcp: benchmark local language models on Ollama, from an AI agent or a shell.
+
+Usage:
+  benchmcp serve    [--transport stdio|sse|http] [--addr 127.0.0.1:8080]   run the MCP server
+  benchmcp run      --model M --suite S [--iterations N] [--json]           run a suite against one model
+  benchmcp compare  --model A --model B --suite S [--json]                  compare models side by side
+  benchmcp runs     list|show|delete|export|import [--json]                 the stored runs
+  benchmcp demo                                                             one measured call per fixture model
+
+Common flags (each has a BENCHMCP_* environment twin):
+  --db PATH       the run store (BENCHMCP_DB; default $XDG_DATA_HOME/benchmcp/bench.db)
+  --hosts SPEC    named Ollama hosts, "local=http://127.0.0.1:11434,gpu-box=http://10.0.0.5:11434"
+                  (BENCHMCP_HOSTS; default: one host "local" at OLLAMA_HOST)
+`

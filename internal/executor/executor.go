@@ -1,0 +1,338 @@
+// Package executor makes measured model calls on one or more Ollama hosts:
+// one call is one sample, with time to first token taken on the stream,
+// Ollama's own metrics from the final chunk, flags for silent failures and a
+// circuit breaker for runaway generation.
+package executor
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/ollama/ollama/api"
+)
+
+// Executor runs model calls against named Ollama hosts. It is safe for
+// concurrent use.
+type Executor struct {
+	hosts map[string]Host
+	order []string // host names in configured order; order[0] is the default
+
+	mu      sync.Mutex
+	numCtx  map[string]int // host/model -> num_ctx from the Modelfile, for the context-full flag
+	prompts map[string]int // host/model/prompt hash -> prompt tokens first seen, for the cache flag
+}
+
+// New returns an executor over the given hosts; the first is the default.
+func New(hosts ...Host) *Executor {
+	e := &Executor{hosts: map[string]Host{}, numCtx: map[string]int{}, prompts: map[string]int{}}
+	for _, h := range hosts {
+		e.hosts[h.Name] = h
+		e.order = append(e.order, h.Name)
+	}
+	return e
+}
+
+// Host returns a configured host by name; "" is the default host.
+func (e *Executor) Host(name string) (Host, error) {
+	if name == "" && len(e.order) > 0 {
+		name = e.order[0]
+	}
+	h, ok := e.hosts[name]
+	if !ok {
+		return Host{}, fmt.Errorf("%w %q; configured hosts: %s", ErrUnknownHost, name, strings.Join(hostNames(e.hosts), ", "))
+	}
+	return h, nil
+}
+
+// Hosts lists the configured hosts, the default first.
+func (e *Executor) Hosts() []Host {
+	out := make([]Host, 0, len(e.order))
+	for _, n := range e.order {
+		out = append(out, e.hosts[n])
+	}
+	return out
+}
+
+// Request is one model call.
+type Request struct {
+	Host     string        // named host; "" = default
+	Model    string        // model reference as Ollama knows it, e.g. qwen2.5-coder:1.5b
+	System   string        // system prompt (preamble); empty = none
+	Prompt   string        // the user message
+	Messages []api.Message // optional history placed between System and Prompt
+
+	Tools     []api.Tool
+	Options   map[string]any // num_ctx, num_gpu, num_thread, num_predict, temperature, top_p, top_k, repeat_penalty, seed, stop, ...
+	Think     *api.ThinkValue
+	Format    json.RawMessage // "json" or a JSON schema
+	KeepAlive *time.Duration
+
+	Timeout time.Duration // whole-call budget; 0 = none beyond ctx
+	Breaker Breaker
+}
+
+// Messages builds the chat messages of a request.
+func (r Request) messages() []api.Message {
+	var msgs []api.Message
+	if r.System != "" {
+		msgs = append(msgs, api.Message{Role: "system", Content: r.System})
+	}
+	msgs = append(msgs, r.Messages...)
+	if r.Prompt != "" {
+		msgs = append(msgs, api.Message{Role: "user", Content: r.Prompt})
+	}
+	return msgs
+}
+
+// ChatRequest is the Ollama request a Request sends, streamed.
+func (r Request) ChatRequest() *api.ChatRequest {
+	stream := true
+	cr := &api.ChatRequest{
+		Model:    r.Model,
+		Messages: r.messages(),
+		Stream:   &stream,
+		Tools:    r.Tools,
+		Options:  r.Options,
+		Think:    r.Think,
+		Format:   r.Format,
+	}
+	if r.KeepAlive != nil {
+		cr.KeepAlive = &api.Duration{Duration: *r.KeepAlive}
+	}
+	return cr
+}
+
+var errBreaker = errors.New("circuit breaker tripped")
+
+// Chat makes one streamed call and measures it. On a breaker trip it returns
+// the partial measurement flagged runaway and no error. On cancellation or
+// timeout it returns what was received so far together with the error.
+func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, error) {
+	var m record.Measurement
+	h, err := e.Host(req.Host)
+	if err != nil {
+		return m, err
+	}
+	if req.Model == "" {
+		return m, errors.New("no model given")
+	}
+	callCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if req.Timeout > 0 {
+		var stop context.CancelFunc
+		callCtx, stop = context.WithTimeoutCause(callCtx, req.Timeout, ErrTimeout)
+		defer stop()
+	}
+
+	var (
+		out, thinking strings.Builder
+		tokens        int
+		final         *api.ChatResponse
+		firstToken    time.Duration
+		calls         []record.ToolCall
+	)
+	start := time.Now()
+	err = h.client.Chat(callCtx, req.ChatRequest(), func(r api.ChatResponse) error {
+		if r.Message.Content != "" || r.Message.Thinking != "" || len(r.Message.ToolCalls) > 0 {
+			if firstToken == 0 {
+				firstToken = time.Since(start)
+			}
+			if r.Message.Content != "" || r.Message.Thinking != "" {
+				tokens++
+			}
+		}
+		out.WriteString(r.Message.Content)
+		thinking.WriteString(r.Message.Thinking)
+		for _, tc := range r.Message.ToolCalls {
+			calls = append(calls, record.ToolCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments.ToMap()})
+		}
+		if r.Done {
+			final = &r
+			return nil
+		}
+		if req.Breaker.MaxTokens > 0 && tokens > req.Breaker.MaxTokens {
+			m.RunawayReason = "token_cap"
+			return errBreaker
+		}
+		if req.Breaker.Repetition && tokens%8 == 0 && (req.Breaker.Looping(out.String()) || req.Breaker.Looping(thinking.String())) {
+			m.RunawayReason = "repetition"
+			return errBreaker
+		}
+		return nil
+	})
+	wall := time.Since(start)
+
+	m.Output = out.String()
+	m.Thinking = thinking.String()
+	m.ToolCalls = calls
+	m.WallMs = ms(wall)
+	m.TTFTMs = ms(firstToken)
+	m.EvalTokens = tokens
+
+	switch {
+	case errors.Is(err, errBreaker):
+		m.Flags.Runaway = true
+		m.DoneReason = "runaway"
+		if wall > 0 {
+			m.GenTPS = float64(tokens) / wall.Seconds() // client-side estimate: no final metrics
+		}
+		e.flag(&m)
+		return m, nil
+	case err != nil:
+		return m, e.classify(ctx, callCtx, h, req, err, m.Output)
+	case final == nil && callCtx.Err() != nil:
+		// The client stops reading quietly when its context ends.
+		return m, e.classify(ctx, callCtx, h, req, callCtx.Err(), m.Output)
+	case final == nil:
+		return m, fmt.Errorf("call %s on %s: the stream ended without its final chunk (connection dropped?); retry, and check the Ollama server log", req.Model, h.Name)
+	}
+
+	mt := final.Metrics
+	m.DoneReason = final.DoneReason
+	m.LoadMs = ms(mt.LoadDuration)
+	m.TotalMs = ms(mt.TotalDuration)
+	m.PromptTokens = mt.PromptEvalCount
+	m.PromptMs = ms(mt.PromptEvalDuration)
+	m.EvalTokens = mt.EvalCount
+	m.EvalMs = ms(mt.EvalDuration)
+	if mt.PromptEvalDuration > 0 {
+		m.PromptTPS = float64(mt.PromptEvalCount) / mt.PromptEvalDuration.Seconds()
+	}
+	if mt.EvalDuration > 0 {
+		m.GenTPS = float64(mt.EvalCount) / mt.EvalDuration.Seconds()
+	}
+	m.Flags.Truncated = final.DoneReason == "length"
+	if n := e.contextLength(ctx, h, req); n > 0 && m.PromptTokens >= n {
+		m.Flags.ContextFull = true
+	}
+	m.Flags.PromptCached = e.promptCached(h, req, m.PromptTokens)
+	e.flag(&m)
+	return m, nil
+}
+
+func (e *Executor) flag(m *record.Measurement) {
+	answered := strings.TrimSpace(m.Output) != "" || len(m.ToolCalls) > 0
+	m.Flags.Empty = !answered && strings.TrimSpace(m.Thinking) == ""
+	m.Flags.ThinkingOnly = !answered && strings.TrimSpace(m.Thinking) != ""
+}
+
+// classify turns a failed call into a typed error.
+func (e *Executor) classify(parent, callCtx context.Context, h Host, req Request, err error, partial string) error {
+	if parent.Err() != nil {
+		return fmt.Errorf("call %s on %s: %w", req.Model, h.Name, parent.Err())
+	}
+	if errors.Is(context.Cause(callCtx), ErrTimeout) {
+		return &TimeoutError{Model: req.Model, Timeout: req.Timeout, Partial: partial}
+	}
+	var se api.StatusError
+	if errors.As(err, &se) {
+		if se.StatusCode == http.StatusNotFound {
+			return e.notFound(parent, h, req.Model)
+		}
+		return fmt.Errorf("call %s on %s: ollama answered %d: %s", req.Model, h.Name, se.StatusCode, se.ErrorMessage)
+	}
+	if unreachable(err) {
+		return &HostUnreachableError{Host: h.Name, URL: h.URL.String(), Err: err}
+	}
+	return fmt.Errorf("call %s on %s: %w", req.Model, h.Name, err)
+}
+
+func unreachable(err error) bool {
+	var op *net.OpError
+	var ue *url.Error
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &op) || (errors.As(err, &ue) && !errors.Is(err, context.Canceled))
+}
+
+func (e *Executor) notFound(ctx context.Context, h Host, model string) error {
+	nf := &ModelNotFoundError{Model: model, Host: h.Name, URL: h.URL.String()}
+	if list, err := h.client.List(ctx); err == nil {
+		for _, m := range list.Models {
+			nf.Available = append(nf.Available, m.Name)
+		}
+	}
+	return nf
+}
+
+// contextLength is the num_ctx in force for a request: the request's option,
+// else the model's Modelfile parameter, else 0 (unknown).
+func (e *Executor) contextLength(ctx context.Context, h Host, req Request) int {
+	if v, ok := req.Options["num_ctx"]; ok {
+		if n, ok := toInt(v); ok {
+			return n
+		}
+	}
+	key := h.Name + "/" + req.Model
+	e.mu.Lock()
+	n, ok := e.numCtx[key]
+	e.mu.Unlock()
+	if ok {
+		return n
+	}
+	if show, err := h.client.Show(ctx, &api.ShowRequest{Model: req.Model}); err == nil {
+		n = parameterInt(show.Parameters, "num_ctx")
+	}
+	e.mu.Lock()
+	e.numCtx[key] = n
+	e.mu.Unlock()
+	return n
+}
+
+// promptCached reports whether Ollama evaluated fewer prompt tokens than the
+// first time this exact prompt was sent to this model: the KV cache served the rest.
+func (e *Executor) promptCached(h Host, req Request, promptTokens int) bool {
+	b, _ := json.Marshal(struct {
+		M []api.Message
+		T []api.Tool
+	}{req.messages(), req.Tools})
+	sum := sha256.Sum256(b)
+	key := h.Name + "/" + req.Model + "/" + string(sum[:8])
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	first, seen := e.prompts[key]
+	if !seen {
+		e.prompts[key] = promptTokens
+		return false
+	}
+	return promptTokens < first
+}
+
+func parameterInt(params, name string) int {
+	for _, line := range strings.Split(params, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 && f[0] == name {
+			if n, err := strconv.Atoi(f[1]); err == nil {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+func toInt(v any) (int, bool) {
+	switch x := v.(type) {
+	case int:
+		return x, true
+	case int64:
+		return int(x), true
+	case float64:
+		return int(x), true
+	case json.Number:
+		n, err := x.Int64()
+		return int(n), err == nil
+	}
+	return 0, false
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,239 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/ollamatest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/ollama/ollama/api"
+)
+
+func TestMain(m *testing.M) { ollamatest.Main(m) }
+
+// WeatherTools are the two tools the fixture models know.
+func weatherTools() []api.Tool {
+	mk := func(name, desc string) api.Tool {
+		var t api.Tool
+		t.Type = "function"
+		t.Function.Name = name
+		t.Function.Description = desc
+		t.Function.Parameters.Type = "object"
+		t.Function.Parameters.Required = []string{"city"}
+		t.Function.Parameters.Properties = api.NewToolPropertiesMap()
+		t.Function.Parameters.Properties.Set("city", api.ToolProperty{Type: api.PropertyType{"string"}, Description: "city name"})
+		return t
+	}
+	return []api.Tool{mk("get_weather", "Current weather in a city"), mk("get_time", "Current time in a city")}
+}
+
+func TestAnswer(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	m, err := ex.Chat(context.Background(), executor.Request{Model: "tiny-m", Prompt: "What is 47+385?", Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(m.Output); got != "432" {
+		t.Fatalf("tiny-m answered %q, want 432", got)
+	}
+	if m.DoneReason != "stop" {
+		t.Errorf("done_reason %q, want stop", m.DoneReason)
+	}
+	if m.TTFTMs <= 0 || m.TTFTMs >= m.WallMs {
+		t.Errorf("ttft %.3f ms must be positive and below wall time %.3f ms", m.TTFTMs, m.WallMs)
+	}
+	if m.PromptTokens <= 0 || m.EvalTokens <= 0 || m.GenTPS <= 0 || m.PromptTPS <= 0 {
+		t.Errorf("missing metrics: %+v", m)
+	}
+	if m.Flags.Empty || m.Flags.Truncated || m.Flags.Runaway {
+		t.Errorf("unexpected flags %+v", m.Flags)
+	}
+}
+
+func TestToolCall(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	m, err := ex.Chat(context.Background(), executor.Request{Model: "tiny-m", Prompt: "What is the weather in Paris?", Tools: weatherTools(), Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.ToolCalls) != 1 {
+		t.Fatalf("want one tool call, got %+v (output %q)", m.ToolCalls, m.Output)
+	}
+	if diff := cmp.Diff("get_weather", m.ToolCalls[0].Name); diff != "" {
+		t.Error(diff)
+	}
+	if diff := cmp.Diff(map[string]any{"city": "Paris"}, m.ToolCalls[0].Arguments); diff != "" {
+		t.Errorf("arguments (-want +got):\n%s", diff)
+	}
+	if m.TTFTMs <= 0 {
+		t.Errorf("a tool-call answer still has a first token: ttft %.3f", m.TTFTMs)
+	}
+}
+
+// Token counts are Ollama's own: the same request without streaming reports the same counts.
+func TestTokenCountsMatchOllama(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	req := executor.Request{Model: "tiny-m", Prompt: "Write a Python function add(a, b) that returns the sum of a and b.", Timeout: time.Minute}
+	m, err := ex.Chat(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := req.ChatRequest()
+	stream := false
+	cr.Stream = &stream
+	var direct api.ChatResponse
+	if err := ollamatest.Get(t).Client.Chat(context.Background(), cr, func(r api.ChatResponse) error { direct = r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if m.EvalTokens != direct.EvalCount {
+		t.Errorf("eval tokens %d, ollama says %d", m.EvalTokens, direct.EvalCount)
+	}
+	if m.Output != direct.Message.Content {
+		t.Errorf("output %q, ollama says %q", m.Output, direct.Message.Content)
+	}
+	if !strings.Contains(m.Output, "return a + b") {
+		t.Errorf("tiny-m code answer %q", m.Output)
+	}
+}
+
+func TestBreakerTokenCap(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	full, err := ex.Chat(context.Background(), executor.Request{Model: "tiny-m", Prompt: "Write a Python function add(a, b) that returns the sum of a and b.", Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ex.Chat(context.Background(), executor.Request{
+		Model: "tiny-m", Prompt: "Write a Python function add(a, b) that returns the sum of a and b.",
+		Timeout: time.Minute, Breaker: executor.Breaker{MaxTokens: 5},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Flags.Runaway || m.RunawayReason != "token_cap" {
+		t.Fatalf("breaker did not trip: flags %+v reason %q", m.Flags, m.RunawayReason)
+	}
+	if m.Output == "" || !strings.HasPrefix(full.Output, m.Output) || len(m.Output) >= len(full.Output) {
+		t.Errorf("partial output %q should be a proper prefix of %q", m.Output, full.Output)
+	}
+}
+
+func TestBreakerRepetition(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	// Out of distribution, with repetition allowed and a long budget, tiny-s loops.
+	m, err := ex.Chat(context.Background(), executor.Request{
+		Model: "tiny-s", Prompt: "Tell me a long story about the sea, the sea, the sea.",
+		Options: map[string]any{"num_predict": 2000, "repeat_penalty": 1.0, "num_ctx": 2048},
+		Timeout: time.Minute, Breaker: executor.Breaker{Repetition: true, MinSpan: 48},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Flags.Runaway || m.RunawayReason != "repetition" {
+		t.Fatalf("no loop detected: flags %+v, %d tokens, output %q", m.Flags, m.EvalTokens, m.Output)
+	}
+	if m.Output == "" {
+		t.Error("partial output lost")
+	}
+}
+
+func TestCancelReturnsPromptly(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	type res struct {
+		err error
+		at  time.Time
+	}
+	done := make(chan res, 1)
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		_, err := ex.Chat(ctx, executor.Request{
+			Model: "tiny-l", Prompt: "Tell me everything.",
+			Options: map[string]any{"num_predict": 100000, "num_ctx": 4096},
+		})
+		done <- res{err, time.Now()}
+	}()
+	<-started
+	time.Sleep(300 * time.Millisecond) // well into generation
+	cancelAt := time.Now()
+	cancel()
+	select {
+	case r := <-done:
+		if !errors.Is(r.err, context.Canceled) {
+			t.Errorf("want context.Canceled, got %v", r.err)
+		}
+		if d := r.at.Sub(cancelAt); d > 100*time.Millisecond {
+			t.Errorf("cancelled call returned after %s, want under 100ms", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancelled call did not return")
+	}
+}
+
+func TestUnknownModel(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	_, err := ex.Chat(context.Background(), executor.Request{Model: "tiny-x", Prompt: "hi", Timeout: time.Minute})
+	var nf *executor.ModelNotFoundError
+	if !errors.As(err, &nf) || !errors.Is(err, executor.ErrModelNotFound) {
+		t.Fatalf("want ModelNotFoundError, got %T %v", err, err)
+	}
+	if !strings.Contains(err.Error(), "ollama pull tiny-x") || !strings.Contains(err.Error(), "tiny-m") {
+		t.Errorf("message lacks the hint or the installed models: %v", err)
+	}
+	if _, err := ex.ModelInfo(context.Background(), "", "tiny-x"); !errors.Is(err, executor.ErrModelNotFound) {
+		t.Errorf("ModelInfo: want ErrModelNotFound, got %v", err)
+	}
+}
+
+func TestModelInfoAndVersion(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	info, err := ex.ModelInfo(context.Background(), "", "tiny-m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Digest == "" || info.Family != "llama" || info.ContextLength != 512 || info.Quantization == "" {
+		t.Errorf("model facts %+v", info)
+	}
+	v, err := ex.Version(context.Background(), "")
+	if err != nil || v == "" {
+		t.Errorf("version %q, %v", v, err)
+	}
+}
+
+func TestColdAndWarm(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	ctx := context.Background()
+	if err := ex.Unload(ctx, "", "tiny-s"); err != nil {
+		t.Fatal(err)
+	}
+	cold, err := ex.Chat(ctx, executor.Request{Model: "tiny-s", Prompt: "Uppercase river.", Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, err := ex.Chat(ctx, executor.Request{Model: "tiny-s", Prompt: "Uppercase stone.", Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cold.LoadMs <= warm.LoadMs {
+		t.Errorf("cold load %.2f ms should exceed warm load %.2f ms", cold.LoadMs, warm.LoadMs)
+	}
+}
+
+func TestHostUnreachable(t *testing.T) {
+	hosts, err := executor.ParseHosts("local=http://127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := executor.New(hosts...)
+	_, err = ex.Chat(context.Background(), executor.Request{Model: "tiny-m", Prompt: "hi", Timeout: 5 * time.Second})
+	if !errors.Is(err, executor.ErrHostUnreachable) {
+		t.Fatalf("want ErrHostUnreachable, got %v", err)
+	}
+	if _, err := ex.Chat(context.Background(), executor.Request{Host: "gpu-box", Model: "m", Prompt: "hi"}); !errors.Is(err, executor.ErrUnknownHost) {
+		t.Errorf("want ErrUnknownHost, got %v", err)
+	}
+}

@@ -1,0 +1,109 @@
+package executor_test
+
+// Faults a real Ollama cannot be made to produce on demand, injected by an
+// httptest fake of /api/chat. The real-server tests above cover the normal path.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/executor"
+)
+
+func fakeOllama(t *testing.T, h http.HandlerFunc) *executor.Executor {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	hosts, err := executor.ParseHosts("local=" + srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return executor.New(hosts...)
+}
+
+func chunk(w http.ResponseWriter, s string) {
+	fmt.Fprintln(w, s)
+	w.(http.Flusher).Flush()
+}
+
+func TestStalledStreamTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	ex := fakeOllama(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk(w, `{"model":"m","message":{"role":"assistant","content":"4"},"done":false}`)
+		select { // stall: no more chunks
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	start := time.Now()
+	m, err := ex.Chat(context.Background(), executor.Request{Model: "m", Prompt: "x", Timeout: 300 * time.Millisecond})
+	var te *executor.TimeoutError
+	if !errors.As(err, &te) || !errors.Is(err, executor.ErrTimeout) {
+		t.Fatalf("want TimeoutError, got %T %v", err, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("timeout took %s", d)
+	}
+	if te.Partial != "4" || m.Output != "4" {
+		t.Errorf("partial output %q / %q, want 4", te.Partial, m.Output)
+	}
+}
+
+func TestDroppedConnection(t *testing.T) {
+	ex := fakeOllama(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk(w, `{"model":"m","message":{"role":"assistant","content":"43"},"done":false}`)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	})
+	_, err := ex.Chat(context.Background(), executor.Request{Model: "m", Prompt: "x", Timeout: 5 * time.Second})
+	if err == nil {
+		t.Fatal("a dropped connection must be an error")
+	}
+	if !strings.Contains(err.Error(), "m on local") {
+		t.Errorf("error should say which call failed: %v", err)
+	}
+}
+
+func TestMalformedChunk(t *testing.T) {
+	ex := fakeOllama(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk(w, `{"model":"m","message":{"role":"assistant","content":"4"},"done":false}`)
+		chunk(w, `{"model":"m","message":{"role":"assist`)
+	})
+	_, err := ex.Chat(context.Background(), executor.Request{Model: "m", Prompt: "x", Timeout: 5 * time.Second})
+	if err == nil {
+		t.Fatal("a malformed chunk must be an error")
+	}
+	if !strings.Contains(err.Error(), "call m on local") {
+		t.Errorf("error should say which call failed: %v", err)
+	}
+}
+
+func TestRepetitionOnFakeStream(t *testing.T) {
+	ex := fakeOllama(t, func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < 10000; i++ {
+			select {
+			case <-r.Context().Done():
+				return
+			default:
+			}
+			chunk(w, `{"model":"m","message":{"role":"assistant","content":"la "},"done":false}`)
+		}
+		chunk(w, `{"model":"m","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","eval_count":10000}`)
+	})
+	m, err := ex.Chat(context.Background(), executor.Request{Model: "m", Prompt: "x", Timeout: 10 * time.Second, Breaker: executor.DefaultBreaker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Flags.Runaway || m.RunawayReason != "repetition" || m.EvalTokens > 200 {
+		t.Errorf("breaker: flags %+v reason %q after %d tokens", m.Flags, m.RunawayReason, m.EvalTokens)
+	}
+}

@@ -1,0 +1,248 @@
+// Package ollamaproc starts a private `ollama serve` on a free loopback port
+// with its own model directory, and creates models in it from Modelfiles. The
+// demo uses it when no Ollama is running; the tests use it always.
+package ollamaproc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ollama/ollama/api"
+)
+
+// FixtureModels are the tiny models vendored in testdata/models.
+var FixtureModels = []string{"tiny-s", "tiny-m", "tiny-l", "tiny-judge"}
+
+// Config says how to start the server.
+type Config struct {
+	Binary      string            // ollama binary; "" = Binary()
+	Dir         string            // working dir for OLLAMA_MODELS and HOME; "" = a new temp dir removed on Close
+	Env         map[string]string // extra environment, e.g. OLLAMA_NUM_PARALLEL=2
+	StartupWait time.Duration     // how long to wait for the server to answer (default 60 s)
+}
+
+// Process is a running private ollama server.
+type Process struct {
+	URL     *url.URL
+	Client  *api.Client
+	Binary  string
+	dir     string
+	ownDir  bool
+	cmd     *exec.Cmd
+	logs    *syncBuffer
+	done    chan struct{}
+	waitErr error
+}
+
+// Root finds the project root (the directory holding go.mod) from the working directory up.
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Binary finds an ollama binary: $BENCHMCP_OLLAMA_BIN, then `ollama` on PATH,
+// then the one `make ollama` builds into <root>/.tools/bin.
+func Binary() (string, error) {
+	if b := os.Getenv("BENCHMCP_OLLAMA_BIN"); b != "" {
+		return b, nil
+	}
+	if b, err := exec.LookPath("ollama"); err == nil {
+		return b, nil
+	}
+	if root, err := Root(); err == nil {
+		b := filepath.Join(root, ".tools", "bin", "ollama")
+		if _, err := os.Stat(b); err == nil {
+			return b, nil
+		}
+	}
+	return "", errors.New("no ollama binary: none on PATH, no BENCHMCP_OLLAMA_BIN, and none built in .tools/bin; run `make ollama` to build one from the Go module proxy")
+}
+
+// Start runs `ollama serve` on a free 127.0.0.1 port and waits until it answers.
+func Start(ctx context.Context, cfg Config) (*Process, error) {
+	bin := cfg.Binary
+	if bin == "" {
+		var err error
+		if bin, err = Binary(); err != nil {
+			return nil, err
+		}
+	}
+	p := &Process{Binary: bin, dir: cfg.Dir, logs: &syncBuffer{}, done: make(chan struct{})}
+	if p.dir == "" {
+		d, err := os.MkdirTemp("", "benchmcp-ollama-")
+		if err != nil {
+			return nil, fmt.Errorf("ollama working dir: %w", err)
+		}
+		p.dir, p.ownDir = d, true
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	p.URL = &url.URL{Scheme: "http", Host: addr}
+	p.Client = api.NewClient(p.URL, http.DefaultClient)
+
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + p.dir,
+		"OLLAMA_HOST=" + addr,
+		"OLLAMA_MODELS=" + filepath.Join(p.dir, "models"),
+		"OLLAMA_NOHISTORY=1",
+	}
+	for k, v := range cfg.Env {
+		env = append(env, k+"="+v)
+	}
+	p.cmd = exec.Command(bin, "serve")
+	p.cmd.Env = env
+	p.cmd.Stdout = p.logs
+	p.cmd.Stderr = p.logs
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
+		p.cleanup()
+		return nil, fmt.Errorf("start %s serve: %w", bin, err)
+	}
+	go func() { p.waitErr = p.cmd.Wait(); close(p.done) }()
+
+	wait := cfg.StartupWait
+	if wait == 0 {
+		wait = 60 * time.Second
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		vctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := p.Client.Version(vctx)
+		cancel()
+		if err == nil {
+			return p, nil
+		}
+		select {
+		case <-p.done:
+			p.cleanup()
+			return nil, fmt.Errorf("ollama serve exited at start (%v); its log:\n%s", p.waitErr, p.Logs())
+		case <-ctx.Done():
+			p.Close()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.Close()
+			return nil, fmt.Errorf("ollama serve did not answer on %s within %s; its log:\n%s", addr, wait, p.Logs())
+		}
+	}
+}
+
+// CreateModels runs `ollama create NAME -f Modelfile.NAME` in dir for each
+// name that the server does not have yet.
+func (p *Process) CreateModels(ctx context.Context, dir string, names ...string) error {
+	return CreateModels(ctx, p.Binary, p.URL, dir, names...)
+}
+
+// CreateModels creates models from Modelfile.NAME files in dir on the Ollama
+// at u, skipping those already there.
+func CreateModels(ctx context.Context, bin string, u *url.URL, dir string, names ...string) error {
+	have := map[string]bool{}
+	if list, err := api.NewClient(u, http.DefaultClient).List(ctx); err == nil {
+		for _, m := range list.Models {
+			have[m.Name] = true
+		}
+	}
+	for _, name := range names {
+		if have[name] || have[name+":latest"] {
+			continue
+		}
+		cmd := exec.CommandContext(ctx, bin, "create", name, "-f", "Modelfile."+name)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "OLLAMA_HOST="+u.Host)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("ollama create %s from %s: %v\n%s", name, dir, err, lastLines(string(out), 10))
+		}
+	}
+	return nil
+}
+
+// Logs is what the server printed so far.
+func (p *Process) Logs() string { return p.logs.String() }
+
+// Close stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temp dir.
+func (p *Process) Close() error {
+	if p.cmd != nil && p.cmd.Process != nil {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.done
+		}
+	}
+	p.cleanup()
+	return nil
+}
+
+func (p *Process) cleanup() {
+	if p.ownDir {
+		_ = os.RemoveAll(p.dir)
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() > 4<<20 { // keep the log bounded
+		s.b.Reset()
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
