@@ -1,0 +1,407 @@
+package memory
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+)
+
+// Filter selects runs. Zero fields do not filter. Since is inclusive and
+// Until exclusive, both on StartedAt. Limit 0 means no limit.
+type Filter struct {
+	Model, Suite, Tag, ComparisonID string
+	Status                          record.Status
+	Since, Until                    time.Time
+	Limit, Offset                   int
+}
+
+func (f Filter) match(r *record.Run) bool {
+	return (f.Model == "" || r.Model == f.Model) &&
+		(f.Suite == "" || r.Suite == f.Suite) &&
+		(f.Status == "" || r.Status == f.Status) &&
+		(f.ComparisonID == "" || r.ComparisonID == f.ComparisonID) &&
+		(f.Tag == "" || slices.Contains(r.Tags, f.Tag))
+}
+
+// PutRun inserts or replaces a run. An empty r.ID is given a new one, of the
+// form r20261123-143652-0001 (UTC creation time, then a counter), so that IDs
+// sort in creation order. A zero r.StartedAt is set to now and an empty
+// r.Status to running. A running run is
+// given to this process (OwnerPID, OwnerHost), so that a later Open can tell
+// whether it is still alive. Samples of a replaced run are kept.
+func (s *Store) PutRun(r *record.Run) error {
+	if err := s.writable("put run"); err != nil {
+		return err
+	}
+	if r.StartedAt.IsZero() {
+		r.StartedAt = s.now()
+	}
+	if r.Status == "" {
+		r.Status = record.StatusRunning
+	}
+	if r.Status == record.StatusRunning {
+		r.OwnerPID, r.OwnerHost = s.pid, s.host
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if r.ID == "" {
+			r.ID = s.newID(tx)
+		}
+		return putRunTx(tx, r)
+	})
+	if err != nil {
+		return fmt.Errorf("put run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// newID returns an unused run ID for the current second.
+func (s *Store) newID(tx *bolt.Tx) string {
+	base := "r" + s.now().UTC().Format("20060102-150405") + "-"
+	n := 1
+	c := tx.Bucket(bucketRunIDs).Cursor()
+	// The last ID of this second, if any, is just before the next second's prefix.
+	k, _ := c.Seek([]byte(base + "~"))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	if rest, ok := strings.CutPrefix(string(k), base); ok {
+		if last, err := strconv.Atoi(rest); err == nil {
+			n = last + 1
+		}
+	}
+	return fmt.Sprintf("%s%04d", base, n)
+}
+
+// putRunTx writes r under its existing key, or a new one, and re-indexes it.
+func putRunTx(tx *bolt.Tx, r *record.Run) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	rk := getRK(tx, r.ID)
+	if rk != nil {
+		old, err := loadRun(tx, rk)
+		if err != nil {
+			return err
+		}
+		if err := deleteIndexes(tx, rk, tsOf(old.StartedAt), indexEntries(&old)); err != nil {
+			return err
+		}
+	} else {
+		runs := tx.Bucket(bucketRuns)
+		n, err := runs.NextSequence()
+		if err != nil {
+			return err
+		}
+		rk = u64(n)
+		if err := tx.Bucket(bucketRunIDs).Put([]byte(r.ID), rk); err != nil {
+			return err
+		}
+		if _, err := newSampleBucket(tx.Bucket(bucketSamples), rk); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bucketRuns).Put(rk, v); err != nil {
+		return err
+	}
+	return putIndexes(tx, rk, tsOf(r.StartedAt), indexEntries(r))
+}
+
+// getRK returns a copy of the key of run id, or nil.
+func getRK(tx *bolt.Tx, id string) []byte {
+	if id == "" {
+		return nil
+	}
+	return bytes.Clone(tx.Bucket(bucketRunIDs).Get([]byte(id)))
+}
+
+func loadRun(tx *bolt.Tx, rk []byte) (record.Run, error) {
+	var r record.Run
+	v := tx.Bucket(bucketRuns).Get(rk)
+	if v == nil {
+		return r, fmt.Errorf("run key %x: %w", rk, ErrRunNotFound)
+	}
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, fmt.Errorf("decode run key %x: %w", rk, err)
+	}
+	return r, nil
+}
+
+func loadRunByID(tx *bolt.Tx, id string) (record.Run, []byte, error) {
+	rk := getRK(tx, id)
+	if rk == nil {
+		return record.Run{}, nil, fmt.Errorf("run %s: %w", id, ErrRunNotFound)
+	}
+	r, err := loadRun(tx, rk)
+	return r, rk, err
+}
+
+// FinishRun ends a run: it sets its terminal status, its summary (unless
+// summary is nil), its error message and EndedAt.
+func (s *Store) FinishRun(id string, status record.Status, summary *record.Summary, errMsg string) error {
+	if err := s.writable("finish run"); err != nil {
+		return err
+	}
+	if !status.Terminal() || status == "" {
+		return fmt.Errorf("finish run %s: status %q is not a terminal status", id, status)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		r, _, err := loadRunByID(tx, id)
+		if err != nil {
+			return err
+		}
+		r.Status = status
+		if summary != nil {
+			r.Summary = summary
+		}
+		r.Error = errMsg
+		r.EndedAt = s.now()
+		return putRunTx(tx, &r)
+	})
+	if err != nil {
+		return fmt.Errorf("finish run %s: %w", id, err)
+	}
+	return nil
+}
+
+// GetRun returns one run without its samples (see Samples).
+func (s *Store) GetRun(id string) (record.Run, error) {
+	var r record.Run
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		r, _, err = loadRunByID(tx, id)
+		return err
+	})
+	if err != nil {
+		return record.Run{}, fmt.Errorf("get run: %w", err)
+	}
+	return r, nil
+}
+
+// ListRuns returns the runs that match f, newest StartedAt first.
+func (s *Store) ListRuns(f Filter) ([]record.Run, error) {
+	var runs []record.Run
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return listTx(tx, f, func(_ []byte, r record.Run) { runs = append(runs, r) })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return runs, nil
+}
+
+// listTx calls fn for each run matching f, newest first, reading the most
+// selective index that f names.
+func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
+	var idx *bolt.Bucket
+	switch {
+	case f.ComparisonID != "":
+		idx = tx.Bucket(bucketComparison).Bucket([]byte(f.ComparisonID))
+	case f.Tag != "":
+		idx = tx.Bucket(bucketTag).Bucket([]byte(f.Tag))
+	case f.Model != "":
+		idx = tx.Bucket(bucketModel).Bucket([]byte(f.Model))
+	case f.Suite != "":
+		idx = tx.Bucket(bucketSuite).Bucket([]byte(f.Suite))
+	case f.Status != "":
+		idx = tx.Bucket(bucketStatus).Bucket([]byte(f.Status))
+	default:
+		idx = tx.Bucket(bucketTime)
+	}
+	if idx == nil {
+		return nil
+	}
+	var lo uint64
+	if !f.Since.IsZero() {
+		lo = tsOf(f.Since)
+	}
+	c := idx.Cursor()
+	var k []byte
+	if f.Until.IsZero() {
+		k, _ = c.Last()
+	} else if k, _ = c.Seek(u64(tsOf(f.Until))); k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	runs := tx.Bucket(bucketRuns)
+	skipped, taken := 0, 0
+	for ; k != nil; k, _ = c.Prev() {
+		if len(k) != 16 {
+			return fmt.Errorf("index key %x: want 16 bytes", k)
+		}
+		if binary.BigEndian.Uint64(k[:8]) < lo {
+			break
+		}
+		rk := k[8:]
+		v := runs.Get(rk)
+		if v == nil {
+			return fmt.Errorf("index names missing run key %x", rk)
+		}
+		var r record.Run
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode run key %x: %w", rk, err)
+		}
+		if !f.match(&r) {
+			continue
+		}
+		if skipped < f.Offset {
+			skipped++
+			continue
+		}
+		fn(bytes.Clone(rk), r)
+		if taken++; f.Limit > 0 && taken >= f.Limit {
+			break
+		}
+	}
+	return nil
+}
+
+// DeleteRun removes a run, its samples, its index entries and any baseline
+// that points at it.
+func (s *Store) DeleteRun(id string) error {
+	if err := s.writable("delete run"); err != nil {
+		return err
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		r, rk, err := loadRunByID(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := deleteIndexes(tx, rk, tsOf(r.StartedAt), indexEntries(&r)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketRuns).Delete(rk); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketRunIDs).Delete([]byte(id)); err != nil {
+			return err
+		}
+		if samples := tx.Bucket(bucketSamples); samples.Bucket(rk) != nil {
+			if err := samples.DeleteBucket(rk); err != nil {
+				return err
+			}
+		}
+		if b := tx.Bucket(bucketBaselines).Bucket([]byte(r.Model)); b != nil && r.Suite != "" {
+			if string(b.Get([]byte(r.Suite))) == id {
+				return b.Delete([]byte(r.Suite))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete run %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetBaseline makes a run the reference for its (model, suite) pair,
+// replacing any earlier one.
+func (s *Store) SetBaseline(runID string) error {
+	if err := s.writable("set baseline"); err != nil {
+		return err
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		r, _, err := loadRunByID(tx, runID)
+		if err != nil {
+			return err
+		}
+		if r.Model == "" || r.Suite == "" {
+			return fmt.Errorf("run has no model or no suite to be a baseline for")
+		}
+		b, err := tx.Bucket(bucketBaselines).CreateBucketIfNotExists([]byte(r.Model))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(r.Suite), []byte(runID))
+	})
+	if err != nil {
+		return fmt.Errorf("set baseline %s: %w", runID, err)
+	}
+	return nil
+}
+
+// Baseline returns the reference run for (model, suite), or ErrRunNotFound.
+func (s *Store) Baseline(model, suite string) (record.Run, error) {
+	var r record.Run
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var id []byte
+		if b := tx.Bucket(bucketBaselines).Bucket([]byte(model)); b != nil {
+			id = b.Get([]byte(suite))
+		}
+		if id == nil {
+			return ErrRunNotFound
+		}
+		var err error
+		r, _, err = loadRunByID(tx, string(id))
+		return err
+	})
+	if err != nil {
+		return record.Run{}, fmt.Errorf("baseline for model %s, suite %s: %w", model, suite, err)
+	}
+	return r, nil
+}
+
+// sweepInterrupted marks as interrupted every running run whose owner
+// process is gone. Its EndedAt becomes the end of its last committed sample
+// (or its start, if it has none).
+func (s *Store) sweepInterrupted() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bucketStatus).Bucket([]byte(record.StatusRunning))
+		if idx == nil {
+			return nil
+		}
+		var rks [][]byte
+		if err := idx.ForEach(func(k, _ []byte) error {
+			rks = append(rks, bytes.Clone(k[8:]))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, rk := range rks {
+			r, err := loadRun(tx, rk)
+			if err != nil {
+				return err
+			}
+			if r.OwnerHost == s.host && processAlive(r.OwnerPID) {
+				continue
+			}
+			r.Status = record.StatusInterrupted
+			r.EndedAt = lastSampleEnd(tx, rk, r.StartedAt)
+			r.Error = fmt.Sprintf("interrupted: its process (pid %d on %s) ended while the run was going; found by pid %d at %s",
+				r.OwnerPID, r.OwnerHost, s.pid, s.now().UTC().Format(time.RFC3339))
+			if err := putRunTx(tx, &r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func lastSampleEnd(tx *bolt.Tx, rk []byte, start time.Time) time.Time {
+	end := start
+	sb, ok := openSampleBucket(tx.Bucket(bucketSamples), rk)
+	if !ok {
+		return end
+	}
+	_ = sb.seq.ForEach(func(_, v []byte) error {
+		var smp record.Sample
+		if json.Unmarshal(v, &smp) == nil {
+			if e := smp.StartedAt.Add(time.Duration(smp.WallMs * float64(time.Millisecond))); e.After(end) {
+				end = e
+			}
+		}
+		return nil
+	})
+	return end
+}

@@ -1,0 +1,201 @@
+// Package memory keeps every benchmark run, every sample, suites, baselines
+// and routing decisions in one embedded bbolt file, so that results survive
+// the process that produced them and can be compared, resumed and exported.
+package memory
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Errors callers branch on.
+var (
+	// ErrRunNotFound means no run has the given ID (or no baseline is set).
+	ErrRunNotFound = errors.New("run not found")
+	// ErrLocked means another process holds the store file open for writing.
+	ErrLocked = errors.New("store is locked")
+	// ErrSchemaUnknown means the file has a schema this code does not know.
+	ErrSchemaUnknown = errors.New("unknown store schema")
+	// ErrReadOnly means a write was attempted on a store opened read-only.
+	ErrReadOnly = errors.New("store is read-only")
+	// ErrRunExists means Import met a run ID that the store already holds.
+	ErrRunExists = errors.New("run already exists")
+)
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens the file for analysis: it shares the lock with other
+	// readers, writes fail with ErrReadOnly and nothing is migrated or swept.
+	ReadOnly bool
+	// LockTimeout is how long Open waits for another process to let go of
+	// the file before failing with ErrLocked; 0 means 2s.
+	LockTimeout time.Duration
+}
+
+// Store is an open memory file. Its methods are safe for concurrent use.
+type Store struct {
+	db       *bolt.DB
+	path     string
+	readOnly bool
+	now      func() time.Time
+	pid      int
+	host     string
+}
+
+// DefaultPath is where the store lives unless --db or BENCHMCP_DB say
+// otherwise: $XDG_DATA_HOME/benchmcp/bench.db, else ~/.local/share/benchmcp/bench.db.
+func DefaultPath() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "benchmcp", "bench.db")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "benchmcp", "bench.db")
+	}
+	return "bench.db"
+}
+
+// Open opens the store at path, creating the file and its directory unless
+// opt.ReadOnly. A store of an older schema is migrated in one transaction,
+// after a copy of it is saved next to it as <path>.v<N>.bak. On a writable
+// open, runs left running by a process that no longer exists are marked
+// interrupted.
+func Open(path string, opt Options) (*Store, error) {
+	timeout := opt.LockTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	if opt.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open store %s read-only: %w", path, err)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      timeout,
+		ReadOnly:     opt.ReadOnly,
+		FreelistType: bolt.FreelistMapType,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		holder := "another benchmcp process"
+		switch pid := lockHolder(path); {
+		case pid == os.Getpid():
+			holder = fmt.Sprintf("this process (pid %d), opened twice", pid)
+		case pid > 0:
+			holder = fmt.Sprintf("another benchmcp process (pid %d)", pid)
+		}
+		return nil, fmt.Errorf("%w: store %s is locked by %s; waited %s; close it or use --db to pick another file",
+			ErrLocked, path, holder, timeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	host, _ := os.Hostname()
+	s := &Store{db: db, path: path, readOnly: opt.ReadOnly, now: time.Now, pid: os.Getpid(), host: host}
+	if err := s.prepare(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// prepare checks the schema, creates or migrates it and sweeps dead runs.
+func (s *Store) prepare() error {
+	var v uint64
+	if err := s.db.View(func(tx *bolt.Tx) (err error) {
+		v, err = readVersion(tx)
+		return err
+	}); err != nil {
+		return err
+	}
+	switch {
+	case v > schemaVersion:
+		return fmt.Errorf("%w: schema v%d was written by a newer benchmcp (this one knows up to v%d); upgrade benchmcp",
+			ErrSchemaUnknown, v, schemaVersion)
+	case v == schemaVersion:
+	case s.readOnly && v == 0:
+		return fmt.Errorf("%w: the file is empty, not a benchmcp store", ErrSchemaUnknown)
+	case s.readOnly:
+		return fmt.Errorf("%w: schema v%d needs migrating to v%d; open it once without read-only",
+			ErrReadOnly, v, schemaVersion)
+	case v == 0:
+		if err := s.db.Update(initSchema); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	default:
+		if err := s.migrate(v); err != nil {
+			return err
+		}
+	}
+	if s.readOnly {
+		return nil
+	}
+	if err := s.sweepInterrupted(); err != nil {
+		return fmt.Errorf("mark interrupted runs: %w", err)
+	}
+	return nil
+}
+
+// migrate backs the file up, then brings it from schema v to the current one
+// in one transaction.
+func (s *Store) migrate(v uint64) error {
+	for w := v; w < schemaVersion; w++ {
+		if migrations[w] == nil {
+			return fmt.Errorf("%w: no migration from schema v%d", ErrSchemaUnknown, w)
+		}
+	}
+	backup := fmt.Sprintf("%s.v%d.bak", s.path, v)
+	if _, err := os.Stat(backup); err == nil {
+		backup = fmt.Sprintf("%s.v%d.%s.bak", s.path, v, s.now().UTC().Format("20060102-150405"))
+	}
+	if err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(backup, 0o600) }); err != nil {
+		return fmt.Errorf("back up before migrating schema v%d: %w", v, err)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for ; v < schemaVersion; v++ {
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("migrate schema v%d to v%d: %w", v, v+1, err)
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keyVersion, u64(schemaVersion))
+	})
+	if err != nil {
+		return fmt.Errorf("%w (the file is unchanged; a copy is at %s)", err, backup)
+	}
+	return nil
+}
+
+// Close releases the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// Compact writes a compacted copy of the store to dst, which must not exist yet.
+func (s *Store) Compact(dst string) error {
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("compact store %s into %s: %w", s.path, dst, os.ErrExist)
+	}
+	out, err := bolt.Open(dst, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("compact store %s into %s: %w", s.path, dst, err)
+	}
+	if err := bolt.Compact(out, s.db, 64<<20); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return fmt.Errorf("compact store %s into %s: %w", s.path, dst, err)
+	}
+	return out.Close()
+}
+
+func (s *Store) writable(op string) error {
+	if s.readOnly {
+		return fmt.Errorf("%s: %w (%s)", op, ErrReadOnly, s.path)
+	}
+	return nil
+}
