@@ -1,0 +1,209 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+)
+
+// Types lists the check types Compile accepts, in the order the docs show them.
+var Types = []string{
+	"exact", "contains", "regex", "numeric", "json_schema", "word_count",
+	"tool_call", "no_tool_call", "code_exec", "llm_judge",
+}
+
+// Judge calls a judge model and returns its raw reply. The runner implements
+// it over the Ollama executor.
+type Judge interface {
+	Grade(ctx context.Context, model, system, prompt string) (string, error)
+}
+
+// JudgeFunc adapts a function to the Judge interface.
+type JudgeFunc func(ctx context.Context, model, system, prompt string) (string, error)
+
+// Grade calls f.
+func (f JudgeFunc) Grade(ctx context.Context, model, system, prompt string) (string, error) {
+	return f(ctx, model, system, prompt)
+}
+
+// Answer is what the model under test produced for one task.
+type Answer struct {
+	Task      string // the task prompt
+	Output    string
+	ToolCalls []record.ToolCall
+}
+
+// Env carries what some checks need: the judge for llm_judge and the
+// interpreter for code_exec.
+type Env struct {
+	Judge Judge
+	// Python is the interpreter for code_exec. Empty: look up python3, then
+	// python, on PATH. A path that does not exist makes code_exec skip.
+	Python string
+}
+
+// Check is one compiled check, ready to score answers. Evaluate never
+// returns a Go error: a check that cannot decide says so in the result
+// (Skipped, or Pass=false with a Reason).
+type Check interface {
+	Type() string
+	Evaluate(ctx context.Context, a Answer, env Env) record.CheckResult
+}
+
+// SpecError is a check spec that Compile rejects. It names the field at fault
+// and says what to write instead.
+type SpecError struct {
+	Type  string // the check type as written ("" when missing)
+	Field string // the JSON name of the field at fault
+	Msg   string
+}
+
+func (e *SpecError) Error() string {
+	if e.Type == "" || e.Field == "type" {
+		return fmt.Sprintf("check: %s: %s", e.Field, e.Msg)
+	}
+	return fmt.Sprintf("%s check: %s: %s", e.Type, e.Field, e.Msg)
+}
+
+func specErr(s Spec, field, format string, args ...any) error {
+	return &SpecError{Type: s.Type, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Compile validates a spec and returns the check it describes. Everything
+// that can be wrong with a spec is found here, before any model runs; the
+// error (a *SpecError) names the field and what to write instead.
+func Compile(s Spec) (Check, error) {
+	switch s.Type {
+	case "exact", "contains":
+		return compileText(s)
+	case "regex":
+		return compileRegex(s)
+	case "numeric":
+		return compileNumeric(s)
+	case "json_schema":
+		return compileJSONSchema(s)
+	case "word_count":
+		return compileWordCount(s)
+	case "tool_call":
+		return compileToolCall(s)
+	case "no_tool_call":
+		return noToolCall{}, nil
+	case "code_exec":
+		return compileCodeExec(s)
+	case "llm_judge":
+		return compileJudge(s)
+	case "":
+		return nil, specErr(s, "type", "missing; write one of %s", strings.Join(Types, ", "))
+	default:
+		hint := ""
+		if lower := strings.ToLower(strings.TrimSpace(s.Type)); lower != s.Type && isType(lower) {
+			hint = fmt.Sprintf("; did you mean %q?", lower)
+		}
+		return nil, specErr(s, "type", "%q is not a check type; write one of %s%s", s.Type, strings.Join(Types, ", "), hint)
+	}
+}
+
+func isType(t string) bool {
+	for _, x := range Types {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Evaluate runs the checks on one answer, in order. pass is true when every
+// check that was not skipped passed and at least one was not skipped; score
+// is the mean score of the checks that were not skipped. When no check ran
+// (none given, or all skipped) the answer is not known to be right: pass is
+// false and score is 0.
+func Evaluate(ctx context.Context, checks []Check, a Answer, env Env) (results []record.CheckResult, pass bool, score float64) {
+	results = make([]record.CheckResult, 0, len(checks))
+	ran := 0
+	pass = true
+	for _, c := range checks {
+		r := c.Evaluate(ctx, a, env)
+		results = append(results, r)
+		if r.Skipped {
+			continue
+		}
+		ran++
+		score += r.Score
+		pass = pass && r.Pass
+	}
+	if ran == 0 {
+		return results, false, 0
+	}
+	return results, pass, score / float64(ran)
+}
+
+// JudgeModels returns the distinct judge models that llm_judge specs use, in
+// order of first use, so that the runner can check they exist before running.
+func JudgeModels(specs []Spec) []string {
+	var models []string
+	seen := map[string]bool{}
+	for _, s := range specs {
+		if s.Type != "llm_judge" || s.Judge == nil {
+			continue
+		}
+		m := strings.TrimSpace(s.Judge.Model)
+		if m == "" || seen[m] {
+			continue
+		}
+		seen[m] = true
+		models = append(models, m)
+	}
+	return models
+}
+
+// result helpers
+
+func passed(typ string) record.CheckResult {
+	return record.CheckResult{Type: typ, Pass: true, Score: 1}
+}
+
+func failed(typ, format string, args ...any) record.CheckResult {
+	return record.CheckResult{Type: typ, Reason: fmt.Sprintf(format, args...)}
+}
+
+func skipped(typ, format string, args ...any) record.CheckResult {
+	return record.CheckResult{Type: typ, Skipped: true, Reason: fmt.Sprintf(format, args...)}
+}
+
+// failedText is a failure of a check on the answer's text. When the model
+// made a tool call instead of answering in text, the reason says so, since
+// that is the real cause.
+func failedText(typ string, a Answer, format string, args ...any) record.CheckResult {
+	r := failed(typ, format, args...)
+	if strings.TrimSpace(a.Output) == "" && len(a.ToolCalls) > 0 {
+		r.Reason = fmt.Sprintf("the model made a tool call (%s) instead of answering in text", describeCall(a.ToolCalls[0]))
+	}
+	return r
+}
+
+// describeCall renders a tool call as `name {"arg":"value"}`.
+func describeCall(c record.ToolCall) string {
+	args, err := json.Marshal(c.Arguments)
+	if err != nil || len(c.Arguments) == 0 {
+		return c.Name
+	}
+	return c.Name + " " + clip(string(args), 200)
+}
+
+// excerpt quotes s, on one line and cut to at most n runes, for a reason.
+func excerpt(s string, n int) string {
+	return fmt.Sprintf("%q", clip(s, n))
+}
+
+// clip puts s on one line and cuts it to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

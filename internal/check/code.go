@@ -1,0 +1,220 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+)
+
+// DefaultCodeTimeout is the time limit of a code_exec check without timeout_s.
+const DefaultCodeTimeout = 10 * time.Second
+
+// pythonHint tells a user how to make code_exec checks run.
+const pythonHint = "install python3, or give benchmcp the interpreter's path (BENCHMCP_PYTHON)"
+
+// codeExecCheck runs the answer's code with the task's tests appended.
+type codeExecCheck struct {
+	tests   string
+	timeout time.Duration
+}
+
+func compileCodeExec(s Spec) (Check, error) {
+	if lang := strings.TrimSpace(s.Language); lang != "" && !strings.EqualFold(lang, "python") {
+		return nil, specErr(s, "language", "%q is not supported; write \"python\" (or leave it out: python is the default)", s.Language)
+	}
+	if strings.TrimSpace(s.Tests) == "" {
+		return nil, specErr(s, "tests", "missing; write Python test code that exits non-zero when the answer is wrong, e.g. \"assert add(2, 3) == 5\"")
+	}
+	if s.TimeoutS < 0 || math.IsNaN(s.TimeoutS) || math.IsInf(s.TimeoutS, 0) {
+		return nil, specErr(s, "timeout_s", "%g is not a valid time limit; write seconds > 0 (or leave it out for %s)", s.TimeoutS, DefaultCodeTimeout)
+	}
+	timeout := DefaultCodeTimeout
+	if s.TimeoutS > 0 {
+		timeout = time.Duration(s.TimeoutS * float64(time.Second))
+	}
+	return codeExecCheck{tests: s.Tests, timeout: timeout}, nil
+}
+
+func (codeExecCheck) Type() string { return "code_exec" }
+
+// Evaluate writes the answer's code and the tests to one file in a fresh
+// temporary directory and runs it there with the interpreter, in its own
+// process group, with an environment of PATH, HOME (the directory) and LANG
+// only, under the time limit. Exit code 0 passes.
+func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.CheckResult {
+	py, why := interpreter(env.Python)
+	if py == "" {
+		return skipped("code_exec", "%s", why)
+	}
+	code := extractCode(a.Output)
+	if strings.TrimSpace(code) == "" {
+		return failedText("code_exec", a, "no code in the answer")
+	}
+
+	dir, err := os.MkdirTemp("", "benchmcp-code-")
+	if err != nil {
+		return failed("code_exec", "could not make a directory to run the code in: %v", err)
+	}
+	defer os.RemoveAll(dir)
+	const file = "solution.py"
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(code+"\n\n"+c.tests+"\n"), 0o600); err != nil {
+		return failed("code_exec", "could not write the code to run: %v", err)
+	}
+
+	runCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, py, file)
+	cmd.Dir = dir
+	cmd.Env = childEnv(dir)
+	var stdout, stderr tailBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	ownProcessGroup(cmd)
+	// Stop waiting for output soon after the interpreter exits, even if a
+	// process it left behind holds the pipes open.
+	cmd.WaitDelay = 500 * time.Millisecond
+	err = cmd.Run()
+	if cmd.Process != nil && cmd.Cancel != nil {
+		_ = cmd.Cancel() // kill whatever the code left running in its group
+	}
+
+	switch {
+	case cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 0:
+		return passed("code_exec")
+	case ctx.Err() != nil:
+		return failed("code_exec", "cancelled before the code finished: %v", context.Cause(ctx))
+	case errors.Is(runCtx.Err(), context.DeadlineExceeded):
+		return failed("code_exec", "timed out after %s (the time limit; raise timeout_s if the code is meant to be this slow)%s", c.timeout, outputTail(&stdout, &stderr))
+	case cmd.ProcessState == nil:
+		return failed("code_exec", "could not run %s: %v", py, err)
+	case cmd.ProcessState.ExitCode() < 0:
+		return failed("code_exec", "%s%s", cmd.ProcessState, outputTail(&stdout, &stderr))
+	default:
+		return failed("code_exec", "tests failed: exit code %d%s", cmd.ProcessState.ExitCode(), outputTail(&stdout, &stderr))
+	}
+}
+
+// interpreter finds the Python interpreter: python3, then python, on PATH
+// when path is empty; otherwise path itself (a bare name is looked up on
+// PATH). It returns "" and the reason to skip when there is none.
+func interpreter(path string) (string, string) {
+	if path == "" {
+		for _, name := range []string{"python3", "python"} {
+			if p, err := exec.LookPath(name); err == nil {
+				return realInterpreter(p), ""
+			}
+		}
+		return "", "no python3 interpreter found on PATH; " + pythonHint
+	}
+	p, err := exec.LookPath(path)
+	if err != nil {
+		return "", fmt.Sprintf("python interpreter %s not found or not executable; %s", path, pythonHint)
+	}
+	return realInterpreter(p), ""
+}
+
+// realInterpreters caches realInterpreter: path -> sys.executable.
+var realInterpreters sync.Map
+
+// realInterpreter is the executable behind a launcher such as a pyenv shim
+// (a shell script that takes most of a second to start Python), as Python
+// reports it in sys.executable, so that a time limit measures the code, not
+// the launcher. It asks once per path, in the parent's environment, so that
+// the launcher picks the version the user chose; on any doubt it keeps path.
+func realInterpreter(path string) string {
+	if v, ok := realInterpreters.Load(path); ok {
+		return v.(string)
+	}
+	real := path
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "-c", "import sys; print(sys.executable)").Output()
+	if exe := strings.TrimSpace(string(out)); err == nil && filepath.IsAbs(exe) {
+		if st, err := os.Stat(exe); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			real = exe
+		}
+	}
+	realInterpreters.Store(path, real)
+	return real
+}
+
+// childEnv is the whole environment of the code under test: nothing of the
+// parent's but PATH and LANG, so that no secret leaks into it.
+func childEnv(home string) []string {
+	path := os.Getenv("PATH")
+	if path == "" {
+		path = "/usr/local/bin:/usr/bin:/bin"
+	}
+	lang := os.Getenv("LANG")
+	if lang == "" {
+		lang = "C.UTF-8"
+	}
+	return []string{"PATH=" + path, "HOME=" + home, "LANG=" + lang}
+}
+
+// extractCode is the code in an answer: the first ```python block, else the
+// first fenced block of any kind, else the whole answer.
+func extractCode(out string) string {
+	if body, ok := fenced(out, "python", "py", "python3"); ok {
+		return body
+	}
+	if body, ok := fenced(out, "*"); ok {
+		return body
+	}
+	return out
+}
+
+// outputTail is the last lines of stderr (or of stdout when stderr is
+// empty), for a failure reason.
+func outputTail(stdout, stderr *tailBuffer) string {
+	name, b := "stderr", stderr
+	if strings.TrimSpace(b.String()) == "" {
+		name, b = "stdout", stdout
+	}
+	s := strings.TrimSpace(b.String())
+	if s == "" {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > 8 {
+		lines = lines[len(lines)-8:]
+	}
+	s = strings.Join(lines, "\n")
+	if r := []rune(s); len(r) > 1200 {
+		s = "…" + string(r[len(r)-1200:])
+	}
+	return "; " + name + ":\n" + s
+}
+
+// tailBuffer keeps the last tailMax bytes written to it, so that code that
+// prints without end cannot fill the memory.
+type tailBuffer struct {
+	buf []byte
+}
+
+const tailMax = 64 << 10
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*tailMax {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailMax:]...)
+	}
+	return n, nil
+}
+
+func (t *tailBuffer) String() string {
+	b := t.buf
+	if len(b) > tailMax {
+		b = b[len(b)-tailMax:]
+	}
+	return string(b)
+}
