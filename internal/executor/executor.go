@@ -116,6 +116,10 @@ func (r Request) ChatRequest() *api.ChatRequest {
 
 var errBreaker = errors.New("circuit breaker tripped")
 
+// ollamaRepeatLimit is the run of identical tokens after which Ollama itself
+// aborts a generation (llm/server.go: tokenRepeat > 30).
+const ollamaRepeatLimit = 30
+
 // Chat makes one streamed call and measures it. On a breaker trip it returns
 // the partial measurement flagged runaway and no error. On cancellation or
 // timeout it returns what was received so far together with the error.
@@ -142,6 +146,8 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		final         *api.ChatResponse
 		firstToken    time.Duration
 		calls         []record.ToolCall
+		last          string // last content chunk, trimmed
+		sameRun       int    // how many chunks in a row repeated it
 	)
 	start := time.Now()
 	err = h.client.Chat(callCtx, req.ChatRequest(), func(r api.ChatResponse) error {
@@ -152,6 +158,11 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 			if r.Message.Content != "" || r.Message.Thinking != "" {
 				tokens++
 			}
+		}
+		if c := strings.TrimSpace(r.Message.Content); c == last {
+			sameRun++
+		} else {
+			last, sameRun = c, 0
 		}
 		out.WriteString(r.Message.Content)
 		thinking.WriteString(r.Message.Thinking)
@@ -166,7 +177,7 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 			m.RunawayReason = "token_cap"
 			return errBreaker
 		}
-		if req.Breaker.Repetition && tokens%8 == 0 && (req.Breaker.Looping(out.String()) || req.Breaker.Looping(thinking.String())) {
+		if req.Breaker.Repetition && (req.Breaker.Looping(out.String()) || req.Breaker.Looping(thinking.String())) {
 			m.RunawayReason = "repetition"
 			return errBreaker
 		}
@@ -195,6 +206,16 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 	case final == nil && callCtx.Err() != nil:
 		// The client stops reading quietly when its context ends.
 		return m, e.classify(ctx, callCtx, h, req, callCtx.Err(), m.Output)
+	case final == nil && sameRun >= ollamaRepeatLimit:
+		// Ollama ends the stream, with no final chunk, after 30 identical tokens.
+		m.Flags.Runaway = true
+		m.RunawayReason = "repetition"
+		m.DoneReason = "repeat_limit"
+		if wall > 0 {
+			m.GenTPS = float64(tokens) / wall.Seconds()
+		}
+		e.flag(&m)
+		return m, nil
 	case final == nil:
 		return m, fmt.Errorf("call %s on %s: the stream ended without its final chunk (connection dropped?); retry, and check the Ollama server log", req.Model, h.Name)
 	}

@@ -125,9 +125,9 @@ func TestBreakerRepetition(t *testing.T) {
 	ex := ollamatest.Executor(t)
 	// Out of distribution, with repetition allowed and a long budget, tiny-s loops.
 	m, err := ex.Chat(context.Background(), executor.Request{
-		Model: "tiny-s", Prompt: "Tell me a long story about the sea, the sea, the sea.",
-		Options: map[string]any{"num_predict": 2000, "repeat_penalty": 1.0, "num_ctx": 2048},
-		Timeout: time.Minute, Breaker: executor.Breaker{Repetition: true, MinSpan: 48},
+		Model: "tiny-s", Prompt: "Reverse the word abababababababababababababababababab.",
+		Options: map[string]any{"num_predict": 400, "repeat_penalty": 1.0},
+		Timeout: time.Minute, Breaker: executor.Breaker{Repetition: true, MinSpan: 24, MinRepeats: 6},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +137,22 @@ func TestBreakerRepetition(t *testing.T) {
 	}
 	if m.Output == "" {
 		t.Error("partial output lost")
+	}
+}
+
+// Ollama aborts a stream of 30 identical tokens without a final chunk; that
+// is a runaway too, not a dropped connection.
+func TestOllamaRepeatLimitIsRunaway(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	m, err := ex.Chat(context.Background(), executor.Request{
+		Model: "tiny-m", Prompt: "Reverse the word aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.",
+		Options: map[string]any{"num_predict": 300}, Timeout: time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Flags.Runaway || m.DoneReason != "repeat_limit" || !strings.HasPrefix(m.Output, "aaaaaaaaaa") {
+		t.Errorf("want a repeat_limit runaway with the partial output, got flags %+v done %q output %q", m.Flags, m.DoneReason, m.Output)
 	}
 }
 

@@ -1,0 +1,84 @@
+package executor_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/ollamatest"
+	"github.com/ollama/ollama/api"
+)
+
+// BenchmarkOverhead measures what the executor adds per call over a bare
+// api.Client.Chat loop making the same streamed requests. Rounds alternate
+// (direct, executor, direct, ...) so drift on the machine hits both alike;
+// the table compares medians. Target: within 2%.
+func BenchmarkOverhead(b *testing.B) {
+	ex := ollamatest.Executor(b)
+	client := ollamatest.Get(b).Client
+	prompts := []string{"What is 47+385?", "Reverse the word planet.", "Sort the letters dcab.", "Uppercase river.",
+		"Write a Python function add(a, b) that returns the sum of a and b.", "How many a in banana?"}
+	reqs := make([]executor.Request, len(prompts))
+	for i, p := range prompts {
+		reqs[i] = executor.Request{Model: "tiny-m", Prompt: p, Breaker: executor.DefaultBreaker}
+	}
+	ctx := context.Background()
+	if _, err := ex.Warmup(ctx, reqs[0], 3); err != nil {
+		b.Fatal(err)
+	}
+	direct := func(r executor.Request) time.Duration {
+		start := time.Now()
+		if err := client.Chat(ctx, r.ChatRequest(), func(api.ChatResponse) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	viaExecutor := func(r executor.Request) time.Duration {
+		start := time.Now()
+		if _, err := ex.Chat(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	var d, e []float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := reqs[i%len(reqs)]
+		if i%2 == 0 {
+			d = append(d, float64(direct(r).Microseconds()))
+			e = append(e, float64(viaExecutor(r).Microseconds()))
+		} else {
+			e = append(e, float64(viaExecutor(r).Microseconds()))
+			d = append(d, float64(direct(r).Microseconds()))
+		}
+	}
+	b.StopTimer()
+	md, me := median(d), median(e)
+	over := 100 * (me - md) / md
+	b.ReportMetric(md/1000, "direct_ms/call")
+	b.ReportMetric(me/1000, "executor_ms/call")
+	b.ReportMetric(over, "overhead_%")
+	if b.N >= 20 {
+		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "calls\tdirect p50 ms\texecutor p50 ms\toverhead\ttarget\t\n")
+		fmt.Fprintf(tw, "%d\t%.3f\t%.3f\t%+.2f%%\t<= 2%%\t\n", len(d), md/1000, me/1000, over)
+		tw.Flush()
+	}
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
