@@ -77,6 +77,23 @@ func specErr(s Spec, field, format string, args ...any) error {
 // that can be wrong with a spec is found here, before any model runs; the
 // error (a *SpecError) names the field and what to write instead.
 func Compile(s Spec) (Check, error) {
+	c, err := compile(s)
+	if err != nil || !s.Advisory {
+		return c, err
+	}
+	return advisory{c}, nil
+}
+
+// advisory marks a check's results as outside the verdict.
+type advisory struct{ Check }
+
+func (a advisory) Evaluate(ctx context.Context, ans Answer, env Env) record.CheckResult {
+	r := a.Check.Evaluate(ctx, ans, env)
+	r.Advisory = true
+	return r
+}
+
+func compile(s Spec) (Check, error) {
 	switch s.Type {
 	case "exact", "contains":
 		return compileText(s)
@@ -116,7 +133,8 @@ func isType(t string) bool {
 	return false
 }
 
-// Evaluate runs the checks on one answer, in order. pass is true when every
+// Evaluate runs the checks on one answer, in order. Advisory checks are run
+// and reported but count as skipped here. pass is true when every
 // check that was not skipped passed and at least one was not skipped; score
 // is the mean score of the checks that were not skipped. When no check ran
 // (none given, or all skipped) the answer is not known to be right: pass is
@@ -128,7 +146,7 @@ func Evaluate(ctx context.Context, checks []Check, a Answer, env Env) (results [
 	for _, c := range checks {
 		r := c.Evaluate(ctx, a, env)
 		results = append(results, r)
-		if r.Skipped {
+		if r.Skipped || r.Advisory {
 			continue
 		}
 		ran++

@@ -216,3 +216,22 @@ func TestJudgeModels(t *testing.T) {
 		t.Errorf("JudgeModels(nil) = %v, want none", got)
 	}
 }
+
+func TestAdvisoryLeftOutOfVerdict(t *testing.T) {
+	exact, err := Compile(Spec{Type: "exact", Value: "432"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongJudge, err := Compile(Spec{Type: "llm_judge", Advisory: true, Judge: &JudgeSpec{Model: "j"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := Env{Judge: JudgeFunc(func(context.Context, string, string, string) (string, error) { return `{"score": 0}`, nil })}
+	results, pass, score := Evaluate(context.Background(), []Check{exact, wrongJudge}, Answer{Task: "What is 47+385?", Output: "432"}, env)
+	if !pass || score != 1 {
+		t.Errorf("pass %v score %v: an advisory judge must not decide the verdict", pass, score)
+	}
+	if len(results) != 2 || !results[1].Advisory || results[1].Pass || results[1].Judge == nil {
+		t.Errorf("advisory result not reported: %+v", results)
+	}
+}

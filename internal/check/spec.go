@@ -10,6 +10,11 @@ type Spec struct {
 	// tool_call, no_tool_call, code_exec, llm_judge.
 	Type string `json:"type" jsonschema:"check type: exact, contains, regex, numeric, json_schema, word_count, tool_call, no_tool_call, code_exec or llm_judge"`
 
+	// Advisory checks are scored and reported but do not decide the sample's
+	// pass/fail or score, e.g. an llm_judge run beside an exact check to
+	// measure how often the judge agrees with it.
+	Advisory bool `json:"advisory,omitempty" jsonschema:"report this check but leave it out of the sample's verdict and score"`
+
 	// exact, contains: the expected text. numeric: may hold the number as text.
 	Value string `json:"value,omitempty" jsonschema:"exact/contains: expected text"`
 	// IgnoreCase makes exact, contains and regex case-insensitive.

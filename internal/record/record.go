@@ -86,12 +86,14 @@ type JudgeVerdict struct {
 
 // CheckResult is the outcome of one check on one sample.
 type CheckResult struct {
-	Type    string        `json:"type"`
-	Pass    bool          `json:"pass"`
-	Score   float64       `json:"score"` // in [0,1]
-	Skipped bool          `json:"skipped,omitempty"`
-	Reason  string        `json:"reason,omitempty"` // why it failed or was skipped
-	Judge   *JudgeVerdict `json:"judge,omitempty"`
+	Type    string  `json:"type"`
+	Pass    bool    `json:"pass"`
+	Score   float64 `json:"score"` // in [0,1]
+	Skipped bool    `json:"skipped,omitempty"`
+	// Advisory results are reported but left out of the sample's verdict.
+	Advisory bool          `json:"advisory,omitempty"`
+	Reason   string        `json:"reason,omitempty"` // why it failed or was skipped
+	Judge    *JudgeVerdict `json:"judge,omitempty"`
 }
 
 // Sample is one (task, iteration) of a run: the call, its checks and its verdict.
