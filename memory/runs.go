@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -132,7 +134,7 @@ func loadRun(tx *bolt.Tx, rk []byte) (record.Run, error) {
 	if v == nil {
 		return r, fmt.Errorf("run key %x: %w", rk, ErrRunNotFound)
 	}
-	if err := json.Unmarshal(v, &r); err != nil {
+	if err := unmarshal(v, &r); err != nil {
 		return r, fmt.Errorf("decode run key %x: %w", rk, err)
 	}
 	return r, nil
@@ -234,8 +236,38 @@ func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
 	} else {
 		k, _ = c.Prev()
 	}
+	// Runs are decoded a chunk at a time, the chunk spread over the CPUs:
+	// decoding is most of the cost of a long list.
+	chunk := 128
+	if f.Limit > 0 {
+		chunk = min(chunk, f.Limit+f.Offset)
+	}
 	runs := tx.Bucket(bucketRuns)
+	var rks, vals [][]byte
 	skipped, taken := 0, 0
+	flush := func() (done bool, err error) {
+		decoded := make([]record.Run, len(vals))
+		errs := make([]error, len(vals))
+		parallel(len(vals), func(i int) { errs[i] = unmarshal(vals[i], &decoded[i]) })
+		for i := range decoded {
+			if errs[i] != nil {
+				return true, fmt.Errorf("decode run key %x: %w", rks[i], errs[i])
+			}
+			if !f.match(&decoded[i]) {
+				continue
+			}
+			if skipped < f.Offset {
+				skipped++
+				continue
+			}
+			fn(bytes.Clone(rks[i]), decoded[i])
+			if taken++; f.Limit > 0 && taken >= f.Limit {
+				return true, nil
+			}
+		}
+		rks, vals = rks[:0], vals[:0]
+		return false, nil
+	}
 	for ; k != nil; k, _ = c.Prev() {
 		if len(k) != 16 {
 			return fmt.Errorf("index key %x: want 16 bytes", k)
@@ -243,28 +275,40 @@ func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
 		if binary.BigEndian.Uint64(k[:8]) < lo {
 			break
 		}
-		rk := k[8:]
-		v := runs.Get(rk)
+		v := runs.Get(k[8:])
 		if v == nil {
-			return fmt.Errorf("index names missing run key %x", rk)
+			return fmt.Errorf("index names missing run key %x", k[8:])
 		}
-		var r record.Run
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("decode run key %x: %w", rk, err)
-		}
-		if !f.match(&r) {
-			continue
-		}
-		if skipped < f.Offset {
-			skipped++
-			continue
-		}
-		fn(bytes.Clone(rk), r)
-		if taken++; f.Limit > 0 && taken >= f.Limit {
-			break
+		rks, vals = append(rks, k[8:]), append(vals, v)
+		if len(vals) == chunk {
+			if done, err := flush(); done || err != nil {
+				return err
+			}
+			chunk = 128
 		}
 	}
-	return nil
+	_, err := flush()
+	return err
+}
+
+// parallel calls fn(0..n-1) spread over the CPUs, and returns when all are done.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/32)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // DeleteRun removes a run, its samples, its index entries and any baseline
@@ -396,7 +440,7 @@ func lastSampleEnd(tx *bolt.Tx, rk []byte, start time.Time) time.Time {
 	}
 	_ = sb.seq.ForEach(func(_, v []byte) error {
 		var smp record.Sample
-		if json.Unmarshal(v, &smp) == nil {
+		if unmarshal(v, &smp) == nil {
 			if e := smp.StartedAt.Add(time.Duration(smp.WallMs * float64(time.Millisecond))); e.After(end) {
 				end = e
 			}

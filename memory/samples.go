@@ -83,7 +83,7 @@ func samplesTx(tx *bolt.Tx, rk []byte) ([]record.Sample, error) {
 	out := make([]record.Sample, 0, sb.count())
 	err := sb.seq.ForEach(func(k, v []byte) error {
 		var smp record.Sample
-		if err := json.Unmarshal(v, &smp); err != nil {
+		if err := unmarshal(v, &smp); err != nil {
 			return fmt.Errorf("decode sample %x of run key %x: %w", k, rk, err)
 		}
 		out = append(out, smp)

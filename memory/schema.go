@@ -43,7 +43,6 @@ package memory
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -238,7 +237,7 @@ func migrate1to2(tx *bolt.Tx) error {
 	return runs.ForEach(func(k, v []byte) error {
 		rk := slices.Clone(k) // bbolt keeps Put keys until commit
 		var r record.Run
-		if err := json.Unmarshal(v, &r); err != nil {
+		if err := unmarshal(v, &r); err != nil {
 			return fmt.Errorf("run key %x: %w", rk, err)
 		}
 		// v1 indexed model and suite; add the rest.
@@ -267,7 +266,7 @@ func migrate1to2(tx *bolt.Tx) error {
 		var olds []old
 		err := ob.ForEach(func(k, v []byte) error {
 			o := old{key: slices.Clone(k), raw: slices.Clone(v)}
-			if err := json.Unmarshal(v, &o.smp); err != nil {
+			if err := unmarshal(v, &o.smp); err != nil {
 				return fmt.Errorf("run %s sample %x: %w", r.ID, k, err)
 			}
 			olds = append(olds, o)

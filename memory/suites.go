@@ -50,7 +50,7 @@ func (s *Store) Suite(hash string) (name string, content []byte, err error) {
 		if v == nil {
 			return ErrSuiteNotFound
 		}
-		return json.Unmarshal(v, &st)
+		return unmarshal(v, &st)
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("suite %s: %w", hash, err)
@@ -104,7 +104,7 @@ func (s *Store) RouteDecisions(limit int) ([]record.RouteDecision, error) {
 		c := tx.Bucket(bucketRoutes).Cursor()
 		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
 			var d record.RouteDecision
-			if err := json.Unmarshal(v, &d); err != nil {
+			if err := unmarshal(v, &d); err != nil {
 				return fmt.Errorf("decode decision %x: %w", k, err)
 			}
 			out = append(out, d)
