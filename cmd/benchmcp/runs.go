@@ -1,0 +1,435 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/memory"
+)
+
+const runsUsage = `Usage: benchmcp runs <subcommand> [flags]
+
+  list   [--model M] [--suite S] [--tag T] [--status S] [--limit N] [--json]   stored runs, newest first
+  show   ID [--json]                                                           one run, its summary and samples
+  delete ID                                                                    remove a run and its samples
+  export [--out FILE] [--model M] [--suite S] [--tag T] [--status S] [--limit N]
+                                                                               runs as JSON lines (stdout by default)
+  import FILE                                                                  runs from JSON lines (- for stdin)
+
+Every subcommand takes --db PATH (BENCHMCP_DB; default %s).
+`
+
+// runsCommand is `benchmcp runs`: it lists, shows, deletes, exports and
+// imports the runs kept in the store.
+func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintf(stderr, runsUsage, memory.DefaultPath())
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	sub := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
+		"list":   runsList,
+		"show":   runsShow,
+		"delete": runsDelete,
+		"export": runsExport,
+		"import": runsImport,
+	}[args[0]]
+	if sub == nil {
+		fmt.Fprintf(stderr, "benchmcp runs: unknown subcommand %q\n\n"+runsUsage, args[0], memory.DefaultPath())
+		return 2
+	}
+	return sub(ctx, args[1:], stdout, stderr)
+}
+
+// runsFlags are the flags shared by the runs subcommands.
+type runsFlags struct {
+	fs       *flag.FlagSet
+	db       string
+	json     bool
+	filter   memory.Filter
+	status   string
+	usageErr bool
+}
+
+func newRunsFlags(name string, stderr io.Writer) *runsFlags {
+	rf := &runsFlags{fs: flag.NewFlagSet("benchmcp runs "+name, flag.ContinueOnError)}
+	rf.fs.SetOutput(stderr)
+	db := os.Getenv("BENCHMCP_DB")
+	if db == "" {
+		db = memory.DefaultPath()
+	}
+	rf.fs.StringVar(&rf.db, "db", db, "the run store (env BENCHMCP_DB)")
+	return rf
+}
+
+func (rf *runsFlags) withJSON() *runsFlags {
+	rf.fs.BoolVar(&rf.json, "json", false, "print JSON instead of text")
+	return rf
+}
+
+func (rf *runsFlags) withFilter() *runsFlags {
+	rf.fs.StringVar(&rf.filter.Model, "model", "", "only runs of this model")
+	rf.fs.StringVar(&rf.filter.Suite, "suite", "", "only runs of this suite")
+	rf.fs.StringVar(&rf.filter.Tag, "tag", "", "only runs with this tag")
+	rf.fs.StringVar(&rf.status, "status", "", "only runs in this state: running, completed, cancelled, interrupted, failed")
+	rf.fs.IntVar(&rf.filter.Limit, "limit", 0, "at most this many runs (0: all)")
+	return rf
+}
+
+// parse parses flags and positional arguments in any order and checks that
+// there are exactly npos positional arguments. It returns false after
+// printing the problem; rf.usageErr then says whether it was a usage error.
+func (rf *runsFlags) parse(args []string, npos int, what string, stderr io.Writer) ([]string, bool) {
+	var pos []string
+	for {
+		if err := rf.fs.Parse(args); err != nil {
+			rf.usageErr = true
+			return nil, false
+		}
+		args = rf.fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) != npos {
+		if npos == 0 {
+			fmt.Fprintf(stderr, "%s: unexpected argument %q\n", rf.fs.Name(), pos[0])
+		} else {
+			fmt.Fprintf(stderr, "%s: want %s\n", rf.fs.Name(), what)
+		}
+		rf.fs.Usage()
+		rf.usageErr = true
+		return nil, false
+	}
+	if rf.status != "" {
+		st := record.Status(rf.status)
+		switch st {
+		case record.StatusRunning, record.StatusCompleted, record.StatusCancelled, record.StatusInterrupted, record.StatusFailed:
+			rf.filter.Status = st
+		default:
+			fmt.Fprintf(stderr, "%s: unknown --status %q; use running, completed, cancelled, interrupted or failed\n", rf.fs.Name(), rf.status)
+			rf.usageErr = true
+			return nil, false
+		}
+	}
+	if rf.filter.Limit < 0 {
+		fmt.Fprintf(stderr, "%s: --limit must be 0 or more\n", rf.fs.Name())
+		rf.usageErr = true
+		return nil, false
+	}
+	return pos, true
+}
+
+func (rf *runsFlags) fail() int {
+	if rf.usageErr {
+		return 2
+	}
+	return 1
+}
+
+// open opens the store; readers use a read-only open unless the store
+// needs migrating first. missing reports a store file that does not exist.
+func (rf *runsFlags) open(write bool, stderr io.Writer) (s *memory.Store, missing bool, ok bool) {
+	if !write {
+		if _, err := os.Stat(rf.db); errors.Is(err, os.ErrNotExist) {
+			return nil, true, true
+		}
+	}
+	s, err := memory.Open(rf.db, memory.Options{ReadOnly: !write})
+	if !write && errors.Is(err, memory.ErrReadOnly) {
+		s, err = memory.Open(rf.db, memory.Options{})
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "benchmcp runs: %v\n", err)
+		return nil, false, false
+	}
+	return s, false, true
+}
+
+// listedRun is a run as `runs list --json` prints it.
+type listedRun struct {
+	record.Run
+	SampleCount int `json:"sample_count"`
+}
+
+func runsList(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	rf := newRunsFlags("list", stderr).withJSON().withFilter()
+	if _, ok := rf.parse(args, 0, "", stderr); !ok {
+		return rf.fail()
+	}
+	s, missing, ok := rf.open(false, stderr)
+	if !ok {
+		return 1
+	}
+	var runs []listedRun
+	if !missing {
+		defer s.Close()
+		rs, err := s.ListRuns(rf.filter)
+		if err != nil {
+			fmt.Fprintf(stderr, "benchmcp runs list: %v\n", err)
+			return 1
+		}
+		for _, r := range rs {
+			n, err := s.SampleCount(r.ID)
+			if err != nil {
+				fmt.Fprintf(stderr, "benchmcp runs list: %v\n", err)
+				return 1
+			}
+			runs = append(runs, listedRun{r, n})
+		}
+	}
+	if rf.json {
+		if runs == nil {
+			runs = []listedRun{}
+		}
+		return writeJSON(stdout, stderr, runs)
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(stderr, "no runs in %s match; start one with `benchmcp run --model M --suite S`\n", rf.db)
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tMODEL\tSUITE\tSAMPLES\tPASS\tSTARTED")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n",
+			r.ID, r.Status, r.Model, r.Suite, r.SampleCount, passRate(r.Summary), r.StartedAt.Local().Format("2006-01-02 15:04"))
+	}
+	tw.Flush()
+	return 0
+}
+
+func passRate(s *record.Summary) string {
+	if s == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*s.PassRate)
+}
+
+func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	rf := newRunsFlags("show", stderr).withJSON()
+	pos, ok := rf.parse(args, 1, "one run ID: benchmcp runs show ID [--json]", stderr)
+	if !ok {
+		return rf.fail()
+	}
+	id := pos[0]
+	s, missing, ok := rf.open(false, stderr)
+	if !ok {
+		return 1
+	}
+	if missing {
+		fmt.Fprintf(stderr, "benchmcp runs show: no store at %s, so no run %s; check --db or BENCHMCP_DB\n", rf.db, id)
+		return 1
+	}
+	defer s.Close()
+	r, err := s.GetRun(id)
+	var smps []record.Sample
+	if err == nil {
+		smps, err = s.Samples(id)
+	}
+	if errors.Is(err, memory.ErrRunNotFound) {
+		fmt.Fprintf(stderr, "benchmcp runs show: no run %s in %s; see the IDs with `benchmcp runs list`\n", id, rf.db)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "benchmcp runs show: %v\n", err)
+		return 1
+	}
+	if rf.json {
+		if smps == nil {
+			smps = []record.Sample{}
+		}
+		return writeJSON(stdout, stderr, memory.Line{Run: r, Samples: smps})
+	}
+	printRun(stdout, r, smps)
+	return 0
+}
+
+func printRun(w io.Writer, r record.Run, smps []record.Sample) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	field := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+		}
+	}
+	field("run", r.ID)
+	field("status", string(r.Status))
+	field("model", strings.TrimSpace(r.Model+" "+strings.Join(nonEmpty(r.ModelInfo.ParameterSize, r.ModelInfo.Quantization), " ")))
+	field("host", strings.TrimSpace(r.Host+" "+r.HostURL+" "+r.OllamaVersion))
+	field("suite", strings.TrimSpace(r.Suite+" "+r.SuiteHash))
+	field("iterations", fmt.Sprint(r.Iterations))
+	field("tags", strings.Join(r.Tags, ", "))
+	field("comparison", strings.TrimSpace(r.ComparisonID+" "+r.Label))
+	field("started", r.StartedAt.Local().Format(time.DateTime))
+	if !r.EndedAt.IsZero() {
+		field("ended", fmt.Sprintf("%s (%s)", r.EndedAt.Local().Format(time.DateTime), r.EndedAt.Sub(r.StartedAt).Round(time.Second)))
+	}
+	field("notes", r.Notes)
+	field("error", r.Error)
+	if sm := r.Summary; sm != nil {
+		field("pass rate", fmt.Sprintf("%s (%d/%d, 95%% CI %.1f-%.1f%%)", passRate(sm), sm.Passed, sm.Samples, 100*sm.PassRateCI.Lo, 100*sm.PassRateCI.Hi))
+		field("mean score", fmt.Sprintf("%.3f", sm.MeanScore))
+		field("latency", fmt.Sprintf("p50 %.0f ms, p95 %.0f ms; ttft p50 %.0f ms; %.1f tok/s", sm.LatencyP50Ms, sm.LatencyP95Ms, sm.TTFTP50Ms, sm.GenTPS))
+		if sm.Runaway+sm.Truncated+sm.Empty+sm.Errors > 0 {
+			field("flags", fmt.Sprintf("%d runaway, %d truncated, %d empty, %d errors", sm.Runaway, sm.Truncated, sm.Empty, sm.Errors))
+		}
+	}
+	tw.Flush()
+	if r.Summary != nil && len(r.Summary.Tasks) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "TASK\tSAMPLES\tPASS\tSCORE\tP50 MS\tFLIP")
+		for _, t := range r.Summary.Tasks {
+			fmt.Fprintf(tw, "%s\t%d\t%.0f%%\t%.2f\t%.0f\t%.2f\n", t.ID, t.Samples, 100*t.PassRate, t.MeanScore, t.LatencyP50Ms, t.FlipRate)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(w, "\n%d samples\n", len(smps))
+	if len(smps) == 0 {
+		return
+	}
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TASK\tITER\tPASS\tSCORE\tWALL MS\tOUTPUT")
+	for _, smp := range smps {
+		out := smp.Output
+		if smp.Error != "" {
+			out = "error: " + smp.Error
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%.2f\t%.0f\t%s\n", smp.TaskID, smp.Iteration, smp.Pass, smp.Score, smp.WallMs, excerpt(out, 60))
+	}
+	tw.Flush()
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func runsDelete(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	rf := newRunsFlags("delete", stderr)
+	pos, ok := rf.parse(args, 1, "one run ID: benchmcp runs delete ID", stderr)
+	if !ok {
+		return rf.fail()
+	}
+	id := pos[0]
+	s, _, ok := rf.open(true, stderr)
+	if !ok {
+		return 1
+	}
+	defer s.Close()
+	n, _ := s.SampleCount(id)
+	if err := s.DeleteRun(id); errors.Is(err, memory.ErrRunNotFound) {
+		fmt.Fprintf(stderr, "benchmcp runs delete: no run %s in %s; see the IDs with `benchmcp runs list`\n", id, rf.db)
+		return 1
+	} else if err != nil {
+		fmt.Fprintf(stderr, "benchmcp runs delete: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "deleted run %s and its %d samples\n", id, n)
+	return 0
+}
+
+func runsExport(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	rf := newRunsFlags("export", stderr).withFilter()
+	var out string
+	rf.fs.StringVar(&out, "out", "", "write to this file instead of stdout")
+	if _, ok := rf.parse(args, 0, "", stderr); !ok {
+		return rf.fail()
+	}
+	s, missing, ok := rf.open(false, stderr)
+	if !ok {
+		return 1
+	}
+	if missing {
+		fmt.Fprintf(stderr, "benchmcp runs export: no store at %s; check --db or BENCHMCP_DB\n", rf.db)
+		return 1
+	}
+	defer s.Close()
+	w, dest := stdout, "stdout"
+	var f *os.File
+	if out != "" && out != "-" {
+		var err error
+		if f, err = os.Create(out); err != nil {
+			fmt.Fprintf(stderr, "benchmcp runs export: %v\n", err)
+			return 1
+		}
+		w, dest = f, out
+	}
+	n, err := s.Export(w, rf.filter)
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "benchmcp runs export: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "exported %d runs to %s\n", n, dest)
+	return 0
+}
+
+func runsImport(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	rf := newRunsFlags("import", stderr)
+	pos, ok := rf.parse(args, 1, "one file of JSON lines, or - for stdin: benchmcp runs import FILE", stderr)
+	if !ok {
+		return rf.fail()
+	}
+	var in io.Reader = os.Stdin
+	if pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "benchmcp runs import: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		in = f
+	}
+	s, _, ok := rf.open(true, stderr)
+	if !ok {
+		return 1
+	}
+	defer s.Close()
+	n, err := s.Import(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "benchmcp runs import: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "imported %d runs into %s\n", n, rf.db)
+	return 0
+}
+
+func writeJSON(stdout, stderr io.Writer, v any) int {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(stderr, "benchmcp runs: write JSON: %v\n", err)
+		return 1
+	}
+	return 0
+}
