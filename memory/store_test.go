@@ -775,3 +775,54 @@ func deadPID(t *testing.T) int {
 	p.Wait()
 	return pid
 }
+
+// TestListRunsManyRuns covers the chunked, parallel decoding of long lists.
+func TestListRunsManyRuns(t *testing.T) {
+	s := newTestStore(t)
+	const n = 300
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i := range n {
+			r := testRun([]string{"tiny-s", "tiny-m"}[i%2], "arith", t0.Add(time.Duration(i)*time.Minute))
+			r.ID, r.Status = fmt.Sprintf("r%04d", i), record.StatusCompleted
+			if err := putRunTx(tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(f Filter) []string {
+		runs, err := s.ListRuns(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range runs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	want := func(from, step, count int) []string {
+		var out []string
+		for i := from; len(out) < count && i >= 0; i -= step {
+			out = append(out, fmt.Sprintf("r%04d", i))
+		}
+		return out
+	}
+	tests := []struct {
+		f    Filter
+		want []string
+	}{
+		{Filter{}, want(n-1, 1, n)},
+		{Filter{Model: "tiny-m"}, want(n-1, 2, n/2)},
+		{Filter{Limit: 130, Offset: 5}, want(n-6, 1, 130)},
+		{Filter{Suite: "arith", Model: "tiny-s", Offset: 100, Limit: 40}, want(n-2-200, 2, 40)},
+	}
+	for _, tt := range tests {
+		if d := cmp.Diff(tt.want, ids(tt.f)); d != "" {
+			t.Errorf("ListRuns(%+v) (-want +got):\n%s", tt.f, d)
+		}
+	}
+}
