@@ -1,0 +1,435 @@
+// Package bench runs a suite against a model: it validates a run before
+// starting it, executes every (task, iteration) on the executor, scores the
+// answer with the task's checks, records each sample as it finishes, and
+// summarises the run.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/check"
+	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/suite"
+)
+
+// Limits on what a run may ask for.
+const (
+	MaxIterations  = 100
+	MaxConcurrency = 16
+	MaxWarmup      = 10
+)
+
+// Defaults applied when a Config leaves a field zero.
+const (
+	DefaultIterations      = 1
+	DefaultWarmup          = 1
+	DefaultMaxOutputTokens = 2048
+	DefaultTimeout         = 120 * time.Second
+)
+
+// Store is where a run and its samples are recorded as they happen.
+// *memory.Store implements it.
+type Store interface {
+	PutRun(r *record.Run) error
+	AppendSample(s record.Sample) error
+	FinishRun(id string, status record.Status, summary *record.Summary, errMsg string) error
+	PutSuite(hash, name string, content []byte) error
+}
+
+// Config describes one run.
+type Config struct {
+	Host            string // named Ollama host; "" = default
+	Model           string
+	Suite           suite.Suite
+	Preamble        string // system prompt put before every task's own
+	PreambleName    string // its name in the preamble library, if it came from there
+	Options         map[string]any
+	Iterations      int
+	Warmup          int // throwaway calls before timing; -1 = none
+	Concurrency     int // calls in flight at once for this model (Ollama queues them; see OLLAMA_NUM_PARALLEL)
+	MaxOutputTokens int // circuit breaker token cap
+	Timeout         time.Duration
+	Cold            bool // unload the model before every call, so each one pays the load
+	Tags            []string
+	Notes           string
+	Label           string // variant label inside a comparison
+	ComparisonID    string
+	Args            json.RawMessage // the request that started the run, kept for resume
+}
+
+func (c *Config) defaults() {
+	if c.Iterations == 0 {
+		c.Iterations = DefaultIterations
+	}
+	if c.Warmup == 0 {
+		c.Warmup = DefaultWarmup
+	}
+	if c.Warmup < 0 {
+		c.Warmup = 0
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 1
+	}
+	if c.MaxOutputTokens == 0 {
+		c.MaxOutputTokens = DefaultMaxOutputTokens
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+}
+
+// InputError is a problem with what the caller asked for, which the caller
+// can fix; the message says how. Nothing has been run or stored.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErrorf(format string, args ...any) error {
+	return &InputError{fmt.Errorf(format, args...)}
+}
+
+// Runner runs suites on an executor and records them in a store.
+type Runner struct {
+	Exec   *executor.Executor
+	Store  Store
+	Python string // interpreter for code_exec; "" = python3 on PATH
+}
+
+// Session is a validated run, ready to execute jobs.
+type Session struct {
+	r      *Runner
+	cfg    Config
+	run    record.Run
+	checks map[string][]check.Check
+	tasks  map[string]suite.Task
+
+	mu      sync.Mutex
+	samples []record.Sample
+	started time.Time
+	elapsed time.Duration // wall time of earlier attempts (resume)
+}
+
+// Job is one (task, iteration) of a run.
+type Job struct {
+	Task      string
+	Iteration int
+}
+
+// Prepare validates a run without running or storing anything: the suite
+// and its checks, the ranges of the numbers, the model and judge models on
+// the host. Problems the caller can fix come back as *InputError, or as the
+// executor's typed errors (model not found, host unreachable).
+func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
+	cfg.defaults()
+	var errs []error
+	if strings.TrimSpace(cfg.Model) == "" {
+		errs = append(errs, errors.New("model is empty; name an Ollama model, e.g. qwen2.5-coder:1.5b"))
+	}
+	if cfg.Iterations < 1 || cfg.Iterations > MaxIterations {
+		errs = append(errs, fmt.Errorf("iterations %d is out of range; use 1 to %d", cfg.Iterations, MaxIterations))
+	}
+	if cfg.Concurrency < 1 || cfg.Concurrency > MaxConcurrency {
+		errs = append(errs, fmt.Errorf("concurrency %d is out of range; use 1 to %d", cfg.Concurrency, MaxConcurrency))
+	}
+	if cfg.Warmup > MaxWarmup {
+		errs = append(errs, fmt.Errorf("warmup %d is out of range; use 0 to %d", cfg.Warmup, MaxWarmup))
+	}
+	if cfg.MaxOutputTokens < 0 {
+		errs = append(errs, fmt.Errorf("max_output_tokens %d is negative; use 0 for the default (%d)", cfg.MaxOutputTokens, DefaultMaxOutputTokens))
+	}
+	if cfg.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout %s is negative", cfg.Timeout))
+	}
+	if err := cfg.Suite.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, &InputError{errors.Join(errs...)}
+	}
+	s := &Session{r: r, cfg: cfg, checks: map[string][]check.Check{}, tasks: map[string]suite.Task{}}
+	var specs []check.Spec
+	for _, t := range cfg.Suite.Tasks {
+		for _, sp := range t.Checks {
+			c, err := check.Compile(sp)
+			if err != nil { // Validate compiled them already; this is a bug if it happens
+				return nil, fmt.Errorf("task %s: %w", t.ID, err)
+			}
+			s.checks[t.ID] = append(s.checks[t.ID], c)
+		}
+		s.tasks[t.ID] = t
+		specs = append(specs, t.Checks...)
+	}
+	host, err := r.Exec.Host(cfg.Host)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	info, err := r.Exec.ModelInfo(ctx, cfg.Host, cfg.Model)
+	if err != nil {
+		return nil, err
+	}
+	for _, jm := range check.JudgeModels(specs) {
+		if _, err := r.Exec.ModelInfo(ctx, cfg.Host, jm); err != nil {
+			return nil, fmt.Errorf("judge model: %w", err)
+		}
+	}
+	version, _ := r.Exec.Version(ctx, cfg.Host)
+	s.run = record.Run{
+		Status:        record.StatusRunning,
+		Model:         cfg.Model,
+		ModelInfo:     info,
+		Host:          host.Name,
+		HostURL:       host.URL.String(),
+		OllamaVersion: version,
+		Suite:         cfg.Suite.Name,
+		SuiteHash:     cfg.Suite.Hash(),
+		Preamble:      cfg.Preamble,
+		Options:       cfg.Options,
+		Iterations:    cfg.Iterations,
+		Tags:          cfg.Tags,
+		Notes:         cfg.Notes,
+		Label:         cfg.Label,
+		ComparisonID:  cfg.ComparisonID,
+		Config:        cfg.Args,
+	}
+	if cfg.PreambleName != "" {
+		s.run.Notes = strings.TrimSpace(s.run.Notes + " preamble:" + cfg.PreambleName)
+	}
+	return s, nil
+}
+
+// Begin records the run as running. With a previous run it resumes that run
+// instead: same id, its finished samples kept and not redone.
+func (s *Session) Begin(prev *record.Run, done []record.Sample) error {
+	if prev != nil {
+		if prev.SuiteHash != s.run.SuiteHash {
+			return inputErrorf("run %s was made with suite %s (hash %s) but that suite now hashes to %s; it changed since, so the run cannot be resumed; start a new run", prev.ID, prev.Suite, prev.SuiteHash, s.run.SuiteHash)
+		}
+		s.run.ID = prev.ID
+		s.run.StartedAt = prev.StartedAt
+		s.run.Tags, s.run.Notes, s.run.Label, s.run.ComparisonID = prev.Tags, prev.Notes, prev.Label, prev.ComparisonID
+		if prev.Summary != nil {
+			s.elapsed = time.Duration(prev.Summary.WallSeconds * float64(time.Second))
+		}
+		s.samples = append(s.samples, done...)
+	} else {
+		s.run.StartedAt = time.Now().UTC()
+	}
+	if content, err := json.Marshal(s.cfg.Suite); err == nil {
+		if err := s.r.Store.PutSuite(s.run.SuiteHash, s.cfg.Suite.Name, content); err != nil {
+			return fmt.Errorf("store suite: %w", err)
+		}
+	}
+	if err := s.r.Store.PutRun(&s.run); err != nil {
+		return fmt.Errorf("store run: %w", err)
+	}
+	s.started = time.Now()
+	return nil
+}
+
+// Run is the run record as it stands.
+func (s *Session) Run() record.Run { return s.run }
+
+// Jobs lists the (task, iteration) pairs not yet done, iteration by iteration.
+func (s *Session) Jobs() []Job {
+	done := map[Job]bool{}
+	s.mu.Lock()
+	for _, smp := range s.samples {
+		done[Job{smp.TaskID, smp.Iteration}] = true
+	}
+	s.mu.Unlock()
+	var jobs []Job
+	for it := 1; it <= s.cfg.Iterations; it++ {
+		for _, t := range s.cfg.Suite.Tasks {
+			if j := (Job{t.ID, it}); !done[j] {
+				jobs = append(jobs, j)
+			}
+		}
+	}
+	return jobs
+}
+
+// Total is the number of samples the run has when complete.
+func (s *Session) Total() int { return s.cfg.Iterations * len(s.cfg.Suite.Tasks) }
+
+// Request is the executor request for a task.
+func (s *Session) Request(t suite.Task) executor.Request {
+	opts := map[string]any{}
+	maps.Copy(opts, s.cfg.Options)
+	maps.Copy(opts, t.Options)
+	if len(opts) == 0 {
+		opts = nil
+	}
+	system := s.cfg.Preamble
+	if t.System != "" {
+		if system != "" {
+			system += "\n\n"
+		}
+		system += t.System
+	}
+	return executor.Request{
+		Host: s.cfg.Host, Model: s.cfg.Model, System: system, Prompt: t.Prompt,
+		Tools: t.Tools, Options: opts, Timeout: s.cfg.Timeout,
+		Breaker: executor.Breaker{MaxTokens: s.cfg.MaxOutputTokens, Repetition: true},
+	}
+}
+
+// Warm makes the configured warm-up calls (not recorded) with the first task.
+func (s *Session) Warm(ctx context.Context) error {
+	if s.cfg.Warmup == 0 || len(s.cfg.Suite.Tasks) == 0 {
+		return nil
+	}
+	_, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0]), s.cfg.Warmup)
+	return err
+}
+
+// fatal reports errors that make every further call pointless.
+func fatal(err error) bool {
+	return errors.Is(err, executor.ErrHostUnreachable) || errors.Is(err, executor.ErrModelNotFound)
+}
+
+// Do runs one job, scores it and records the sample. A cancelled context
+// returns its error and records nothing: the job stays to do on resume.
+func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
+	t := s.tasks[j.Task]
+	if s.cfg.Cold {
+		if err := s.r.Exec.Unload(ctx, s.cfg.Host, s.cfg.Model); err != nil {
+			return record.Sample{}, err
+		}
+	}
+	smp := record.Sample{RunID: s.run.ID, TaskID: t.ID, Category: t.Category, Iteration: j.Iteration, StartedAt: time.Now().UTC()}
+	m, err := s.r.Exec.Chat(ctx, s.Request(t))
+	if ctx.Err() != nil {
+		return smp, ctx.Err()
+	}
+	if err != nil && fatal(err) {
+		return smp, err
+	}
+	smp.Measurement = m
+	if err != nil {
+		smp.Error = err.Error()
+	} else {
+		env := check.Env{Judge: judge{s}, Python: s.r.Python}
+		smp.Checks, smp.Pass, smp.Score = check.Evaluate(ctx, s.checks[t.ID], check.Answer{Task: t.Prompt, Output: m.Output, ToolCalls: m.ToolCalls}, env)
+		if ctx.Err() != nil {
+			return smp, ctx.Err()
+		}
+	}
+	if err := s.r.Store.AppendSample(smp); err != nil {
+		return smp, fmt.Errorf("store sample %s/%d: %w", t.ID, j.Iteration, err)
+	}
+	s.mu.Lock()
+	s.samples = append(s.samples, smp)
+	s.mu.Unlock()
+	return smp, nil
+}
+
+// judge grades with a judge model on the run's host.
+type judge struct{ s *Session }
+
+func (j judge) Grade(ctx context.Context, model, system, prompt string) (string, error) {
+	m, err := j.s.r.Exec.Chat(ctx, executor.Request{
+		Host: j.s.cfg.Host, Model: model, System: system, Prompt: prompt,
+		Options: map[string]any{"temperature": 0}, Timeout: j.s.cfg.Timeout,
+		Breaker: executor.Breaker{MaxTokens: 1024, Repetition: true},
+	})
+	return m.Output, err
+}
+
+// Samples returns the samples recorded so far.
+func (s *Session) Samples() []record.Sample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]record.Sample(nil), s.samples...)
+}
+
+// Finish summarises the samples and records the run's end state.
+func (s *Session) Finish(status record.Status, runErr error) (record.Run, error) {
+	wall := s.elapsed + time.Since(s.started)
+	sum := Summarize(s.cfg.Suite, s.Samples(), wall)
+	s.run.Status = status
+	s.run.Summary = &sum
+	s.run.EndedAt = time.Now().UTC()
+	msg := ""
+	if runErr != nil {
+		msg = runErr.Error()
+		s.run.Error = msg
+	}
+	if err := s.r.Store.FinishRun(s.run.ID, status, &sum, msg); err != nil {
+		return s.run, fmt.Errorf("store end of run %s: %w", s.run.ID, err)
+	}
+	return s.run, nil
+}
+
+// Progress is told about every finished sample: how many of total are done.
+type Progress func(done, total int, smp record.Sample)
+
+// Execute runs the session's remaining jobs with the configured concurrency
+// and finishes the run: completed, cancelled (ctx ended) or failed.
+func (s *Session) Execute(ctx context.Context, progress Progress) (record.Run, error) {
+	if err := s.Warm(ctx); err != nil {
+		if ctx.Err() != nil {
+			return s.Finish(record.StatusCancelled, ctx.Err())
+		}
+		return s.Finish(record.StatusFailed, err)
+	}
+	jobs := s.Jobs()
+	total := s.Total()
+	done := total - len(jobs)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	queue := make(chan Job)
+	for w := 0; w < s.cfg.Concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				smp, err := s.Do(runCtx, j)
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil && runCtx.Err() == nil {
+						firstErr = err
+						stop()
+					}
+				} else {
+					done++
+					if progress != nil {
+						progress(done, total, smp)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, j := range jobs {
+		select {
+		case queue <- j:
+		case <-runCtx.Done():
+			break feed
+		}
+	}
+	close(queue)
+	wg.Wait()
+	switch {
+	case firstErr != nil:
+		return s.Finish(record.StatusFailed, firstErr)
+	case ctx.Err() != nil:
+		return s.Finish(record.StatusCancelled, ctx.Err())
+	}
+	return s.Finish(record.StatusCompleted, nil)
+}

@@ -1,0 +1,171 @@
+package bench_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/check"
+	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/ollamatest"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/suite"
+	"github.com/benchmcp/benchmcp/memory"
+)
+
+func TestMain(m *testing.M) { ollamatest.Main(m) }
+
+func newRunner(t *testing.T) (*bench.Runner, *memory.Store) {
+	t.Helper()
+	st, err := memory.Open(filepath.Join(t.TempDir(), "bench.db"), memory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &bench.Runner{Exec: ollamatest.Executor(t), Store: st}, st
+}
+
+func tinySuite(t *testing.T) suite.Suite {
+	s, ok := suite.Builtin("tiny")
+	if !ok {
+		t.Fatal("no tiny suite")
+	}
+	return s
+}
+
+func runSuite(t *testing.T, r *bench.Runner, cfg bench.Config) record.Run {
+	t.Helper()
+	s, err := r.Prepare(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Begin(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.Execute(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func TestTinySuiteSeparatesModels(t *testing.T) {
+	r, st := newRunner(t)
+	m := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: tinySuite(t)})
+	s := runSuite(t, r, bench.Config{Model: "tiny-s", Suite: tinySuite(t)})
+	if m.Status != record.StatusCompleted || s.Status != record.StatusCompleted {
+		t.Fatalf("status %s / %s", m.Status, s.Status)
+	}
+	t.Logf("tiny-m pass %.2f, tiny-s pass %.2f, judge agreement m=%v", m.Summary.PassRate, s.Summary.PassRate, *m.Summary.JudgeAgreement)
+	if m.Summary.PassRate < 0.8 || m.Summary.PassRate < s.Summary.PassRate+0.25 {
+		t.Errorf("tiny-m pass rate %.2f should be high and well above tiny-s's %.2f", m.Summary.PassRate, s.Summary.PassRate)
+	}
+	if m.Summary.PassRateCI.Lo > m.Summary.PassRate || m.Summary.PassRateCI.Hi < m.Summary.PassRate {
+		t.Errorf("interval %+v does not hold %.2f", m.Summary.PassRateCI, m.Summary.PassRate)
+	}
+	if m.Summary.JudgeAgreement == nil || *m.Summary.JudgeAgreement < 0.5 {
+		t.Errorf("judge agreement %v", m.Summary.JudgeAgreement)
+	}
+	samples, err := st.Samples(m.ID)
+	if err != nil || len(samples) != len(tinySuite(t).Tasks) {
+		t.Fatalf("stored %d samples, err %v", len(samples), err)
+	}
+	var judged int
+	for _, smp := range samples {
+		for _, c := range smp.Checks {
+			if c.Type == "llm_judge" {
+				judged++
+				if c.Judge == nil || c.Judge.Model != "tiny-judge" || c.Judge.Prompt == "" || c.Judge.Raw == "" {
+					t.Errorf("judge verdict not stored on %s: %+v", smp.TaskID, c.Judge)
+				}
+			}
+		}
+	}
+	if judged == 0 {
+		t.Error("no llm_judge check ran")
+	}
+	if m.ModelInfo.Digest == "" || m.OllamaVersion == "" || m.SuiteHash == "" {
+		t.Errorf("environment missing: %+v", m)
+	}
+}
+
+func TestCancelThenResume(t *testing.T) {
+	r, st := newRunner(t)
+	cfg := bench.Config{Model: "tiny-m", Suite: tinySuite(t), Iterations: 2}
+	s, err := r.Prepare(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Begin(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	run, err := s.Execute(ctx, func(done, total int, smp record.Sample) {
+		if done == 10 {
+			cancel()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != record.StatusCancelled {
+		t.Fatalf("status %s, want cancelled", run.Status)
+	}
+	kept, _ := st.Samples(run.ID)
+	if len(kept) < 10 || len(kept) >= s.Total() {
+		t.Fatalf("cancelled run kept %d samples", len(kept))
+	}
+	s2, err := r.Prepare(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, _ := st.GetRun(run.ID)
+	if err := s2.Begin(&prev, kept); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(s2.Jobs()); got != s2.Total()-len(kept) {
+		t.Fatalf("resume would redo work: %d jobs left for %d missing", got, s2.Total()-len(kept))
+	}
+	run2, err := s2.Execute(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := st.Samples(run.ID)
+	if run2.ID != run.ID || run2.Status != record.StatusCompleted || len(all) != s2.Total() || run2.Summary.Samples != s2.Total() {
+		t.Errorf("resumed run %s status %s with %d samples (summary %d), want %d", run2.ID, run2.Status, len(all), run2.Summary.Samples, s2.Total())
+	}
+}
+
+func TestPrepareRejectsBadInput(t *testing.T) {
+	r, st := newRunner(t)
+	ctx := context.Background()
+	_, err := r.Prepare(ctx, bench.Config{Model: "tiny-x", Suite: tinySuite(t)})
+	if !errors.Is(err, executor.ErrModelNotFound) {
+		t.Errorf("unknown model: %v", err)
+	}
+	var ie *bench.InputError
+	if _, err := r.Prepare(ctx, bench.Config{Model: "tiny-m", Suite: tinySuite(t), Iterations: 1000}); !errors.As(err, &ie) {
+		t.Errorf("iterations out of range: %v", err)
+	}
+	bad := suite.Suite{Name: "bad", Tasks: []suite.Task{{ID: "x", Prompt: "p"}}}
+	if _, err := r.Prepare(ctx, bench.Config{Model: "tiny-m", Suite: bad}); !errors.As(err, &ie) {
+		t.Errorf("task without checks: %v", err)
+	}
+	runs, _ := st.ListRuns(memory.Filter{})
+	if len(runs) != 0 {
+		t.Errorf("validation stored %d runs", len(runs))
+	}
+}
+
+func TestBreakerInRun(t *testing.T) {
+	r, _ := newRunner(t)
+	s := suite.Suite{Name: "long", Tasks: []suite.Task{{ID: "code", Prompt: "Write a Python function add(a, b) that returns the sum of a and b.",
+		Checks: []check.Spec{{Type: "contains", Value: "return"}}}}}
+	run := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: s, MaxOutputTokens: 4, Timeout: time.Minute})
+	if run.Summary.Runaway != 1 || run.Summary.Passed != 0 {
+		t.Errorf("runaway %d passed %d", run.Summary.Runaway, run.Summary.Passed)
+	}
+}
