@@ -17,7 +17,9 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func commands() map[string]command {
 	return map[string]command{
-		"runs": runsCommand,
+		"runs":  runsCommand,
+		"serve": serveCommand,
+		"run":   runCommand,
 	}
 }
 

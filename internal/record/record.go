@@ -157,8 +157,8 @@ type Summary struct {
 	// with the deterministic checks of the same task; nil when there is nothing to compare.
 	JudgeAgreement *float64 `json:"judge_agreement,omitempty"`
 
-	Tasks      []TaskSummary `json:"tasks"`
-	Categories []TaskSummary `json:"categories"`
+	Tasks      []TaskSummary `json:"tasks,omitempty"`
+	Categories []TaskSummary `json:"categories,omitempty"`
 }
 
 // Run is one benchmark run: a suite against one model with fixed options.

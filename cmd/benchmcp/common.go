@@ -1,0 +1,81 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/memory"
+	"github.com/benchmcp/benchmcp/tools"
+)
+
+// common holds the flags every model-running command takes, each with a
+// BENCHMCP_* environment twin (the flag wins).
+type common struct {
+	db     string
+	hosts  string
+	python string
+	debug  bool
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.db, "db", envOr("BENCHMCP_DB", memory.DefaultPath()), "the run store (env BENCHMCP_DB)")
+	fs.StringVar(&c.hosts, "hosts", os.Getenv("BENCHMCP_HOSTS"), `named Ollama hosts "local=http://127.0.0.1:11434,gpu-box=http://10.0.0.5:11434" (env BENCHMCP_HOSTS; default local=OLLAMA_HOST)`)
+	fs.StringVar(&c.python, "python", os.Getenv("BENCHMCP_PYTHON"), "Python interpreter for code_exec checks (env BENCHMCP_PYTHON; default python3 on PATH)")
+	fs.BoolVar(&c.debug, "debug", os.Getenv("BENCHMCP_DEBUG") != "", "debug logging to stderr (env BENCHMCP_DEBUG)")
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (c *common) logger(stderr io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if c.debug {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// service opens the store and the executor; close releases them.
+func (c *common) service() (svc *tools.Service, closeFn func(), err error) {
+	hosts, err := executor.ParseHosts(c.hosts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--hosts: %w", err)
+	}
+	st, err := memory.Open(c.db, memory.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	svc = &tools.Service{Exec: executor.New(hosts...), Store: st, Python: c.python}
+	return svc, func() { st.Close() }, nil
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// parseInterspersed parses flags that may come after positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

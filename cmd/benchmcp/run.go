@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/benchmcp/benchmcp/tools"
+	"github.com/schollz/progressbar/v3"
+)
+
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	var a tools.RunBenchmarkArgs
+	var tags multiFlag
+	var opts string
+	var warmup int
+	fs.StringVar(&a.Model, "model", "", "Ollama model to benchmark (required)")
+	fs.StringVar(&a.Suite, "suite", "tiny", "built-in suite (tiny, coding, tool-use, review) or a suite file")
+	fs.StringVar(&a.Preamble, "preamble", "", "system prompt: a library name (concise, coder, tool-user, careful) or text")
+	fs.StringVar(&opts, "options", "", `Ollama options as JSON, e.g. '{"num_ctx": 4096, "temperature": 0}'`)
+	fs.IntVar(&a.Iterations, "iterations", 1, "times each task is run")
+	fs.IntVar(&warmup, "warmup", 1, "untimed warm-up calls")
+	fs.IntVar(&a.Concurrency, "concurrency", 1, "calls in flight at once")
+	fs.IntVar(&a.MaxOutputTokens, "max-output-tokens", 0, "circuit breaker token cap (default 2048)")
+	fs.Float64Var(&a.TimeoutS, "timeout", 0, "seconds per call (default 120)")
+	fs.BoolVar(&a.Cold, "cold", false, "unload the model before every call")
+	fs.StringVar(&a.Host, "host", "", "named Ollama host")
+	fs.StringVar(&a.ResumeRunID, "resume", "", "finish an interrupted or cancelled run")
+	fs.Var(&tags, "tag", "tag stored with the run (repeatable)")
+	asJSON := fs.Bool("json", false, "print the structured result as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if a.Model == "" && a.ResumeRunID == "" {
+		fmt.Fprintln(stderr, "benchmcp run: --model is required (or --resume RUN_ID)")
+		return 2
+	}
+	if opts != "" {
+		if err := json.Unmarshal([]byte(opts), &a.Options); err != nil {
+			fmt.Fprintf(stderr, "benchmcp run: --options is not a JSON object: %v\n", err)
+			return 2
+		}
+	}
+	a.Warmup, a.Tags = &warmup, tags
+	svc, closeFn, err := c.service()
+	if err != nil {
+		fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
+		return 1
+	}
+	defer closeFn()
+	bar := newBar(stderr, "run "+a.Model)
+	res, md, err := svc.RunBenchmark(ctx, a, bar.progress)
+	bar.finish()
+	if err != nil {
+		fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+	} else {
+		fmt.Fprint(stdout, md)
+	}
+	if res.Status != "completed" {
+		return 1
+	}
+	return 0
+}
+
+// bar is a terminal progress bar on stderr, or plain lines when stderr is not a terminal.
+type bar struct {
+	pb  *progressbar.ProgressBar
+	out io.Writer
+	tty bool
+}
+
+func newBar(w io.Writer, desc string) *bar {
+	f, ok := w.(*os.File)
+	tty := ok && isTerminal(f)
+	b := &bar{out: w, tty: tty}
+	if tty {
+		b.pb = progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(desc),
+			progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true), progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish())
+	}
+	return b
+}
+
+func (b *bar) progress(done, total int, msg string) {
+	if b.pb != nil {
+		b.pb.ChangeMax(total)
+		_ = b.pb.Set(done)
+		b.pb.Describe(msg)
+		return
+	}
+	if done == total || done%10 == 0 {
+		fmt.Fprintf(b.out, "[%d/%d] %s\n", done, total, strings.TrimSpace(msg))
+	}
+}
+
+func (b *bar) finish() {
+	if b.pb != nil {
+		_ = b.pb.Finish()
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

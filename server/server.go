@@ -1,0 +1,226 @@
+// Package server wires benchmcp's tools, prompts and resources into an
+// mcp-go server and serves it over stdio, SSE or Streamable HTTP.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/benchmcp/benchmcp/memory"
+	"github.com/benchmcp/benchmcp/prompts"
+	"github.com/benchmcp/benchmcp/tools"
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// Version is benchmcp's version, reported to clients.
+var Version = "0.1.0"
+
+// settle is how long a tool call waits after its handler returns, so that
+// Streamable HTTP delivers the notifications sent just before (mcp-go drops
+// them otherwise; see docs/mcp-notes.md).
+const settle = 20 * time.Millisecond
+
+// New builds the MCP server over a tools service. It sets the service's
+// Notifier to deliver progress to the calling client.
+func New(svc *tools.Service, log *slog.Logger) *mcpserver.MCPServer {
+	cancels := newSessionCancels()
+	hooks := &mcpserver.Hooks{}
+	hooks.AddOnUnregisterSession(func(ctx context.Context, s mcpserver.ClientSession) { cancels.cancel(s.SessionID()) })
+	hooks.AddOnError(func(ctx context.Context, id any, method mcp.MCPMethod, msg any, err error) {
+		log.Warn("mcp error", "method", method, "err", err)
+	})
+
+	s := mcpserver.NewMCPServer("benchmcp", Version,
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithPromptCapabilities(false),
+		mcpserver.WithResourceCapabilities(false, false),
+		mcpserver.WithLogging(),
+		mcpserver.WithRecovery(),
+		mcpserver.WithHooks(hooks),
+		mcpserver.WithInstructions(instructions),
+	)
+	svc.Notify = func(ctx context.Context, token mcp.ProgressToken, progress, total float64, message string) {
+		params := map[string]any{"progressToken": token, "progress": progress, "total": total}
+		if message != "" {
+			params["message"] = message
+		}
+		if err := s.SendNotificationToClient(ctx, string(mcp.MethodNotificationProgress), params); err != nil {
+			log.Debug("progress notification dropped", "err", err)
+		}
+	}
+	s.Use(cancels.middleware, settleMiddleware)
+
+	s.AddTool(tools.RunBenchmarkTool(), svc.RunBenchmarkHandler())
+	for _, extra := range extraTools {
+		extra(s, svc)
+	}
+
+	s.AddPrompt(mcp.NewPrompt("benchmark_model",
+		mcp.WithPromptDescription("Plan and run a benchmark of a local model, then write up the findings."),
+		mcp.WithArgument("model", mcp.ArgumentDescription("Ollama model, e.g. qwen2.5-coder:1.5b"), mcp.RequiredArgument()),
+		mcp.WithArgument("goal", mcp.ArgumentDescription("what you want to learn, e.g. is it good enough for code review"))),
+		func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			model := req.Params.Arguments["model"]
+			return mcp.NewGetPromptResult("Benchmark "+model, []mcp.PromptMessage{
+				mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(prompts.BenchmarkPlan(model, req.Params.Arguments["goal"]))),
+			}), nil
+		})
+
+	s.AddResource(mcp.NewResource("benchmcp://preambles", "preambles",
+		mcp.WithResourceDescription("The preamble library: names and texts usable as run_benchmark's preamble."),
+		mcp.WithMIMEType("application/json")),
+		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			lib := map[string]string{}
+			for _, n := range prompts.Names() {
+				lib[n], _ = prompts.Preamble(n)
+			}
+			b, _ := json.MarshalIndent(lib, "", "  ")
+			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
+		})
+	s.AddResourceTemplate(mcp.NewResourceTemplate("benchmcp://runs/{run_id}", "run",
+		mcp.WithTemplateDescription("A stored run with its summary and samples (JSON)."),
+		mcp.WithTemplateMIMEType("application/json")),
+		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			id := templateArg(req, "run_id")
+			run, err := svc.Store.GetRun(id)
+			if err != nil {
+				return nil, fmt.Errorf("run %s: %w", id, err)
+			}
+			samples, err := svc.Store.Samples(id)
+			if err != nil {
+				return nil, err
+			}
+			b, _ := json.MarshalIndent(memory.Line{Run: run, Samples: samples}, "", "  ")
+			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
+		})
+	return s
+}
+
+// extraTools registers tools added by later files of this package.
+var extraTools []func(*mcpserver.MCPServer, *tools.Service)
+
+const instructions = `benchmcp benchmarks local language models on Ollama.
+run_benchmark runs a suite (built-in: tiny, coding, tool-use, review; or a file; or inline tasks) against one model and stores the run.
+Every result carries a pass rate with its 95% interval; prefer intervals and paired comparisons over single numbers.`
+
+func templateArg(req mcp.ReadResourceRequest, name string) string {
+	switch v := req.Params.Arguments[name].(type) {
+	case []string:
+		if len(v) > 0 {
+			return v[0]
+		}
+	case string:
+		return v
+	}
+	return strings.TrimPrefix(req.Params.URI, "benchmcp://runs/")
+}
+
+func settleMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res, err := next(ctx, req)
+		time.Sleep(settle)
+		return res, err
+	}
+}
+
+// sessionCancels cancels a session's tool calls when the session goes away:
+// mcp-go's SSE transport runs handlers on a context that a disconnect does
+// not cancel.
+type sessionCancels struct {
+	mu sync.Mutex
+	m  map[string]map[*context.CancelFunc]struct{}
+}
+
+func newSessionCancels() *sessionCancels {
+	return &sessionCancels{m: map[string]map[*context.CancelFunc]struct{}{}}
+}
+
+func (c *sessionCancels) middleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		sess := mcpserver.ClientSessionFromContext(ctx)
+		if sess == nil || sess.SessionID() == "" {
+			return next(ctx, req)
+		}
+		id := sess.SessionID()
+		ctx, cancel := context.WithCancel(ctx)
+		key := &cancel
+		c.mu.Lock()
+		if c.m[id] == nil {
+			c.m[id] = map[*context.CancelFunc]struct{}{}
+		}
+		c.m[id][key] = struct{}{}
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			delete(c.m[id], key)
+			if len(c.m[id]) == 0 {
+				delete(c.m, id)
+			}
+			c.mu.Unlock()
+			cancel()
+		}()
+		return next(ctx, req)
+	}
+}
+
+func (c *sessionCancels) cancel(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.m[id] {
+		(*k)()
+	}
+}
+
+// Transport options for Serve.
+type Options struct {
+	Transport string // stdio, sse or http
+	Addr      string // listen address for sse and http
+	Workers   int    // stdio: tool calls served at once
+}
+
+// Serve runs the server on the chosen transport until ctx ends.
+func Serve(ctx context.Context, s *mcpserver.MCPServer, opt Options, log *slog.Logger) error {
+	switch opt.Transport {
+	case "", "stdio":
+		workers := opt.Workers
+		if workers <= 0 {
+			workers = 16
+		}
+		stdio := mcpserver.NewStdioServer(s)
+		stdio.SetErrorLogger(slog.NewLogLogger(log.Handler(), slog.LevelError))
+		mcpserver.WithWorkerPoolSize(workers)(stdio)
+		return stdio.Listen(ctx, os.Stdin, os.Stdout)
+	case "sse":
+		base := "http://" + opt.Addr
+		sse := mcpserver.NewSSEServer(s, mcpserver.WithBaseURL(base), mcpserver.WithKeepAlive(true))
+		return serveHTTP(ctx, opt.Addr, sse, func(c context.Context) error { return sse.Shutdown(c) }, log, base+"/sse")
+	case "http":
+		h := mcpserver.NewStreamableHTTPServer(s, mcpserver.WithSessionIdleTTL(30*time.Minute), mcpserver.WithHeartbeatInterval(25*time.Second))
+		return serveHTTP(ctx, opt.Addr, h, func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
+	}
+	return fmt.Errorf("unknown transport %q; use stdio, sse or http", opt.Transport)
+}
+
+func serveHTTP(ctx context.Context, addr string, h http.Handler, shutdown func(context.Context) error, log *slog.Logger, url string) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("benchmcp MCP server listening", "url", url)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = shutdown(sctx)
+	return srv.Shutdown(sctx)
+}

@@ -1,0 +1,282 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/internal/suite"
+	"github.com/benchmcp/benchmcp/prompts"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// RunBenchmarkArgs are the arguments of run_benchmark.
+type RunBenchmarkArgs struct {
+	Model           string           `json:"model,omitempty" jsonschema:"Ollama model to benchmark, e.g. qwen2.5-coder:1.5b (required unless resume_run_id is given)"`
+	Suite           string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
+	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks: {id, category, prompt, system, tools, options, checks}"`
+	Preamble        string           `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
+	Options         map[string]any   `json:"options,omitempty" jsonschema:"Ollama options for every call: num_ctx, num_gpu, num_thread, temperature, seed, top_p, top_k, repeat_penalty, num_predict, stop, ..."`
+	Iterations      int              `json:"iterations,omitempty" jsonschema:"times each task is run (1-100, default 1); more iterations give tighter intervals and a flip rate"`
+	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls before measuring (0-10, default 1)"`
+	Concurrency     int              `json:"concurrency,omitempty" jsonschema:"calls in flight at once (1-16, default 1); only helps when the server runs with OLLAMA_NUM_PARALLEL > 1"`
+	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
+	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
+	Cold            bool             `json:"cold,omitempty" jsonschema:"unload the model before every call so each one includes the load time"`
+	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
+	Host            string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured, normally OLLAMA_HOST)"`
+	ResumeRunID     string           `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
+}
+
+// Environment is what a run was measured on.
+type Environment struct {
+	Model         string         `json:"model"`
+	Digest        string         `json:"digest,omitempty"`
+	Family        string         `json:"family,omitempty"`
+	ParameterSize string         `json:"parameter_size,omitempty"`
+	Quantization  string         `json:"quantization,omitempty"`
+	Host          string         `json:"host"`
+	HostURL       string         `json:"host_url"`
+	OllamaVersion string         `json:"ollama_version,omitempty"`
+	Options       map[string]any `json:"options,omitempty"`
+	Preamble      string         `json:"preamble,omitempty"`
+	Suite         string         `json:"suite"`
+	SuiteHash     string         `json:"suite_hash"`
+}
+
+// Failure is one sample that did not pass, for a quick look at what went wrong.
+type Failure struct {
+	Task      string `json:"task"`
+	Iteration int    `json:"iteration"`
+	Answer    string `json:"answer"`
+	Reason    string `json:"reason"`
+}
+
+// RunBenchmarkResult is what run_benchmark returns.
+type RunBenchmarkResult struct {
+	RunID       string               `json:"run_id"`
+	Status      record.Status        `json:"status"`
+	Summary     record.Summary       `json:"summary"`
+	Tasks       []record.TaskSummary `json:"tasks"`
+	Categories  []record.TaskSummary `json:"categories"`
+	Failures    []Failure            `json:"failures"`
+	Environment Environment          `json:"environment"`
+}
+
+// RunBenchmarkTool is the MCP definition of run_benchmark.
+func RunBenchmarkTool() mcp.Tool {
+	return mcp.NewTool("run_benchmark",
+		mcp.WithDescription("Run a suite of tasks against one Ollama model and score every answer (exact, regex, JSON schema, tool call, code execution, LLM judge). "+
+			"Returns pass rate with a 95% interval, latency and TTFT percentiles, tokens/s, per-task and per-category tables, and stores the run for later analysis. "+
+			"Sends progress notifications; cancelling leaves a cancelled run that resume_run_id can finish."),
+		mcp.WithInputSchema[RunBenchmarkArgs](),
+		mcp.WithOutputSchema[RunBenchmarkResult](),
+		mcp.WithTitleAnnotation("Run a benchmark"),
+		mcp.WithReadOnlyHintAnnotation(false),
+		mcp.WithDestructiveHintAnnotation(false),
+		mcp.WithIdempotentHintAnnotation(false),
+		mcp.WithOpenWorldHintAnnotation(false),
+	)
+}
+
+// RunBenchmarkHandler is the MCP handler of run_benchmark.
+func (s *Service) RunBenchmarkHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args RunBenchmarkArgs) (*mcp.CallToolResult, error) {
+		res, md, err := s.RunBenchmark(ctx, args, s.progress(ctx, req))
+		if err != nil {
+			return toolError(err)
+		}
+		return mcp.NewToolResultStructured(res, md), nil
+	})
+}
+
+// RunBenchmark validates the arguments, runs (or resumes) the benchmark and
+// returns the result and its markdown summary.
+func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progress ProgressFunc) (*RunBenchmarkResult, string, error) {
+	var prev *record.Run
+	var done []record.Sample
+	if args.ResumeRunID != "" {
+		run, err := s.Store.GetRun(args.ResumeRunID)
+		if err != nil {
+			return nil, "", userErrorf("resume_run_id %s: %w; list runs with analyze_results or `benchmcp runs list`", args.ResumeRunID, err)
+		}
+		if run.Status == record.StatusCompleted || run.Status == record.StatusRunning {
+			return nil, "", userErrorf("run %s is %s; only interrupted, cancelled or failed runs can be resumed", run.ID, run.Status)
+		}
+		if len(run.Config) == 0 {
+			return nil, "", userErrorf("run %s has no stored arguments to resume from; start a new run", run.ID)
+		}
+		var orig RunBenchmarkArgs
+		if err := json.Unmarshal(run.Config, &orig); err != nil {
+			return nil, "", fmt.Errorf("decode stored arguments of run %s: %w", run.ID, err)
+		}
+		args = orig
+		if done, err = s.Store.Samples(run.ID); err != nil {
+			return nil, "", fmt.Errorf("read samples of run %s: %w", run.ID, err)
+		}
+		prev = &run
+	}
+	cfg, err := s.benchConfig(args)
+	if err != nil {
+		return nil, "", err
+	}
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer release()
+	sess, err := s.runner().Prepare(ctx, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := sess.Begin(prev, done); err != nil {
+		return nil, "", err
+	}
+	run, err := sess.Execute(ctx, sampleProgress(progress, cfg.Iterations))
+	if err != nil {
+		return nil, "", err
+	}
+	res := runResult(run, sess.Samples())
+	return &res, report.RunMarkdown(run), nil
+}
+
+// benchConfig turns tool arguments into a run configuration, resolving the
+// suite and preamble. It checks what can be checked without Ollama.
+func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
+	if args.Model == "" {
+		return bench.Config{}, userErrorf("model is required; name an Ollama model such as qwen2.5-coder:1.5b")
+	}
+	st, err := loadSuite(args.Suite, args.Tasks)
+	if err != nil {
+		return bench.Config{}, err
+	}
+	preamble, preambleName := prompts.Resolve(args.Preamble)
+	warmup := bench.DefaultWarmup
+	if args.Warmup != nil {
+		warmup = *args.Warmup
+		if warmup == 0 {
+			warmup = -1
+		}
+		if warmup < 0 || warmup > bench.MaxWarmup {
+			return bench.Config{}, userErrorf("warmup %d is out of range; use 0 to %d", *args.Warmup, bench.MaxWarmup)
+		}
+	}
+	if args.TimeoutS < 0 {
+		return bench.Config{}, userErrorf("timeout_s %.1f is negative", args.TimeoutS)
+	}
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return bench.Config{}, fmt.Errorf("encode arguments: %w", err)
+	}
+	return bench.Config{
+		Host: args.Host, Model: args.Model, Suite: st,
+		Preamble: preamble, PreambleName: preambleName, Options: args.Options,
+		Iterations: args.Iterations, Warmup: warmup, Concurrency: args.Concurrency,
+		MaxOutputTokens: args.MaxOutputTokens, Timeout: time.Duration(args.TimeoutS * float64(time.Second)),
+		Cold: args.Cold, Tags: args.Tags, Args: raw,
+	}, nil
+}
+
+// loadSuite resolves a suite reference or inline tasks.
+func loadSuite(ref string, tasks []map[string]any) (suite.Suite, error) {
+	switch {
+	case ref != "" && len(tasks) > 0:
+		return suite.Suite{}, userErrorf("give either suite or tasks, not both")
+	case len(tasks) > 0:
+		data, err := json.Marshal(map[string]any{"name": "inline", "tasks": tasks})
+		if err != nil {
+			return suite.Suite{}, userErrorf("tasks: %v", err)
+		}
+		st, err := suite.Parse(data, "inline")
+		if err != nil {
+			return suite.Suite{}, &UserError{err}
+		}
+		if err := st.Validate(); err != nil {
+			return suite.Suite{}, &UserError{err}
+		}
+		return st, nil
+	case ref == "":
+		ref = "tiny"
+	}
+	st, err := suite.Load(ref)
+	if err != nil {
+		return suite.Suite{}, &UserError{err}
+	}
+	return st, nil
+}
+
+// sampleProgress turns sample completions into progress messages such as
+// "task add-03 iteration 2/3: pass, 41 ms".
+func sampleProgress(p ProgressFunc, iterations int) bench.Progress {
+	if p == nil {
+		return nil
+	}
+	return func(done, total int, smp record.Sample) {
+		verdict := "fail"
+		switch {
+		case smp.Error != "":
+			verdict = "error"
+		case smp.Flags.Runaway:
+			verdict = "runaway"
+		case smp.Pass:
+			verdict = "pass"
+		}
+		p(done, total, fmt.Sprintf("task %s iteration %d/%d: %s, %.0f ms", smp.TaskID, smp.Iteration, iterations, verdict, smp.WallMs))
+	}
+}
+
+func runResult(run record.Run, samples []record.Sample) RunBenchmarkResult {
+	var sum record.Summary
+	if run.Summary != nil {
+		sum = *run.Summary
+	}
+	res := RunBenchmarkResult{
+		RunID: run.ID, Status: run.Status,
+		Tasks: sum.Tasks, Categories: sum.Categories,
+		Failures:    failures(samples, 10),
+		Environment: environment(run),
+	}
+	sum.Tasks, sum.Categories = nil, nil
+	res.Summary = sum
+	if res.Tasks == nil {
+		res.Tasks = []record.TaskSummary{}
+	}
+	if res.Categories == nil {
+		res.Categories = []record.TaskSummary{}
+	}
+	return res
+}
+
+func environment(run record.Run) Environment {
+	return Environment{
+		Model: run.Model, Digest: run.ModelInfo.Digest, Family: run.ModelInfo.Family,
+		ParameterSize: run.ModelInfo.ParameterSize, Quantization: run.ModelInfo.Quantization,
+		Host: run.Host, HostURL: run.HostURL, OllamaVersion: run.OllamaVersion,
+		Options: run.Options, Preamble: run.Preamble, Suite: run.Suite, SuiteHash: run.SuiteHash,
+	}
+}
+
+// failures lists up to n samples that did not pass, with the first failing check's reason.
+func failures(samples []record.Sample, n int) []Failure {
+	out := []Failure{}
+	for _, smp := range samples {
+		if smp.Pass || len(out) == n {
+			continue
+		}
+		reason := smp.Error
+		for _, c := range smp.Checks {
+			if !c.Pass && !c.Skipped && !c.Advisory && reason == "" {
+				reason = c.Type + ": " + c.Reason
+			}
+		}
+		if smp.Flags.Runaway {
+			reason = "runaway (" + smp.RunawayReason + "); " + reason
+		}
+		out = append(out, Failure{Task: smp.TaskID, Iteration: smp.Iteration, Answer: bench.Excerpt(smp, 120), Reason: reason})
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+// Package tools is the MCP surface of benchmcp: one file per tool, each with
+// typed Args and Result, a plain Go method that the CLI also calls, and an MCP
+// handler that validates, calls the domain and shapes the result.
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/memory"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Notifier delivers a progress notification to the client of a request.
+// The server provides it; a nil Notifier drops progress.
+type Notifier func(ctx context.Context, token mcp.ProgressToken, progress, total float64, message string)
+
+// ProgressFunc is told how far a long tool call has come.
+type ProgressFunc func(done, total int, message string)
+
+// Service holds what the tools need. Build it once; it is safe for concurrent use.
+type Service struct {
+	Exec   *executor.Executor
+	Store  *memory.Store
+	Python string   // interpreter for code_exec checks; "" = python3 on PATH
+	Notify Notifier // progress to MCP clients
+
+	// ProgressInterval is the least time between two progress notifications
+	// of one call (default 200 ms); the last one is always sent.
+	ProgressInterval time.Duration
+
+	// slot serialises runs: two models generating at once on one machine
+	// thrash it (see docs), so tool calls that run models queue here.
+	slotOnce sync.Once
+	slot     chan struct{}
+}
+
+// acquire waits for the right to run models, or for ctx to end.
+func (s *Service) acquire(ctx context.Context) (release func(), err error) {
+	s.slotOnce.Do(func() { s.slot = make(chan struct{}, 1) })
+	select {
+	case s.slot <- struct{}{}:
+		return func() { <-s.slot }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for another benchmark to finish: %w", ctx.Err())
+	}
+}
+
+func (s *Service) runner() *bench.Runner {
+	return &bench.Runner{Exec: s.Exec, Store: s.Store, Python: s.Python}
+}
+
+// UserError is a problem with a tool call that the caller can fix; it
+// becomes an isError result whose text says what to do.
+type UserError struct{ Err error }
+
+func (e *UserError) Error() string { return e.Err.Error() }
+func (e *UserError) Unwrap() error { return e.Err }
+
+func userErrorf(format string, args ...any) error { return &UserError{fmt.Errorf(format, args...)} }
+
+// isUserError reports whether err is something the caller can fix (bad
+// arguments, unknown model, unreachable host) rather than a bug.
+func isUserError(err error) bool {
+	var ue *UserError
+	var ie *bench.InputError
+	return errors.As(err, &ue) || errors.As(err, &ie) ||
+		errors.Is(err, executor.ErrModelNotFound) || errors.Is(err, executor.ErrHostUnreachable) ||
+		errors.Is(err, executor.ErrUnknownHost) || errors.Is(err, memory.ErrRunNotFound) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// toolError shapes an error as a tool result: isError with the message for
+// anything the caller can act on, a Go error (JSON-RPC error) for bugs.
+func toolError(err error) (*mcp.CallToolResult, error) {
+	if isUserError(err) {
+		return mcp.NewToolResultError(err.Error()), nil
+	}
+	return nil, err
+}
+
+// progress returns a throttled ProgressFunc for an MCP request, or nil when
+// the client asked for no progress.
+func (s *Service) progress(ctx context.Context, req mcp.CallToolRequest) ProgressFunc {
+	if s.Notify == nil || req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
+		return nil
+	}
+	token := req.Params.Meta.ProgressToken
+	return Throttle(s.ProgressInterval, func(done, total int, msg string) {
+		s.Notify(ctx, token, float64(done), float64(total), msg)
+	})
+}
+
+// Throttle wraps fn so that it runs at most once per interval (default
+// 200 ms), except for the final call (done == total), which always runs.
+func Throttle(interval time.Duration, fn ProgressFunc) ProgressFunc {
+	if interval <= 0 {
+		interval = 200 * time.Millisecond
+	}
+	var mu sync.Mutex
+	var last time.Time
+	return func(done, total int, msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		if done < total && now.Sub(last) < interval {
+			return
+		}
+		last = now
+		fn(done, total, msg)
+	}
+}
