@@ -20,6 +20,7 @@ func commands() map[string]command {
 		"runs":  runsCommand,
 		"serve": serveCommand,
 		"run":   runCommand,
+		"demo":  demoCommand,
 	}
 }
 

@@ -1,0 +1,46 @@
+# benchmcp: `make demo` is the main job, `make test` the full test suite.
+# Both need an ollama binary; `make ollama` finds one on PATH or builds
+# v0.17.4 from the Go module proxy into .tools/bin (a few minutes the first
+# time, instant afterwards).
+
+GO        ?= go
+BENCHTIME ?= 50x
+# Runs a command with BENCHMCP_OLLAMA_BIN set to the binary scripts/ollama.sh
+# prints (instant once `make ollama` has run).
+WITH_OLLAMA = bin=$$(scripts/ollama.sh) && BENCHMCP_OLLAMA_BIN=$$bin
+
+.PHONY: all build ollama test demo lint bench clean
+
+all: build
+
+## build: the benchmcp binary in bin/
+build:
+	$(GO) build -o bin/benchmcp ./cmd/benchmcp
+
+## ollama: find or build an ollama binary and print its path
+ollama:
+	@scripts/ollama.sh
+
+## test: every test, against a real private ollama serve with the fixture models
+test: ollama
+	@command -v python3 >/dev/null 2>&1 || [ -n "$$BENCHMCP_PYTHON" ] || \
+		{ echo "make test: the code_exec checks need python3 (Debian: apt-get install python3) or BENCHMCP_PYTHON" >&2; exit 1; }
+	$(WITH_OLLAMA) $(GO) test -race -count=1 -timeout 60m ./...
+
+## demo: one measured call per fixture model, then the tiny suite on tiny-s and tiny-m
+demo: ollama build
+	$(WITH_OLLAMA) bin/benchmcp demo
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...) | sed "s|^$$PWD/||"); \
+		if [ -n "$$out" ]; then echo "gofmt needed on:" >&2; echo "$$out" >&2; exit 1; fi
+	$(GO) vet ./...
+
+## bench: the store benchmark and the executor overhead benchmark, each a fixed number of rounds
+bench: ollama
+	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench . -benchtime=$(BENCHTIME) -timeout 20m ./...
+
+## clean: remove bin/ (the ollama build in .tools is kept; `rm -rf .tools` to rebuild it)
+clean:
+	rm -rf bin coverage.out
