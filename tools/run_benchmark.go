@@ -97,6 +97,7 @@ func (s *Service) RunBenchmarkHandler() func(context.Context, mcp.CallToolReques
 // RunBenchmark validates the arguments, runs (or resumes) the benchmark and
 // returns the result and its markdown summary.
 func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progress ProgressFunc) (*RunBenchmarkResult, string, error) {
+	defer s.track()()
 	var prev *record.Run
 	var done []record.Sample
 	if args.ResumeRunID != "" {
@@ -136,7 +137,7 @@ func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 	if err := sess.Begin(prev, done); err != nil {
 		return nil, "", err
 	}
-	run, err := sess.Execute(ctx, sampleProgress(progress, cfg.Iterations))
+	run, err := sess.Execute(ctx, sampleProgress(progress, sess.Config().Iterations))
 	if err != nil {
 		return nil, "", err
 	}

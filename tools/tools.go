@@ -38,6 +38,29 @@ type Service struct {
 	// thrash it (see docs), so tool calls that run models queue here.
 	slotOnce sync.Once
 	slot     chan struct{}
+
+	// inflight counts tool calls under way, so that shutdown can let them
+	// record their end (a cancelled run stays resumable) before the store closes.
+	inflight sync.WaitGroup
+}
+
+// track marks a tool call under way until the returned func is called.
+func (s *Service) track() func() {
+	s.inflight.Add(1)
+	return s.inflight.Done
+}
+
+// Drain waits up to timeout for tool calls under way to return. Call it
+// after the transport stopped (which cancels them) and before closing the store.
+func (s *Service) Drain(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { s.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
 }
 
 // acquire waits for the right to run models, or for ctx to end.

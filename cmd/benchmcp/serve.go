@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/benchmcp/benchmcp/server"
 )
@@ -29,7 +30,13 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer closeFn()
 	s := server.New(svc, log)
 	log.Info("benchmcp serving", "transport", *transport, "db", c.db)
-	if err := server.Serve(ctx, s, server.Options{Transport: *transport, Addr: *addr, Workers: *workers}, log); err != nil && ctx.Err() == nil {
+	err = server.Serve(ctx, s, server.Options{Transport: *transport, Addr: *addr, Workers: *workers}, log)
+	// The transport has stopped and cancelled its calls; let them record
+	// their runs as cancelled before the store closes.
+	if !svc.Drain(30 * time.Second) {
+		log.Warn("tool calls still running at exit; their runs will show as interrupted")
+	}
+	if err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "benchmcp serve: %v\n", err)
 		return 1
 	}

@@ -236,6 +236,9 @@ func (s *Session) Begin(prev *record.Run, done []record.Sample) error {
 	return nil
 }
 
+// Config is the run's configuration, defaults applied.
+func (s *Session) Config() Config { return s.cfg }
+
 // Run is the run record as it stands.
 func (s *Session) Run() record.Run { return s.run }
 
