@@ -1,0 +1,50 @@
+package tools
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// snapTools are the tools whose public contract is snapshotted.
+var snapTools = []func() mcp.Tool{
+	RunBenchmarkTool,
+}
+
+// TestToolSnapshots compares each tool's definition (name, description,
+// annotations, input and output schema) with testdata/toolsnaps/<name>.json,
+// so any change to the public contract shows in review.
+// UPDATE_TOOLSNAPS=1 rewrites the snapshots.
+func TestToolSnapshots(t *testing.T) {
+	for _, mk := range snapTools {
+		tool := mk()
+		got, err := json.MarshalIndent(tool, "", "  ")
+		if err != nil {
+			t.Fatalf("%s: marshal: %v (a broken tool makes tools/list return an empty body)", tool.Name, err)
+		}
+		path := filepath.Join("..", "testdata", "toolsnaps", tool.Name+".json")
+		if os.Getenv("UPDATE_TOOLSNAPS") != "" {
+			if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s: %v; run UPDATE_TOOLSNAPS=1 go test ./tools -run TestToolSnapshots", tool.Name, err)
+		}
+		var w, g any
+		_ = json.Unmarshal(want, &w)
+		_ = json.Unmarshal(got, &g)
+		if diff := cmp.Diff(w, g); diff != "" {
+			t.Errorf("%s schema changed (-snapshot +now); if intended, run UPDATE_TOOLSNAPS=1 go test ./tools -run TestToolSnapshots:\n%s", tool.Name, diff)
+		}
+		if tool.Annotations.ReadOnlyHint == nil || tool.Annotations.DestructiveHint == nil || tool.Annotations.IdempotentHint == nil || tool.Annotations.OpenWorldHint == nil {
+			t.Errorf("%s: every annotation hint must be set explicitly: %+v", tool.Name, tool.Annotations)
+		}
+	}
+}
