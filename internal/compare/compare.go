@@ -1,0 +1,467 @@
+// Package compare compares benchmark runs of the same suite side by side:
+// it pairs their samples by (task, iteration), tests each variant against a
+// baseline on the paired verdicts and scores, gives verdicts, picks a winner
+// per task, and finds the quality/latency Pareto frontier. It works on runs
+// and samples only, so a live comparison and a later one of the stored runs
+// give the same numbers.
+package compare
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/stats"
+	"github.com/benchmcp/benchmcp/internal/suite"
+)
+
+// Alpha is the family-wise significance level, after Holm's adjustment.
+const Alpha = 0.05
+
+// Resamples and Seed fix the paired bootstrap, so the same samples always
+// give the same intervals.
+const (
+	Resamples = bench.BootstrapResamples
+	Seed      = bench.BootstrapSeed
+)
+
+// CollapseShare is the share of broken samples (runaway, empty or error) at
+// which a variant is said to collapse.
+const CollapseShare = 0.5
+
+// Verdicts of a variant against the baseline.
+const (
+	Better       = "better"
+	Worse        = "worse"
+	NoDifference = "no clear difference"
+	Collapse     = "collapse"
+)
+
+// Tie is the winner of a task that two or more variants do equally well.
+const Tie = "tie"
+
+// Variant is one side of a comparison: a run and its samples.
+type Variant struct {
+	Label    string // unique within the comparison
+	Preamble string // preamble name (or a short form of its text); "" for none
+	Run      record.Run
+	Samples  []record.Sample
+}
+
+// VariantSummary is one variant's run, summarised from its samples.
+type VariantSummary struct {
+	Label           string          `json:"label"`
+	RunID           string          `json:"run_id"`
+	Status          record.Status   `json:"status"`
+	Model           string          `json:"model"`
+	Preamble        string          `json:"preamble,omitempty" jsonschema:"preamble name, or the start of its text"`
+	Options         map[string]any  `json:"options,omitempty"`
+	Samples         int             `json:"samples"`
+	Passed          int             `json:"passed"`
+	PassRate        float64         `json:"pass_rate"`
+	PassRateCI      record.Interval `json:"pass_rate_ci" jsonschema:"Wilson 95% interval"`
+	MeanScore       float64         `json:"mean_score"`
+	MeanScoreCI     record.Interval `json:"mean_score_ci" jsonschema:"bootstrap 95% interval"`
+	LatencyP50Ms    float64         `json:"latency_p50_ms"`
+	LatencyP95Ms    float64         `json:"latency_p95_ms"`
+	TTFTP50Ms       float64         `json:"ttft_p50_ms"`
+	GenTPS          float64         `json:"gen_tps" jsonschema:"median generated tokens/s"`
+	PointsPerSecond float64         `json:"points_per_second" jsonschema:"total score per second of this variant's own call time (the other variants' calls, interleaved with it, are not counted)"`
+	Runaway         int             `json:"runaway"`
+	Empty           int             `json:"empty"`
+	Errors          int             `json:"errors"`
+	Broken          int             `json:"broken" jsonschema:"samples that ran away, came back empty or failed (each counted once)"`
+}
+
+// Diff is a paired difference b - a on the items both variants did.
+type Diff struct {
+	A    float64         `json:"a" jsonschema:"baseline's value on the paired items"`
+	B    float64         `json:"b" jsonschema:"variant's value on the paired items"`
+	Diff float64         `json:"diff" jsonschema:"b - a"`
+	CI   record.Interval `json:"ci" jsonschema:"paired bootstrap 95% interval of the difference"`
+}
+
+// Comparison is one variant (B) measured against the baseline (A).
+type Comparison struct {
+	A           string             `json:"a" jsonschema:"baseline label"`
+	B           string             `json:"b" jsonschema:"variant label"`
+	Pairs       int                `json:"pairs" jsonschema:"(task, iteration) items both did"`
+	PassRate    Diff               `json:"pass_rate"`
+	MeanScore   Diff               `json:"mean_score"`
+	Table       stats.McNemarTable `json:"table" jsonschema:"paired pass/fail counts; a_only and b_only are the discordant pairs"`
+	PValue      float64            `json:"p_value" jsonschema:"two-sided exact McNemar test on the paired pass/fail verdicts"`
+	PAdjusted   float64            `json:"p_adjusted" jsonschema:"p_value after Holm's adjustment across the comparisons"`
+	Significant bool               `json:"significant" jsonschema:"p_adjusted < 0.05"`
+	SpeedRatio  float64            `json:"speed_ratio" jsonschema:"b latency p50 / a latency p50: above 1 means b is slower"`
+	Verdict     string             `json:"verdict" jsonschema:"better, worse, no clear difference, or collapse (b breaks: runaways, empty output, errors)"`
+	Reason      string             `json:"reason"`
+}
+
+// TaskCell is one variant's result on one task.
+type TaskCell struct {
+	Label        string  `json:"label"`
+	Samples      int     `json:"samples"`
+	PassRate     float64 `json:"pass_rate"`
+	MeanScore    float64 `json:"mean_score"`
+	LatencyP50Ms float64 `json:"latency_p50_ms"`
+	Excerpt      string  `json:"excerpt" jsonschema:"the start of the first iteration's answer"`
+}
+
+// TaskRow is one task across the variants.
+type TaskRow struct {
+	Task     string     `json:"task"`
+	Category string     `json:"category,omitempty"`
+	Variants []TaskCell `json:"variants"`
+	Winner   string     `json:"winner" jsonschema:"label with the best pass rate, then mean score; tie when two or more share the best"`
+}
+
+// Frontier is the quality/latency Pareto frontier of the variants.
+type Frontier struct {
+	Quality     string              `json:"quality" jsonschema:"the quality axis: pass_rate"`
+	Cost        string              `json:"cost" jsonschema:"the cost axis: latency_p50_ms"`
+	Points      []stats.Point       `json:"points"`
+	Optimal     []string            `json:"optimal" jsonschema:"labels no other variant beats on both axes"`
+	DominatedBy map[string][]string `json:"dominated_by" jsonschema:"for each other label, the labels that beat it"`
+}
+
+// PreambleDelta is one model with and without a preamble, when the variants
+// differ only by preamble.
+type PreambleDelta struct {
+	Model        string  `json:"model"`
+	Preamble     string  `json:"preamble"`
+	Without      string  `json:"without" jsonschema:"label of the variant without a preamble"`
+	With         string  `json:"with" jsonschema:"label of the variant with it"`
+	PassRateFrom float64 `json:"pass_rate_from"`
+	PassRateTo   float64 `json:"pass_rate_to"`
+	Delta        float64 `json:"delta" jsonschema:"pass_rate_to - pass_rate_from"`
+	ScoreFrom    float64 `json:"score_from"`
+	ScoreTo      float64 `json:"score_to"`
+}
+
+// Result is a comparison of two or more variants.
+type Result struct {
+	Baseline    string           `json:"baseline"`
+	Variants    []VariantSummary `json:"variants"`
+	Comparisons []Comparison     `json:"comparisons"`
+	Tasks       []TaskRow        `json:"tasks"`
+	Pareto      Frontier         `json:"pareto"`
+	PreambleAB  []PreambleDelta  `json:"preamble_ab" jsonschema:"per model, the variant without a preamble against each with one; empty unless the variants differ only by preamble"`
+}
+
+// Compare compares variants against the one labelled baseline ("" = the
+// first). Variants must have unique labels; errors are the caller's to fix.
+func Compare(variants []Variant, baseline string) (Result, error) {
+	if len(variants) < 2 {
+		return Result{}, errors.New("compare needs at least two variants")
+	}
+	if baseline == "" {
+		baseline = variants[0].Label
+	}
+	base := -1
+	seen := map[string]bool{}
+	for i, v := range variants {
+		if seen[v.Label] {
+			return Result{}, fmt.Errorf("label %q is used twice; labels must be unique", v.Label)
+		}
+		seen[v.Label] = true
+		if v.Label == baseline {
+			base = i
+		}
+	}
+	if base < 0 {
+		return Result{}, fmt.Errorf("baseline %q is not one of the variants' labels", baseline)
+	}
+	res := Result{Baseline: baseline}
+	for _, v := range variants {
+		res.Variants = append(res.Variants, summarize(v))
+	}
+	var ps []float64
+	for i, v := range variants {
+		if i == base {
+			continue
+		}
+		c := pair(variants[base], v)
+		c.SpeedRatio = stats.Ratio(res.Variants[base].LatencyP50Ms, res.Variants[i].LatencyP50Ms)
+		res.Comparisons = append(res.Comparisons, c)
+		ps = append(ps, c.PValue)
+	}
+	for i, adj := range stats.Holm(ps) {
+		res.Comparisons[i].PAdjusted = adj
+	}
+	for i := range res.Comparisons {
+		c := &res.Comparisons[i]
+		c.Significant = c.PAdjusted < Alpha
+		c.Verdict, c.Reason = verdict(*c, res.Variants[base], summaryOf(res.Variants, c.B))
+	}
+	res.Tasks = taskRows(variants)
+	res.Pareto = frontier(res.Variants)
+	res.PreambleAB = preambleView(variants, res.Variants)
+	if res.Comparisons == nil {
+		res.Comparisons = []Comparison{}
+	}
+	return res, nil
+}
+
+func summaryOf(vs []VariantSummary, label string) VariantSummary {
+	for _, v := range vs {
+		if v.Label == label {
+			return v
+		}
+	}
+	return VariantSummary{}
+}
+
+// summarize rolls a variant's samples up as a run summary does, with points
+// per second over the variant's own call time: an interleaved run's wall
+// clock also counts the other variants' calls.
+func summarize(v Variant) VariantSummary {
+	var callMs float64
+	broken := 0
+	for _, smp := range v.Samples {
+		callMs += smp.WallMs
+		if smp.Flags.Runaway || smp.Flags.Empty || smp.Error != "" {
+			broken++
+		}
+	}
+	s := bench.Summarize(suite.Suite{}, v.Samples, time.Duration(callMs*float64(time.Millisecond)))
+	return VariantSummary{
+		Label: v.Label, RunID: v.Run.ID, Status: v.Run.Status, Model: v.Run.Model,
+		Preamble: v.Preamble, Options: v.Run.Options,
+		Samples: s.Samples, Passed: s.Passed, PassRate: s.PassRate, PassRateCI: s.PassRateCI,
+		MeanScore: s.MeanScore, MeanScoreCI: s.MeanScoreCI,
+		LatencyP50Ms: s.LatencyP50Ms, LatencyP95Ms: s.LatencyP95Ms, TTFTP50Ms: s.TTFTP50Ms,
+		GenTPS: s.GenTPS, PointsPerSecond: s.PointsPerSecond,
+		Runaway: s.Runaway, Empty: s.Empty, Errors: s.Errors, Broken: broken,
+	}
+}
+
+// key is one (task, iteration) item.
+type key struct {
+	task string
+	it   int
+}
+
+func byKey(samples []record.Sample) map[key]record.Sample {
+	m := make(map[key]record.Sample, len(samples))
+	for _, smp := range samples {
+		m[key{smp.TaskID, smp.Iteration}] = smp
+	}
+	return m
+}
+
+// pair tests b against a on the items both did, in (task, iteration) order
+// so that the bootstrap sees the same sequence whatever order the samples
+// were recorded in.
+func pair(a, b Variant) Comparison {
+	am, bm := byKey(a.Samples), byKey(b.Samples)
+	var keys []key
+	for k := range am {
+		if _, ok := bm[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := strings.Compare(x.task, y.task); c != 0 {
+			return c
+		}
+		return x.it - y.it
+	})
+	n := len(keys)
+	ap, bp := make([]bool, n), make([]bool, n)
+	apf, bpf := make([]float64, n), make([]float64, n)
+	as, bs := make([]float64, n), make([]float64, n)
+	for i, k := range keys {
+		x, y := am[k], bm[k]
+		ap[i], bp[i] = x.Pass, y.Pass
+		apf[i], bpf[i] = b2f(x.Pass), b2f(y.Pass)
+		as[i], bs[i] = x.Score, y.Score
+	}
+	c := Comparison{A: a.Label, B: b.Label, Pairs: n, Table: stats.PairTable(ap, bp)}
+	c.PassRate = diff(apf, bpf)
+	c.MeanScore = diff(as, bs)
+	c.PValue = stats.McNemarExact(c.Table)
+	return c
+}
+
+func diff(a, b []float64) Diff {
+	d, ci := stats.PairedBootstrapDiffCI(a, b, Resamples, 0.95, Seed)
+	return Diff{A: stats.Mean(a), B: stats.Mean(b), Diff: d, CI: ci}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// verdict says what a comparison shows. collapse comes first: a variant
+// that breaks on half its samples, or passes nothing where the baseline
+// passes half, is broken whatever the test says. Otherwise a significant
+// McNemar test decides by the sign of the pass-rate difference; with no
+// discordant pairs at all the paired score interval decides when it
+// excludes 0; anything else is no clear difference.
+func verdict(c Comparison, a, b VariantSummary) (string, string) {
+	if b.Samples > 0 {
+		broken := brokenShare(b)
+		if broken >= CollapseShare {
+			return Collapse, fmt.Sprintf("%s broke on %.0f%% of its samples (runaway %d, empty %d, errors %d)", b.Label, 100*broken, b.Runaway, b.Empty, b.Errors)
+		}
+		if b.PassRate == 0 && a.PassRate >= 0.5 {
+			return Collapse, fmt.Sprintf("%s passed nothing where %s passed %.0f%%", b.Label, a.Label, 100*a.PassRate)
+		}
+	}
+	if c.Pairs == 0 {
+		return NoDifference, "no (task, iteration) items in common"
+	}
+	disc := c.Table.AOnly + c.Table.BOnly
+	if c.Significant {
+		dir := Better
+		if c.PassRate.Diff < 0 {
+			dir = Worse
+		}
+		return dir, fmt.Sprintf("pass rate %+.0f points, McNemar p=%.3g (Holm-adjusted %.3g < %.2g)", 100*c.PassRate.Diff, c.PValue, c.PAdjusted, Alpha)
+	}
+	if disc == 0 && (c.MeanScore.CI.Lo > 0 || c.MeanScore.CI.Hi < 0) {
+		dir := Better
+		if c.MeanScore.Diff < 0 {
+			dir = Worse
+		}
+		return dir, fmt.Sprintf("same pass/fail on every item, but mean score %+.3f with 95%% CI %.3f to %.3f excluding 0", c.MeanScore.Diff, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi)
+	}
+	return NoDifference, fmt.Sprintf("%d discordant pairs (%d %s only, %d %s only), Holm-adjusted p=%.3g >= %.2g", disc, c.Table.AOnly, c.A, c.Table.BOnly, c.B, c.PAdjusted, Alpha)
+}
+
+// brokenShare is the share of a variant's samples that ran away, came back
+// empty or failed.
+func brokenShare(v VariantSummary) float64 {
+	if v.Samples == 0 {
+		return 0
+	}
+	return float64(v.Broken) / float64(v.Samples)
+}
+
+// taskRows lists the tasks in the order they first appear in the variants'
+// samples (suite order for a complete run) with each variant's results.
+func taskRows(variants []Variant) []TaskRow {
+	var order []string
+	cat := map[string]string{}
+	per := make([]map[string][]record.Sample, len(variants))
+	for i, v := range variants {
+		per[i] = map[string][]record.Sample{}
+		for _, smp := range v.Samples {
+			if _, ok := cat[smp.TaskID]; !ok {
+				order = append(order, smp.TaskID)
+				cat[smp.TaskID] = smp.Category
+			}
+			per[i][smp.TaskID] = append(per[i][smp.TaskID], smp)
+		}
+	}
+	rows := []TaskRow{}
+	for _, id := range order {
+		row := TaskRow{Task: id, Category: cat[id]}
+		for i, v := range variants {
+			row.Variants = append(row.Variants, taskCell(v.Label, per[i][id]))
+		}
+		row.Winner = Winner(row.Variants)
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func taskCell(label string, samples []record.Sample) TaskCell {
+	c := TaskCell{Label: label, Samples: len(samples)}
+	if len(samples) == 0 {
+		return c
+	}
+	samples = slices.Clone(samples)
+	slices.SortFunc(samples, func(x, y record.Sample) int { return x.Iteration - y.Iteration })
+	var scores, lat []float64
+	passed := 0
+	for _, smp := range samples {
+		if smp.Pass {
+			passed++
+		}
+		scores = append(scores, smp.Score)
+		if smp.Error == "" {
+			lat = append(lat, smp.WallMs)
+		}
+	}
+	c.PassRate = float64(passed) / float64(len(samples))
+	c.MeanScore = stats.Mean(scores)
+	c.LatencyP50Ms = stats.Percentile(lat, 50)
+	c.Excerpt = bench.Excerpt(samples[0], 60)
+	return c
+}
+
+// Winner is the label of the cell with the best pass rate, then the best
+// mean score; Tie when two or more share the best; "" when no cell has samples.
+func Winner(cells []TaskCell) string {
+	best := -1
+	tied := false
+	for i, c := range cells {
+		if c.Samples == 0 {
+			continue
+		}
+		switch {
+		case best < 0 || c.PassRate > cells[best].PassRate ||
+			(c.PassRate == cells[best].PassRate && c.MeanScore > cells[best].MeanScore):
+			best, tied = i, false
+		case c.PassRate == cells[best].PassRate && c.MeanScore == cells[best].MeanScore:
+			tied = true
+		}
+	}
+	switch {
+	case best < 0:
+		return ""
+	case tied:
+		return Tie
+	}
+	return cells[best].Label
+}
+
+// frontier is the Pareto frontier over pass rate (higher is better) and
+// latency p50 (lower is better).
+func frontier(vs []VariantSummary) Frontier {
+	pts := []stats.Point{}
+	for _, v := range vs {
+		pts = append(pts, stats.Point{Label: v.Label, Quality: v.PassRate, Cost: v.LatencyP50Ms})
+	}
+	f := stats.Pareto(pts)
+	return Frontier{Quality: "pass_rate", Cost: "latency_p50_ms", Points: pts, Optimal: f.Optimal, DominatedBy: f.DominatedBy}
+}
+
+// preambleView pairs, per model, the variant without a preamble with each
+// variant with one. It is empty unless every variant has the same options
+// and some model has both.
+func preambleView(variants []Variant, sums []VariantSummary) []PreambleDelta {
+	out := []PreambleDelta{}
+	opts := func(v Variant) string { b, _ := json.Marshal(v.Run.Options); return string(b) }
+	for _, v := range variants[1:] {
+		if opts(v) != opts(variants[0]) {
+			return out
+		}
+	}
+	for i, plain := range variants {
+		if plain.Run.Preamble != "" {
+			continue
+		}
+		for j, with := range variants {
+			if with.Run.Model != plain.Run.Model || with.Run.Preamble == "" {
+				continue
+			}
+			a, b := sums[i], sums[j]
+			out = append(out, PreambleDelta{
+				Model: plain.Run.Model, Preamble: with.Preamble, Without: plain.Label, With: with.Label,
+				PassRateFrom: a.PassRate, PassRateTo: b.PassRate, Delta: b.PassRate - a.PassRate,
+				ScoreFrom: a.MeanScore, ScoreTo: b.MeanScore,
+			})
+		}
+	}
+	return out
+}

@@ -1,0 +1,121 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/benchmcp/benchmcp/internal/compare"
+)
+
+// CompareMarkdown renders a comparison for a findings document: the
+// variants, each one against the baseline, the per-task side-by-side table
+// with its winners, the quality/latency frontier and, when the variants
+// differ only by preamble, the preamble A/B view. title heads it.
+func CompareMarkdown(title string, r compare.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## %s\n\n", title)
+
+	b.WriteString("| variant | model | pass rate (95% CI) | mean score | latency p50 / p95 | TTFT p50 | gen tok/s | points/s | broken |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	for _, v := range r.Variants {
+		label := v.Label
+		if v.Label == r.Baseline {
+			label += " (baseline)"
+		}
+		model := v.Model
+		if v.Preamble != "" {
+			model += " + " + v.Preamble
+		}
+		fmt.Fprintf(&b, "| %s | %s | **%s** (%d/%d, %s–%s) | %.3f | %s / %s | %s | %.0f | %.2f | %d |\n",
+			label, model, pct(v.PassRate), v.Passed, v.Samples, pct(v.PassRateCI.Lo), pct(v.PassRateCI.Hi),
+			v.MeanScore, msec(v.LatencyP50Ms), msec(v.LatencyP95Ms), msec(v.TTFTP50Ms), v.GenTPS, v.PointsPerSecond, v.Broken)
+	}
+
+	b.WriteString("\n| comparison | pass rate a → b | diff (95% CI) | score diff (95% CI) | McNemar p | Holm p | b/a latency | verdict |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	for _, c := range r.Comparisons {
+		verdict := c.Verdict
+		if c.Significant {
+			verdict = "**" + verdict + "**"
+		}
+		fmt.Fprintf(&b, "| %s vs %s | %s → %s | %s (%s to %s) | %+.3f (%+.3f to %+.3f) | %s | %s | %.2f× | %s |\n",
+			c.B, c.A, pct(c.PassRate.A), pct(c.PassRate.B), points(c.PassRate.Diff), points(c.PassRate.CI.Lo), points(c.PassRate.CI.Hi),
+			c.MeanScore.Diff, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi, pval(c.PValue), pval(c.PAdjusted), c.SpeedRatio, verdict)
+	}
+	b.WriteString("\nPaired on the same (task, iteration) items; McNemar's exact test on pass/fail, Holm-adjusted across the comparisons; significant (bold) when adjusted p < 0.05. b/a latency above 1× means b is slower.\n")
+
+	if len(r.Tasks) > 0 {
+		b.WriteString("\n| Task |")
+		for _, v := range r.Variants {
+			fmt.Fprintf(&b, " %s |", v.Label)
+		}
+		b.WriteString(" Winner |\n|---|")
+		b.WriteString(strings.Repeat("---|", len(r.Variants)+1))
+		b.WriteString("\n")
+		wins := map[string]int{}
+		for _, t := range r.Tasks {
+			fmt.Fprintf(&b, "| %s |", t.Task)
+			for _, c := range t.Variants {
+				fmt.Fprintf(&b, " %s |", taskCell(c))
+			}
+			fmt.Fprintf(&b, " %s |\n", orDash(t.Winner))
+			wins[t.Winner]++
+		}
+		b.WriteString("\nWins:")
+		for _, v := range r.Variants {
+			fmt.Fprintf(&b, " %s %d ·", v.Label, wins[v.Label])
+		}
+		fmt.Fprintf(&b, " tie %d\n", wins[compare.Tie])
+	}
+
+	fmt.Fprintf(&b, "\nPareto frontier (%s up, %s down): **%s**", r.Pareto.Quality, r.Pareto.Cost, strings.Join(r.Pareto.Optimal, ", "))
+	var dominated []string
+	for _, v := range r.Variants {
+		if by, ok := r.Pareto.DominatedBy[v.Label]; ok {
+			dominated = append(dominated, fmt.Sprintf("%s (by %s)", v.Label, strings.Join(by, ", ")))
+		}
+	}
+	if len(dominated) > 0 {
+		fmt.Fprintf(&b, "; dominated: %s", strings.Join(dominated, "; "))
+	}
+	b.WriteString(".\n")
+
+	if len(r.PreambleAB) > 0 {
+		b.WriteString("\nPreamble A/B (pass rate, %):\n\n")
+		for _, p := range r.PreambleAB {
+			from, to := math.Round(100*p.PassRateFrom), math.Round(100*p.PassRateTo)
+			fmt.Fprintf(&b, "- %s %.0f -> %.0f (%+.0f) with %s\n", p.Model, from, to, to-from, p.Preamble)
+		}
+	}
+	return b.String()
+}
+
+// taskCell is one variant's result on one task: passes, latency, answer.
+func taskCell(c compare.TaskCell) string {
+	if c.Samples == 0 {
+		return "-"
+	}
+	passed := int(math.Round(c.PassRate * float64(c.Samples)))
+	mark := "✗"
+	if passed == c.Samples {
+		mark = "✓"
+	} else if passed > 0 {
+		mark = fmt.Sprintf("%d/%d", passed, c.Samples)
+	}
+	ex := c.Excerpt
+	if r := []rune(ex); len(r) > 24 {
+		ex = string(r[:23]) + "…"
+	}
+	return fmt.Sprintf("%s %s %s", mark, msec(c.LatencyP50Ms), cell(ex))
+}
+
+// points is a difference of rates in percentage points.
+func points(x float64) string { return fmt.Sprintf("%+.0f pt", 100*x) }
+
+func pval(p float64) string {
+	if p < 0.001 {
+		return fmt.Sprintf("%.1e", p)
+	}
+	return fmt.Sprintf("%.3f", p)
+}

@@ -1,0 +1,71 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/record"
+)
+
+func TestCompareMarkdown(t *testing.T) {
+	sample := func(task string, pass bool, ms float64, out string) record.Sample {
+		smp := record.Sample{TaskID: task, Iteration: 1, Pass: pass, Measurement: record.Measurement{WallMs: ms, Output: out}}
+		if pass {
+			smp.Score = 1
+		}
+		return smp
+	}
+	s := compare.Variant{Label: "tiny-s", Run: record.Run{ID: "r1", Model: "tiny-s"}, Samples: []record.Sample{
+		sample("add-01", true, 10, "8"), sample("add-03", false, 12, "4 | 3"),
+	}}
+	m := compare.Variant{Label: "tiny-m+concise", Preamble: "concise", Run: record.Run{ID: "r2", Model: "tiny-m", Preamble: "Be brief."}, Samples: []record.Sample{
+		sample("add-01", true, 30, "8"), sample("add-03", true, 31, "432"),
+	}}
+	mp := compare.Variant{Label: "tiny-m", Run: record.Run{ID: "r3", Model: "tiny-m"}, Samples: []record.Sample{
+		sample("add-01", true, 29, "8"), sample("add-03", false, 28, "431"),
+	}}
+	res, err := compare.Compare([]compare.Variant{s, m, mp}, "tiny-s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := CompareMarkdown("tiny-s vs tiny-m on tiny", res)
+	for _, want := range []string{
+		"## tiny-s vs tiny-m on tiny\n",
+		"| variant | model | pass rate (95% CI) |",
+		"| tiny-s (baseline) | tiny-s | **50%** (1/2, ",
+		"| tiny-m+concise | tiny-m + concise | **100%** (2/2, ",
+		"| comparison | pass rate a → b | diff (95% CI) |",
+		"| tiny-m+concise vs tiny-s | 50% → 100% | +50 pt (",
+		// One discordant pair gives p = 1; latency p50 30.5 ms over 11 ms.
+		"| 1.000 | 1.000 | 2.77× | no clear difference |",
+		"| Task | tiny-s | tiny-m+concise | tiny-m | Winner |\n|---|---|---|---|---|\n",
+		"| add-01 | ✓ 10.0 ms `8` | ✓ 30.0 ms `8` | ✓ 29.0 ms `8` | tie |\n",
+		"| add-03 | ✗ 12.0 ms `4 \\| 3` | ✓ 31.0 ms `432` | ✗ 28.0 ms `431` | tiny-m+concise |\n",
+		"Wins: tiny-s 0 · tiny-m+concise 1 · tiny-m 0 · tie 1\n",
+		"Pareto frontier (pass_rate up, latency_p50_ms down): **tiny-s, tiny-m+concise**; dominated: tiny-m (by tiny-s).\n",
+		"- tiny-m 50 -> 100 (+50) with concise\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	// Every table row has as many cells as its header.
+	for _, block := range strings.Split(md, "\n\n") {
+		lines := strings.Split(strings.TrimSpace(block), "\n")
+		if !strings.HasPrefix(lines[0], "|") {
+			continue
+		}
+		cols := cells(lines[0])
+		for _, l := range lines[1:] {
+			if got := cells(l); got != cols {
+				t.Errorf("row has %d cells, header %d: %s", got, cols, l)
+			}
+		}
+	}
+}
+
+// cells counts the cells of a markdown table row, ignoring escaped pipes.
+func cells(row string) int {
+	return strings.Count(strings.ReplaceAll(row, `\|`, ""), "|") - 1
+}
