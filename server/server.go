@@ -59,6 +59,7 @@ func New(svc *tools.Service, log *slog.Logger) *mcpserver.MCPServer {
 	s.Use(cancels.middleware, settleMiddleware)
 
 	s.AddTool(tools.RunBenchmarkTool(), svc.RunBenchmarkHandler())
+	s.AddTool(tools.CompareModelsTool(), svc.CompareModelsHandler())
 	for _, extra := range extraTools {
 		extra(s, svc)
 	}
@@ -109,6 +110,7 @@ var extraTools []func(*mcpserver.MCPServer, *tools.Service)
 
 const instructions = `benchmcp benchmarks local language models on Ollama.
 run_benchmark runs a suite (built-in: tiny, coding, tool-use, review; or a file; or inline tasks) against one model and stores the run.
+compare_models runs 2-8 variants (models, preambles, option sets) interleaved on the same tasks and seeds, or compares stored run_ids, and says with paired tests whether a difference is real.
 Every result carries a pass rate with its 95% interval; prefer intervals and paired comparisons over single numbers.`
 
 func templateArg(req mcp.ReadResourceRequest, name string) string {

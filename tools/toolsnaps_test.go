@@ -13,6 +13,7 @@ import (
 // snapTools are the tools whose public contract is snapshotted.
 var snapTools = []func() mcp.Tool{
 	RunBenchmarkTool,
+	CompareModelsTool,
 }
 
 // TestToolSnapshots compares each tool's definition (name, description,

@@ -17,10 +17,11 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func commands() map[string]command {
 	return map[string]command{
-		"runs":  runsCommand,
-		"serve": serveCommand,
-		"run":   runCommand,
-		"demo":  demoCommand,
+		"runs":    runsCommand,
+		"serve":   serveCommand,
+		"run":     runCommand,
+		"compare": compareCommand,
+		"demo":    demoCommand,
 	}
 }
 

@@ -1,0 +1,382 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/memory"
+	"github.com/benchmcp/benchmcp/prompts"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Limits and defaults of compare_models.
+const (
+	MinVariants = 2
+	MaxVariants = 8
+	// DefaultSeed is put in every variant's options when none sets a seed,
+	// so that all variants sample alike.
+	DefaultSeed = 42
+)
+
+// CompareVariant is one side of a comparison: a model with an optional
+// preamble and options.
+type CompareVariant struct {
+	Label    string         `json:"label,omitempty" jsonschema:"name of the variant in the results; default the model, or model+preamble name when a preamble is set; must be unique"`
+	Model    string         `json:"model" jsonschema:"Ollama model, e.g. qwen2.5-coder:1.5b"`
+	Preamble string         `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
+	Options  map[string]any `json:"options,omitempty" jsonschema:"Ollama options for this variant: num_ctx, temperature, seed, num_thread, ..."`
+}
+
+// CompareModelsArgs are the arguments of compare_models.
+type CompareModelsArgs struct {
+	Variants        []CompareVariant `json:"variants,omitempty" jsonschema:"2 to 8 variants to run and compare on the same tasks and seeds; models, preambles, option sets or a mix"`
+	RunIDs          []string         `json:"run_ids,omitempty" jsonschema:"instead of variants: 2 to 8 stored runs of the same suite to compare without running anything"`
+	Suite           string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
+	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks"`
+	Iterations      int              `json:"iterations,omitempty" jsonschema:"times each task is run per variant (1-100, default 1)"`
+	Baseline        string           `json:"baseline,omitempty" jsonschema:"label (or, with run_ids, run id) of the variant the others are measured against; default the first"`
+	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls per variant before measuring (0-10, default 1)"`
+	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
+	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
+	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with every variant's run, besides comparison:<id>"`
+	Host            string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
+}
+
+// CompareModelsResult is what compare_models returns.
+type CompareModelsResult struct {
+	ComparisonID string                   `json:"comparison_id,omitempty" jsonschema:"id shared by the variants' runs (their comparison_id, and tag comparison:<id>); with run_ids, set when all the runs share one"`
+	Status       record.Status            `json:"status" jsonschema:"completed when every variant's run completed; otherwise the state of the first that did not"`
+	Suite        string                   `json:"suite"`
+	SuiteHash    string                   `json:"suite_hash"`
+	Baseline     string                   `json:"baseline" jsonschema:"label of the variant the others are measured against"`
+	Variants     []compare.VariantSummary `json:"variants" jsonschema:"per variant, its run summarised"`
+	Comparisons  []compare.Comparison     `json:"comparisons" jsonschema:"each other variant (b) against the baseline (a), paired by (task, iteration)"`
+	Tasks        []compare.TaskRow        `json:"tasks" jsonschema:"per task, each variant's result and the winner"`
+	Pareto       compare.Frontier         `json:"pareto" jsonschema:"the variants on the pass rate / latency p50 frontier, and which are dominated by which"`
+	PreambleAB   []compare.PreambleDelta  `json:"preamble_ab" jsonschema:"when the variants differ only by preamble: per model, pass rate without and with it"`
+}
+
+// CompareModelsTool is the MCP definition of compare_models.
+func CompareModelsTool() mcp.Tool {
+	return mcp.NewTool("compare_models",
+		mcp.WithDescription("Compare 2-8 variants (models, preambles, option sets, or a mix) side by side on the same tasks and seeds, or compare stored runs by run_ids without running anything. "+
+			"Runs are interleaved (A, B, B, A, ...) after a warm-up of each model and stored as normal runs tagged with the comparison id. "+
+			"Returns per-variant summaries, each variant against the baseline with paired differences and 95% bootstrap intervals, an exact McNemar p-value Holm-adjusted across comparisons, "+
+			"a verdict (better, worse, no clear difference, collapse), per-task winners, the quality/latency Pareto frontier, and a preamble A/B view. Sends progress notifications; cancelling keeps what was done."),
+		mcp.WithInputSchema[CompareModelsArgs](),
+		mcp.WithOutputSchema[CompareModelsResult](),
+		mcp.WithTitleAnnotation("Compare models"),
+		mcp.WithReadOnlyHintAnnotation(false),
+		mcp.WithDestructiveHintAnnotation(false),
+		mcp.WithIdempotentHintAnnotation(false),
+		mcp.WithOpenWorldHintAnnotation(false),
+	)
+}
+
+// CompareModelsHandler is the MCP handler of compare_models.
+func (s *Service) CompareModelsHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args CompareModelsArgs) (*mcp.CallToolResult, error) {
+		res, md, err := s.CompareModels(ctx, args, s.progress(ctx, req))
+		if err != nil {
+			return toolError(err)
+		}
+		return mcp.NewToolResultStructured(res, md), nil
+	})
+}
+
+// CompareModels runs the variants interleaved and compares them, or
+// compares stored runs; it returns the result and its markdown.
+func (s *Service) CompareModels(ctx context.Context, args CompareModelsArgs, progress ProgressFunc) (*CompareModelsResult, string, error) {
+	defer s.track()()
+	switch {
+	case len(args.Variants) > 0 && len(args.RunIDs) > 0:
+		return nil, "", userErrorf("give either variants (to run) or run_ids (to compare stored runs), not both")
+	case len(args.RunIDs) > 0:
+		if args.Suite != "" || len(args.Tasks) > 0 || args.Iterations != 0 {
+			return nil, "", userErrorf("run_ids compares stored runs as they are; leave out suite, tasks and iterations")
+		}
+		return s.compareStored(args.RunIDs, args.Baseline, "")
+	case len(args.Variants) == 0:
+		return nil, "", userErrorf("give variants, e.g. [{\"model\": \"tiny-s\"}, {\"model\": \"tiny-m\"}], or run_ids of stored runs")
+	}
+	cfgs, err := s.compareConfigs(args)
+	if err != nil {
+		return nil, "", err
+	}
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer release()
+	id, err := s.newComparisonID()
+	if err != nil {
+		return nil, "", err
+	}
+	sessions := make([]*bench.Session, len(cfgs))
+	for i := range cfgs {
+		cfgs[i].ComparisonID = id
+		cfgs[i].Tags = append(slices.Clone(cfgs[i].Tags), "comparison:"+id)
+		// Prepare checks every variant (models installed, suite valid) before anything is stored.
+		if sessions[i], err = s.runner().Prepare(ctx, cfgs[i]); err != nil {
+			return nil, "", fmt.Errorf("variant %s: %w", cfgs[i].Label, err)
+		}
+	}
+	status, runErr := interleave(ctx, sessions, progress)
+	var ids []string
+	for _, sess := range sessions {
+		if sess.Run().ID == "" { // never begun: the store failed before it
+			continue
+		}
+		run, err := sess.Finish(status, runErr)
+		if err != nil {
+			return nil, "", err
+		}
+		ids = append(ids, run.ID)
+	}
+	if len(ids) < len(sessions) {
+		return nil, "", runErr
+	}
+	// The statistics come from the stored runs, as with run_ids, so the two agree.
+	return s.compareStored(ids, args.Baseline, id)
+}
+
+// interleave begins every session, warms each model, then runs the jobs
+// one call at a time: for each job every variant in turn, starting one
+// variant later on each job so that no variant always goes first. It
+// returns the state the runs end in and, for a failure, why.
+func interleave(ctx context.Context, sessions []*bench.Session, progress ProgressFunc) (record.Status, error) {
+	for _, sess := range sessions {
+		if err := sess.Begin(nil, nil); err != nil {
+			return record.StatusFailed, err
+		}
+	}
+	ended := func(err error) (record.Status, error) {
+		if ctx.Err() != nil {
+			return record.StatusCancelled, ctx.Err()
+		}
+		return record.StatusFailed, err
+	}
+	for _, sess := range sessions {
+		if err := sess.Warm(ctx); err != nil {
+			return ended(fmt.Errorf("warm up %s: %w", sess.Config().Label, err))
+		}
+	}
+	jobs := sessions[0].Jobs()
+	n := len(sessions)
+	total, done := len(jobs)*n, 0
+	for j, job := range jobs {
+		for k := range n {
+			sess := sessions[(j+k)%n]
+			smp, err := sess.Do(ctx, job)
+			if err != nil {
+				return ended(fmt.Errorf("%s task %s: %w", sess.Config().Label, job.Task, err))
+			}
+			done++
+			if progress != nil {
+				progress(done, total, fmt.Sprintf("%s task %s iteration %d/%d: %s, %.0f ms",
+					sess.Config().Label, smp.TaskID, smp.Iteration, sess.Config().Iterations, sampleVerdict(smp), smp.WallMs))
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return record.StatusCancelled, ctx.Err()
+	}
+	return record.StatusCompleted, nil
+}
+
+func sampleVerdict(smp record.Sample) string {
+	switch {
+	case smp.Error != "":
+		return "error"
+	case smp.Flags.Runaway:
+		return "runaway"
+	case smp.Pass:
+		return "pass"
+	}
+	return "fail"
+}
+
+// compareConfigs turns the variants into run configurations on one suite,
+// with unique labels, the same seed and the baseline checked. Nothing runs.
+func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error) {
+	if n := len(args.Variants); n < MinVariants || n > MaxVariants {
+		return nil, userErrorf("%d variants; compare %d to %d", n, MinVariants, MaxVariants)
+	}
+	seeded := false
+	for _, v := range args.Variants {
+		_, ok := v.Options["seed"]
+		seeded = seeded || ok
+	}
+	labels := map[string]bool{}
+	var cfgs []bench.Config
+	for i, v := range args.Variants {
+		if strings.TrimSpace(v.Model) == "" {
+			return nil, userErrorf("variant %d has no model; every variant needs one, e.g. {\"model\": \"tiny-m\"}", i+1)
+		}
+		label := v.Label
+		if label == "" {
+			label = defaultLabel(v)
+		}
+		if labels[label] {
+			return nil, userErrorf("two variants are labelled %q; give each variant a distinct label", label)
+		}
+		labels[label] = true
+		opts := maps.Clone(v.Options)
+		if !seeded {
+			if opts == nil {
+				opts = map[string]any{}
+			}
+			opts["seed"] = DefaultSeed
+		}
+		cfg, err := s.benchConfig(RunBenchmarkArgs{
+			Model: v.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: v.Preamble, Options: opts,
+			Iterations: args.Iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
+			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 { // one suite for all: resolved once, shared
+			cfg.Suite = cfgs[0].Suite
+		}
+		cfg.Label = label
+		cfgs = append(cfgs, cfg)
+	}
+	if args.Baseline != "" && !labels[args.Baseline] {
+		return nil, userErrorf("baseline %q is not a variant label; use one of: %s", args.Baseline, strings.Join(slices.Sorted(maps.Keys(labels)), ", "))
+	}
+	return cfgs, nil
+}
+
+// defaultLabel is the model, with "+" and the preamble's name when it has one.
+func defaultLabel(v CompareVariant) string {
+	if v.Preamble == "" {
+		return v.Model
+	}
+	if _, name := prompts.Resolve(v.Preamble); name != "" {
+		return v.Model + "+" + name
+	}
+	return v.Model + "+preamble"
+}
+
+// newComparisonID is a time-based id not used by any stored run.
+func (s *Service) newComparisonID() (string, error) {
+	for t := time.Now().UTC(); ; t = t.Add(time.Millisecond) {
+		id := "c" + t.Format("20060102-150405.000")
+		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: id, Limit: 1})
+		if err != nil {
+			return "", fmt.Errorf("list runs of comparison %s: %w", id, err)
+		}
+		if len(runs) == 0 {
+			return id, nil
+		}
+	}
+}
+
+// compareStored compares stored runs by id. comparisonID is the live
+// comparison's id, or "" to take the one the runs share.
+func (s *Service) compareStored(ids []string, baseline, comparisonID string) (*CompareModelsResult, string, error) {
+	if n := len(ids); n < MinVariants || n > MaxVariants {
+		return nil, "", userErrorf("%d run_ids; compare %d to %d runs", n, MinVariants, MaxVariants)
+	}
+	var vs []compare.Variant
+	seen := map[string]bool{}
+	labels := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			return nil, "", userErrorf("run %s is listed twice in run_ids", id)
+		}
+		seen[id] = true
+		run, err := s.Store.GetRun(id)
+		if errors.Is(err, memory.ErrRunNotFound) {
+			return nil, "", userErrorf("run %s is not in the store; list runs with `benchmcp runs list`", id)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("read run %s: %w", id, err)
+		}
+		if len(vs) > 0 && run.SuiteHash != vs[0].Run.SuiteHash {
+			first := vs[0].Run
+			return nil, "", userErrorf("run %s used suite %s (hash %s) but run %s used %s (hash %s); only runs of the same suite can be paired", run.ID, run.Suite, run.SuiteHash, first.ID, first.Suite, first.SuiteHash)
+		}
+		samples, err := s.Store.Samples(id)
+		if err != nil {
+			return nil, "", fmt.Errorf("read samples of run %s: %w", id, err)
+		}
+		name := preambleName(run)
+		label := run.Label
+		if label == "" {
+			label = run.Model
+			if name != "" {
+				label += "+" + name
+			}
+		}
+		if labels[label] {
+			label += "@" + run.ID
+		}
+		labels[label] = true
+		vs = append(vs, compare.Variant{Label: label, Preamble: name, Run: run, Samples: samples})
+	}
+	if baseline != "" { // a run id names its variant
+		for _, v := range vs {
+			if v.Run.ID == baseline {
+				baseline = v.Label
+			}
+		}
+		if !labels[baseline] {
+			return nil, "", userErrorf("baseline %q is neither a label nor a run id of the compared runs; labels: %s", baseline, strings.Join(slices.Sorted(maps.Keys(labels)), ", "))
+		}
+	}
+	cr, err := compare.Compare(vs, baseline)
+	if err != nil {
+		return nil, "", &UserError{err}
+	}
+	res := &CompareModelsResult{
+		ComparisonID: comparisonID, Status: record.StatusCompleted,
+		Suite: vs[0].Run.Suite, SuiteHash: vs[0].Run.SuiteHash, Baseline: cr.Baseline,
+		Variants: cr.Variants, Comparisons: cr.Comparisons, Tasks: cr.Tasks, Pareto: cr.Pareto, PreambleAB: cr.PreambleAB,
+	}
+	shared := vs[0].Run.ComparisonID
+	for _, v := range vs {
+		if v.Run.Status != record.StatusCompleted && res.Status == record.StatusCompleted {
+			res.Status = v.Run.Status
+		}
+		if v.Run.ComparisonID != shared {
+			shared = ""
+		}
+	}
+	if res.ComparisonID == "" {
+		res.ComparisonID = shared
+	}
+	title := fmt.Sprintf("Comparison on %s: %s", res.Suite, res.Status)
+	if res.ComparisonID != "" {
+		title = fmt.Sprintf("Comparison %s on %s: %s", res.ComparisonID, res.Suite, res.Status)
+	}
+	return res, report.CompareMarkdown(title, cr), nil
+}
+
+// preambleName is the library name of a run's preamble (kept in its notes
+// as preamble:<name>), or the start of its text, or "" for none.
+func preambleName(run record.Run) string {
+	if run.Preamble == "" {
+		return ""
+	}
+	for _, f := range strings.Fields(run.Notes) {
+		if name, ok := strings.CutPrefix(f, "preamble:"); ok {
+			return name
+		}
+	}
+	text := strings.Join(strings.Fields(run.Preamble), " ")
+	if r := []rune(text); len(r) > 24 {
+		text = string(r[:23]) + "…"
+	}
+	return "\"" + text + "\""
+}
