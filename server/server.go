@@ -33,7 +33,11 @@ const settle = 20 * time.Millisecond
 func New(svc *tools.Service, log *slog.Logger) *mcpserver.MCPServer {
 	cancels := newSessionCancels()
 	hooks := &mcpserver.Hooks{}
-	hooks.AddOnUnregisterSession(func(ctx context.Context, s mcpserver.ClientSession) { cancels.cancel(s.SessionID()) })
+	hooks.AddOnUnregisterSession(func(ctx context.Context, s mcpserver.ClientSession) {
+		if n := cancels.cancel(s.SessionID()); n > 0 {
+			log.Info("client session ended; cancelled its tool calls", "session", s.SessionID(), "calls", n)
+		}
+	})
 	hooks.AddOnError(func(ctx context.Context, id any, method mcp.MCPMethod, msg any, err error) {
 		log.Warn("mcp error", "method", method, "err", err)
 	})
@@ -84,6 +88,17 @@ func New(svc *tools.Service, log *slog.Logger) *mcpserver.MCPServer {
 				lib[n], _ = prompts.Preamble(n)
 			}
 			b, _ := json.MarshalIndent(lib, "", "  ")
+			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
+		})
+	s.AddResource(mcp.NewResource("benchmcp://runs", "runs",
+		mcp.WithResourceDescription("The 50 most recent stored runs, newest first (JSON), without their samples."),
+		mcp.WithMIMEType("application/json")),
+		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			runs, err := svc.Store.ListRuns(memory.Filter{Limit: 50})
+			if err != nil {
+				return nil, fmt.Errorf("list runs: %w", err)
+			}
+			b, _ := json.MarshalIndent(map[string]any{"runs": runs}, "", "  ")
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
 		})
 	s.AddResourceTemplate(mcp.NewResourceTemplate("benchmcp://runs/{run_id}", "run",
@@ -173,12 +188,13 @@ func (c *sessionCancels) middleware(next mcpserver.ToolHandlerFunc) mcpserver.To
 	}
 }
 
-func (c *sessionCancels) cancel(id string) {
+func (c *sessionCancels) cancel(id string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range c.m[id] {
 		(*k)()
 	}
+	return len(c.m[id])
 }
 
 // Transport options for Serve.

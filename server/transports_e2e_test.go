@@ -1,0 +1,149 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/ollamatest"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/tools"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// startHTTP runs `benchmcp serve --transport T` on a free port and returns its base URL.
+func startHTTP(t *testing.T, transport, db string) string {
+	t.Helper()
+	srv := ollamatest.Get(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(binary, "serve", "--transport", transport, "--addr", addr, "--db", db)
+	cmd.Env = append(os.Environ(), "BENCHMCP_HOSTS=local="+srv.URL.String())
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	base := "http://" + addr
+	waitFor(t, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	return base
+}
+
+func initClient(t *testing.T, c *client.Client) *mcpClient {
+	t.Helper()
+	mc := &mcpClient{Client: c}
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		mc.mu.Lock()
+		mc.notes = append(mc.notes, n)
+		mc.mu.Unlock()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Start's context lives as long as the SSE stream: not the init timeout.
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "benchmcp-e2e", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return mc
+}
+
+func TestStreamableHTTP(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "bench.db")
+	base := startHTTP(t, "http", db)
+	c, err := client.NewStreamableHttpClient(base + "/mcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc := initClient(t, c)
+	var res tools.RunBenchmarkResult
+	structured(t, mc.call(context.Background(), t, "run_benchmark", map[string]any{"model": "tiny-m", "tasks": quickTasks(), "iterations": 2}, "h"), &res)
+	if res.Status != record.StatusCompleted || res.Summary.Samples != 12 || res.Summary.PassRate < 0.8 {
+		t.Errorf("http run: %s, %d samples, pass %.2f", res.Status, res.Summary.Samples, res.Summary.PassRate)
+	}
+	// The final progress notification is not lost (the server lets the
+	// transport flush before it returns).
+	p := mc.progress("h")
+	if len(p) == 0 || p[len(p)-1]["progress"] != float64(12) {
+		t.Errorf("final progress missing over HTTP: %v", p)
+	}
+}
+
+// SSE does not cancel a handler when its client goes away; the server does it
+// itself, so the run ends cancelled (resumable) instead of running on.
+func TestSSEDisconnectCancelsRun(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "bench.db")
+	base := startHTTP(t, "sse", db)
+	c, err := client.NewSSEMCPClient(base + "/sse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc := initClient(t, c)
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "run_benchmark"
+		req.Params.Arguments = map[string]any{"model": "tiny-m", "tasks": quickTasks(), "iterations": 20}
+		req.Params.Meta = &mcp.Meta{ProgressToken: "sse"}
+		res, err := mc.CallTool(context.Background(), req)
+		if err != nil {
+			t.Logf("call ended: %v", err)
+		} else if res.IsError {
+			t.Logf("call failed: %s", text(res))
+		}
+	}()
+	waitFor(t, func() bool { return len(mc.progress("sse")) >= 1 })
+	mc.Close()
+	// A second client sees the run end as cancelled, well before its 120 samples.
+	c2, err := client.NewSSEMCPClient(base + "/sse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc2 := initClient(t, c2)
+	var runs struct{ Runs []record.Run }
+	waitFor(t, func() bool {
+		rr := mcp.ReadResourceRequest{}
+		rr.Params.URI = "benchmcp://runs"
+		res, err := mc2.ReadResource(context.Background(), rr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(res.Contents[0].(mcp.TextResourceContents).Text), &runs); err != nil {
+			t.Fatal(err)
+		}
+		return len(runs.Runs) == 1 && runs.Runs[0].Status != record.StatusRunning
+	})
+	if r := runs.Runs[0]; r.Status != record.StatusCancelled || r.Summary == nil || r.Summary.Samples >= 120 {
+		t.Errorf("after the SSE client left: status %s, summary %+v", r.Status, r.Summary)
+	}
+}
