@@ -21,11 +21,13 @@ build:
 ollama:
 	@scripts/ollama.sh
 
-## test: every test, against a real private ollama serve with the fixture models
+## test: every test, against a real private ollama serve with the fixture models.
+## -p 1: one package at a time, so that two private ollama servers never fight
+## over the cores (each package starts its own).
 test: ollama
 	@command -v python3 >/dev/null 2>&1 || [ -n "$$BENCHMCP_PYTHON" ] || \
 		{ echo "make test: the code_exec checks need python3 (Debian: apt-get install python3) or BENCHMCP_PYTHON" >&2; exit 1; }
-	$(WITH_OLLAMA) $(GO) test -race -count=1 -timeout 60m ./...
+	$(WITH_OLLAMA) $(GO) test -race -count=1 -p 1 -timeout 60m ./...
 
 ## demo: one measured call per fixture model, then the tiny suite on tiny-s and tiny-m
 demo: ollama build
