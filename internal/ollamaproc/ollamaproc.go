@@ -93,8 +93,9 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		}
 	}
 	p := &Process{Binary: bin, dir: cfg.Dir, logs: &syncBuffer{}, done: make(chan struct{})}
+	reapOrphans()
 	if p.dir == "" {
-		d, err := os.MkdirTemp("", "benchmcp-ollama-")
+		d, err := os.MkdirTemp("", tempPrefix)
 		if err != nil {
 			return nil, fmt.Errorf("ollama working dir: %w", err)
 		}
@@ -128,6 +129,13 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		return nil, fmt.Errorf("start %s serve: %w", bin, err)
 	}
 	go func() { p.waitErr = p.cmd.Wait(); close(p.done) }()
+	if p.ownDir {
+		// Note who owns this server, so that a later Start can clean up after
+		// a process that died without Close (a test timeout, a SIGKILL): the
+		// server dies with its parent, but its model runners would live on.
+		owner := fmt.Sprintf("%d %d\n", os.Getpid(), p.cmd.Process.Pid)
+		_ = os.WriteFile(filepath.Join(p.dir, ownerFile), []byte(owner), 0o644)
+	}
 
 	wait := cfg.StartupWait
 	if wait == 0 {
@@ -207,6 +215,32 @@ func (p *Process) Close() error {
 func (p *Process) cleanup() {
 	if p.ownDir {
 		_ = os.RemoveAll(p.dir)
+	}
+}
+
+const (
+	tempPrefix = "benchmcp-ollama-"
+	ownerFile  = "owner"
+)
+
+// reapOrphans kills the process groups of private servers whose owner
+// process is gone, and removes their directories.
+func reapOrphans() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		var owner, pgid int
+		if _, err := fmt.Sscan(string(b), &owner, &pgid); err != nil || owner <= 0 || pgid <= 1 {
+			continue
+		}
+		if syscall.Kill(owner, 0) == nil {
+			continue // owner alive
+		}
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		_ = os.RemoveAll(dir)
 	}
 }
 
