@@ -19,7 +19,7 @@ import (
 // tiny-m and tiny-l on the tiny suite, live, then again from the stored runs.
 func TestCompareModelsOverStdio(t *testing.T) {
 	mc := startStdio(t, "")
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 
 	var live tools.CompareModelsResult
