@@ -4,7 +4,6 @@
 # time, instant afterwards).
 
 GO        ?= go
-BENCHTIME ?= 50x
 # Runs a command with BENCHMCP_OLLAMA_BIN set to the binary scripts/ollama.sh
 # prints (instant once `make ollama` has run).
 WITH_OLLAMA = bin=$$(scripts/ollama.sh) && BENCHMCP_OLLAMA_BIN=$$bin
@@ -39,9 +38,15 @@ lint:
 		if [ -n "$$out" ]; then echo "gofmt needed on:" >&2; echo "$$out" >&2; exit 1; fi
 	$(GO) vet ./...
 
-## bench: the store benchmark and the executor overhead benchmark, each a fixed number of rounds
+## bench: every benchmark, each printing a table, with a round count that fits a
+## 2-core machine (about 10 minutes in all): the store (100,000 samples), the
+## executor's overhead over api.Client.Chat, run_benchmark's runner against a
+## plain Chat loop, and what concurrency buys with OLLAMA_NUM_PARALLEL
 bench: ollama
-	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench . -benchtime=$(BENCHTIME) -timeout 20m ./...
+	$(GO) test -run '^$$' -bench Memory -benchtime=200x -timeout 20m ./memory/
+	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Overhead -benchtime=240x -timeout 20m ./internal/executor/
+	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench RunnerVsLoop -benchtime=8x -timeout 20m ./internal/bench/
+	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Concurrency -benchtime=3x -timeout 20m ./internal/bench/
 
 ## clean: remove bin/ (the ollama build in .tools is kept; `rm -rf .tools` to rebuild it)
 clean:

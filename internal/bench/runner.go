@@ -36,6 +36,10 @@ const (
 	DefaultTimeout         = 120 * time.Second
 )
 
+// ReloadMs is the load time above which a call of a warm run counts as a
+// reload: a loaded model's load_duration is a few milliseconds.
+const ReloadMs = 20
+
 // Store is where a run and its samples are recorded as they happen.
 // *memory.Store implements it.
 type Store interface {
@@ -318,6 +322,7 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 		return smp, err
 	}
 	smp.Measurement = m
+	smp.Flags.Reloaded = !s.cfg.Cold && m.LoadMs >= ReloadMs
 	if err != nil {
 		smp.Error = err.Error()
 	} else {

@@ -169,3 +169,24 @@ func TestBreakerInRun(t *testing.T) {
 		t.Errorf("runaway %d passed %d", run.Summary.Runaway, run.Summary.Passed)
 	}
 }
+
+// A warm run whose model was evicted counts the reload; cold mode pays a
+// load on every call by design and counts none.
+func TestColdModeAndReloads(t *testing.T) {
+	r, _ := newRunner(t)
+	s := suite.Suite{Name: "two", Tasks: []suite.Task{
+		{ID: "a", Prompt: "What is 47+385?", Checks: []check.Spec{{Type: "exact", Value: "432"}}},
+		{ID: "b", Prompt: "Uppercase river.", Checks: []check.Spec{{Type: "exact", Value: "RIVER"}}},
+	}}
+	cold := runSuite(t, r, bench.Config{Model: "tiny-s", Suite: s, Cold: true})
+	if cold.Summary.Reloads != 0 {
+		t.Errorf("cold run counted %d reloads", cold.Summary.Reloads)
+	}
+	if err := r.Exec.Unload(context.Background(), "", "tiny-s"); err != nil {
+		t.Fatal(err)
+	}
+	warm := runSuite(t, r, bench.Config{Model: "tiny-s", Suite: s, Warmup: -1})
+	if warm.Summary.Reloads != 1 {
+		t.Errorf("warm run after an unload: %d reloads, want 1 (the first call)", warm.Summary.Reloads)
+	}
+}

@@ -106,6 +106,9 @@ func aggregate(samples []record.Sample) record.Summary {
 		if smp.Flags.Empty {
 			sum.Empty++
 		}
+		if smp.Flags.Reloaded {
+			sum.Reloads++
+		}
 	}
 	if len(prompt) == 0 { // every prompt was served from the cache: report that rate, flagged by the samples
 		prompt = promptCached

@@ -116,6 +116,12 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		"OLLAMA_MODELS=" + filepath.Join(p.dir, "models"),
 		"OLLAMA_NOHISTORY=1",
 	}
+	// Room for the four fixture models at once: with Ollama's default of
+	// three, a comparison of three models judged by a fourth reloads a model
+	// on nearly every call. cfg.Env may override it.
+	if _, ok := cfg.Env["OLLAMA_MAX_LOADED_MODELS"]; !ok {
+		env = append(env, "OLLAMA_MAX_LOADED_MODELS=4")
+	}
 	for k, v := range cfg.Env {
 		env = append(env, k+"="+v)
 	}

@@ -38,6 +38,7 @@ type Flags struct {
 	ThinkingOnly bool `json:"thinking_only,omitempty"` // thinking but no answer
 	Runaway      bool `json:"runaway,omitempty"`       // stopped by the circuit breaker
 	PromptCached bool `json:"prompt_cached,omitempty"` // Ollama reused the KV cache for the prompt
+	Reloaded     bool `json:"reloaded,omitempty"`      // a warm run's call paid a model load: the model had been evicted
 }
 
 // Measurement is what one model call produced and what it cost.
@@ -153,6 +154,10 @@ type Summary struct {
 	Truncated       int      `json:"truncated"`
 	Empty           int      `json:"empty"`
 	Errors          int      `json:"errors"`
+	// Reloads counts calls of a warm run that paid a model load (the model
+	// was evicted between calls, e.g. by OLLAMA_MAX_LOADED_MODELS); their
+	// latency includes the load.
+	Reloads int `json:"reloads"`
 	// JudgeAgreement is the share of samples where an llm_judge check agreed
 	// with the deterministic checks of the same task; nil when there is nothing to compare.
 	JudgeAgreement *float64 `json:"judge_agreement,omitempty"`
