@@ -71,6 +71,8 @@ type VariantSummary struct {
 	LatencyP95Ms    float64         `json:"latency_p95_ms"`
 	TTFTP50Ms       float64         `json:"ttft_p50_ms"`
 	GenTPS          float64         `json:"gen_tps" jsonschema:"median generated tokens/s"`
+	PromptTPS       float64         `json:"prompt_tps" jsonschema:"median prompt tokens/s (prompt processing speed; grows with model size)"`
+	Reloads         int             `json:"reloads" jsonschema:"calls that paid a model load because the model had been evicted; their latency includes it"`
 	PointsPerSecond float64         `json:"points_per_second" jsonschema:"total score per second of this variant's own call time (the other variants' calls, interleaved with it, are not counted)"`
 	Runaway         int             `json:"runaway"`
 	Empty           int             `json:"empty"`
@@ -235,7 +237,7 @@ func summarize(v Variant) VariantSummary {
 		Samples: s.Samples, Passed: s.Passed, PassRate: s.PassRate, PassRateCI: s.PassRateCI,
 		MeanScore: s.MeanScore, MeanScoreCI: s.MeanScoreCI,
 		LatencyP50Ms: s.LatencyP50Ms, LatencyP95Ms: s.LatencyP95Ms, TTFTP50Ms: s.TTFTP50Ms,
-		GenTPS: s.GenTPS, PointsPerSecond: s.PointsPerSecond,
+		GenTPS: s.GenTPS, PromptTPS: s.PromptTPS, Reloads: s.Reloads, PointsPerSecond: s.PointsPerSecond,
 		Runaway: s.Runaway, Empty: s.Empty, Errors: s.Errors, Broken: broken,
 	}
 }
