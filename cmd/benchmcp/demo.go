@@ -101,7 +101,7 @@ func runDemo(ctx context.Context, c *common, keepDB bool, stdout, stderr io.Writ
 	if err == nil {
 		fmt.Fprintf(stderr, "using Ollama %s at %s (host %s)\n", version, host.URL, host.Name)
 	} else {
-		bin, berr := ollamaproc.Binary()
+		bin, berr := ollamaproc.EnsureBinary(ctx, stderr)
 		if berr != nil {
 			return fmt.Errorf("no Ollama answers at %s, and none can be started: %w", host.URL, berr)
 		}
@@ -189,12 +189,8 @@ func ensureFixtures(ctx context.Context, ex *executor.Executor, host executor.Ho
 	if err != nil {
 		return fmt.Errorf("%s missing on %s, and they cannot be created: %w", strings.Join(missing, ", "), host.URL, err)
 	}
-	bin, err := ollamaproc.Binary()
-	if err != nil {
-		return fmt.Errorf("creating %s on %s: %w", strings.Join(missing, ", "), host.URL, err)
-	}
 	fmt.Fprintf(stderr, "creating %s on %s from %s\n", strings.Join(missing, ", "), host.URL, dir)
-	return ollamaproc.CreateModels(ctx, bin, host.URL, dir, missing...)
+	return ollamaproc.CreateModels(ctx, host.Client(), dir, missing...)
 }
 
 // fixtureDir is testdata/models of the benchmcp source tree around the working directory.

@@ -120,6 +120,14 @@ type Session struct {
 	mu      sync.Mutex
 	samples []record.Sample
 	started time.Time
+
+	// The sample writer stores samples in order, each in its own
+	// transaction, off the path of the timed calls: the next call does not
+	// wait for the previous sample's fsync. Finish waits for it.
+	queue    chan record.Sample
+	written  chan struct{}
+	writeMu  sync.Mutex
+	writeErr error
 	elapsed time.Duration // wall time of earlier attempts (resume)
 }
 
@@ -237,7 +245,40 @@ func (s *Session) Begin(prev *record.Run, done []record.Sample) error {
 		return fmt.Errorf("store run: %w", err)
 	}
 	s.started = time.Now()
+	s.queue = make(chan record.Sample, 256)
+	s.written = make(chan struct{})
+	go s.writeSamples()
 	return nil
+}
+
+func (s *Session) writeSamples() {
+	defer close(s.written)
+	for smp := range s.queue {
+		if err := s.r.Store.AppendSample(smp); err != nil {
+			s.writeMu.Lock()
+			if s.writeErr == nil {
+				s.writeErr = fmt.Errorf("store sample %s/%d: %w", smp.TaskID, smp.Iteration, err)
+			}
+			s.writeMu.Unlock()
+		}
+	}
+}
+
+// storeErr is the first failure of the sample writer.
+func (s *Session) storeErr() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.writeErr
+}
+
+// flush waits until every queued sample is stored.
+func (s *Session) flush() error {
+	if s.queue != nil {
+		close(s.queue)
+		<-s.written
+		s.queue = nil
+	}
+	return s.storeErr()
 }
 
 // Config is the run's configuration, defaults applied.
@@ -332,9 +373,10 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 			return smp, ctx.Err()
 		}
 	}
-	if err := s.r.Store.AppendSample(smp); err != nil {
-		return smp, fmt.Errorf("store sample %s/%d: %w", t.ID, j.Iteration, err)
+	if err := s.storeErr(); err != nil {
+		return smp, err
 	}
+	s.queue <- smp
 	s.mu.Lock()
 	s.samples = append(s.samples, smp)
 	s.mu.Unlock()
@@ -363,6 +405,9 @@ func (s *Session) Samples() []record.Sample {
 // Finish summarises the samples and records the run's end state.
 func (s *Session) Finish(status record.Status, runErr error) (record.Run, error) {
 	wall := s.elapsed + time.Since(s.started)
+	if err := s.flush(); err != nil && runErr == nil {
+		status, runErr = record.StatusFailed, err
+	}
 	sum := Summarize(s.cfg.Suite, s.Samples(), wall)
 	s.run.Status = status
 	s.run.Summary = &sum

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ollama/ollama/api"
+	"github.com/ollama/ollama/parser"
 )
 
 // FixtureModels are the tiny models vendored in testdata/models.
@@ -81,6 +83,32 @@ func Binary() (string, error) {
 		}
 	}
 	return "", errors.New("no ollama binary: none on PATH, no BENCHMCP_OLLAMA_BIN, and none built in .tools/bin; run `make ollama` to build one from the Go module proxy")
+}
+
+// EnsureBinary is Binary, except that when there is none and this is a
+// source checkout it builds one with scripts/ollama.sh (from the Go module
+// proxy; minutes the first time), telling w.
+func EnsureBinary(ctx context.Context, w io.Writer) (string, error) {
+	if bin, err := Binary(); err == nil {
+		return bin, nil
+	}
+	root, err := Root()
+	script := filepath.Join(root, "scripts", "ollama.sh")
+	if err != nil {
+		return "", errors.New("no ollama binary on PATH and no benchmcp checkout to build one in; install Ollama or set BENCHMCP_OLLAMA_BIN")
+	}
+	if _, err := os.Stat(script); err != nil {
+		return "", fmt.Errorf("no ollama binary on PATH, and %s is missing to build one", script)
+	}
+	fmt.Fprintln(w, "no ollama binary: building Ollama from the Go module proxy with scripts/ollama.sh (a few minutes the first time)")
+	cmd := exec.CommandContext(ctx, script)
+	cmd.Dir = root
+	cmd.Stderr = w
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("build ollama with %s: %w", script, err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // Start runs `ollama serve` on a free 127.0.0.1 port and waits until it answers.
@@ -171,33 +199,65 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 	}
 }
 
-// CreateModels runs `ollama create NAME -f Modelfile.NAME` in dir for each
+// CreateModels creates models from Modelfile.NAME files in dir for each
 // name that the server does not have yet.
 func (p *Process) CreateModels(ctx context.Context, dir string, names ...string) error {
-	return CreateModels(ctx, p.Binary, p.URL, dir, names...)
+	return CreateModels(ctx, p.Client, dir, names...)
 }
 
 // CreateModels creates models from Modelfile.NAME files in dir on the Ollama
-// at u, skipping those already there.
-func CreateModels(ctx context.Context, bin string, u *url.URL, dir string, names ...string) error {
+// behind client, skipping those already there. It speaks the API (blob
+// upload, then create), so it needs no ollama binary and works on any host.
+func CreateModels(ctx context.Context, client *api.Client, dir string, names ...string) error {
+	list, err := client.List(ctx)
+	if err != nil {
+		return fmt.Errorf("list models: %w", err)
+	}
 	have := map[string]bool{}
-	if list, err := api.NewClient(u, http.DefaultClient).List(ctx); err == nil {
-		for _, m := range list.Models {
-			have[m.Name] = true
-		}
+	for _, m := range list.Models {
+		have[m.Name] = true
 	}
 	for _, name := range names {
 		if have[name] || have[name+":latest"] {
 			continue
 		}
-		cmd := exec.CommandContext(ctx, bin, "create", name, "-f", "Modelfile."+name)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "OLLAMA_HOST="+u.Host)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("ollama create %s from %s: %v\n%s", name, dir, err, lastLines(string(out), 10))
+		if err := createModel(ctx, client, dir, name); err != nil {
+			return fmt.Errorf("create %s from %s: %w", name, filepath.Join(dir, "Modelfile."+name), err)
 		}
 	}
 	return nil
+}
+
+func createModel(ctx context.Context, client *api.Client, dir, name string) error {
+	f, err := os.Open(filepath.Join(dir, "Modelfile."+name))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	mf, err := parser.ParseFile(f)
+	if err != nil {
+		return err
+	}
+	req, err := mf.CreateRequest(dir)
+	if err != nil {
+		return err
+	}
+	files := map[string]string{}
+	for path, digest := range req.Files {
+		blob, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		err = client.CreateBlob(ctx, digest, blob)
+		blob.Close()
+		if err != nil {
+			return fmt.Errorf("upload %s: %w", path, err)
+		}
+		files[filepath.Base(path)] = digest
+	}
+	req.Files = files
+	req.Model = name
+	return client.Create(ctx, req, func(api.ProgressResponse) error { return nil })
 }
 
 // Logs is what the server printed so far.
