@@ -128,7 +128,7 @@ type Session struct {
 	written  chan struct{}
 	writeMu  sync.Mutex
 	writeErr error
-	elapsed time.Duration // wall time of earlier attempts (resume)
+	elapsed  time.Duration // wall time of earlier attempts (resume)
 }
 
 // Job is one (task, iteration) of a run.
