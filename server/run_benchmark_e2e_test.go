@@ -135,6 +135,8 @@ func TestBadArgumentsStoreNothing(t *testing.T) {
 		{map[string]any{"model": "tiny-m", "tasks": []any{map[string]any{"id": "r", "prompt": "x", "checks": []any{map[string]any{"type": "regex", "pattern": "("}}}}}, "regex"},
 		{map[string]any{"model": "tiny-m", "tasks": []any{map[string]any{"id": "j", "prompt": "x", "checks": []any{map[string]any{"type": "json_schema", "schema": map[string]any{"type": 12}}}}}}, "schema"},
 		{map[string]any{}, "model is required"},
+		{map[string]any{"model": "tiny-m", "think": "true"}, "does not support thinking"},
+		{map[string]any{"model": "tiny-m", "think": "very"}, "think"},
 	}
 	for _, c := range cases {
 		res := mc.call(ctx, t, "run_benchmark", c.args, "")

@@ -34,6 +34,7 @@ type CompareVariant struct {
 	Model    string         `json:"model" jsonschema:"Ollama model, e.g. qwen2.5-coder:1.5b"`
 	Preamble string         `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
 	Options  map[string]any `json:"options,omitempty" jsonschema:"Ollama options for this variant: num_ctx, temperature, seed, num_thread, ..."`
+	Think    string         `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
 }
 
 // CompareModelsArgs are the arguments of compare_models.
@@ -238,7 +239,7 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 			opts["seed"] = DefaultSeed
 		}
 		cfg, err := s.benchConfig(RunBenchmarkArgs{
-			Model: v.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: v.Preamble, Options: opts,
+			Model: v.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: v.Preamble, Options: opts, Think: v.Think,
 			Iterations: args.Iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
 			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host,
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
@@ -12,6 +13,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/prompts"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/ollama/ollama/api"
 )
 
 // RunBenchmarkArgs are the arguments of run_benchmark.
@@ -27,6 +29,7 @@ type RunBenchmarkArgs struct {
 	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
 	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
 	Cold            bool             `json:"cold,omitempty" jsonschema:"unload the model before every call so each one includes the load time"`
+	Think           string           `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
 	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
 	Host            string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured, normally OLLAMA_HOST)"`
 	ResumeRunID     string           `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
@@ -169,6 +172,10 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 	if args.TimeoutS < 0 {
 		return bench.Config{}, userErrorf("timeout_s %.1f is negative", args.TimeoutS)
 	}
+	think, err := parseThink(args.Think)
+	if err != nil {
+		return bench.Config{}, err
+	}
 	raw, err := json.Marshal(args)
 	if err != nil {
 		return bench.Config{}, fmt.Errorf("encode arguments: %w", err)
@@ -178,8 +185,24 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 		Preamble: preamble, PreambleName: preambleName, Options: args.Options,
 		Iterations: args.Iterations, Warmup: warmup, Concurrency: args.Concurrency,
 		MaxOutputTokens: args.MaxOutputTokens, Timeout: time.Duration(args.TimeoutS * float64(time.Second)),
-		Cold: args.Cold, Tags: args.Tags, Args: raw,
+		Cold: args.Cold, Think: think, Tags: args.Tags, Args: raw,
 	}, nil
+}
+
+// parseThink reads the think argument: "" (the model's default), true,
+// false, or a level.
+func parseThink(s string) (*api.ThinkValue, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "":
+		return nil, nil
+	case "true":
+		return &api.ThinkValue{Value: true}, nil
+	case "false":
+		return &api.ThinkValue{Value: false}, nil
+	case "high", "medium", "low":
+		return &api.ThinkValue{Value: strings.ToLower(strings.TrimSpace(s))}, nil
+	}
+	return nil, userErrorf("think %q is not one of true, false, high, medium, low", s)
 }
 
 // loadSuite resolves a suite reference or inline tasks.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/suite"
+	"github.com/ollama/ollama/api"
 )
 
 // Limits on what a run may ask for.
@@ -62,7 +64,8 @@ type Config struct {
 	Concurrency     int // calls in flight at once for this model (Ollama queues them; see OLLAMA_NUM_PARALLEL)
 	MaxOutputTokens int // circuit breaker token cap
 	Timeout         time.Duration
-	Cold            bool // unload the model before every call, so each one pays the load
+	Cold            bool            // unload the model before every call, so each one pays the load
+	Think           *api.ThinkValue // thinking models: true/false or "high", "medium", "low"; nil = the model's default
 	Tags            []string
 	Notes           string
 	Label           string // variant label inside a comparison
@@ -188,6 +191,9 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	info, err := r.Exec.ModelInfo(ctx, cfg.Host, cfg.Model)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Think != nil && (cfg.Think.Value != false) && !slices.Contains(info.Capabilities, "thinking") {
+		return nil, inputErrorf("model %s does not support thinking (its capabilities: %s); leave think out or set it to false", cfg.Model, strings.Join(info.Capabilities, ", "))
 	}
 	for _, jm := range check.JudgeModels(specs) {
 		if _, err := r.Exec.ModelInfo(ctx, cfg.Host, jm); err != nil {
@@ -326,7 +332,7 @@ func (s *Session) Request(t suite.Task) executor.Request {
 	}
 	return executor.Request{
 		Host: s.cfg.Host, Model: s.cfg.Model, System: system, Prompt: t.Prompt,
-		Tools: t.Tools, Options: opts, Timeout: s.cfg.Timeout,
+		Tools: t.Tools, Options: opts, Think: s.cfg.Think, Timeout: s.cfg.Timeout,
 		Breaker: executor.Breaker{MaxTokens: s.cfg.MaxOutputTokens, Repetition: true},
 	}
 }

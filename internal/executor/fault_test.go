@@ -107,3 +107,22 @@ func TestRepetitionOnFakeStream(t *testing.T) {
 		t.Errorf("breaker: flags %+v reason %q after %d tokens", m.Flags, m.RunawayReason, m.EvalTokens)
 	}
 }
+
+// The fixture models cannot think, so a thinking-only answer comes from the fake.
+func TestThinkingOnlyOnFakeStream(t *testing.T) {
+	ex := fakeOllama(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk(w, `{"model":"m","message":{"role":"assistant","content":"","thinking":"Let me see"},"done":false}`)
+		chunk(w, `{"model":"m","message":{"role":"assistant","content":"","thinking":" what 2+2 is"},"done":false}`)
+		chunk(w, `{"model":"m","message":{"role":"assistant","content":""},"done":true,"done_reason":"length","prompt_eval_count":512,"eval_count":2,"eval_duration":1000000}`)
+	})
+	m, err := ex.Chat(context.Background(), executor.Request{Model: "m", Prompt: "x", Options: map[string]any{"num_ctx": 512}, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Flags.ThinkingOnly || m.Flags.Empty || !m.Flags.Truncated || !m.Flags.ContextFull {
+		t.Errorf("flags %+v: want thinking_only, truncated and context_full", m.Flags)
+	}
+	if m.Thinking != "Let me see what 2+2 is" || m.TTFTMs <= 0 {
+		t.Errorf("thinking %q, ttft %.3f", m.Thinking, m.TTFTMs)
+	}
+}

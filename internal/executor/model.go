@@ -59,6 +59,9 @@ func (e *Executor) ModelInfo(ctx context.Context, host, model string) (record.Mo
 	}
 	if show, err := h.client.Show(ctx, &api.ShowRequest{Model: model}); err == nil {
 		info.ContextLength = parameterInt(show.Parameters, "num_ctx")
+		for _, c := range show.Capabilities {
+			info.Capabilities = append(info.Capabilities, string(c))
+		}
 		for k, v := range show.ModelInfo {
 			if strings.HasSuffix(k, ".context_length") && info.ContextLength == 0 {
 				if n, ok := toInt(v); ok {

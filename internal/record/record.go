@@ -75,6 +75,8 @@ type ModelInfo struct {
 	Format        string `json:"format,omitempty"`
 	SizeBytes     int64  `json:"size_bytes,omitempty"`
 	ContextLength int    `json:"context_length,omitempty"`
+	// Capabilities are what Ollama says the model can do: completion, tools, thinking, vision, ...
+	Capabilities []string `json:"capabilities,omitempty"`
 }
 
 // JudgeVerdict is what an LLM judge said about one answer.
