@@ -14,6 +14,7 @@ import (
 var snapTools = []func() mcp.Tool{
 	RunBenchmarkTool,
 	CompareModelsTool,
+	AnalyzeResultsTool,
 }
 
 // TestToolSnapshots compares each tool's definition (name, description,

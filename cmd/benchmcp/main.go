@@ -22,6 +22,7 @@ func commands() map[string]command {
 		"run":     runCommand,
 		"compare": compareCommand,
 		"demo":    demoCommand,
+		"analyze": analyzeCommand,
 	}
 }
 

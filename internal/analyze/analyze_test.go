@@ -1,0 +1,197 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/stats"
+	"github.com/google/go-cmp/cmp"
+)
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// mk builds a run of model on suite "s" (hash h1) started day days after t0,
+// with one sample per verdict (task t<i>, iteration 1) and latency p50 lat.
+func mk(id, model string, day int, lat float64, verdicts ...bool) Input {
+	in := Input{Run: record.Run{ID: id, Model: model, Suite: "s", SuiteHash: "h1", Status: record.StatusCompleted, StartedAt: t0.Add(time.Duration(day) * 24 * time.Hour)}}
+	passed := 0
+	for i, v := range verdicts {
+		in.Samples = append(in.Samples, record.Sample{RunID: id, TaskID: fmt.Sprintf("t%d", i), Iteration: 1, Pass: v})
+		if v {
+			passed++
+		}
+	}
+	n := len(verdicts)
+	in.Run.Summary = &record.Summary{Samples: n, Passed: passed, PassRate: float64(passed) / float64(max(n, 1)), PassRateCI: stats.Wilson(passed, n, 0.95), LatencyP50Ms: lat}
+	return in
+}
+
+func verdicts(pass, fail int) []bool {
+	v := make([]bool, 0, pass+fail)
+	for range pass {
+		v = append(v, true)
+	}
+	for range fail {
+		v = append(v, false)
+	}
+	return v
+}
+
+func TestCompare(t *testing.T) {
+	base := mk("b", "m", 0, 100, verdicts(10, 0)...)
+	for _, tc := range []struct {
+		name    string
+		run     Input
+		verdict string
+		p       float64
+		table   stats.McNemarTable
+		ratio   float64
+	}{
+		// 7 baseline passes lost, none gained: p = 2 * 0.5^7 = 0.015625.
+		{"pass-rate regression", mk("r", "m", 1, 100, verdicts(3, 7)...), Regression, 0.015625, stats.McNemarTable{BothPass: 3, AOnly: 7}, 1},
+		// 4 lost: p = 2 * 0.5^4 = 0.125, not significant.
+		{"not significant", mk("r", "m", 1, 110, verdicts(6, 4)...), Stable, 0.125, stats.McNemarTable{BothPass: 6, AOnly: 4}, 1.1},
+		{"latency regression", mk("r", "m", 1, 130, verdicts(10, 0)...), Regression, 1, stats.McNemarTable{BothPass: 10}, 1.3},
+		{"latency improvement", mk("r", "m", 1, 70, verdicts(10, 0)...), Improvement, 1, stats.McNemarTable{BothPass: 10}, 0.7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Compare(base, tc.run)
+			if c.Verdict != tc.verdict || c.PValue == nil || math.Abs(*c.PValue-tc.p) > 1e-12 || math.Abs(c.LatencyRatio-tc.ratio) > 1e-12 || c.Pairs != 10 {
+				t.Errorf("verdict %s, p %v, ratio %v, pairs %d; want %s, %v, %v, 10 (%v)", c.Verdict, deref(c.PValue), c.LatencyRatio, c.Pairs, tc.verdict, tc.p, tc.ratio, c.Reasons)
+			}
+			if diff := cmp.Diff(tc.table, *c.Table); diff != "" {
+				t.Errorf("table (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Without samples there is no paired test, and so no pass-rate verdict.
+	noSamples := mk("r", "m", 1, 100, verdicts(0, 10)...)
+	noSamples.Samples = nil
+	if c := Compare(base, noSamples); c.PValue != nil || c.Verdict != Stable || c.PassRateDiff != -1 {
+		t.Errorf("unpaired: %+v", c)
+	}
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+func TestAnalyzeTrendsAndBaselines(t *testing.T) {
+	// Given in scrambled order; the series must come out oldest first.
+	runs := []Input{
+		mk("m2", "m", 2, 100, verdicts(8, 2)...),
+		mk("m0", "m", 0, 100, verdicts(10, 0)...),
+		mk("m3", "m", 3, 100, verdicts(3, 7)...),
+		mk("m1", "m", 1, 100, verdicts(9, 1)...),
+		mk("s0", "small", 1, 50, verdicts(5, 5)...),
+	}
+	res := Analyze(runs, nil)
+	var ids []string
+	for _, r := range res.Runs {
+		ids = append(ids, r.ID)
+	}
+	if diff := cmp.Diff([]string{"m3", "m2", "m1", "s0", "m0"}, ids); diff != "" {
+		t.Errorf("runs not newest first (-want +got):\n%s", diff)
+	}
+	if len(res.Trends) != 2 || res.Trends[0].Model != "m" {
+		t.Fatalf("trends %+v", res.Trends)
+	}
+	tr := res.Trends[0]
+	var pts []string
+	for _, p := range tr.Points {
+		pts = append(pts, p.RunID)
+	}
+	if diff := cmp.Diff([]string{"m0", "m1", "m2", "m3"}, pts); diff != "" {
+		t.Errorf("trend not oldest first (-want +got):\n%s", diff)
+	}
+	if tr.PassRateDirection != "down" || math.Abs(tr.PassRateChange+0.7) > 1e-9 || tr.LatencyDirection != "flat" || tr.LatencyRatio != 1 {
+		t.Errorf("trend %+v", tr)
+	}
+	// Without a stored baseline the oldest run is the baseline; m3 lost 7.
+	got := map[string]string{}
+	for _, c := range res.Regressions {
+		if c.BaselineRunID != "m0" {
+			t.Errorf("%s compared with %s, want m0", c.RunID, c.BaselineRunID)
+		}
+		got[c.RunID] = c.Verdict
+	}
+	if diff := cmp.Diff(map[string]string{"m1": Stable, "m2": Stable, "m3": Regression}, got); diff != "" {
+		t.Errorf("verdicts (-want +got):\n%s", diff)
+	}
+	if !hasFinding(res, "m on s: pass rate 30% (95% CI 11–60%), 20 points below small.") {
+		t.Errorf("findings: %q", res.Findings)
+	}
+	if !hasFinding(res, "run m3 is a regression against baseline m0") {
+		t.Errorf("findings: %q", res.Findings)
+	}
+
+	// A given baseline is used; a run of another suite hash is not compared.
+	other := mk("m4", "m", 4, 100, verdicts(3, 7)...)
+	other.Run.SuiteHash = "h2"
+	res = Analyze(append(runs, other), map[Key]Input{{"m", "s"}: runs[2]})
+	got = map[string]string{}
+	for _, c := range res.Regressions {
+		got[c.RunID] = c.BaselineRunID
+	}
+	if diff := cmp.Diff(map[string]string{"m0": "m3", "m1": "m3", "m2": "m3"}, got); diff != "" {
+		t.Errorf("baselines (-want +got):\n%s", diff)
+	}
+	if !hasFinding(res, "1 runs used a different version of the suite") {
+		t.Errorf("findings: %q", res.Findings)
+	}
+}
+
+func TestAnomalies(t *testing.T) {
+	runs := []Input{
+		mk("a", "m", 0, 100, verdicts(10, 0)...),
+		mk("b", "m", 1, 104, verdicts(10, 0)...),
+		mk("c", "m", 2, 98, verdicts(10, 0)...),
+		mk("d", "m", 3, 400, verdicts(10, 0)...), // 300 ms from the median 102 ms; MAD 3 ms
+		mk("e", "m", 4, 101, verdicts(10, 0)...),
+	}
+	runs[1].Run.Summary.Runaway = 1 // 10%: an anomaly
+	runs[2].Run.Summary.Errors = 0
+	runs[2].Run.Summary.Empty = 0
+	runs[4].Run.Summary.Errors = 0
+	runs[0].Run.Summary.Reloads = 2
+	low := 0.5
+	runs[4].Run.Summary.JudgeAgreement = &low
+	res := Analyze(runs, nil)
+	got := map[string]string{}
+	for _, a := range res.Anomalies {
+		got[a.RunID] += a.Kind + " "
+		if a.Reason == "" {
+			t.Errorf("%s %s without a reason", a.RunID, a.Kind)
+		}
+	}
+	want := map[string]string{"a": "reloads ", "b": "runaway ", "d": "latency_outlier ", "e": "judge_agreement "}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("anomalies (-want +got):\n%s\n%+v", diff, res.Anomalies)
+	}
+	// Fewer than four runs: no outlier test.
+	if res := Analyze(runs[1:4], nil); strings.Contains(fmt.Sprint(res.Anomalies), "latency_outlier") {
+		t.Errorf("outlier on 3 runs: %+v", res.Anomalies)
+	}
+	// d is also a latency regression against a.
+	for _, c := range res.Regressions {
+		if (c.RunID == "d") != (c.Verdict == Regression) {
+			t.Errorf("%s: %s %v", c.RunID, c.Verdict, c.Reasons)
+		}
+	}
+}
+
+func hasFinding(res Result, sub string) bool {
+	for _, f := range res.Findings {
+		if strings.Contains(f, sub) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,257 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/analyze"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/memory"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Limits and defaults of analyze_results.
+const (
+	DefaultAnalyzeLimit = 50
+	MaxAnalyzeLimit     = 1000
+)
+
+// AnalyzeResultsArgs are the arguments of analyze_results.
+type AnalyzeResultsArgs struct {
+	Model         string `json:"model,omitempty" jsonschema:"only runs of this model"`
+	Suite         string `json:"suite,omitempty" jsonschema:"only runs of this suite (tiny, coding, a file's name, or inline for inline tasks)"`
+	Tag           string `json:"tag,omitempty" jsonschema:"only runs with this tag"`
+	Status        string `json:"status,omitempty" jsonschema:"only runs in this state: completed (default), cancelled, interrupted, failed, running, or all"`
+	Since         string `json:"since,omitempty" jsonschema:"only runs started at or after this time: RFC3339 (2026-03-01T00:00:00Z) or a duration ago (168h)"`
+	Until         string `json:"until,omitempty" jsonschema:"only runs started before this time: RFC3339 or a duration ago"`
+	Limit         int    `json:"limit,omitempty" jsonschema:"the most recent runs to analyse (1-1000, default 50)"`
+	BaselineRunID string `json:"baseline_run_id,omitempty" jsonschema:"run the runs of its suite are measured against; default the stored baseline of each (model, suite), else its oldest selected run"`
+	HTMLPath      string `json:"html_path,omitempty" jsonschema:"also write a self-contained HTML report to this file (absolute, or relative to the server's working directory); its directory is created"`
+	IncludeHTML   bool   `json:"include_html,omitempty" jsonschema:"also return the HTML report as an embedded text/html resource"`
+}
+
+// AnalyzeResultsResult is what analyze_results returns.
+type AnalyzeResultsResult struct {
+	Runs        []analyze.RunRow  `json:"runs" jsonschema:"the selected runs, newest first"`
+	Trends      []analyze.Trend   `json:"trends" jsonschema:"per (model, suite), its runs in time order and the direction of pass rate and latency"`
+	Regressions []analyze.Check   `json:"regressions" jsonschema:"each run against the baseline of its (model, suite) on the same suite hash: regression, improvement or stable"`
+	Anomalies   []analyze.Anomaly `json:"anomalies" jsonschema:"runs with many runaway, empty or errored samples, reloads, low judge agreement, or outlying latency"`
+	Findings    []string          `json:"findings" jsonschema:"short sentences to act on"`
+	ReportPath  string            `json:"report_path,omitempty" jsonschema:"absolute path of the HTML report, when html_path was given"`
+}
+
+// AnalyzeResultsTool is the MCP definition of analyze_results.
+func AnalyzeResultsTool() mcp.Tool {
+	return mcp.NewTool("analyze_results",
+		mcp.WithDescription("Analyse stored runs without running anything: filter by model, suite, tag, status and time; "+
+			"returns the runs with pass rates and 95% intervals, per (model, suite) trends, each run against its baseline "+
+			"(pass-rate change with an exact paired McNemar test, latency p50 ratio; regression, improvement or stable), "+
+			"anomalies (runaway, empty or errored samples, model reloads, low judge agreement, latency outliers) and findings. "+
+			"Optionally writes a self-contained HTML report."),
+		mcp.WithInputSchema[AnalyzeResultsArgs](),
+		mcp.WithOutputSchema[AnalyzeResultsResult](),
+		mcp.WithTitleAnnotation("Analyze results"),
+		mcp.WithReadOnlyHintAnnotation(true),
+		mcp.WithDestructiveHintAnnotation(false),
+		mcp.WithIdempotentHintAnnotation(true),
+		mcp.WithOpenWorldHintAnnotation(false),
+	)
+}
+
+// AnalyzeResultsHandler is the MCP handler of analyze_results.
+func (s *Service) AnalyzeResultsHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args AnalyzeResultsArgs) (*mcp.CallToolResult, error) {
+		res, md, html, err := s.AnalyzeResults(ctx, args)
+		if err != nil {
+			return toolError(err)
+		}
+		out := mcp.NewToolResultStructured(res, md)
+		if args.IncludeHTML {
+			out.Content = append(out.Content, mcp.NewEmbeddedResource(mcp.TextResourceContents{
+				URI: "benchmcp://analysis.html", MIMEType: "text/html", Text: html,
+			}))
+		}
+		return out, nil
+	})
+}
+
+// AnalyzeResults analyses the stored runs that args select; it returns the
+// result, its markdown and its HTML page, written to args.HTMLPath if set.
+func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (*AnalyzeResultsResult, string, string, error) {
+	defer s.track()()
+	f, err := analyzeFilter(args, time.Now())
+	if err != nil {
+		return nil, "", "", err
+	}
+	var explicit *analyze.Input
+	if args.BaselineRunID != "" {
+		in, err := s.input(args.BaselineRunID)
+		if errors.Is(err, memory.ErrRunNotFound) {
+			return nil, "", "", userErrorf("baseline_run_id %s is not in the store; list runs with `benchmcp runs list`", args.BaselineRunID)
+		}
+		if err != nil {
+			return nil, "", "", err
+		}
+		explicit = &in
+	}
+	runs, err := s.Store.ListRuns(f)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("analyze results: %w", err)
+	}
+	var inputs []analyze.Input
+	baselines := map[analyze.Key]analyze.Input{}
+	for _, r := range runs {
+		if err := ctx.Err(); err != nil {
+			return nil, "", "", err
+		}
+		samples, err := s.Store.Samples(r.ID)
+		if err != nil {
+			return nil, "", "", fmt.Errorf("analyze results: read samples of run %s: %w", r.ID, err)
+		}
+		inputs = append(inputs, analyze.Input{Run: r, Samples: samples})
+		k := analyze.Key{Model: r.Model, Suite: r.Suite}
+		if _, ok := baselines[k]; ok {
+			continue
+		}
+		switch b, err := s.Store.Baseline(r.Model, r.Suite); {
+		case explicit != nil && explicit.Run.Suite == r.Suite:
+			baselines[k] = *explicit
+		case errors.Is(err, memory.ErrRunNotFound):
+			// the oldest selected run stands in
+		case err != nil:
+			return nil, "", "", fmt.Errorf("analyze results: %w", err)
+		default:
+			in, err := s.input(b.ID)
+			if err != nil {
+				return nil, "", "", err
+			}
+			baselines[k] = in
+		}
+	}
+	if explicit != nil && len(runs) > 0 && !hasSuite(runs, explicit.Run.Suite) {
+		return nil, "", "", userErrorf("baseline_run_id %s is a run of suite %s, but no selected run is; pick a baseline of the selected suite or widen the filters", explicit.Run.ID, explicit.Run.Suite)
+	}
+	a := analyze.Analyze(inputs, baselines)
+	res := &AnalyzeResultsResult{Runs: a.Runs, Trends: a.Trends, Regressions: a.Regressions, Anomalies: a.Anomalies, Findings: a.Findings}
+	if len(runs) == 0 {
+		res.Findings = append(res.Findings, "No runs match these filters (status defaults to completed); widen them, or run one with run_benchmark.")
+	}
+	var page bytes.Buffer
+	if err := report.AnalyzeHTML(&page, analyzeTitle(args), a); err != nil {
+		return nil, "", "", fmt.Errorf("analyze results: render html: %w", err)
+	}
+	if args.HTMLPath != "" {
+		if res.ReportPath, err = writeReport(args.HTMLPath, page.Bytes()); err != nil {
+			return nil, "", "", err
+		}
+	}
+	md := report.AnalyzeMarkdown(a)
+	if res.ReportPath != "" {
+		md += "\nHTML report: " + res.ReportPath + "\n"
+	}
+	return res, md, page.String(), nil
+}
+
+// input reads a run and its samples.
+func (s *Service) input(id string) (analyze.Input, error) {
+	r, err := s.Store.GetRun(id)
+	if err != nil {
+		return analyze.Input{}, fmt.Errorf("read run %s: %w", id, err)
+	}
+	samples, err := s.Store.Samples(id)
+	if err != nil {
+		return analyze.Input{}, fmt.Errorf("read samples of run %s: %w", id, err)
+	}
+	return analyze.Input{Run: r, Samples: samples}, nil
+}
+
+func hasSuite(runs []record.Run, suite string) bool {
+	for _, r := range runs {
+		if r.Suite == suite {
+			return true
+		}
+	}
+	return false
+}
+
+// analyzeFilter turns the arguments into a store filter, times relative to now.
+func analyzeFilter(args AnalyzeResultsArgs, now time.Time) (memory.Filter, error) {
+	f := memory.Filter{Model: args.Model, Suite: args.Suite, Tag: args.Tag, Limit: args.Limit}
+	switch st := record.Status(strings.ToLower(args.Status)); st {
+	case "":
+		f.Status = record.StatusCompleted
+	case "all":
+	case record.StatusCompleted, record.StatusCancelled, record.StatusInterrupted, record.StatusFailed, record.StatusRunning:
+		f.Status = st
+	default:
+		return f, userErrorf("status %q is not one of: completed, cancelled, interrupted, failed, running, all", args.Status)
+	}
+	switch {
+	case f.Limit == 0:
+		f.Limit = DefaultAnalyzeLimit
+	case f.Limit < 1 || f.Limit > MaxAnalyzeLimit:
+		return f, userErrorf("limit %d is out of range; give 1 to %d", args.Limit, MaxAnalyzeLimit)
+	}
+	var err error
+	if f.Since, err = parseWhen("since", args.Since, now); err != nil {
+		return f, err
+	}
+	if f.Until, err = parseWhen("until", args.Until, now); err != nil {
+		return f, err
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, userErrorf("since (%s) is not before until (%s); nothing can match", f.Since.Format(time.RFC3339), f.Until.Format(time.RFC3339))
+	}
+	return f, nil
+}
+
+// parseWhen reads an RFC3339 time or a duration meaning that long before now.
+func parseWhen(name, v string, now time.Time) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return time.Time{}, userErrorf("%s %q is neither an RFC3339 time (2026-03-01T00:00:00Z) nor a positive duration ago (168h for a week)", name, v)
+	}
+	return now.Add(-d), nil
+}
+
+func analyzeTitle(args AnalyzeResultsArgs) string {
+	parts := []string{"benchmcp analysis"}
+	for _, p := range [][2]string{{"model", args.Model}, {"suite", args.Suite}, {"tag", args.Tag}} {
+		if p[1] != "" {
+			parts = append(parts, p[0]+" "+p[1])
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// writeReport writes the HTML page to path, creating its directory, and
+// returns the absolute path.
+func writeReport(path string, page []byte) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", userErrorf("html_path %q: %v", path, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return "", userErrorf("html_path %s is a directory; give a file path such as %s", abs, filepath.Join(abs, "report.html"))
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return "", userErrorf("html_path %s: create its directory: %v", abs, err)
+	}
+	if err := os.WriteFile(abs, page, 0o644); err != nil {
+		return "", userErrorf("html_path %s: %v", abs, err)
+	}
+	return abs, nil
+}
