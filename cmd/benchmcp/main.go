@@ -55,6 +55,7 @@ Usage:
   benchmcp serve    [--transport stdio|sse|http] [--addr 127.0.0.1:8080]   run the MCP server
   benchmcp run      --model M --suite S [--iterations N] [--json]           run a suite against one model
   benchmcp compare  --model A --model B --suite S [--json]                  compare models side by side
+  benchmcp analyze  [--model M] [--suite S] [--since 168h] [--html FILE] [--json]   trends, regressions, anomalies
   benchmcp runs     list|show|delete|export|import [--json]                 the stored runs
   benchmcp demo                                                             one measured call per fixture model
 
