@@ -85,13 +85,7 @@ func CompareModelsTool() mcp.Tool {
 
 // CompareModelsHandler is the MCP handler of compare_models.
 func (s *Service) CompareModelsHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args CompareModelsArgs) (*mcp.CallToolResult, error) {
-		res, md, err := s.CompareModels(ctx, args, s.progress(ctx, req))
-		if err != nil {
-			return toolError(err)
-		}
-		return mcp.NewToolResultStructured(res, md), nil
-	})
+	return longHandler(s, s.CompareModels)
 }
 
 // CompareModels runs the variants interleaved and compares them, or

@@ -88,13 +88,7 @@ func RunBenchmarkTool() mcp.Tool {
 
 // RunBenchmarkHandler is the MCP handler of run_benchmark.
 func (s *Service) RunBenchmarkHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args RunBenchmarkArgs) (*mcp.CallToolResult, error) {
-		res, md, err := s.RunBenchmark(ctx, args, s.progress(ctx, req))
-		if err != nil {
-			return toolError(err)
-		}
-		return mcp.NewToolResultStructured(res, md), nil
-	})
+	return longHandler(s, s.RunBenchmark)
 }
 
 // RunBenchmark validates the arguments, runs (or resumes) the benchmark and

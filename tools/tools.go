@@ -107,6 +107,19 @@ func toolError(err error) (*mcp.CallToolResult, error) {
 	return nil, err
 }
 
+// longHandler adapts a long-running tool method to an MCP handler: progress
+// goes to the client that asked for it, the result comes back as structured
+// content with its markdown, and errors the caller can fix as isError.
+func longHandler[A, R any](s *Service, run func(context.Context, A, ProgressFunc) (*R, string, error)) func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args A) (*mcp.CallToolResult, error) {
+		res, md, err := run(ctx, args, s.progress(ctx, req))
+		if err != nil {
+			return toolError(err)
+		}
+		return mcp.NewToolResultStructured(res, md), nil
+	})
+}
+
 // progress returns a throttled ProgressFunc for an MCP request, or nil when
 // the client asked for no progress.
 func (s *Service) progress(ctx context.Context, req mcp.CallToolRequest) ProgressFunc {
