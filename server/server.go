@@ -65,6 +65,7 @@ func New(svc *tools.Service, log *slog.Logger) *mcpserver.MCPServer {
 	s.AddTool(tools.RunBenchmarkTool(), svc.RunBenchmarkHandler())
 	s.AddTool(tools.CompareModelsTool(), svc.CompareModelsHandler())
 	s.AddTool(tools.AnalyzeResultsTool(), svc.AnalyzeResultsHandler())
+	s.AddTool(tools.RouteTaskTool(), svc.RouteTaskHandler())
 	for _, extra := range extraTools {
 		extra(s, svc)
 	}
@@ -128,6 +129,7 @@ const instructions = `benchmcp benchmarks local language models on Ollama.
 run_benchmark runs a suite (built-in: tiny, coding, tool-use, review; or a file; or inline tasks) against one model and stores the run.
 compare_models runs 2-8 variants (models, preambles, option sets) interleaved on the same tasks and seeds, or compares stored run_ids, and says with paired tests whether a difference is real.
 analyze_results looks back over stored runs (filter by model, suite, tag, status, time) without running anything: trends, regressions against a baseline, anomalies and findings, optionally as an HTML report.
+route_task says which of several models (cheapest first) should take a task: from stored pass rates (evidence), from rules over the prompt (heuristic), or by running it on each in turn until an answer passes checks or a judge (cascade); decisions are stored.
 Every result carries a pass rate with its 95% interval; prefer intervals and paired comparisons over single numbers.`
 
 func templateArg(req mcp.ReadResourceRequest, name string) string {

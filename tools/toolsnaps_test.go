@@ -15,6 +15,7 @@ var snapTools = []func() mcp.Tool{
 	RunBenchmarkTool,
 	CompareModelsTool,
 	AnalyzeResultsTool,
+	RouteTaskTool,
 }
 
 // TestToolSnapshots compares each tool's definition (name, description,

@@ -1,0 +1,132 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/stats"
+	"github.com/benchmcp/benchmcp/memory"
+)
+
+// storeCategoryRun stores a completed run of model whose add category passed
+// `passed` of `samples`.
+func storeCategoryRun(t *testing.T, st *memory.Store, model string, passed, samples int) string {
+	t.Helper()
+	r := &record.Run{Model: model, Suite: "tiny", SuiteHash: "h1", StartedAt: time.Now().UTC(), Iterations: 1}
+	if err := st.PutRun(r); err != nil {
+		t.Fatal(err)
+	}
+	sum := &record.Summary{Samples: samples + 4, Passed: passed + 4, PassRate: float64(passed+4) / float64(samples+4), PassRateCI: stats.Wilson(passed+4, samples+4, 0.95),
+		Categories: []record.TaskSummary{
+			{ID: "add", Samples: samples, Passed: passed, PassRate: float64(passed) / float64(samples)},
+			{ID: "upper", Samples: 4, Passed: 4, PassRate: 1},
+		}}
+	if err := st.FinishRun(r.ID, record.StatusCompleted, sum, ""); err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+func TestRouteTaskEvidence(t *testing.T) {
+	st, err := memory.Open(filepath.Join(t.TempDir(), "bench.db"), memory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := &Service{Store: st}
+	ctx := context.Background()
+	cands := []string{"tiny-s", "tiny-m", "tiny-l"}
+
+	// No runs yet: evidence falls back to the heuristic, and says so.
+	res, md, err := svc.RouteTask(ctx, RouteTaskArgs{Task: "What is 4821+967?", Category: "add", Candidates: cands})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Strategy != "heuristic" || res.Chosen != "tiny-m" || res.Difficulty != "medium" || !strings.Contains(res.Reason, "fell back to the heuristic") {
+		t.Errorf("no evidence: %+v", res)
+	}
+	if !strings.Contains(md, "**Route: tiny-m**") {
+		t.Errorf("markdown %q", md)
+	}
+
+	s1 := storeCategoryRun(t, st, "tiny-s", 2, 10)
+	s2 := storeCategoryRun(t, st, "tiny-s", 3, 10)
+	m1 := storeCategoryRun(t, st, "tiny-m", 9, 10)
+	storeCategoryRun(t, st, "tiny-l", 10, 10)
+
+	res, _, err = svc.RouteTask(ctx, RouteTaskArgs{Task: "What is 4821+967?", Category: "add", Candidates: cands, Strategy: "evidence"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Strategy != "evidence" || res.Chosen != "tiny-m" {
+		t.Fatalf("add: chose %s by %s (%s), want tiny-m by evidence", res.Chosen, res.Strategy, res.Reason)
+	}
+	ev := res.Evidence
+	if len(ev) != 3 || ev[0].Samples != 20 || ev[0].Passed != 5 || ev[0].PassRate != 0.25 || ev[0].Qualifies ||
+		len(ev[0].RunIDs) != 2 || ev[0].RunIDs[0] != s2 || ev[0].RunIDs[1] != s1 {
+		t.Errorf("tiny-s evidence %+v (runs newest first: %s, %s)", ev[0], s2, s1)
+	}
+	if ev[1].RunIDs[0] != m1 || ev[1].PassRate != 0.9 || !ev[1].Qualifies || ev[1].CI.Lo < 0.59 || ev[1].CI.Hi > 0.99 {
+		t.Errorf("tiny-m evidence %+v", ev[1])
+	}
+
+	// The upper category: tiny-s is cheapest and good enough.
+	res, _, err = svc.RouteTask(ctx, RouteTaskArgs{Task: "Uppercase river.", Category: "upper", Candidates: cands})
+	if err != nil || res.Chosen != "tiny-s" {
+		t.Errorf("upper: %+v, %v", res, err)
+	}
+	// A bar nobody reaches: the best scorer.
+	res, _, err = svc.RouteTask(ctx, RouteTaskArgs{Task: "x", Category: "add", Candidates: []string{"tiny-s", "tiny-m"}, MinPassRate: 0.95})
+	if err != nil || res.Chosen != "tiny-m" || !strings.Contains(res.Reason, "no candidate reaches pass rate 0.95") {
+		t.Errorf("fallback to best: %+v, %v", res, err)
+	}
+
+	ds, err := st.RouteDecisions(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 4 || ds[0].Chosen != "tiny-m" || ds[0].Strategy != "evidence" || ds[3].Strategy != "heuristic" || ds[3].Task != "What is 4821+967?" || ds[0].ID != res.DecisionID {
+		t.Errorf("stored decisions %+v", ds)
+	}
+}
+
+func TestRouteTaskHeuristicAndErrors(t *testing.T) {
+	st, err := memory.Open(filepath.Join(t.TempDir(), "bench.db"), memory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := &Service{Store: st}
+	ctx := context.Background()
+	cands := []string{"tiny-s", "tiny-m", "tiny-l"}
+
+	res, _, err := svc.RouteTask(ctx, RouteTaskArgs{Task: "Write a Python function add(a, b) that returns the sum of a and b.", Candidates: cands, Strategy: "heuristic"})
+	if err != nil || res.Chosen != "tiny-l" || res.Difficulty != "hard" || !strings.Contains(res.Reason, "code") {
+		t.Errorf("code task: %+v, %v", res, err)
+	}
+
+	for _, tc := range []struct {
+		args RouteTaskArgs
+		want string
+	}{
+		{RouteTaskArgs{Task: "x"}, "candidates has 0 models"},
+		{RouteTaskArgs{Task: " ", Candidates: cands}, "task is empty"},
+		{RouteTaskArgs{Task: "x", Candidates: []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"}}, "candidates has 9 models"},
+		{RouteTaskArgs{Task: "x", Candidates: []string{"tiny-s", "tiny-s"}}, "listed twice"},
+		{RouteTaskArgs{Task: "x", Candidates: cands, Strategy: "random"}, "not one of"},
+		{RouteTaskArgs{Task: "x", Candidates: cands, MinPassRate: 1.5}, "min_pass_rate"},
+		{RouteTaskArgs{Task: "x", Candidates: cands, Strategy: "cascade"}, "give checks"},
+		{RouteTaskArgs{Task: "x", Candidates: cands, Strategy: "cascade", Checks: nil, JudgeModel: ""}, "judge_model"},
+	} {
+		_, _, err := svc.RouteTask(ctx, tc.args)
+		var ue *UserError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: err %v, want a UserError with %q", tc.args, err, tc.want)
+		}
+	}
+}
