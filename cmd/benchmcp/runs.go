@@ -24,6 +24,7 @@ const runsUsage = `Usage: benchmcp runs <subcommand> [flags]
   export [--out FILE] [--model M] [--suite S] [--tag T] [--status S] [--limit N]
                                                                                runs as JSON lines (stdout by default)
   import FILE                                                                  runs from JSON lines (- for stdin)
+  compact OUT                                                                  a compacted copy of the store in a new file OUT
 
 Every subcommand takes --db PATH (BENCHMCP_DB; default %s).
 `
@@ -39,11 +40,12 @@ func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 0
 	}
 	sub := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
-		"list":   runsList,
-		"show":   runsShow,
-		"delete": runsDelete,
-		"export": runsExport,
-		"import": runsImport,
+		"list":    runsList,
+		"show":    runsShow,
+		"delete":  runsDelete,
+		"export":  runsExport,
+		"import":  runsImport,
+		"compact": runsCompact,
 	}[args[0]]
 	if sub == nil {
 		fmt.Fprintf(stderr, "benchmcp runs: unknown subcommand %q\n\n"+runsUsage, args[0], memory.DefaultPath())
@@ -421,6 +423,35 @@ func runsImport(_ context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	fmt.Fprintf(stdout, "imported %d runs into %s\n", n, rf.db)
+	return 0
+}
+
+// runsCompact writes a compacted copy of the store (freed pages dropped)
+// to a new file; replace the store with it while no benchmcp process runs.
+func runsCompact(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	rf := newRunsFlags("compact", stderr)
+	pos, ok := rf.parse(args, 1, "the new file to write: benchmcp runs compact OUT", stderr)
+	if !ok {
+		return rf.fail()
+	}
+	s, missing, ok := rf.open(false, stderr)
+	if !ok {
+		return 1
+	}
+	if missing {
+		fmt.Fprintf(stderr, "benchmcp runs compact: no store at %s; pass --db\n", rf.db)
+		return 1
+	}
+	defer s.Close()
+	if err := s.Compact(pos[0]); err != nil {
+		fmt.Fprintf(stderr, "benchmcp runs compact: %v\n", err)
+		return 1
+	}
+	before, _ := os.Stat(rf.db)
+	after, _ := os.Stat(pos[0])
+	if before != nil && after != nil {
+		fmt.Fprintf(stdout, "compacted %s (%d bytes) into %s (%d bytes)\n", rf.db, before.Size(), pos[0], after.Size())
+	}
 	return 0
 }
 

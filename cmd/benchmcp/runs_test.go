@@ -215,3 +215,21 @@ func TestRunsCommand(t *testing.T) {
 		t.Errorf("import of a missing file: exit %d, want 1", code)
 	}
 }
+
+func TestRunsCompact(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "bench.db")
+	ids := seedStore(t, db)
+	out := filepath.Join(dir, "compact.db")
+	if code, _, errs := runRuns(t, "compact", out, "--db", db); code != 0 {
+		t.Fatalf("compact: exit %d: %s", code, errs)
+	}
+	code, listed, errs := runRuns(t, "list", "--json", "--db", out)
+	var got []listedRun
+	if err := json.Unmarshal([]byte(listed), &got); code != 0 || err != nil || len(got) != len(ids) {
+		t.Fatalf("the compacted store lists %d runs (exit %d, %v, %s), want %d", len(got), code, err, errs, len(ids))
+	}
+	if code, _, errs := runRuns(t, "compact", out, "--db", db); code == 0 || !strings.Contains(errs, "exists") {
+		t.Errorf("compacting onto an existing file: exit %d, %q", code, errs)
+	}
+}
