@@ -326,7 +326,7 @@ func anomalies(ser []Input) []Anomaly {
 			}
 		}
 		if s.Reloads > 0 {
-			add(r, "reloads", "the model was reloaded %d times during the run; those calls' latency includes the load", s.Reloads)
+			add(r, "reloads", "the model was reloaded during the run (%d calls paid a load; their latency includes it)", s.Reloads)
 		}
 		if s.JudgeAgreement != nil && *s.JudgeAgreement < MinJudgeAgreement {
 			add(r, "judge_agreement", "the LLM judge agreed with the deterministic checks on only %s of samples", pctf(*s.JudgeAgreement))
