@@ -177,7 +177,7 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 			m.RunawayReason = "token_cap"
 			return errBreaker
 		}
-		if req.Breaker.Repetition && (req.Breaker.Looping(out.String()) || req.Breaker.Looping(thinking.String())) {
+		if req.Breaker.Repetition && (sameRun >= ollamaRepeatLimit || req.Breaker.Looping(out.String()) || req.Breaker.Looping(thinking.String())) {
 			m.RunawayReason = "repetition"
 			return errBreaker
 		}
@@ -201,13 +201,10 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		}
 		e.flag(&m)
 		return m, nil
-	case err != nil:
-		return m, e.classify(ctx, callCtx, h, req, err, m.Output)
-	case final == nil && callCtx.Err() != nil:
-		// The client stops reading quietly when its context ends.
-		return m, e.classify(ctx, callCtx, h, req, callCtx.Err(), m.Output)
-	case final == nil && sameRun >= ollamaRepeatLimit:
-		// Ollama ends the stream, with no final chunk, after 30 identical tokens.
+	case final == nil && sameRun >= ollamaRepeatLimit && ctx.Err() == nil:
+		// Ollama aborts a generation after 30 identical tokens: the stream
+		// ends with no final chunk, or (seen with v0.17.4) hangs until the
+		// call's timeout. Either way it is a runaway, not a failure.
 		m.Flags.Runaway = true
 		m.RunawayReason = "repetition"
 		m.DoneReason = "repeat_limit"
@@ -216,6 +213,11 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		}
 		e.flag(&m)
 		return m, nil
+	case err != nil:
+		return m, e.classify(ctx, callCtx, h, req, err, m.Output)
+	case final == nil && callCtx.Err() != nil:
+		// The client stops reading quietly when its context ends.
+		return m, e.classify(ctx, callCtx, h, req, callCtx.Err(), m.Output)
 	case final == nil:
 		return m, fmt.Errorf("call %s on %s: the stream ended without its final chunk (connection dropped?); retry, and check the Ollama server log", req.Model, h.Name)
 	}

@@ -140,19 +140,36 @@ func TestBreakerRepetition(t *testing.T) {
 	}
 }
 
-// Ollama aborts a stream of 30 identical tokens without a final chunk; that
-// is a runaway too, not a dropped connection.
+// Ollama aborts a stream of 30 identical tokens without a final chunk (and
+// sometimes leaves it hanging until the timeout); without a breaker of ours
+// that is still a runaway, not a dropped connection or a timeout.
 func TestOllamaRepeatLimitIsRunaway(t *testing.T) {
 	ex := ollamatest.Executor(t)
 	m, err := ex.Chat(context.Background(), executor.Request{
 		Model: "tiny-m", Prompt: "Reverse the word aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.",
-		Options: map[string]any{"num_predict": 300}, Timeout: time.Minute,
+		Options: map[string]any{"num_predict": 300}, Timeout: 10 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !m.Flags.Runaway || m.DoneReason != "repeat_limit" || !strings.HasPrefix(m.Output, "aaaaaaaaaa") {
 		t.Errorf("want a repeat_limit runaway with the partial output, got flags %+v done %q output %q", m.Flags, m.DoneReason, m.Output)
+	}
+}
+
+// With the breaker on, 30 identical tokens trip it at once, before Ollama's
+// own abort.
+func TestBreakerTripsOnRepeatedToken(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	m, err := ex.Chat(context.Background(), executor.Request{
+		Model: "tiny-m", Prompt: "Reverse the word aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.",
+		Options: map[string]any{"num_predict": 300}, Timeout: 10 * time.Second, Breaker: executor.DefaultBreaker,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Flags.Runaway || m.RunawayReason != "repetition" || m.DoneReason != "runaway" {
+		t.Errorf("flags %+v reason %q done %q", m.Flags, m.RunawayReason, m.DoneReason)
 	}
 }
 

@@ -126,3 +126,26 @@ func TestThinkingOnlyOnFakeStream(t *testing.T) {
 		t.Errorf("thinking %q, ttft %.3f", m.Thinking, m.TTFTMs)
 	}
 }
+
+// Ollama v0.17.4 can leave a stream hanging after its repeat-limit abort;
+// the call ends at its timeout and still counts as a runaway.
+func TestRepeatLimitHangIsRunaway(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	ex := fakeOllama(t, func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < 31; i++ {
+			chunk(w, `{"model":"m","message":{"role":"assistant","content":"a"},"done":false}`)
+		}
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	m, err := ex.Chat(context.Background(), executor.Request{Model: "m", Prompt: "x", Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("want a runaway, got error %v", err)
+	}
+	if !m.Flags.Runaway || m.DoneReason != "repeat_limit" || len(m.Output) != 31 {
+		t.Errorf("flags %+v done %q output %q", m.Flags, m.DoneReason, m.Output)
+	}
+}
