@@ -71,6 +71,15 @@ func Root() (string, error) {
 // then the one `make ollama` builds into <root>/.tools/bin.
 func Binary() (string, error) {
 	if b := os.Getenv("BENCHMCP_OLLAMA_BIN"); b != "" {
+		// A relative path is taken from the project root when it is not
+		// found from here (go test runs each package in its own directory).
+		if _, err := os.Stat(b); err != nil && !filepath.IsAbs(b) {
+			if root, rerr := Root(); rerr == nil {
+				if _, err := os.Stat(filepath.Join(root, b)); err == nil {
+					return filepath.Join(root, b), nil
+				}
+			}
+		}
 		return b, nil
 	}
 	if b, err := exec.LookPath("ollama"); err == nil {
