@@ -146,21 +146,7 @@ func TestCompareModelsBadArgumentsStoreNothing(t *testing.T) {
 		{map[string]any{"run_ids": []any{"r1", "r2"}}, "not in the store"},
 		{map[string]any{}, "give variants"},
 	}
-	for _, c := range cases {
-		res := mc.call(ctx, t, "compare_models", c.args, "")
-		if !res.IsError || !strings.Contains(text(res), c.want) {
-			t.Errorf("args %v: isError %v, text %q (want it to mention %q)", c.args, res.IsError, text(res), c.want)
-		}
-	}
-	mc.Close()
-	st, err := memory.Open(mc.DB, memory.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if runs, _ := st.ListRuns(memory.Filter{}); len(runs) != 0 {
-		t.Errorf("bad arguments stored %d runs", len(runs))
-	}
+	mc.wantErrorsStoreNothing(ctx, t, "compare_models", cases)
 }
 
 func TestCompareModelsCancelKeepsSamples(t *testing.T) {

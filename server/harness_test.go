@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/ollamaproc"
 	"github.com/benchmcp/benchmcp/internal/ollamatest"
+	"github.com/benchmcp/benchmcp/memory"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -134,6 +136,31 @@ func structured(t *testing.T, res *mcp.CallToolResult, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decode structured content: %v\n%s", err, b)
+	}
+}
+
+// wantErrorsStoreNothing calls tool with each case's arguments, expects an
+// isError result mentioning want, then closes the server and checks that
+// the store holds no run.
+func (mc *mcpClient) wantErrorsStoreNothing(ctx context.Context, t *testing.T, tool string, cases []struct {
+	args map[string]any
+	want string
+}) {
+	t.Helper()
+	for _, c := range cases {
+		res := mc.call(ctx, t, tool, c.args, "")
+		if !res.IsError || !strings.Contains(text(res), c.want) {
+			t.Errorf("%s %v: isError %v, text %q (want it to mention %q)", tool, c.args, res.IsError, text(res), c.want)
+		}
+	}
+	mc.Close()
+	st, err := memory.Open(mc.DB, memory.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if runs, _ := st.ListRuns(memory.Filter{}); len(runs) != 0 {
+		t.Errorf("bad arguments stored %d runs", len(runs))
 	}
 }
 

@@ -138,21 +138,7 @@ func TestBadArgumentsStoreNothing(t *testing.T) {
 		{map[string]any{"model": "tiny-m", "think": "true"}, "does not support thinking"},
 		{map[string]any{"model": "tiny-m", "think": "very"}, "think"},
 	}
-	for _, c := range cases {
-		res := mc.call(ctx, t, "run_benchmark", c.args, "")
-		if !res.IsError || !strings.Contains(text(res), c.want) {
-			t.Errorf("args %v: isError %v, text %q (want it to mention %q)", c.args, res.IsError, text(res), c.want)
-		}
-	}
-	mc.Close()
-	st, err := memory.Open(mc.DB, memory.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if runs, _ := st.ListRuns(memory.Filter{}); len(runs) != 0 {
-		t.Errorf("bad arguments stored %d runs", len(runs))
-	}
+	mc.wantErrorsStoreNothing(ctx, t, "run_benchmark", cases)
 }
 
 func waitFor(t *testing.T, cond func() bool) {
