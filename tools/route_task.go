@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -148,14 +149,7 @@ func (s *Service) cascade(ctx context.Context, res *RouteTaskResult, d *record.R
 		})
 		return route.Answer{Text: m.Output, LatencyMs: m.WallMs}, err
 	}
-	judge := check.JudgeFunc(func(ctx context.Context, model, system, prompt string) (string, error) {
-		m, err := s.Exec.Chat(ctx, executor.Request{
-			Host: args.Host, Model: model, System: system, Prompt: prompt,
-			Options: map[string]any{"temperature": 0}, Timeout: timeout,
-			Breaker: executor.Breaker{MaxTokens: 1024, Repetition: true},
-		})
-		return m.Output, err
-	})
+	judge := bench.Judge(s.Exec, args.Host, timeout)
 	verify := func(ctx context.Context, model string, a route.Answer) (bool, string) {
 		results, pass, _ := check.Evaluate(ctx, checks, check.Answer{Task: args.Task, Output: a.Text}, check.Env{Judge: judge, Python: s.Python})
 		var why []string

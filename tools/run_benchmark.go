@@ -234,16 +234,7 @@ func sampleProgress(p ProgressFunc, iterations int) bench.Progress {
 		return nil
 	}
 	return func(done, total int, smp record.Sample) {
-		verdict := "fail"
-		switch {
-		case smp.Error != "":
-			verdict = "error"
-		case smp.Flags.Runaway:
-			verdict = "runaway"
-		case smp.Pass:
-			verdict = "pass"
-		}
-		p(done, total, fmt.Sprintf("task %s iteration %d/%d: %s, %.0f ms", smp.TaskID, smp.Iteration, iterations, verdict, smp.WallMs))
+		p(done, total, fmt.Sprintf("task %s iteration %d/%d: %s, %.0f ms", smp.TaskID, smp.Iteration, iterations, sampleVerdict(smp), smp.WallMs))
 	}
 }
 

@@ -373,7 +373,7 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	if err != nil {
 		smp.Error = err.Error()
 	} else {
-		env := check.Env{Judge: judge{s}, Python: s.r.Python}
+		env := check.Env{Judge: Judge(s.r.Exec, s.cfg.Host, s.cfg.Timeout), Python: s.r.Python}
 		smp.Checks, smp.Pass, smp.Score = check.Evaluate(ctx, s.checks[t.ID], check.Answer{Task: t.Prompt, Output: m.Output, ToolCalls: m.ToolCalls}, env)
 		if ctx.Err() != nil {
 			return smp, ctx.Err()
@@ -389,16 +389,17 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	return smp, nil
 }
 
-// judge grades with a judge model on the run's host.
-type judge struct{ s *Session }
-
-func (j judge) Grade(ctx context.Context, model, system, prompt string) (string, error) {
-	m, err := j.s.r.Exec.Chat(ctx, executor.Request{
-		Host: j.s.cfg.Host, Model: model, System: system, Prompt: prompt,
-		Options: map[string]any{"temperature": 0}, Timeout: j.s.cfg.Timeout,
-		Breaker: executor.Breaker{MaxTokens: 1024, Repetition: true},
+// Judge grades answers with a judge model on a host, at temperature 0 and
+// with the breaker on: the llm_judge checks' way to reach Ollama.
+func Judge(ex *executor.Executor, host string, timeout time.Duration) check.Judge {
+	return check.JudgeFunc(func(ctx context.Context, model, system, prompt string) (string, error) {
+		m, err := ex.Chat(ctx, executor.Request{
+			Host: host, Model: model, System: system, Prompt: prompt,
+			Options: map[string]any{"temperature": 0}, Timeout: timeout,
+			Breaker: executor.Breaker{MaxTokens: 1024, Repetition: true},
+		})
+		return m.Output, err
 	})
-	return m.Output, err
 }
 
 // Samples returns the samples recorded so far.
