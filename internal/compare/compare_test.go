@@ -280,3 +280,21 @@ func TestCompareErrors(t *testing.T) {
 var approx = cmpopts.EquateApprox(1e-12, 0)
 
 func near(x, y float64) bool { return cmp.Equal(x, y, approx) }
+
+// With TTFTs the frontier's speed axis is TTFT: a weak model that rambles
+// (longer calls) but starts answering sooner stays on the frontier.
+func TestFrontierUsesTTFT(t *testing.T) {
+	s := variant("s", "tiny-s", 60, bools("PPFF")...)
+	m := variant("m", "tiny-m", 55, bools("PPPP")...)
+	for i := range s.Samples {
+		s.Samples[i].TTFTMs = 10
+		m.Samples[i].TTFTMs = 30
+	}
+	res, err := Compare([]Variant{s, m}, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Pareto.Cost != "ttft_p50_ms" || len(res.Pareto.Optimal) != 2 {
+		t.Errorf("frontier on %s: optimal %v, want both s and m on ttft_p50_ms", res.Pareto.Cost, res.Pareto.Optimal)
+	}
+}
