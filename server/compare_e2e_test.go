@@ -124,8 +124,15 @@ func TestCompareModelsOverStdio(t *testing.T) {
 		t.Fatalf("runs of comparison %s: %d (%v)", live.ComparisonID, len(runs), err)
 	}
 	for _, r := range runs {
-		if !slices.Contains(r.Tags, "comparison:"+live.ComparisonID) || r.Label != r.Model || r.Options["seed"] != float64(tools.DefaultSeed) {
-			t.Errorf("run %s: label %q tags %v options %v", r.ID, r.Label, r.Tags, r.Options)
+		// No seed given: one seed was drawn for the iteration and every variant got it.
+		if !slices.Contains(r.Tags, "comparison:"+live.ComparisonID) || r.Label != r.Model || r.Options["seed"] != nil ||
+			r.Seeds == nil || r.Seeds.Mode != "drawn" || !cmp.Equal(r.Seeds.Seeds, runs[0].Seeds.Seeds) {
+			t.Errorf("run %s: label %q tags %v options %v seeds %+v", r.ID, r.Label, r.Tags, r.Options, r.Seeds)
+		}
+	}
+	for _, c := range live.Comparisons {
+		if !c.SameSeeds || c.Tasks != 36 || c.Test != compare.TestMcNemar {
+			t.Errorf("%s vs %s: same seeds %v, %d tasks, test %s; want paired seeds on 36 tasks, McNemar", c.B, c.A, c.SameSeeds, c.Tasks, c.Test)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/analyze"
+	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/memory"
@@ -25,16 +26,17 @@ const (
 
 // AnalyzeResultsArgs are the arguments of analyze_results.
 type AnalyzeResultsArgs struct {
-	Model         string `json:"model,omitempty" jsonschema:"only runs of this model"`
-	Suite         string `json:"suite,omitempty" jsonschema:"only runs of this suite (tiny, coding, a file's name, or inline for inline tasks)"`
-	Tag           string `json:"tag,omitempty" jsonschema:"only runs with this tag"`
-	Status        string `json:"status,omitempty" jsonschema:"only runs in this state: completed (default), cancelled, interrupted, failed, running, or all"`
-	Since         string `json:"since,omitempty" jsonschema:"only runs started at or after this time: RFC3339 (2026-03-01T00:00:00Z) or a duration ago (168h)"`
-	Until         string `json:"until,omitempty" jsonschema:"only runs started before this time: RFC3339 or a duration ago"`
-	Limit         int    `json:"limit,omitempty" jsonschema:"the most recent runs to analyse (1-1000, default 50)"`
-	BaselineRunID string `json:"baseline_run_id,omitempty" jsonschema:"run the runs of its suite are measured against; default the stored baseline of each (model, suite), else its oldest selected run"`
-	HTMLPath      string `json:"html_path,omitempty" jsonschema:"also write a self-contained HTML report to this file (absolute, or relative to the server's working directory); its directory is created"`
-	IncludeHTML   bool   `json:"include_html,omitempty" jsonschema:"also return the HTML report as an embedded text/html resource"`
+	Model            string   `json:"model,omitempty" jsonschema:"only runs of this model"`
+	Suite            string   `json:"suite,omitempty" jsonschema:"only runs of this suite (tiny, coding, a file's name, or inline for inline tasks)"`
+	Tag              string   `json:"tag,omitempty" jsonschema:"only runs with this tag"`
+	Status           string   `json:"status,omitempty" jsonschema:"only runs in this state: completed (default), cancelled, interrupted, failed, running, or all"`
+	Since            string   `json:"since,omitempty" jsonschema:"only runs started at or after this time: RFC3339 (2026-03-01T00:00:00Z) or a duration ago (168h)"`
+	Until            string   `json:"until,omitempty" jsonschema:"only runs started before this time: RFC3339 or a duration ago"`
+	Limit            int      `json:"limit,omitempty" jsonschema:"the most recent runs to analyse (1-1000, default 50)"`
+	BaselineRunID    string   `json:"baseline_run_id,omitempty" jsonschema:"run the runs of its suite are measured against; default the stored baseline of each (model, suite), else its oldest selected run"`
+	HTMLPath         string   `json:"html_path,omitempty" jsonschema:"also write a self-contained HTML report to this file (absolute, or relative to the server's working directory); its directory is created"`
+	IncludeHTML      bool     `json:"include_html,omitempty" jsonschema:"also return the HTML report as an embedded text/html resource"`
+	AllowDifferences []string `json:"allow_differences,omitempty" jsonschema:"differences between a run and its baseline to accept: digest, options, preamble, host, ollama_version, or all; by default such pairs are reported as incomparable and not tested"`
 }
 
 // AnalyzeResultsResult is what analyze_results returns.
@@ -52,7 +54,7 @@ func AnalyzeResultsTool() mcp.Tool {
 	return mcp.NewTool("analyze_results",
 		mcp.WithDescription("Analyse stored runs without running anything: filter by model, suite, tag, status and time; "+
 			"returns the runs with pass rates and 95% intervals, per (model, suite) trends, each run against its baseline "+
-			"(pass-rate change with an exact paired McNemar test, latency p50 ratio; regression, improvement or stable), "+
+			"(pass-rate change paired by task with a clustered interval, exact McNemar at one iteration or a sign-flip permutation test over tasks; latency p50 ratio; regression, improvement, stable, or incomparable when the runs differ in digest, options, preamble, host or Ollama version), "+
 			"anomalies (runaway, empty or errored samples, model reloads, low judge agreement, latency outliers) and findings. "+
 			"Optionally writes a self-contained HTML report."),
 		mcp.WithInputSchema[AnalyzeResultsArgs](),
@@ -89,6 +91,9 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 	f, err := analyzeFilter(args, time.Now())
 	if err != nil {
 		return nil, "", "", err
+	}
+	if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
+		return nil, "", "", &UserError{err}
 	}
 	var explicit *analyze.Input
 	if args.BaselineRunID != "" {
@@ -138,7 +143,7 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 	if explicit != nil && len(runs) > 0 && !hasSuite(runs, explicit.Run.Suite) {
 		return nil, "", "", userErrorf("baseline_run_id %s is a run of suite %s, but no selected run is; pick a baseline of the selected suite or widen the filters", explicit.Run.ID, explicit.Run.Suite)
 	}
-	a := analyze.Analyze(inputs, baselines)
+	a := analyze.Analyze(inputs, baselines, args.AllowDifferences)
 	res := &AnalyzeResultsResult{Runs: a.Runs, Trends: a.Trends, Regressions: a.Regressions, Anomalies: a.Anomalies, Findings: a.Findings}
 	if len(runs) == 0 {
 		res.Findings = append(res.Findings, "No runs match these filters (status defaults to completed); widen them, or run one with run_benchmark.")

@@ -13,18 +13,16 @@ import (
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/prompts"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// Limits and defaults of compare_models.
+// Limits of compare_models.
 const (
 	MinVariants = 2
 	MaxVariants = 8
-	// DefaultSeed is put in every variant's options when none sets a seed,
-	// so that all variants sample alike.
-	DefaultSeed = 42
 )
 
 // CompareVariant is one side of a comparison: a model with an optional
@@ -33,23 +31,29 @@ type CompareVariant struct {
 	Label    string         `json:"label,omitempty" jsonschema:"name of the variant in the results; default the model, or model+preamble name when a preamble is set; must be unique"`
 	Model    string         `json:"model" jsonschema:"Ollama model, e.g. qwen2.5-coder:1.5b"`
 	Preamble string         `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
-	Options  map[string]any `json:"options,omitempty" jsonschema:"Ollama options for this variant: num_ctx, temperature, seed, num_thread, ..."`
+	Options  map[string]any `json:"options,omitempty" jsonschema:"Ollama options for this variant: num_ctx, temperature, num_thread, ...; a seed here pins all of this variant's iterations to it (replays)"`
 	Think    string         `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
 }
 
 // CompareModelsArgs are the arguments of compare_models.
 type CompareModelsArgs struct {
-	Variants        []CompareVariant `json:"variants,omitempty" jsonschema:"2 to 8 variants to run and compare on the same tasks and seeds; models, preambles, option sets or a mix"`
-	RunIDs          []string         `json:"run_ids,omitempty" jsonschema:"instead of variants: 2 to 8 stored runs of the same suite to compare without running anything"`
-	Suite           string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
-	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks"`
-	Iterations      int              `json:"iterations,omitempty" jsonschema:"times each task is run per variant (1-100, default 1)"`
-	Baseline        string           `json:"baseline,omitempty" jsonschema:"label (or, with run_ids, run id) of the variant the others are measured against; default the first"`
-	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls per variant before measuring (0-10, default 1)"`
-	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
-	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
-	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with every variant's run, besides comparison:<id>"`
-	Host            string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
+	Variants         []CompareVariant `json:"variants,omitempty" jsonschema:"2 to 8 variants to run and compare on the same tasks and seeds; models, preambles, option sets or a mix"`
+	RunIDs           []string         `json:"run_ids,omitempty" jsonschema:"instead of variants: 2 to 8 stored runs of the same suite to compare without running anything"`
+	Suite            string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
+	Tasks            []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks"`
+	Iterations       int              `json:"iterations,omitempty" jsonschema:"times each task is run per variant (1-100, default 1, or the length of seeds)"`
+	Seed             *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed: iteration i of every variant runs with the same seed derived from it; leave seed and seeds out to have fresh seeds drawn (shared by the variants) and recorded"`
+	Seeds            []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, the same for every variant, e.g. [42, 7, 13]; instead of seed"`
+	Plan             bool             `json:"plan,omitempty" jsonschema:"plan only: the calls, seeds and what this design can detect; nothing is run or stored"`
+	Effect           float64          `json:"effect,omitempty" jsonschema:"pass-rate difference the power analysis aims to detect, 0-1 (default 0.10)"`
+	ExpectedPassRate float64          `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5)"`
+	AllowDifferences []string         `json:"allow_differences,omitempty" jsonschema:"with run_ids: differences between the runs to accept besides the model: digest, options, preamble, host, ollama_version, or all; by default runs that differ in these are refused"`
+	Baseline         string           `json:"baseline,omitempty" jsonschema:"label (or, with run_ids, run id) of the variant the others are measured against; default the first"`
+	Warmup           *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls per variant before measuring (0-10, default 1)"`
+	MaxOutputTokens  int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
+	TimeoutS         float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
+	Tags             []string         `json:"tags,omitempty" jsonschema:"labels stored with every variant's run, besides comparison:<id>"`
+	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
 }
 
 // CompareModelsResult is what compare_models returns.
@@ -64,15 +68,20 @@ type CompareModelsResult struct {
 	Tasks        []compare.TaskRow        `json:"tasks" jsonschema:"per task, each variant's result and the winner"`
 	Pareto       compare.Frontier         `json:"pareto" jsonschema:"the variants on the pass rate / speed (TTFT p50) frontier, and which are dominated by which"`
 	PreambleAB   []compare.PreambleDelta  `json:"preamble_ab" jsonschema:"when the variants differ only by preamble: per model, pass rate without and with it"`
+	Differences  []compare.Mismatch       `json:"differences,omitempty" jsonschema:"how the runs differ besides the model (allowed ones; others are refused)"`
+	Plan         *bench.Plan              `json:"plan,omitempty" jsonschema:"with plan: what the comparison would take and could detect; nothing else is set"`
 }
 
 // CompareModelsTool is the MCP definition of compare_models.
 func CompareModelsTool() mcp.Tool {
 	return mcp.NewTool("compare_models",
-		mcp.WithDescription("Compare 2-8 variants (models, preambles, option sets, or a mix) side by side on the same tasks and seeds, or compare stored runs by run_ids without running anything. "+
+		mcp.WithDescription("Compare 2-8 variants (models, preambles, option sets, or a mix) side by side on the same tasks, every variant with the same seed at the same iteration, or compare stored runs by run_ids without running anything "+
+			"(runs that differ in digest, options, preamble, host or Ollama version are refused unless allow_differences says so). "+
 			"Runs are interleaved (A, B, B, A, ...) after a warm-up of each model and stored as normal runs tagged with the comparison id. "+
-			"Returns per-variant summaries, each variant against the baseline with paired differences and 95% bootstrap intervals, an exact McNemar p-value Holm-adjusted across comparisons, "+
-			"a verdict (better, worse, no clear difference, collapse), per-task winners, the quality/latency Pareto frontier, and a preamble A/B view. Sends progress notifications; cancelling keeps what was done."),
+			"Returns per-variant summaries with task-clustered intervals, each variant against the baseline paired by task (difference of per-task pass rates with its clustered interval; "+
+			"exact McNemar at one iteration, a sign-flip permutation test over tasks otherwise, so replays are not evidence; Holm-adjusted), the minimum detectable effect and the tasks/iterations a 10-point difference needs, "+
+			"a verdict (better, worse, no clear difference, collapse), per-task winners, the quality/latency Pareto frontier, and a preamble A/B view. plan: true returns cost and power without running. "+
+			"Sends progress notifications; cancelling keeps what was done."),
 		mcp.WithInputSchema[CompareModelsArgs](),
 		mcp.WithOutputSchema[CompareModelsResult](),
 		mcp.WithTitleAnnotation("Compare models"),
@@ -96,16 +105,35 @@ func (s *Service) CompareModels(ctx context.Context, args CompareModelsArgs, pro
 	case len(args.Variants) > 0 && len(args.RunIDs) > 0:
 		return nil, "", userErrorf("give either variants (to run) or run_ids (to compare stored runs), not both")
 	case len(args.RunIDs) > 0:
-		if args.Suite != "" || len(args.Tasks) > 0 || args.Iterations != 0 {
-			return nil, "", userErrorf("run_ids compares stored runs as they are; leave out suite, tasks and iterations")
+		if args.Suite != "" || len(args.Tasks) > 0 || args.Iterations != 0 || args.Seed != nil || args.Seeds != nil || args.Plan {
+			return nil, "", userErrorf("run_ids compares stored runs as they are; leave out suite, tasks, iterations, seed, seeds and plan")
 		}
-		return s.compareStored(args.RunIDs, args.Baseline, "")
+		if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
+			return nil, "", &UserError{err}
+		}
+		return s.compareStored(args.RunIDs, args.Baseline, "", args.AllowDifferences, args.Effect)
 	case len(args.Variants) == 0:
 		return nil, "", userErrorf("give variants, e.g. [{\"model\": \"tiny-s\"}, {\"model\": \"tiny-m\"}], or run_ids of stored runs")
+	case len(args.AllowDifferences) > 0:
+		return nil, "", userErrorf("allow_differences applies to run_ids; the variants of a live comparison differ in exactly what they set")
 	}
 	cfgs, err := s.compareConfigs(args)
 	if err != nil {
 		return nil, "", err
+	}
+	if args.Plan {
+		var models []string
+		for _, c := range cfgs {
+			models = append(models, c.Model)
+		}
+		plan, err := s.plan(cfgs[0], models, len(cfgs), args.Effect, args.ExpectedPassRate)
+		if err != nil {
+			return nil, "", err
+		}
+		res := &CompareModelsResult{Status: StatusPlanned, Suite: cfgs[0].Suite.Name, SuiteHash: cfgs[0].Suite.Hash(), Plan: &plan,
+			Variants: []compare.VariantSummary{}, Comparisons: []compare.Comparison{}, Tasks: []compare.TaskRow{}, PreambleAB: []compare.PreambleDelta{},
+			Pareto: compare.Frontier{Points: []stats.Point{}, Optimal: []string{}, DominatedBy: map[string][]string{}}}
+		return res, report.PlanMarkdown(plan), nil
 	}
 	release, err := s.acquire(ctx)
 	if err != nil {
@@ -140,8 +168,9 @@ func (s *Service) CompareModels(ctx context.Context, args CompareModelsArgs, pro
 	if len(ids) < len(sessions) {
 		return nil, "", runErr
 	}
-	// The statistics come from the stored runs, as with run_ids, so the two agree.
-	return s.compareStored(ids, args.Baseline, id)
+	// The statistics come from the stored runs, as with run_ids, so the two
+	// agree; the variants differ in options and preambles by design.
+	return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect)
 }
 
 // interleave begins every session, warms each model, then runs the jobs
@@ -206,10 +235,19 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 	if n := len(args.Variants); n < MinVariants || n > MaxVariants {
 		return nil, userErrorf("%d variants; compare %d to %d", n, MinVariants, MaxVariants)
 	}
-	seeded := false
-	for _, v := range args.Variants {
-		_, ok := v.Options["seed"]
-		seeded = seeded || ok
+	iterations := args.Iterations
+	if iterations == 0 {
+		iterations = max(bench.DefaultIterations, len(args.Seeds))
+	}
+	var base *int
+	if args.Seed != nil {
+		b := int(*args.Seed)
+		base = &b
+	}
+	// One plan for all: every variant gets the same seed at the same iteration.
+	shared, err := bench.PlanSeeds(iterations, base, bench.Ints(args.Seeds), nil)
+	if err != nil {
+		return nil, err
 	}
 	labels := map[string]bool{}
 	var cfgs []bench.Config
@@ -225,21 +263,31 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 			return nil, userErrorf("two variants are labelled %q; give each variant a distinct label", label)
 		}
 		labels[label] = true
-		opts := maps.Clone(v.Options)
-		if !seeded {
-			if opts == nil {
-				opts = map[string]any{}
+		seeds := shared
+		if _, pinned, err := bench.OptionSeed(v.Options); err != nil || pinned {
+			if err == nil && (args.Seed != nil || args.Seeds != nil) {
+				err = fmt.Errorf("its options.seed pins every iteration to one seed, which conflicts with seed/seeds; drop one of them")
 			}
-			opts["seed"] = DefaultSeed
+			if err != nil {
+				return nil, userErrorf("variant %s: %v", label, err)
+			}
+			if seeds, err = bench.PlanSeeds(iterations, nil, nil, v.Options); err != nil {
+				return nil, err
+			}
+		}
+		var list []bench.Seed
+		if seeds.Mode != bench.SeedsPinned {
+			list = seedArgs(seeds.Seeds)
 		}
 		cfg, err := s.benchConfig(RunBenchmarkArgs{
-			Model: v.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: v.Preamble, Options: opts, Think: v.Think,
-			Iterations: args.Iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
-			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host,
+			Model: v.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: v.Preamble, Options: v.Options, Think: v.Think,
+			Iterations: iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
+			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host, Seeds: list,
 		})
 		if err != nil {
 			return nil, err
 		}
+		cfg.Seeds = seeds
 		if i > 0 { // one suite for all: resolved once, shared
 			cfg.Suite = cfgs[0].Suite
 		}
@@ -250,6 +298,16 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 		return nil, userErrorf("baseline %q is not a variant label; use one of: %s", args.Baseline, strings.Join(slices.Sorted(maps.Keys(labels)), ", "))
 	}
 	return cfgs, nil
+}
+
+// seedArgs is a seed list as tool arguments, so that a variant's stored
+// arguments name the seeds it ran with.
+func seedArgs(seeds []int) []bench.Seed {
+	out := make([]bench.Seed, len(seeds))
+	for i, s := range seeds {
+		out[i] = bench.Seed(s)
+	}
+	return out
 }
 
 // defaultLabel is the model, with "+" and the preamble's name when it has one.
@@ -279,7 +337,7 @@ func (s *Service) newComparisonID() (string, error) {
 
 // compareStored compares stored runs by id. comparisonID is the live
 // comparison's id, or "" to take the one the runs share.
-func (s *Service) compareStored(ids []string, baseline, comparisonID string) (*CompareModelsResult, string, error) {
+func (s *Service) compareStored(ids []string, baseline, comparisonID string, allow []string, effect float64) (*CompareModelsResult, string, error) {
 	if n := len(ids); n < MinVariants || n > MaxVariants {
 		return nil, "", userErrorf("%d run_ids; compare %d to %d runs", n, MinVariants, MaxVariants)
 	}
@@ -330,14 +388,33 @@ func (s *Service) compareStored(ids []string, baseline, comparisonID string) (*C
 			return nil, "", userErrorf("baseline %q is neither a label nor a run id of the compared runs; labels: %s", baseline, strings.Join(slices.Sorted(maps.Keys(labels)), ", "))
 		}
 	}
+	var runs []record.Run
+	sameComparison := vs[0].Run.ComparisonID != ""
+	for _, v := range vs {
+		runs = append(runs, v.Run)
+		sameComparison = sameComparison && v.Run.ComparisonID == vs[0].Run.ComparisonID
+	}
+	if sameComparison { // the variants of one comparison differ in what they set
+		allow = append(slices.Clone(allow), compare.DiffOptions, compare.DiffPreamble)
+	}
+	diffs := compare.Mismatches(runs, allow)
+	if refused := compare.Refused(diffs); len(refused) > 0 {
+		return nil, "", userErrorf("%s", compare.RefusalMessage(refused))
+	}
 	cr, err := compare.Compare(vs, baseline)
 	if err != nil {
 		return nil, "", &UserError{err}
+	}
+	if effect > 0 {
+		for i := range cr.Comparisons {
+			cr.Comparisons[i].Power = bench.Retarget(cr.Comparisons[i].Power, effect)
+		}
 	}
 	res := &CompareModelsResult{
 		ComparisonID: comparisonID, Status: record.StatusCompleted,
 		Suite: vs[0].Run.Suite, SuiteHash: vs[0].Run.SuiteHash, Baseline: cr.Baseline,
 		Variants: cr.Variants, Comparisons: cr.Comparisons, Tasks: cr.Tasks, Pareto: cr.Pareto, PreambleAB: cr.PreambleAB,
+		Differences: diffs,
 	}
 	shared := vs[0].Run.ComparisonID
 	for _, v := range vs {

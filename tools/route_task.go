@@ -9,6 +9,7 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
+	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/route"
@@ -25,15 +26,16 @@ const (
 
 // RouteTaskArgs are the arguments of route_task.
 type RouteTaskArgs struct {
-	Task        string       `json:"task" jsonschema:"the task prompt to route"`
-	Category    string       `json:"category,omitempty" jsonschema:"task family (a suite category id such as add, code, tool); evidence uses that category's pass rates, else the runs' overall pass rate"`
-	Candidates  []string     `json:"candidates" jsonschema:"1-8 Ollama models ordered cheapest first, e.g. [tiny-s, tiny-m, tiny-l]"`
-	Strategy    string       `json:"strategy,omitempty" jsonschema:"evidence (default: pass rates of stored runs), heuristic (rules over the prompt), or cascade (run the task on each candidate in order until an answer passes)"`
-	MinPassRate float64      `json:"min_pass_rate,omitempty" jsonschema:"evidence: pass rate a candidate needs, with at least 3 samples (0-1, default 0.8)"`
-	Checks      []check.Spec `json:"checks,omitempty" jsonschema:"cascade: checks an answer must pass, same as a suite task's checks"`
-	JudgeModel  string       `json:"judge_model,omitempty" jsonschema:"cascade without checks: judge model (e.g. tiny-judge) that grades each answer with the default judge prompt"`
-	Host        string       `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
-	TimeoutS    float64      `json:"timeout_s,omitempty" jsonschema:"cascade: time limit per model call in seconds (default 120)"`
+	Task        string         `json:"task" jsonschema:"the task prompt to route"`
+	Category    string         `json:"category,omitempty" jsonschema:"task family (a suite category id such as add, code, tool); evidence uses that category's samples, else all of a run's samples"`
+	Options     map[string]any `json:"options,omitempty" jsonschema:"Ollama options the task will run with; evidence counts only runs with the same options (the seed aside); default none"`
+	Candidates  []string       `json:"candidates" jsonschema:"1-8 Ollama models ordered cheapest first, e.g. [tiny-s, tiny-m, tiny-l]"`
+	Strategy    string         `json:"strategy,omitempty" jsonschema:"evidence (default: pass rates of stored runs), heuristic (rules over the prompt), or cascade (run the task on each candidate in order until an answer passes)"`
+	MinPassRate float64        `json:"min_pass_rate,omitempty" jsonschema:"evidence: pass rate a candidate needs, over at least 3 tasks (0-1, default 0.8)"`
+	Checks      []check.Spec   `json:"checks,omitempty" jsonschema:"cascade: checks an answer must pass, same as a suite task's checks"`
+	JudgeModel  string         `json:"judge_model,omitempty" jsonschema:"cascade without checks: judge model (e.g. tiny-judge) that grades each answer with the default judge prompt"`
+	Host        string         `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
+	TimeoutS    float64        `json:"timeout_s,omitempty" jsonschema:"cascade: time limit per model call in seconds (default 120)"`
 }
 
 // RouteTaskResult is what route_task returns.
@@ -88,11 +90,11 @@ func (s *Service) RouteTask(ctx context.Context, args RouteTaskArgs) (*RouteTask
 	d := record.RouteDecision{Task: args.Task}
 	switch args.Strategy {
 	case route.Evidence:
-		runs, err := s.Store.ListRuns(memory.Filter{Status: record.StatusCompleted})
+		runs, err := s.evidence(args.Candidates, args.Options)
 		if err != nil {
-			return nil, "", fmt.Errorf("route task: %w", err)
+			return nil, "", err
 		}
-		res.Evidence = route.Gather(args.Candidates, args.Category, runs, args.MinPassRate)
+		res.Evidence = route.Gather(args.Candidates, args.Category, args.Options, runs, args.MinPassRate)
 		chosen, reason, ok := route.Choose(res.Evidence, args.MinPassRate)
 		if ok {
 			res.Chosen, res.Reason = chosen, reason
@@ -101,6 +103,11 @@ func (s *Service) RouteTask(ctx context.Context, args RouteTaskArgs) (*RouteTask
 		where := "overall"
 		if args.Category != "" {
 			where = "in category " + args.Category
+		}
+		if key := compare.OptionsKey(args.Options); key != "" {
+			where += " with options " + key
+		} else {
+			where += " with default options"
 		}
 		res.Strategy = route.Heuristic
 		routeHeuristic(res, args)
@@ -118,6 +125,36 @@ func (s *Service) RouteTask(ctx context.Context, args RouteTaskArgs) (*RouteTask
 	}
 	res.DecisionID = d.ID
 	return res, routeMarkdown(res), nil
+}
+
+// MaxEvidenceRuns is how many of a candidate's most recent matching runs
+// the evidence strategy reads.
+const MaxEvidenceRuns = 50
+
+// evidence reads the completed runs of the candidates whose options match,
+// newest first, with their samples.
+func (s *Service) evidence(candidates []string, options map[string]any) ([]route.EvidenceRun, error) {
+	want := compare.OptionsKey(options)
+	var out []route.EvidenceRun
+	for _, c := range candidates {
+		runs, err := s.Store.ListRuns(memory.Filter{Model: c, Status: record.StatusCompleted})
+		if err != nil {
+			return nil, fmt.Errorf("route task: list runs of %s: %w", c, err)
+		}
+		n := 0
+		for _, r := range runs {
+			if compare.OptionsKey(r.Options) != want || n == MaxEvidenceRuns {
+				continue
+			}
+			samples, err := s.Store.Samples(r.ID)
+			if err != nil {
+				return nil, fmt.Errorf("route task: read samples of run %s: %w", r.ID, err)
+			}
+			out = append(out, route.EvidenceRun{Run: r, Samples: samples})
+			n++
+		}
+	}
+	return out, nil
 }
 
 func routeHeuristic(res *RouteTaskResult, args RouteTaskArgs) {
@@ -236,9 +273,9 @@ func routeMarkdown(r *RouteTaskResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Route: %s** (strategy %s, decision %s)\n\n%s\n", r.Chosen, r.Strategy, r.DecisionID, r.Reason)
 	if len(r.Evidence) > 0 {
-		b.WriteString("\n| model | samples | pass rate | 95% CI | runs | qualifies |\n|---|---|---|---|---|---|\n")
+		b.WriteString("\n| model | samples | tasks | pass rate | 95% CI | runs | qualifies |\n|---|---|---|---|---|---|---|\n")
 		for _, e := range r.Evidence {
-			fmt.Fprintf(&b, "| %s | %d | %.2f | %.2f-%.2f | %d | %v |\n", e.Model, e.Samples, e.PassRate, e.CI.Lo, e.CI.Hi, len(e.RunIDs), e.Qualifies)
+			fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.2f-%.2f | %d | %v |\n", e.Model, e.Samples, e.Tasks, e.PassRate, e.CI.Lo, e.CI.Hi, len(e.RunIDs), e.Qualifies)
 		}
 	}
 	if len(r.Attempts) > 0 {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/internal/suite"
+	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/prompts"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/ollama/ollama/api"
@@ -18,21 +21,26 @@ import (
 
 // RunBenchmarkArgs are the arguments of run_benchmark.
 type RunBenchmarkArgs struct {
-	Model           string           `json:"model,omitempty" jsonschema:"Ollama model to benchmark, e.g. qwen2.5-coder:1.5b (required unless resume_run_id is given)"`
-	Suite           string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
-	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks: {id, category, prompt, system, tools, options, checks}"`
-	Preamble        string           `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
-	Options         map[string]any   `json:"options,omitempty" jsonschema:"Ollama options for every call: num_ctx, num_gpu, num_thread, temperature, seed, top_p, top_k, repeat_penalty, num_predict, stop, ..."`
-	Iterations      int              `json:"iterations,omitempty" jsonschema:"times each task is run (1-100, default 1); more iterations give tighter intervals and a flip rate"`
-	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls before measuring (0-10, default 1)"`
-	Concurrency     int              `json:"concurrency,omitempty" jsonschema:"calls in flight at once (1-16, default 1); only helps when the server runs with OLLAMA_NUM_PARALLEL > 1"`
-	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
-	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
-	Cold            bool             `json:"cold,omitempty" jsonschema:"unload the model before every call so each one includes the load time"`
-	Think           string           `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
-	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
-	Host            string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured, normally OLLAMA_HOST)"`
-	ResumeRunID     string           `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
+	Model            string           `json:"model,omitempty" jsonschema:"Ollama model to benchmark, e.g. qwen2.5-coder:1.5b (required unless resume_run_id is given)"`
+	Suite            string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
+	Tasks            []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks: {id, category, prompt, system, tools, options, checks}"`
+	Preamble         string           `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
+	Options          map[string]any   `json:"options,omitempty" jsonschema:"Ollama options for every call: num_ctx, num_gpu, num_thread, temperature, seed, top_p, top_k, repeat_penalty, num_predict, stop, ..."`
+	Iterations       int              `json:"iterations,omitempty" jsonschema:"times each task is run (1-100, default 1, or the length of seeds); each iteration gets its own seed, and the interval counts tasks, not calls"`
+	Seed             *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed: iteration i runs with a seed derived from it (reproducible); leave seed and seeds out to have fresh seeds drawn and recorded"`
+	Seeds            []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, e.g. [42, 7, 13] (its length is the number of iterations); instead of seed. options.seed instead pins every iteration to one seed, making the iterations replays"`
+	Plan             bool             `json:"plan,omitempty" jsonschema:"plan only: return the calls, the seeds and what this many tasks x iterations can detect (minimum detectable effect, tasks or iterations a target effect needs); no model is called and nothing is stored"`
+	Effect           float64          `json:"effect,omitempty" jsonschema:"pass-rate difference the power analysis aims to detect, 0-1 (default 0.10 = 10 points)"`
+	ExpectedPassRate float64          `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5, the worst case)"`
+	Warmup           *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls before measuring (0-10, default 1)"`
+	Concurrency      int              `json:"concurrency,omitempty" jsonschema:"calls in flight at once (1-16, default 1); only helps when the server runs with OLLAMA_NUM_PARALLEL > 1"`
+	MaxOutputTokens  int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
+	TimeoutS         float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
+	Cold             bool             `json:"cold,omitempty" jsonschema:"unload the model before every call so each one includes the load time"`
+	Think            string           `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
+	Tags             []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
+	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured, normally OLLAMA_HOST)"`
+	ResumeRunID      string           `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
 }
 
 // Environment is what a run was measured on.
@@ -62,7 +70,8 @@ type Failure struct {
 // RunBenchmarkResult is what run_benchmark returns.
 type RunBenchmarkResult struct {
 	RunID       string               `json:"run_id"`
-	Status      record.Status        `json:"status"`
+	Status      record.Status        `json:"status" jsonschema:"completed, cancelled, failed, or planned (plan: nothing ran)"`
+	Plan        *bench.Plan          `json:"plan,omitempty" jsonschema:"with plan: what the run would take and could detect"`
 	Summary     record.Summary       `json:"summary"`
 	Tasks       []record.TaskSummary `json:"tasks"`
 	Categories  []record.TaskSummary `json:"categories"`
@@ -74,7 +83,9 @@ type RunBenchmarkResult struct {
 func RunBenchmarkTool() mcp.Tool {
 	return mcp.NewTool("run_benchmark",
 		mcp.WithDescription("Run a suite of tasks against one Ollama model and score every answer (exact, regex, JSON schema, tool call, code execution, LLM judge). "+
-			"Returns pass rate with a 95% interval, latency and TTFT percentiles, tokens/s, per-task and per-category tables, and stores the run for later analysis. "+
+			"Each iteration gets its own seed (seeds, a base seed, or drawn and recorded). Returns pass rate with a task-clustered 95% interval (replays do not narrow it), pass@k and pass^k, "+
+			"the minimum detectable effect and the tasks/iterations a 10-point difference needs, latency and TTFT percentiles, tokens/s, per-task and per-category tables, and stores the run for later analysis. "+
+			"plan: true returns the cost and power of the design without calling a model. "+
 			"Sends progress notifications; cancelling leaves a cancelled run that resume_run_id can finish."),
 		mcp.WithInputSchema[RunBenchmarkArgs](),
 		mcp.WithOutputSchema[RunBenchmarkResult](),
@@ -122,6 +133,15 @@ func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 	if err != nil {
 		return nil, "", err
 	}
+	if args.Plan {
+		plan, err := s.plan(cfg, []string{cfg.Model}, 1, args.Effect, args.ExpectedPassRate)
+		if err != nil {
+			return nil, "", err
+		}
+		res := &RunBenchmarkResult{Status: StatusPlanned, Plan: &plan, Tasks: []record.TaskSummary{}, Categories: []record.TaskSummary{}, Failures: []Failure{}}
+		res.Environment = Environment{Model: cfg.Model, Options: cfg.Options, Preamble: cfg.Preamble, Suite: cfg.Suite.Name, SuiteHash: cfg.Suite.Hash()}
+		return res, report.PlanMarkdown(plan), nil
+	}
 	release, err := s.acquire(ctx)
 	if err != nil {
 		return nil, "", err
@@ -138,8 +158,65 @@ func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 	if err != nil {
 		return nil, "", err
 	}
+	if args.Effect > 0 && run.Summary != nil && run.Summary.Power != nil {
+		p := bench.Retarget(*run.Summary.Power, args.Effect)
+		run.Summary.Power = &p
+	}
 	res := runResult(run, sess.Samples())
 	return &res, report.RunMarkdown(run), nil
+}
+
+// StatusPlanned is the status of a plan: nothing ran.
+const StatusPlanned record.Status = "planned"
+
+// plan works out a plan for cfg on variants models without calling one:
+// the power from the most recent stored run of the same suite (preferring
+// one of these models and several iterations), the duration from the
+// stored runs' median latency.
+func (s *Service) plan(cfg bench.Config, models []string, variants int, effect, rate float64) (bench.Plan, error) {
+	if effect < 0 || effect >= 1 {
+		return bench.Plan{}, userErrorf("effect %.3f is out of range; give a pass-rate difference between 0 and 1, e.g. 0.10 for 10 points", effect)
+	}
+	if rate < 0 || rate >= 1 {
+		return bench.Plan{}, userErrorf("expected_pass_rate %.3f is out of range; give a rate between 0 and 1 (exclusive), e.g. 0.7", rate)
+	}
+	runs, err := s.Store.ListRuns(memory.Filter{Suite: cfg.Suite.Name, Status: record.StatusCompleted})
+	if err != nil {
+		return bench.Plan{}, fmt.Errorf("plan: list runs: %w", err)
+	}
+	hash := cfg.Suite.Hash()
+	var best *record.Run
+	rank := func(r record.Run) int {
+		n := 0
+		if slices.Contains(models, r.Model) {
+			n += 2
+		}
+		if r.Iterations > 1 {
+			n++
+		}
+		return n
+	}
+	var lat []float64
+	for i, r := range runs { // newest first
+		if r.SuiteHash != hash {
+			continue
+		}
+		if slices.Contains(models, r.Model) && r.Summary != nil && r.Summary.LatencyP50Ms > 0 {
+			lat = append(lat, r.Summary.LatencyP50Ms)
+		}
+		if best == nil || rank(r) > rank(*best) {
+			best = &runs[i]
+		}
+	}
+	var ev *bench.PlanEvidence
+	if best != nil {
+		samples, err := s.Store.Samples(best.ID)
+		if err != nil {
+			return bench.Plan{}, fmt.Errorf("plan: read samples of run %s: %w", best.ID, err)
+		}
+		ev = &bench.PlanEvidence{Run: *best, Samples: samples}
+	}
+	return bench.MakePlan(cfg.Suite, cfg.Iterations, variants, cfg.Seeds, effect, rate, ev, stats.Median(lat)), nil
 }
 
 // benchConfig turns tool arguments into a run configuration, resolving the
@@ -170,6 +247,19 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 	if err != nil {
 		return bench.Config{}, err
 	}
+	iterations := args.Iterations
+	if iterations == 0 {
+		iterations = max(bench.DefaultIterations, len(args.Seeds))
+	}
+	var base *int
+	if args.Seed != nil {
+		b := int(*args.Seed)
+		base = &b
+	}
+	seeds, err := bench.PlanSeeds(iterations, base, bench.Ints(args.Seeds), args.Options)
+	if err != nil {
+		return bench.Config{}, err
+	}
 	raw, err := json.Marshal(args)
 	if err != nil {
 		return bench.Config{}, fmt.Errorf("encode arguments: %w", err)
@@ -177,7 +267,7 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 	return bench.Config{
 		Host: args.Host, Model: args.Model, Suite: st,
 		Preamble: preamble, PreambleName: preambleName, Options: args.Options,
-		Iterations: args.Iterations, Warmup: warmup, Concurrency: args.Concurrency,
+		Iterations: iterations, Seeds: seeds, Warmup: warmup, Concurrency: args.Concurrency,
 		MaxOutputTokens: args.MaxOutputTokens, Timeout: time.Duration(args.TimeoutS * float64(time.Second)),
 		Cold: args.Cold, Think: think, Tags: args.Tags, Args: raw,
 	}, nil

@@ -7,11 +7,14 @@ package analyze
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
 )
@@ -39,9 +42,10 @@ const (
 
 // Verdicts of a run against its baseline.
 const (
-	Regression  = "regression"
-	Improvement = "improvement"
-	Stable      = "stable"
+	Regression   = "regression"
+	Improvement  = "improvement"
+	Stable       = "stable"
+	Incomparable = "incomparable"
 )
 
 // Input is one run with its samples.
@@ -63,7 +67,9 @@ type RunRow struct {
 	Status       record.Status   `json:"status"`
 	StartedAt    time.Time       `json:"started_at"`
 	PassRate     float64         `json:"pass_rate"`
-	PassRateCI   record.Interval `json:"pass_rate_ci" jsonschema:"Wilson 95% interval"`
+	PassRateCI   record.Interval `json:"pass_rate_ci" jsonschema:"95% interval, task-clustered: Wilson at the effective sample size, so replayed iterations do not narrow it"`
+	Tasks        int             `json:"tasks"`
+	Iterations   int             `json:"iterations"`
 	MeanScore    float64         `json:"mean_score"`
 	LatencyP50Ms float64         `json:"latency_p50_ms"`
 	TTFTP50Ms    float64         `json:"ttft_p50_ms"`
@@ -103,11 +109,16 @@ type Check struct {
 	BaselinePassRate float64             `json:"baseline_pass_rate"`
 	PassRateDiff     float64             `json:"pass_rate_diff" jsonschema:"run minus baseline"`
 	Pairs            int                 `json:"pairs" jsonschema:"samples paired by (task, iteration)"`
-	Table            *stats.McNemarTable `json:"table,omitempty" jsonschema:"paired verdicts, A = baseline, B = run"`
-	PValue           *float64            `json:"p_value,omitempty" jsonschema:"exact McNemar p on the pairs; absent without pairs"`
+	Tasks            int                 `json:"tasks" jsonschema:"tasks both runs did: the unit of the test"`
+	Table            *stats.McNemarTable `json:"table,omitempty" jsonschema:"paired verdicts over (task, iteration) items, A = baseline, B = run (descriptive)"`
+	DiffCI           *record.Interval    `json:"pass_rate_diff_ci,omitempty" jsonschema:"95% task-clustered interval of the paired per-task difference"`
+	Test             string              `json:"test,omitempty" jsonschema:"mcnemar_exact (one iteration) or sign_flip_permutation (per-task differences)"`
+	PValue           *float64            `json:"p_value,omitempty" jsonschema:"two-sided p of the paired test over tasks; absent without pairs"`
+	MDE              float64             `json:"mde,omitempty" jsonschema:"smallest pass-rate difference this pair of runs detects with 80% power"`
 	LatencyRatio     float64             `json:"latency_ratio" jsonschema:"latency p50 run / baseline (0 when unknown)"`
-	Verdict          string              `json:"verdict" jsonschema:"regression, improvement or stable"`
+	Verdict          string              `json:"verdict" jsonschema:"regression, improvement, stable, or incomparable (the runs differ in digest, options, preamble, host or Ollama version; see allow_differences)"`
 	Reasons          []string            `json:"reasons,omitempty"`
+	Differences      []compare.Mismatch  `json:"differences,omitempty" jsonschema:"how the run differs from its baseline besides results"`
 }
 
 // Anomaly is something wrong with one run.
@@ -130,9 +141,21 @@ type Result struct {
 
 // Analyze analyses runs (any order). baselines gives the reference run of
 // a (model, suite); a series without one is measured against its oldest
-// run. A run is only compared with a baseline of the same suite hash.
-func Analyze(runs []Input, baselines map[Key]Input) Result {
+// run. A run is only compared with a baseline of the same suite hash, and
+// only when they do not differ in digest, options, preamble, host or Ollama
+// version unless allow names the difference (compare.Mismatches). Every
+// summary is recomputed from the samples, so runs stored by older versions
+// get today's statistics.
+func Analyze(runs []Input, baselines map[Key]Input, allow []string) Result {
 	runs = slices.Clone(runs)
+	for i := range runs {
+		runs[i].Run.Summary = bench.Resummarize(runs[i].Run, runs[i].Samples)
+	}
+	baselines = maps.Clone(baselines)
+	for k, b := range baselines {
+		b.Run.Summary = bench.Resummarize(b.Run, b.Samples)
+		baselines[k] = b
+	}
 	slices.SortStableFunc(runs, func(a, b Input) int { return b.Run.StartedAt.Compare(a.Run.StartedAt) })
 	res := Result{Runs: []RunRow{}, Trends: []Trend{}, Regressions: []Check{}, Anomalies: []Anomaly{}, Findings: []string{}}
 	for _, in := range runs {
@@ -168,7 +191,7 @@ func Analyze(runs []Input, baselines map[Key]Input) Result {
 				skipped[k]++
 				continue
 			}
-			res.Regressions = append(res.Regressions, Compare(base, in))
+			res.Regressions = append(res.Regressions, Compare(base, in, allow))
 		}
 		res.Anomalies = append(res.Anomalies, anomalies(ser)...)
 	}
@@ -180,6 +203,7 @@ func row(r record.Run) RunRow {
 	out := RunRow{ID: r.ID, Model: r.Model, Suite: r.Suite, Status: r.Status, StartedAt: r.StartedAt, Tags: r.Tags}
 	if s := r.Summary; s != nil {
 		out.PassRate, out.PassRateCI, out.MeanScore = s.PassRate, s.PassRateCI, s.MeanScore
+		out.Tasks, out.Iterations = s.TaskCount, s.Iterations
 		out.LatencyP50Ms, out.TTFTP50Ms, out.GenTPS, out.Samples = s.LatencyP50Ms, s.TTFTP50Ms, s.GenTPS, s.Samples
 	}
 	return out
@@ -236,42 +260,39 @@ func direction(slope, eps float64) string {
 	return "flat"
 }
 
-// Compare measures run against base: the pass-rate difference with an
-// exact McNemar test on the samples paired by (task, iteration), and the
-// latency p50 ratio, and gives the verdict.
-func Compare(base, run Input) Check {
+// Compare measures run against base: the pass-rate difference paired by
+// task (per task, the difference of the two runs' pass rates over the
+// iterations both did) with its clustered interval and test (exact McNemar
+// at one iteration, a sign-flip permutation test otherwise), and the
+// latency p50 ratio, and gives the verdict. Runs that differ in a way
+// allow does not name are incomparable and not tested.
+func Compare(base, run Input, allow []string) Check {
 	bs, rs := summary(base.Run), summary(run.Run)
 	c := Check{
 		RunID: run.Run.ID, BaselineRunID: base.Run.ID, Model: run.Run.Model, Suite: run.Run.Suite,
 		PassRate: rs.PassRate, BaselinePassRate: bs.PassRate, PassRateDiff: rs.PassRate - bs.PassRate,
 		LatencyRatio: stats.Ratio(bs.LatencyP50Ms, rs.LatencyP50Ms),
 	}
-	type pk struct {
-		task string
-		it   int
-	}
-	baseVerdict := map[pk]bool{}
-	for _, s := range base.Samples {
-		baseVerdict[pk{s.TaskID, s.Iteration}] = s.Pass
-	}
-	var a, b []bool
-	for _, s := range run.Samples {
-		if v, ok := baseVerdict[pk{s.TaskID, s.Iteration}]; ok {
-			a, b = append(a, v), append(b, s.Pass)
+	c.Differences = compare.Mismatches([]record.Run{base.Run, run.Run}, allow)
+	if refused := compare.Refused(c.Differences); len(refused) > 0 {
+		c.Verdict = Incomparable
+		for _, m := range refused {
+			c.Reasons = append(c.Reasons, fmt.Sprintf("%s: %s (%s)", m.Field, m.Reason, strings.Join(m.Values, "; ")))
 		}
+		return c
 	}
-	if c.Pairs = len(a); c.Pairs > 0 {
-		t := stats.PairTable(a, b)
-		p := stats.McNemarExact(t)
-		c.Table, c.PValue = &t, &p
+	p := compare.Pair(compare.Variant{Label: "baseline", Samples: base.Samples}, compare.Variant{Label: "run", Samples: run.Samples})
+	if c.Pairs, c.Tasks = p.Pairs, p.Tasks; c.Pairs > 0 {
+		t, pv, ci := p.Table, p.PValue, p.PassRate.CI
+		c.Table, c.PValue, c.DiffCI, c.Test, c.MDE = &t, &pv, &ci, p.Test, p.Power.MDE
 	}
 	var worse, better []string
 	if c.PValue != nil && *c.PValue < Alpha {
-		msg := fmt.Sprintf("pass rate %+.0f points (McNemar p=%.3g on %d pairs)", 100*c.PassRateDiff, *c.PValue, c.Pairs)
+		msg := fmt.Sprintf("pass rate %+.0f points (95%% CI %+.0f to %+.0f; paired p=%.3g on %d tasks)", 100*p.PassRate.Diff, 100*p.PassRate.CI.Lo, 100*p.PassRate.CI.Hi, *c.PValue, c.Tasks)
 		switch {
-		case c.Table.AOnly > c.Table.BOnly:
+		case p.PassRate.Diff < 0:
 			worse = append(worse, msg)
-		case c.Table.BOnly > c.Table.AOnly:
+		case p.PassRate.Diff > 0:
 			better = append(better, msg)
 		}
 	}
@@ -372,6 +393,10 @@ func findings(res Result, keys []Key, series map[Key][]Input, skipped map[Key]in
 		}
 	}
 	for _, c := range res.Regressions {
+		if c.Verdict == Incomparable {
+			out = append(out, fmt.Sprintf("%s on %s: run %s was not compared with baseline %s because they differ in more than results: %s. Set allow_differences to compare anyway, or pick a matching baseline.", c.Model, c.Suite, c.RunID, c.BaselineRunID, strings.Join(c.Reasons, "; ")))
+			continue
+		}
 		if c.Verdict == Stable {
 			continue
 		}

@@ -20,7 +20,7 @@ func mk(id, model string, day int, lat float64, verdicts ...bool) Input {
 	in := Input{Run: record.Run{ID: id, Model: model, Suite: "s", SuiteHash: "h1", Status: record.StatusCompleted, StartedAt: t0.Add(time.Duration(day) * 24 * time.Hour)}}
 	passed := 0
 	for i, v := range verdicts {
-		in.Samples = append(in.Samples, record.Sample{RunID: id, TaskID: fmt.Sprintf("t%d", i), Iteration: 1, Pass: v})
+		in.Samples = append(in.Samples, record.Sample{RunID: id, TaskID: fmt.Sprintf("t%d", i), Iteration: 1, Pass: v, Measurement: record.Measurement{WallMs: lat}})
 		if v {
 			passed++
 		}
@@ -59,7 +59,7 @@ func TestCompare(t *testing.T) {
 		{"latency improvement", mk("r", "m", 1, 70, verdicts(10, 0)...), Improvement, 1, stats.McNemarTable{BothPass: 10}, 0.7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Compare(base, tc.run)
+			c := Compare(base, tc.run, nil)
 			if c.Verdict != tc.verdict || c.PValue == nil || math.Abs(*c.PValue-tc.p) > 1e-12 || math.Abs(c.LatencyRatio-tc.ratio) > 1e-12 || c.Pairs != 10 {
 				t.Errorf("verdict %s, p %v, ratio %v, pairs %d; want %s, %v, %v, 10 (%v)", c.Verdict, deref(c.PValue), c.LatencyRatio, c.Pairs, tc.verdict, tc.p, tc.ratio, c.Reasons)
 			}
@@ -71,7 +71,7 @@ func TestCompare(t *testing.T) {
 	// Without samples there is no paired test, and so no pass-rate verdict.
 	noSamples := mk("r", "m", 1, 100, verdicts(0, 10)...)
 	noSamples.Samples = nil
-	if c := Compare(base, noSamples); c.PValue != nil || c.Verdict != Stable || c.PassRateDiff != -1 {
+	if c := Compare(base, noSamples, nil); c.PValue != nil || c.Verdict != Stable || c.PassRateDiff != -1 {
 		t.Errorf("unpaired: %+v", c)
 	}
 }
@@ -92,7 +92,7 @@ func TestAnalyzeTrendsAndBaselines(t *testing.T) {
 		mk("m1", "m", 1, 100, verdicts(9, 1)...),
 		mk("s0", "small", 1, 50, verdicts(5, 5)...),
 	}
-	res := Analyze(runs, nil)
+	res := Analyze(runs, nil, nil)
 	var ids []string
 	for _, r := range res.Runs {
 		ids = append(ids, r.ID)
@@ -135,7 +135,7 @@ func TestAnalyzeTrendsAndBaselines(t *testing.T) {
 	// A given baseline is used; a run of another suite hash is not compared.
 	other := mk("m4", "m", 4, 100, verdicts(3, 7)...)
 	other.Run.SuiteHash = "h2"
-	res = Analyze(append(runs, other), map[Key]Input{{"m", "s"}: runs[2]})
+	res = Analyze(append(runs, other), map[Key]Input{{"m", "s"}: runs[2]}, nil)
 	got = map[string]string{}
 	for _, c := range res.Regressions {
 		got[c.RunID] = c.BaselineRunID
@@ -156,14 +156,15 @@ func TestAnomalies(t *testing.T) {
 		mk("d", "m", 3, 400, verdicts(10, 0)...), // 300 ms from the median 102 ms; MAD 3 ms
 		mk("e", "m", 4, 101, verdicts(10, 0)...),
 	}
-	runs[1].Run.Summary.Runaway = 1 // 10%: an anomaly
-	runs[2].Run.Summary.Errors = 0
-	runs[2].Run.Summary.Empty = 0
-	runs[4].Run.Summary.Errors = 0
-	runs[0].Run.Summary.Reloads = 2
-	low := 0.5
-	runs[4].Run.Summary.JudgeAgreement = &low
-	res := Analyze(runs, nil)
+	// Analyze recomputes every summary from the samples, so the anomalies
+	// are set on the samples.
+	runs[1].Samples[0].Flags.Runaway = true // 1 of 10 = 10%: an anomaly
+	runs[0].Samples[3].Flags.Reloaded = true
+	runs[0].Samples[4].Flags.Reloaded = true
+	for i := range runs[4].Samples { // the judge agrees on 5 of 10 < 0.6
+		runs[4].Samples[i].Checks = []record.CheckResult{{Type: "exact", Pass: true}, {Type: "llm_judge", Pass: i%2 == 0}}
+	}
+	res := Analyze(runs, nil, nil)
 	got := map[string]string{}
 	for _, a := range res.Anomalies {
 		got[a.RunID] += a.Kind + " "
@@ -176,7 +177,7 @@ func TestAnomalies(t *testing.T) {
 		t.Errorf("anomalies (-want +got):\n%s\n%+v", diff, res.Anomalies)
 	}
 	// Fewer than four runs: no outlier test.
-	if res := Analyze(runs[1:4], nil); strings.Contains(fmt.Sprint(res.Anomalies), "latency_outlier") {
+	if res := Analyze(runs[1:4], nil, nil); strings.Contains(fmt.Sprint(res.Anomalies), "latency_outlier") {
 		t.Errorf("outlier on 3 runs: %+v", res.Anomalies)
 	}
 	// d is also a latency regression against a.

@@ -76,7 +76,7 @@ func BenchmarkRunnerVsLoop(b *testing.B) {
 	}
 	var reqs []*api.ChatRequest
 	for _, t := range s.Tasks {
-		reqs = append(reqs, sess.Request(t).ChatRequest())
+		reqs = append(reqs, sess.Request(t, 1).ChatRequest())
 	}
 	loop := func() time.Duration {
 		start := time.Now()

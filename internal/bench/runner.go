@@ -53,13 +53,16 @@ type Store interface {
 
 // Config describes one run.
 type Config struct {
-	Host            string // named Ollama host; "" = default
-	Model           string
-	Suite           suite.Suite
-	Preamble        string // system prompt put before every task's own
-	PreambleName    string // its name in the preamble library, if it came from there
-	Options         map[string]any
-	Iterations      int
+	Host         string // named Ollama host; "" = default
+	Model        string
+	Suite        suite.Suite
+	Preamble     string // system prompt put before every task's own
+	PreambleName string // its name in the preamble library, if it came from there
+	Options      map[string]any
+	Iterations   int
+	// Seeds gives each iteration its seed (PlanSeeds); empty means drawn
+	// fresh by Prepare. Variants of a comparison share one plan.
+	Seeds           SeedPlan
 	Warmup          int // throwaway calls before timing; -1 = none
 	Concurrency     int // calls in flight at once for this model (Ollama queues them; see OLLAMA_NUM_PARALLEL)
 	MaxOutputTokens int // circuit breaker token cap
@@ -171,6 +174,16 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	if len(errs) > 0 {
 		return nil, &InputError{errors.Join(errs...)}
 	}
+	if len(cfg.Seeds.Seeds) == 0 {
+		plan, err := PlanSeeds(cfg.Iterations, nil, nil, cfg.Options)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Seeds = plan
+	}
+	if len(cfg.Seeds.Seeds) != cfg.Iterations {
+		return nil, inputErrorf("%d seeds for %d iterations; give one seed per iteration", len(cfg.Seeds.Seeds), cfg.Iterations)
+	}
 	s := &Session{r: r, cfg: cfg, checks: map[string][]check.Check{}, tasks: map[string]suite.Task{}}
 	var specs []check.Spec
 	for _, t := range cfg.Suite.Tasks {
@@ -213,6 +226,7 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		Preamble:      cfg.Preamble,
 		Options:       cfg.Options,
 		Iterations:    cfg.Iterations,
+		Seeds:         &record.SeedInfo{Mode: cfg.Seeds.Mode, Seeds: cfg.Seeds.Seeds},
 		Tags:          cfg.Tags,
 		Notes:         cfg.Notes,
 		Label:         cfg.Label,
@@ -234,6 +248,10 @@ func (s *Session) Begin(prev *record.Run, done []record.Sample) error {
 		}
 		s.run.ID = prev.ID
 		s.run.StartedAt = prev.StartedAt
+		if prev.Seeds != nil && len(prev.Seeds.Seeds) == s.cfg.Iterations { // the recorded seeds, drawn ones included
+			s.cfg.Seeds = SeedPlan{Mode: prev.Seeds.Mode, Seeds: prev.Seeds.Seeds}
+			s.run.Seeds = prev.Seeds
+		}
 		s.run.Tags, s.run.Notes, s.run.Label, s.run.ComparisonID = prev.Tags, prev.Notes, prev.Label, prev.ComparisonID
 		if prev.Summary != nil {
 			s.elapsed = time.Duration(prev.Summary.WallSeconds * float64(time.Second))
@@ -315,10 +333,15 @@ func (s *Session) Jobs() []Job {
 // Total is the number of samples the run has when complete.
 func (s *Session) Total() int { return s.cfg.Iterations * len(s.cfg.Suite.Tasks) }
 
-// Request is the executor request for a task.
-func (s *Session) Request(t suite.Task) executor.Request {
+// Request is the executor request for a task at an iteration (1-based):
+// the run's options, the iteration's seed, then the task's own options
+// (a task that sets its own seed keeps it).
+func (s *Session) Request(t suite.Task, iteration int) executor.Request {
 	opts := map[string]any{}
 	maps.Copy(opts, s.cfg.Options)
+	if i := iteration - 1; i >= 0 && i < len(s.cfg.Seeds.Seeds) {
+		opts["seed"] = s.cfg.Seeds.Seeds[i]
+	}
 	maps.Copy(opts, t.Options)
 	if len(opts) == 0 {
 		opts = nil
@@ -342,7 +365,7 @@ func (s *Session) Warm(ctx context.Context) error {
 	if s.cfg.Warmup == 0 || len(s.cfg.Suite.Tasks) == 0 {
 		return nil
 	}
-	_, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0]), s.cfg.Warmup)
+	_, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), s.cfg.Warmup)
 	return err
 }
 
@@ -360,8 +383,12 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 			return record.Sample{}, err
 		}
 	}
+	req := s.Request(t, j.Iteration)
 	smp := record.Sample{RunID: s.run.ID, TaskID: t.ID, Category: t.Category, Iteration: j.Iteration, StartedAt: time.Now().UTC()}
-	m, err := s.r.Exec.Chat(ctx, s.Request(t))
+	if seed, ok, err := OptionSeed(req.Options); ok && err == nil {
+		smp.Seed = &seed
+	}
+	m, err := s.r.Exec.Chat(ctx, req)
 	if ctx.Err() != nil {
 		return smp, ctx.Err()
 	}
@@ -416,6 +443,7 @@ func (s *Session) Finish(status record.Status, runErr error) (record.Run, error)
 		status, runErr = record.StatusFailed, err
 	}
 	sum := Summarize(s.cfg.Suite, s.Samples(), wall)
+	SetSeeds(&sum, s.run.Seeds)
 	s.run.Status = status
 	s.run.Summary = &sum
 	s.run.EndedAt = time.Now().UTC()

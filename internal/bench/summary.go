@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,10 +19,12 @@ const (
 	BootstrapSeed      = 20261123
 )
 
-// Summarize rolls samples up into the run summary: pass rate with a Wilson
-// interval, mean score with a bootstrap interval, latency and TTFT
-// percentiles, median token rates, failure counts, and the same per task
-// (in suite order) and per category.
+// Summarize rolls samples up into the run summary: pass rate with a
+// task-clustered Wilson interval, mean score with a bootstrap over tasks,
+// latency and TTFT percentiles, median token rates, failure counts, pass@k
+// and pass^k, what the data can detect (Power), and the same per task (in
+// suite order) and per category. Tasks, not calls, are the unit of
+// independence: k identical iterations give the 1-iteration interval.
 func Summarize(s suite.Suite, samples []record.Sample, wall time.Duration) record.Summary {
 	sum := aggregate(samples)
 	sum.WallSeconds = wall.Seconds()
@@ -31,21 +34,39 @@ func Summarize(s suite.Suite, samples []record.Sample, wall time.Duration) recor
 	sum.JudgeAgreement = judgeAgreement(samples)
 
 	byTask := map[string][]record.Sample{}
+	var order []string
 	for _, smp := range samples {
+		if _, ok := byTask[smp.TaskID]; !ok {
+			order = append(order, smp.TaskID)
+		}
 		byTask[smp.TaskID] = append(byTask[smp.TaskID], smp)
+	}
+	if len(s.Tasks) > 0 { // suite order; tasks without samples are left out
+		order = order[:0]
+		for _, t := range s.Tasks {
+			if len(byTask[t.ID]) > 0 {
+				order = append(order, t.ID)
+			}
+		}
 	}
 	var catOrder []string
 	byCat := map[string][]record.Sample{}
 	catFlips := map[string][]float64{}
-	for _, t := range s.Tasks {
-		ts := byTask[t.ID]
-		if len(ts) == 0 {
-			continue
+	for _, id := range order {
+		ts := byTask[id]
+		sort.SliceStable(ts, func(i, j int) bool { return ts[i].Iteration < ts[j].Iteration })
+		category := ts[0].Category
+		for _, t := range s.Tasks {
+			if t.ID == id {
+				category = t.Category
+			}
 		}
-		sort.Slice(ts, func(i, j int) bool { return ts[i].Iteration < ts[j].Iteration })
-		row := taskRow(t.ID, t.Category, ts)
+		row := taskRow(id, category, ts)
 		sum.Tasks = append(sum.Tasks, row)
-		cat := t.Category
+		if row.Distinct > 1 {
+			sum.VariedTasks++
+		}
+		cat := category
 		if cat == "" {
 			cat = "(none)"
 		}
@@ -58,7 +79,7 @@ func Summarize(s suite.Suite, samples []record.Sample, wall time.Duration) recor
 	for _, cat := range catOrder {
 		row := taskRow(cat, cat, byCat[cat])
 		row.FlipRate = stats.Mean(catFlips[cat])
-		row.Excerpt = ""
+		row.Excerpt, row.Distinct, row.PassAtK, row.PassHatK = "", 0, nil, nil
 		sum.Categories = append(sum.Categories, row)
 	}
 	if sum.Tasks == nil {
@@ -67,8 +88,59 @@ func Summarize(s suite.Suite, samples []record.Sample, wall time.Duration) recor
 	if sum.Categories == nil {
 		sum.Categories = []record.TaskSummary{}
 	}
+	sum.PassK = passK(sum.Tasks)
 	return sum
 }
+
+// Resummarize recomputes a stored run's summary from its samples with the
+// statistics of this version (older runs kept per-call intervals), keeping
+// the run's measured wall time. A run without samples keeps its summary.
+func Resummarize(run record.Run, samples []record.Sample) *record.Summary {
+	if len(samples) == 0 {
+		return run.Summary
+	}
+	var wall time.Duration
+	if run.Summary != nil {
+		wall = time.Duration(run.Summary.WallSeconds * float64(time.Second))
+	}
+	sum := Summarize(suite.Suite{}, samples, wall)
+	SetSeeds(&sum, run.Seeds)
+	return &sum
+}
+
+// SetSeeds records how the iterations were seeded in a summary.
+func SetSeeds(sum *record.Summary, seeds *record.SeedInfo) {
+	sum.Seeds = seeds
+	sum.Replays = seeds != nil && seeds.Mode == SeedsPinned && sum.Iterations > 1
+}
+
+// Clusters groups per-sample values by task, tasks in order of first
+// appearance: the shape the clustered statistics take.
+func Clusters(samples []record.Sample, value func(record.Sample) float64) [][]float64 {
+	idx := map[string]int{}
+	var out [][]float64
+	for _, smp := range samples {
+		i, ok := idx[smp.TaskID]
+		if !ok {
+			i = len(out)
+			idx[smp.TaskID] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], value(smp))
+	}
+	return out
+}
+
+// PassValue is a sample's verdict as 1 or 0.
+func PassValue(smp record.Sample) float64 {
+	if smp.Pass {
+		return 1
+	}
+	return 0
+}
+
+// ScoreValue is a sample's score.
+func ScoreValue(smp record.Sample) float64 { return smp.Score }
 
 func aggregate(samples []record.Sample) record.Summary {
 	var sum record.Summary
@@ -116,9 +188,26 @@ func aggregate(samples []record.Sample) record.Summary {
 	if sum.Samples > 0 {
 		sum.PassRate = float64(sum.Passed) / float64(sum.Samples)
 	}
-	sum.PassRateCI = stats.Wilson(sum.Passed, sum.Samples, 0.95)
+	sorted := slices.Clone(samples)
+	slices.SortStableFunc(sorted, func(a, b record.Sample) int { return strings.Compare(a.TaskID, b.TaskID) })
+	pass := Clusters(sorted, PassValue)
+	sum.TaskCount = len(pass)
+	for _, c := range pass {
+		sum.Iterations = max(sum.Iterations, len(c))
+	}
+	cr := stats.ClusteredWilson(pass, 0.95)
+	sum.PassRateCI, sum.PassRateSE, sum.EffectiveN = cr.CI, cr.SE, cr.EffectiveN
+	sum.Interval = "wilson"
+	if sum.Iterations > 1 {
+		sum.Interval = "wilson_clustered"
+	}
 	sum.MeanScore = stats.Mean(scores)
-	sum.MeanScoreCI = stats.BootstrapMeanCI(scores, BootstrapResamples, 0.95, BootstrapSeed)
+	sum.MeanScoreCI = stats.ClusterBootstrapMeanCI(Clusters(sorted, ScoreValue), BootstrapResamples, 0.95, BootstrapSeed)
+	if sum.TaskCount > 0 {
+		within, between, identified := stats.VarianceComponents(pass)
+		p := RunPower(between, within, identified, sum.TaskCount, sum.Iterations, DefaultEffect)
+		sum.Power = &p
+	}
 	sum.LatencyP50Ms = stats.Percentile(lat, 50)
 	sum.LatencyP95Ms = stats.Percentile(lat, 95)
 	sum.LatencyP99Ms = stats.Percentile(lat, 99)
@@ -152,7 +241,57 @@ func taskRow(id, category string, samples []record.Sample) record.TaskSummary {
 	row.MeanScore = stats.Mean(scores)
 	row.LatencyP50Ms = stats.Percentile(lat, 50)
 	row.FlipRate = stats.FlipRate(verdicts)
+	answers := map[string]bool{}
+	for _, smp := range samples {
+		answers[answerKey(smp)] = true
+	}
+	row.Distinct = len(answers)
+	if n := row.Samples; n > 1 {
+		at, hat := stats.PassAtK(n, row.Passed, n), stats.PassHatK(n, row.Passed, n)
+		row.PassAtK, row.PassHatK = &at, &hat
+	}
 	return row
+}
+
+// answerKey is what a sample answered, to tell replays from new samples.
+func answerKey(smp record.Sample) string {
+	if smp.Error != "" {
+		return "error: " + smp.Error
+	}
+	calls, _ := json.Marshal(smp.ToolCalls)
+	return smp.Output + "\x00" + string(calls)
+}
+
+// maxPassKPoints bounds the pass@k curve in a summary.
+const maxPassKPoints = 10
+
+// passK is the mean over tasks of pass@k and pass^k for k = 1..n, n the
+// fewest iterations any task has (every task must have k tries), at most
+// maxPassKPoints values and always k = n. Empty when n < 2.
+func passK(tasks []record.TaskSummary) []record.KPoint {
+	n := 0
+	for i, t := range tasks {
+		if i == 0 || t.Samples < n {
+			n = t.Samples
+		}
+	}
+	if n < 2 {
+		return nil
+	}
+	var out []record.KPoint
+	for k := 1; k <= n; k++ {
+		if k > maxPassKPoints-1 && k != n {
+			continue
+		}
+		var at, hat float64
+		for _, t := range tasks {
+			at += stats.PassAtK(t.Samples, t.Passed, k)
+			hat += stats.PassHatK(t.Samples, t.Passed, k)
+		}
+		m := float64(len(tasks))
+		out = append(out, record.KPoint{K: k, PassAtK: at / m, PassHatK: hat / m})
+	}
+	return out
 }
 
 // Excerpt is a one-line, shortened rendering of what a sample answered.

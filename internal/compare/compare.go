@@ -55,53 +55,81 @@ type Variant struct {
 
 // VariantSummary is one variant's run, summarised from its samples.
 type VariantSummary struct {
-	Label           string          `json:"label"`
-	RunID           string          `json:"run_id"`
-	Status          record.Status   `json:"status"`
-	Model           string          `json:"model"`
-	Preamble        string          `json:"preamble,omitempty" jsonschema:"preamble name, or the start of its text"`
-	Options         map[string]any  `json:"options,omitempty"`
-	Samples         int             `json:"samples"`
-	Passed          int             `json:"passed"`
-	PassRate        float64         `json:"pass_rate"`
-	PassRateCI      record.Interval `json:"pass_rate_ci" jsonschema:"Wilson 95% interval"`
-	MeanScore       float64         `json:"mean_score"`
-	MeanScoreCI     record.Interval `json:"mean_score_ci" jsonschema:"bootstrap 95% interval"`
-	LatencyP50Ms    float64         `json:"latency_p50_ms"`
-	LatencyP95Ms    float64         `json:"latency_p95_ms"`
-	TTFTP50Ms       float64         `json:"ttft_p50_ms"`
-	GenTPS          float64         `json:"gen_tps" jsonschema:"median generated tokens/s"`
-	PromptTPS       float64         `json:"prompt_tps" jsonschema:"median prompt tokens/s (prompt processing speed; grows with model size)"`
-	Reloads         int             `json:"reloads" jsonschema:"calls that paid a model load because the model had been evicted; their latency includes it"`
-	PointsPerSecond float64         `json:"points_per_second" jsonschema:"total score per second of this variant's own call time (the other variants' calls, interleaved with it, are not counted)"`
-	Runaway         int             `json:"runaway"`
-	Empty           int             `json:"empty"`
-	Errors          int             `json:"errors"`
-	Broken          int             `json:"broken" jsonschema:"samples that ran away, came back empty or failed (each counted once)"`
+	Label           string           `json:"label"`
+	RunID           string           `json:"run_id"`
+	Status          record.Status    `json:"status"`
+	Model           string           `json:"model"`
+	Preamble        string           `json:"preamble,omitempty" jsonschema:"preamble name, or the start of its text"`
+	Options         map[string]any   `json:"options,omitempty"`
+	Samples         int              `json:"samples"`
+	Passed          int              `json:"passed"`
+	PassRate        float64          `json:"pass_rate"`
+	PassRateCI      record.Interval  `json:"pass_rate_ci" jsonschema:"95% Wilson interval at the task-clustered effective sample size (plain Wilson for one iteration)"`
+	PassRateSE      float64          `json:"pass_rate_se" jsonschema:"task-clustered standard error of the pass rate"`
+	EffectiveN      float64          `json:"effective_n" jsonschema:"independent observations the samples are worth: from the number of tasks (replays) to the number of samples"`
+	Tasks           int              `json:"tasks"`
+	Iterations      int              `json:"iterations"`
+	Seeds           *record.SeedInfo `json:"seeds,omitempty" jsonschema:"how the iterations were seeded"`
+	Replays         bool             `json:"replays,omitempty" jsonschema:"the iterations repeated one pinned seed (options.seed): each task is one sample, replayed"`
+	VariedTasks     int              `json:"varied_tasks" jsonschema:"tasks whose iterations gave more than one distinct answer"`
+	PassK           []record.KPoint  `json:"pass_k,omitempty" jsonschema:"mean pass@k and pass^k over tasks, when iterations > 1"`
+	MeanScore       float64          `json:"mean_score"`
+	MeanScoreCI     record.Interval  `json:"mean_score_ci" jsonschema:"95% bootstrap interval over tasks"`
+	LatencyP50Ms    float64          `json:"latency_p50_ms"`
+	LatencyP95Ms    float64          `json:"latency_p95_ms"`
+	TTFTP50Ms       float64          `json:"ttft_p50_ms"`
+	GenTPS          float64          `json:"gen_tps" jsonschema:"median generated tokens/s"`
+	PromptTPS       float64          `json:"prompt_tps" jsonschema:"median prompt tokens/s (prompt processing speed; grows with model size)"`
+	Reloads         int              `json:"reloads" jsonschema:"calls that paid a model load because the model had been evicted; their latency includes it"`
+	PointsPerSecond float64          `json:"points_per_second" jsonschema:"total score per second of this variant's own call time (the other variants' calls, interleaved with it, are not counted)"`
+	Runaway         int              `json:"runaway"`
+	Empty           int              `json:"empty"`
+	Errors          int              `json:"errors"`
+	Broken          int              `json:"broken" jsonschema:"samples that ran away, came back empty or failed (each counted once)"`
 }
 
-// Diff is a paired difference b - a on the items both variants did.
+// Diff is a paired difference b - a over the tasks both variants did: per
+// task the difference of the two variants' means over the iterations both
+// did, averaged over tasks.
 type Diff struct {
-	A    float64         `json:"a" jsonschema:"baseline's value on the paired items"`
-	B    float64         `json:"b" jsonschema:"variant's value on the paired items"`
-	Diff float64         `json:"diff" jsonschema:"b - a"`
-	CI   record.Interval `json:"ci" jsonschema:"paired bootstrap 95% interval of the difference"`
+	A    float64         `json:"a" jsonschema:"baseline's mean over the paired tasks"`
+	B    float64         `json:"b" jsonschema:"variant's mean over the paired tasks"`
+	Diff float64         `json:"diff" jsonschema:"b - a, the mean of the per-task differences"`
+	SE   float64         `json:"se" jsonschema:"task-clustered standard error of diff (replays of a task add nothing)"`
+	CI   record.Interval `json:"ci" jsonschema:"95% interval of diff: diff -/+ t(tasks-1) x se"`
 }
+
+// Tests a comparison's p-value comes from.
+const (
+	TestMcNemar     = "mcnemar_exact"
+	TestPermutation = "sign_flip_permutation"
+)
+
+// Permutations is the Monte Carlo budget of the sign-flip test; designs
+// small enough to enumerate are tested exactly.
+const Permutations = stats.DefaultPermutations
 
 // Comparison is one variant (B) measured against the baseline (A).
 type Comparison struct {
-	A           string             `json:"a" jsonschema:"baseline label"`
-	B           string             `json:"b" jsonschema:"variant label"`
-	Pairs       int                `json:"pairs" jsonschema:"(task, iteration) items both did"`
-	PassRate    Diff               `json:"pass_rate"`
-	MeanScore   Diff               `json:"mean_score"`
-	Table       stats.McNemarTable `json:"table" jsonschema:"paired pass/fail counts; a_only and b_only are the discordant pairs"`
-	PValue      float64            `json:"p_value" jsonschema:"two-sided exact McNemar test on the paired pass/fail verdicts"`
-	PAdjusted   float64            `json:"p_adjusted" jsonschema:"p_value after Holm's adjustment across the comparisons"`
-	Significant bool               `json:"significant" jsonschema:"p_adjusted < 0.05"`
-	SpeedRatio  float64            `json:"speed_ratio" jsonschema:"b latency p50 / a latency p50: above 1 means b is slower"`
-	Verdict     string             `json:"verdict" jsonschema:"better, worse, no clear difference, or collapse (b breaks: runaways, empty output, errors)"`
-	Reason      string             `json:"reason"`
+	A          string             `json:"a" jsonschema:"baseline label"`
+	B          string             `json:"b" jsonschema:"variant label"`
+	Tasks      int                `json:"tasks" jsonschema:"tasks both did: the unit of independence of the test"`
+	Pairs      int                `json:"pairs" jsonschema:"(task, iteration) items both did"`
+	Iterations int                `json:"iterations" jsonschema:"most paired iterations of a task"`
+	SameSeeds  bool               `json:"same_seeds" jsonschema:"every paired item ran with the same seed on both sides (paired sampling)"`
+	PassRate   Diff               `json:"pass_rate"`
+	MeanScore  Diff               `json:"mean_score"`
+	Table      stats.McNemarTable `json:"table" jsonschema:"pass/fail counts over the (task, iteration) items; descriptive: the test counts tasks, not replays"`
+	// DiscordantTasks are the tasks whose per-task pass rates differ.
+	DiscordantTasks int          `json:"discordant_tasks" jsonschema:"tasks on which the two variants' pass rates differ"`
+	Test            string       `json:"test" jsonschema:"mcnemar_exact (one iteration: exact McNemar on tasks) or sign_flip_permutation (paired permutation test over the per-task differences)"`
+	PValue          float64      `json:"p_value" jsonschema:"two-sided p of the test on the per-task pass-rate differences"`
+	PAdjusted       float64      `json:"p_adjusted" jsonschema:"p_value after Holm's adjustment across the comparisons"`
+	Significant     bool         `json:"significant" jsonschema:"p_adjusted < 0.05"`
+	Power           record.Power `json:"power" jsonschema:"what this comparison can detect (observed variance), and the tasks or iterations a 10-point difference needs"`
+	SpeedRatio      float64      `json:"speed_ratio" jsonschema:"b latency p50 / a latency p50: above 1 means b is slower"`
+	Verdict         string       `json:"verdict" jsonschema:"better, worse, no clear difference, or collapse (b breaks: runaways, empty output, errors)"`
+	Reason          string       `json:"reason"`
 }
 
 // TaskCell is one variant's result on one task.
@@ -187,7 +215,7 @@ func Compare(variants []Variant, baseline string) (Result, error) {
 		if i == base {
 			continue
 		}
-		c := pair(variants[base], v)
+		c := Pair(variants[base], v)
 		c.SpeedRatio = stats.Ratio(res.Variants[base].LatencyP50Ms, res.Variants[i].LatencyP50Ms)
 		res.Comparisons = append(res.Comparisons, c)
 		ps = append(ps, c.PValue)
@@ -231,10 +259,13 @@ func summarize(v Variant) VariantSummary {
 		}
 	}
 	s := bench.Summarize(suite.Suite{}, v.Samples, time.Duration(callMs*float64(time.Millisecond)))
+	bench.SetSeeds(&s, v.Run.Seeds)
 	return VariantSummary{
 		Label: v.Label, RunID: v.Run.ID, Status: v.Run.Status, Model: v.Run.Model,
 		Preamble: v.Preamble, Options: v.Run.Options,
 		Samples: s.Samples, Passed: s.Passed, PassRate: s.PassRate, PassRateCI: s.PassRateCI,
+		PassRateSE: s.PassRateSE, EffectiveN: s.EffectiveN, Tasks: s.TaskCount, Iterations: s.Iterations,
+		Seeds: s.Seeds, Replays: s.Replays, VariedTasks: s.VariedTasks, PassK: s.PassK,
 		MeanScore: s.MeanScore, MeanScoreCI: s.MeanScoreCI,
 		LatencyP50Ms: s.LatencyP50Ms, LatencyP95Ms: s.LatencyP95Ms, TTFTP50Ms: s.TTFTP50Ms,
 		GenTPS: s.GenTPS, PromptTPS: s.PromptTPS, Reloads: s.Reloads, PointsPerSecond: s.PointsPerSecond,
@@ -256,10 +287,12 @@ func byKey(samples []record.Sample) map[key]record.Sample {
 	return m
 }
 
-// pair tests b against a on the items both did, in (task, iteration) order
-// so that the bootstrap sees the same sequence whatever order the samples
-// were recorded in.
-func pair(a, b Variant) Comparison {
+// Pair tests b against a on the tasks both did. Each task contributes the
+// difference of its two per-task means over the iterations both did; the
+// test and the interval treat tasks as the independent units, so replayed
+// iterations are not counted as evidence. Tasks go in name order so that
+// the result does not depend on the order samples were recorded in.
+func Pair(a, b Variant) Comparison {
 	am, bm := byKey(a.Samples), byKey(b.Samples)
 	var keys []key
 	for k := range am {
@@ -273,26 +306,84 @@ func pair(a, b Variant) Comparison {
 		}
 		return x.it - y.it
 	})
-	n := len(keys)
-	ap, bp := make([]bool, n), make([]bool, n)
-	apf, bpf := make([]float64, n), make([]float64, n)
-	as, bs := make([]float64, n), make([]float64, n)
+	c := Comparison{A: a.Label, B: b.Label, Pairs: len(keys), SameSeeds: len(keys) > 0}
+	var ap, bp []bool
+	var aPass, bPass, aScore, bScore [][]float64
 	for i, k := range keys {
 		x, y := am[k], bm[k]
-		ap[i], bp[i] = x.Pass, y.Pass
-		apf[i], bpf[i] = b2f(x.Pass), b2f(y.Pass)
-		as[i], bs[i] = x.Score, y.Score
+		ap, bp = append(ap, x.Pass), append(bp, y.Pass)
+		if x.Seed == nil || y.Seed == nil || *x.Seed != *y.Seed {
+			c.SameSeeds = false
+		}
+		if i == 0 || keys[i-1].task != k.task {
+			aPass, bPass = append(aPass, nil), append(bPass, nil)
+			aScore, bScore = append(aScore, nil), append(bScore, nil)
+		}
+		t := len(aPass) - 1
+		aPass[t], bPass[t] = append(aPass[t], b2f(x.Pass)), append(bPass[t], b2f(y.Pass))
+		aScore[t], bScore[t] = append(aScore[t], x.Score), append(bScore[t], y.Score)
 	}
-	c := Comparison{A: a.Label, B: b.Label, Pairs: n, Table: stats.PairTable(ap, bp)}
-	c.PassRate = diff(apf, bpf)
-	c.MeanScore = diff(as, bs)
-	c.PValue = stats.McNemarExact(c.Table)
+	c.Tasks = len(aPass)
+	for _, cl := range aPass {
+		c.Iterations = max(c.Iterations, len(cl))
+	}
+	c.Table = stats.PairTable(ap, bp)
+	dPass := taskDiffs(aPass, bPass)
+	for _, d := range dPass {
+		if d != 0 {
+			c.DiscordantTasks++
+		}
+	}
+	c.PassRate = diff(aPass, bPass, dPass)
+	c.MeanScore = diff(aScore, bScore, taskDiffs(aScore, bScore))
+	c.PValue = stats.PairedTaskDiff(dPass, 0.95, Permutations, Seed).PValue
+	c.Test = TestPermutation
+	if c.Iterations <= 1 {
+		c.Test = TestMcNemar // the permutation test on 0/±1 differences is exactly McNemar's
+	}
+	c.Power = comparisonPower(aPass, bPass, dPass, c.Iterations)
 	return c
 }
 
-func diff(a, b []float64) Diff {
-	d, ci := stats.PairedBootstrapDiffCI(a, b, Resamples, 0.95, Seed)
-	return Diff{A: stats.Mean(a), B: stats.Mean(b), Diff: d, CI: ci}
+// taskDiffs is, per task, mean(b) - mean(a).
+func taskDiffs(a, b [][]float64) []float64 {
+	d := make([]float64, len(a))
+	for i := range a {
+		d[i] = stats.Mean(b[i]) - stats.Mean(a[i])
+	}
+	return d
+}
+
+func diff(a, b [][]float64, d []float64) Diff {
+	r := stats.PairedTaskDiff(d, 0.95, Permutations, Seed)
+	// Rates and scores lie in [0, 1], so their difference lies in [-1, 1]:
+	// the t interval of a handful of tasks can reach beyond it.
+	ci := record.Interval{Lo: max(r.CI.Lo, -1), Hi: min(r.CI.Hi, 1)}
+	return Diff{A: taskMean(a), B: taskMean(b), Diff: r.Diff, SE: r.SE, CI: ci}
+}
+
+// taskMean is the mean over tasks of the per-task means.
+func taskMean(cl [][]float64) float64 {
+	var m []float64
+	for _, c := range cl {
+		m = append(m, stats.Mean(c))
+	}
+	return stats.Mean(m)
+}
+
+// comparisonPower is what the observed paired data can detect: the
+// per-task differences' variance split into the within-task parts of each
+// side (what iterations average away) and the rest (what only tasks shrink).
+func comparisonPower(a, b [][]float64, d []float64, iterations int) record.Power {
+	wa, _, identified := stats.VarianceComponents(a)
+	wb, _, _ := stats.VarianceComponents(b)
+	total := stats.StdDev(d) * stats.StdDev(d)
+	k := float64(max(iterations, 1))
+	between := max(0, total-(wa+wb)/k)
+	if !identified {
+		wa, wb, between = 0, 0, total
+	}
+	return bench.PairedPower(between, wa, wb, identified, len(d), iterations, bench.DefaultEffect)
 }
 
 func b2f(b bool) float64 {
@@ -321,22 +412,27 @@ func verdict(c Comparison, a, b VariantSummary) (string, string) {
 	if c.Pairs == 0 {
 		return NoDifference, "no (task, iteration) items in common"
 	}
-	disc := c.Table.AOnly + c.Table.BOnly
+	test := "McNemar"
+	if c.Test == TestPermutation {
+		test = "sign-flip permutation test over tasks"
+	}
 	if c.Significant {
 		dir := Better
 		if c.PassRate.Diff < 0 {
 			dir = Worse
 		}
-		return dir, fmt.Sprintf("pass rate %+.0f points, McNemar p=%.3g (Holm-adjusted %.3g < %.2g)", 100*c.PassRate.Diff, c.PValue, c.PAdjusted, Alpha)
+		return dir, fmt.Sprintf("pass rate %+.0f points (95%% CI %+.0f to %+.0f) on %d tasks, %s p=%.3g (Holm-adjusted %.3g < %.2g)",
+			100*c.PassRate.Diff, 100*c.PassRate.CI.Lo, 100*c.PassRate.CI.Hi, c.Tasks, test, c.PValue, c.PAdjusted, Alpha)
 	}
-	if disc == 0 && (c.MeanScore.CI.Lo > 0 || c.MeanScore.CI.Hi < 0) {
+	if c.DiscordantTasks == 0 && (c.MeanScore.CI.Lo > 0 || c.MeanScore.CI.Hi < 0) {
 		dir := Better
 		if c.MeanScore.Diff < 0 {
 			dir = Worse
 		}
-		return dir, fmt.Sprintf("same pass/fail on every item, but mean score %+.3f with 95%% CI %.3f to %.3f excluding 0", c.MeanScore.Diff, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi)
+		return dir, fmt.Sprintf("same pass rate on every task, but mean score %+.3f with 95%% CI %.3f to %.3f excluding 0", c.MeanScore.Diff, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi)
 	}
-	return NoDifference, fmt.Sprintf("%d discordant pairs (%d %s only, %d %s only), Holm-adjusted p=%.3g >= %.2g", disc, c.Table.AOnly, c.A, c.Table.BOnly, c.B, c.PAdjusted, Alpha)
+	return NoDifference, fmt.Sprintf("%d of %d tasks differ in pass rate (diff %+.0f points, 95%% CI %+.0f to %+.0f), %s Holm-adjusted p=%.3g >= %.2g; this design detects %.0f points or more",
+		c.DiscordantTasks, c.Tasks, 100*c.PassRate.Diff, 100*c.PassRate.CI.Lo, 100*c.PassRate.CI.Hi, test, c.PAdjusted, Alpha, 100*c.Power.MDE)
 }
 
 // brokenShare is the share of a variant's samples that ran away, came back

@@ -101,10 +101,13 @@ type CheckResult struct {
 
 // Sample is one (task, iteration) of a run: the call, its checks and its verdict.
 type Sample struct {
-	RunID     string    `json:"run_id"`
-	TaskID    string    `json:"task_id"`
-	Category  string    `json:"category,omitempty"`
-	Iteration int       `json:"iteration"` // 1-based
+	RunID     string `json:"run_id"`
+	TaskID    string `json:"task_id"`
+	Category  string `json:"category,omitempty"`
+	Iteration int    `json:"iteration"` // 1-based
+	// Seed is the sampling seed the call was sent with; nil for samples
+	// stored before seeds were recorded.
+	Seed      *int      `json:"seed,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 
 	Measurement
@@ -131,18 +134,96 @@ type TaskSummary struct {
 	MeanScore    float64 `json:"mean_score"`
 	LatencyP50Ms float64 `json:"latency_p50_ms"`
 	FlipRate     float64 `json:"flip_rate"` // share of iterations whose verdict differs from the previous one
-	Excerpt      string  `json:"excerpt,omitempty"`
-	Errors       int     `json:"errors,omitempty"`
+	// Distinct is how many different answers the iterations gave: 1 for
+	// replays (same seed, or a model that does not sample).
+	Distinct int `json:"distinct,omitempty"`
+	// PassAtK and PassHatK, with k the task's iterations, are the chance
+	// that at least one of k tries passes and that all k pass (tau-bench's
+	// pass^k, the reliability measure); set when there are 2 or more iterations.
+	PassAtK  *float64 `json:"pass_at_k,omitempty"`
+	PassHatK *float64 `json:"pass_hat_k,omitempty"`
+	Excerpt  string   `json:"excerpt,omitempty"`
+	Errors   int      `json:"errors,omitempty"`
+}
+
+// KPoint is the suite's mean pass@k and pass^k at one k.
+type KPoint struct {
+	K        int     `json:"k"`
+	PassAtK  float64 `json:"pass_at_k" jsonschema:"mean over tasks of the chance that at least one of k tries passes"`
+	PassHatK float64 `json:"pass_hat_k" jsonschema:"mean over tasks of the chance that all k tries pass (pass^k)"`
+}
+
+// Power says what a run's numbers can tell apart: the variance of a task's
+// verdict split into its parts, the smallest difference a paired comparison
+// of this size detects, and how many tasks or iterations a target needs.
+type Power struct {
+	Basis string `json:"basis" jsonschema:"observed (from this data) or assumed (a plan before any run)"`
+	// WithinTask is the variance of one call's verdict around its task's
+	// own pass rate: what more iterations average away.
+	WithinTask float64 `json:"within_task_variance"`
+	// BetweenTask is the variance of the true per-task differences between
+	// two variants: what only more tasks shrink. A comparison measures it;
+	// a single run assumes it from its own between-task variance (see Assumptions).
+	BetweenTask float64 `json:"between_task_variance"`
+	// Identified is false with one iteration: the split cannot be seen, and
+	// all variance is counted as between tasks.
+	Identified bool `json:"identified"`
+	Tasks      int  `json:"tasks"`
+	Iterations int  `json:"iterations"`
+	// MDE is the smallest pass-rate difference a paired comparison on these
+	// tasks and iterations detects with 80% power at alpha 0.05.
+	MDE float64 `json:"mde"`
+	// Effect is the difference the recommendation aims at.
+	Effect float64 `json:"effect"`
+	// TasksNeeded is how many tasks detect Effect at these iterations.
+	TasksNeeded int `json:"tasks_needed"`
+	// IterationsNeeded is how many iterations detect Effect with these
+	// tasks; 0 when no number up to the limit does (add tasks).
+	IterationsNeeded int        `json:"iterations_needed"`
+	Table            []PowerRow `json:"table" jsonschema:"tasks needed to detect effect at several iteration counts"`
+	Advice           string     `json:"advice"`
+	Assumptions      string     `json:"assumptions,omitempty"`
+}
+
+// PowerRow is one design: at this many iterations, the tasks that detect the effect.
+type PowerRow struct {
+	Iterations  int     `json:"iterations"`
+	TasksNeeded int     `json:"tasks_needed"`
+	Calls       int     `json:"calls" jsonschema:"model calls per variant: tasks_needed x iterations"`
+	MDE         float64 `json:"mde" jsonschema:"with the suite's own number of tasks at these iterations"`
 }
 
 // Summary is the aggregate of a run.
 type Summary struct {
-	Samples         int      `json:"samples"`
-	Passed          int      `json:"passed"`
-	PassRate        float64  `json:"pass_rate"`
-	PassRateCI      Interval `json:"pass_rate_ci"` // Wilson 95%
-	MeanScore       float64  `json:"mean_score"`
-	MeanScoreCI     Interval `json:"mean_score_ci"` // bootstrap 95%
+	Samples     int      `json:"samples"`
+	Passed      int      `json:"passed"`
+	PassRate    float64  `json:"pass_rate"`
+	PassRateCI  Interval `json:"pass_rate_ci"` // Wilson 95%; with iterations, at the task-clustered effective sample size
+	MeanScore   float64  `json:"mean_score"`
+	MeanScoreCI Interval `json:"mean_score_ci"` // 95%, bootstrap over tasks
+	// TaskCount is the number of distinct tasks: the unit of independence.
+	TaskCount int `json:"task_count"`
+	// Iterations is the most iterations any task has.
+	Iterations int `json:"iterations"`
+	// PassRateSE is the task-clustered (cluster-robust) standard error of the pass rate.
+	PassRateSE float64 `json:"pass_rate_se"`
+	// EffectiveN is the number of independent observations the samples are
+	// worth: between Tasks (pure replays) and Samples (independent calls).
+	EffectiveN float64 `json:"effective_n"`
+	// Interval names how pass_rate_ci was made: wilson (one iteration) or
+	// wilson_clustered.
+	Interval string `json:"interval,omitempty"`
+	// Seeds is how the iterations were seeded (absent for runs stored before seeds were).
+	Seeds *SeedInfo `json:"seeds,omitempty"`
+	// Replays is set when the iterations repeated one seed: they are one
+	// sample each, replayed.
+	Replays bool `json:"replays,omitempty"`
+	// VariedTasks counts tasks whose iterations gave more than one distinct answer.
+	VariedTasks int `json:"varied_tasks"`
+	// PassK is the mean pass@k and pass^k over tasks for k = 1..iterations
+	// (at most 10 points, and always k = iterations); empty with one iteration.
+	PassK           []KPoint `json:"pass_k,omitempty"`
+	Power           *Power   `json:"power,omitempty"`
 	LatencyP50Ms    float64  `json:"latency_p50_ms"`
 	LatencyP95Ms    float64  `json:"latency_p95_ms"`
 	LatencyP99Ms    float64  `json:"latency_p99_ms"`
@@ -168,6 +249,12 @@ type Summary struct {
 	Categories []TaskSummary `json:"categories,omitempty"`
 }
 
+// SeedInfo says how a run's iterations were seeded.
+type SeedInfo struct {
+	Mode  string `json:"mode" jsonschema:"given, derived, drawn or pinned"`
+	Seeds []int  `json:"seeds" jsonschema:"iteration i ran with seeds[i-1]"`
+}
+
 // Run is one benchmark run: a suite against one model with fixed options.
 type Run struct {
 	ID            string          `json:"id"`
@@ -182,6 +269,7 @@ type Run struct {
 	Preamble      string          `json:"preamble,omitempty"`
 	Options       map[string]any  `json:"options,omitempty"`
 	Iterations    int             `json:"iterations"`
+	Seeds         *SeedInfo       `json:"seeds,omitempty"`
 	Tags          []string        `json:"tags,omitempty"`
 	Notes         string          `json:"notes,omitempty"`
 	ComparisonID  string          `json:"comparison_id,omitempty"`

@@ -29,7 +29,7 @@ func AnalyzeMarkdown(res analyze.Result) string {
 			r.ID, r.Model, r.Suite, r.Status, pct(r.PassRate), pct(r.PassRateCI.Lo), pct(r.PassRateCI.Hi), r.MeanScore, msec(r.LatencyP50Ms), msec(r.TTFTP50Ms), r.GenTPS, r.Samples)
 	}
 	if len(res.Regressions) > 0 {
-		b.WriteString("\n### Against the baseline\n\n| run | model | suite | baseline | pass rate Δ | McNemar p | p50 ratio | verdict |\n|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("\n### Against the baseline\n\n| run | model | suite | baseline | pass rate Δ | paired p (over tasks) | p50 ratio | verdict |\n|---|---|---|---|---|---|---|---|\n")
 		for _, c := range res.Regressions {
 			fmt.Fprintf(&b, "| `%s` | %s | %s | `%s` | %+.0f pts | %s | %s | %s |\n",
 				c.RunID, c.Model, c.Suite, c.BaselineRunID, 100*c.PassRateDiff, pValue(c.PValue), ratio(c.LatencyRatio), verdict(c.Verdict))

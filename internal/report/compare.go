@@ -32,18 +32,37 @@ func CompareMarkdown(title string, r compare.Result) string {
 			v.MeanScore, msec(v.LatencyP50Ms), msec(v.LatencyP95Ms), msec(v.TTFTP50Ms), v.GenTPS, v.PointsPerSecond, v.Broken)
 	}
 
-	b.WriteString("\n| comparison | pass rate a → b | diff (95% CI) | score diff (95% CI) | McNemar p | Holm p | b/a latency | verdict |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("\n| comparison | tasks × iterations | pass rate a → b | diff (95% CI) | score diff (95% CI) | p (test) | Holm p | MDE | b/a latency | verdict |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Comparisons {
 		verdict := c.Verdict
 		if c.Significant {
 			verdict = "**" + verdict + "**"
 		}
-		fmt.Fprintf(&b, "| %s vs %s | %s → %s | %s (%s to %s) | %+.3f (%+.3f to %+.3f) | %s | %s | %.2f× | %s |\n",
-			c.B, c.A, pct(c.PassRate.A), pct(c.PassRate.B), points(c.PassRate.Diff), points(c.PassRate.CI.Lo), points(c.PassRate.CI.Hi),
-			c.MeanScore.Diff, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi, pval(c.PValue), pval(c.PAdjusted), c.SpeedRatio, verdict)
+		test := "McNemar"
+		if c.Test == compare.TestPermutation {
+			test = "sign-flip"
+		}
+		fmt.Fprintf(&b, "| %s vs %s | %d × %d | %s → %s | %s (%s to %s) | %+.3f (%+.3f to %+.3f) | %s (%s) | %s | %s | %.2f× | %s |\n",
+			c.B, c.A, c.Tasks, c.Iterations, pct(c.PassRate.A), pct(c.PassRate.B), points(c.PassRate.Diff), points(c.PassRate.CI.Lo), points(c.PassRate.CI.Hi),
+			c.MeanScore.Diff, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi, pval(c.PValue), test, pval(c.PAdjusted), pct(c.Power.MDE), c.SpeedRatio, verdict)
 	}
-	b.WriteString("\nPaired on the same (task, iteration) items; McNemar's exact test on pass/fail, Holm-adjusted across the comparisons; significant (bold) when adjusted p < 0.05. b/a latency above 1× means b is slower.\n")
+	b.WriteString("\nPaired by task: each task gives the difference of its two per-task pass rates, and tasks, not calls, are the independent units, so replayed iterations add no evidence. " +
+		"The test is McNemar's exact test at one iteration and a paired sign-flip permutation test over the per-task differences otherwise, Holm-adjusted across the comparisons; significant (bold) when adjusted p < 0.05. " +
+		"MDE is the smallest difference this design detects with 80% power. b/a latency above 1× means b is slower.\n")
+	for _, c := range r.Comparisons {
+		if c.Power.Advice != "" {
+			fmt.Fprintf(&b, "\n%s vs %s: %s", c.B, c.A, c.Power.Advice)
+		}
+	}
+	if len(r.Comparisons) > 0 {
+		b.WriteString("\n")
+	}
+	for _, v := range r.Variants {
+		if v.Replays {
+			fmt.Fprintf(&b, "\n%s: options.seed pins every iteration to one seed, so its %d iterations are replays: one sample per task.\n", v.Label, v.Iterations)
+		}
+	}
 
 	if len(r.Tasks) > 0 {
 		b.WriteString("\n| Task |")

@@ -35,10 +35,12 @@ func TestCompareMarkdown(t *testing.T) {
 		"| variant | model | pass rate (95% CI) |",
 		"| tiny-s (baseline) | tiny-s | **50%** (1/2, ",
 		"| tiny-m+concise | tiny-m + concise | **100%** (2/2, ",
-		"| comparison | pass rate a → b | diff (95% CI) |",
-		"| tiny-m+concise vs tiny-s | 50% → 100% | +50 pt (",
-		// One discordant pair gives p = 1; latency p50 30.5 ms over 11 ms.
-		"| 1.000 | 1.000 | 2.77× | no clear difference |",
+		"| comparison | tasks × iterations | pass rate a → b | diff (95% CI) |",
+		// Two tasks, one iteration; the interval is clipped to the possible range.
+		"| tiny-m+concise vs tiny-s | 2 × 1 | 50% → 100% | +50 pt (-100 pt to +100 pt) | ",
+		// One discordant task gives p = 1; two tasks detect only 100 points;
+		// latency p50 30.5 ms over 11 ms.
+		"| 1.000 (McNemar) | 1.000 | 100% | 2.77× | no clear difference |",
 		"| Task | tiny-s | tiny-m+concise | tiny-m | Winner |\n|---|---|---|---|---|\n",
 		"| add-01 | ✓ 10.0 ms `8` | ✓ 30.0 ms `8` | ✓ 29.0 ms `8` | tie |\n",
 		"| add-03 | ✗ 12.0 ms `4 \\| 3` | ✓ 31.0 ms `432` | ✗ 28.0 ms `431` | tiny-m+concise |\n",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/record"
 )
 
@@ -22,7 +23,18 @@ func RunMarkdown(run record.Run) string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "| metric | value |\n|---|---|\n")
-	fmt.Fprintf(&b, "| pass rate | **%s** (%d/%d, 95%% CI %s–%s) |\n", pct(s.PassRate), s.Passed, s.Samples, pct(s.PassRateCI.Lo), pct(s.PassRateCI.Hi))
+	fmt.Fprintf(&b, "| pass rate | **%s** (%d/%d, 95%% CI %s–%s%s) |\n", pct(s.PassRate), s.Passed, s.Samples, pct(s.PassRateCI.Lo), pct(s.PassRateCI.Hi), clustered(*s))
+	if s.Seeds != nil {
+		fmt.Fprintf(&b, "| seeds | %s |\n", seedLine(*s))
+	}
+	for _, k := range s.PassK {
+		if k.K == s.Iterations {
+			fmt.Fprintf(&b, "| pass@%d / pass^%d (any / all of %d tries pass) | %s / %s |\n", k.K, k.K, k.K, pct(k.PassAtK), pct(k.PassHatK))
+		}
+	}
+	if p := s.Power; p != nil {
+		fmt.Fprintf(&b, "| minimum detectable difference (80%% power) | %s |\n", pct(p.MDE))
+	}
 	fmt.Fprintf(&b, "| mean score | %.3f (95%% CI %.3f–%.3f) |\n", s.MeanScore, s.MeanScoreCI.Lo, s.MeanScoreCI.Hi)
 	fmt.Fprintf(&b, "| latency p50 / p95 / p99 | %s / %s / %s |\n", msec(s.LatencyP50Ms), msec(s.LatencyP95Ms), msec(s.LatencyP99Ms))
 	fmt.Fprintf(&b, "| TTFT p50 / p95 | %s / %s |\n", msec(s.TTFTP50Ms), msec(s.TTFTP95Ms))
@@ -57,10 +69,73 @@ func RunMarkdown(run record.Run) string {
 			fmt.Fprintf(&b, "| %s | %d/%d | %s |\n", t.ID, t.Passed, t.Samples, cell(t.Excerpt))
 		}
 	}
+	if p := s.Power; p != nil && p.Advice != "" {
+		fmt.Fprintf(&b, "\nPower: %s\n", p.Advice)
+	}
 	if run.Error != "" {
 		fmt.Fprintf(&b, "\nError: %s\n", run.Error)
 	}
 	return b.String()
+}
+
+// clustered says, for several iterations, that the interval counts tasks.
+func clustered(s record.Summary) string {
+	if s.Iterations <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(", clustered on %d tasks: worth %.0f independent samples", s.TaskCount, s.EffectiveN)
+}
+
+// seedLine says how the iterations were seeded and whether they differ.
+func seedLine(s record.Summary) string {
+	seeds := s.Seeds.Seeds
+	list := fmt.Sprint(seeds)
+	if len(seeds) > 6 {
+		list = fmt.Sprintf("%v … (%d)", seeds[:5], len(seeds))
+	}
+	line := fmt.Sprintf("%s %s", s.Seeds.Mode, list)
+	switch {
+	case s.Replays:
+		line += " — options.seed pins every iteration: the iterations are replays, one sample per task"
+	case s.Iterations > 1:
+		line += fmt.Sprintf(" — %d of %d tasks gave more than one distinct answer", s.VariedTasks, s.TaskCount)
+	}
+	return line
+}
+
+// PlanMarkdown is a plan: what the run would take and what it could detect.
+func PlanMarkdown(p bench.Plan) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Plan: %s, %d tasks x %d iterations x %d variant(s)\n\n", p.Suite, p.Tasks, p.Iterations, p.Variants)
+	fmt.Fprintf(&b, "%d measured calls", p.Calls)
+	if p.EstimatedSeconds > 0 {
+		fmt.Fprintf(&b, ", about %s at the stored runs' median latency", dur(p.EstimatedSeconds))
+	}
+	fmt.Fprintf(&b, "; seeds %s %v. Nothing was run.\n\n", p.Seeds.Mode, p.Seeds.Seeds)
+	PowerMarkdown(&b, p.Power)
+	return b.String()
+}
+
+// PowerMarkdown writes a power analysis: the MDE, the advice and the table.
+func PowerMarkdown(b *strings.Builder, p record.Power) {
+	fmt.Fprintf(b, "Minimum detectable difference at 80%% power: **%s** (%s; within-task variance %.3f, between-task %.3f).\n\n%s\n\n", pct(p.MDE), p.Basis, p.WithinTask, p.BetweenTask, p.Advice)
+	fmt.Fprintf(b, "| iterations | MDE with %d tasks | tasks for %s | calls per variant |\n|---|---|---|---|\n", p.Tasks, pct(p.Effect))
+	for _, r := range p.Table {
+		fmt.Fprintf(b, "| %d | %s | %d | %d |\n", r.Iterations, pct(r.MDE), r.TasksNeeded, r.Calls)
+	}
+	if p.Assumptions != "" {
+		fmt.Fprintf(b, "\nAssumes %s.\n", p.Assumptions)
+	}
+}
+
+func dur(sec float64) string {
+	switch {
+	case sec >= 3600:
+		return fmt.Sprintf("%.1f h", sec/3600)
+	case sec >= 60:
+		return fmt.Sprintf("%.0f min", sec/60)
+	}
+	return fmt.Sprintf("%.0f s", sec)
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
 )
@@ -23,7 +24,7 @@ const (
 	Cascade   = "cascade"
 )
 
-// MinEvidence is the least number of samples a candidate needs before its
+// MinEvidence is the least number of tasks a candidate needs before its
 // pass rate can qualify it.
 const MinEvidence = 3
 
@@ -120,47 +121,69 @@ func Pick(candidates []string, d Difficulty) string {
 
 // ModelEvidence is what the stored runs say about one candidate.
 type ModelEvidence struct {
-	Model     string          `json:"model"`
-	RunIDs    []string        `json:"run_ids" jsonschema:"completed runs that contributed"`
-	Samples   int             `json:"samples"`
-	Passed    int             `json:"passed"`
-	PassRate  float64         `json:"pass_rate"`
-	CI        record.Interval `json:"pass_rate_ci" jsonschema:"Wilson 95% interval of the pass rate"`
-	Qualifies bool            `json:"qualifies" jsonschema:"at least 3 samples and a pass rate at or above min_pass_rate"`
+	Model      string          `json:"model"`
+	RunIDs     []string        `json:"run_ids" jsonschema:"completed runs that contributed: same options (seed aside), with samples of the category"`
+	Samples    int             `json:"samples"`
+	Passed     int             `json:"passed"`
+	Tasks      int             `json:"tasks" jsonschema:"distinct tasks behind the samples: the unit of independence"`
+	PassRate   float64         `json:"pass_rate"`
+	CI         record.Interval `json:"pass_rate_ci" jsonschema:"95% task-clustered Wilson interval of the pass rate (replays do not narrow it)"`
+	EffectiveN float64         `json:"effective_n" jsonschema:"independent observations the samples are worth"`
+	Qualifies  bool            `json:"qualifies" jsonschema:"at least 3 tasks and a pass rate at or above min_pass_rate"`
 }
 
-// Gather sums, per candidate, the samples of its completed runs: those of
-// the category (a category summary whose id is category) or, when category
-// is empty, of the whole run.
-func Gather(candidates []string, category string, runs []record.Run, minPassRate float64) []ModelEvidence {
+// EvidenceRun is a stored run with its samples.
+type EvidenceRun struct {
+	Run     record.Run
+	Samples []record.Sample
+}
+
+// Gather pools, per candidate, the samples of its completed runs whose
+// options equal options (the seed aside): those of the category, or all of
+// them when category is empty. A task (suite hash and task id) is one
+// cluster across runs, so the interval counts tasks, not repeated calls.
+func Gather(candidates []string, category string, options map[string]any, runs []EvidenceRun, minPassRate float64) []ModelEvidence {
+	want := compare.OptionsKey(options)
 	out := make([]ModelEvidence, len(candidates))
 	for i, c := range candidates {
 		ev := ModelEvidence{Model: c, RunIDs: []string{}}
+		idx := map[string]int{}
+		var clusters [][]float64
 		for _, r := range runs {
-			if r.Model != c || r.Status != record.StatusCompleted || r.Summary == nil {
+			if r.Run.Model != c || r.Run.Status != record.StatusCompleted || compare.OptionsKey(r.Run.Options) != want {
 				continue
 			}
-			n, p := r.Summary.Samples, r.Summary.Passed
-			if category != "" {
-				n, p = 0, 0
-				for _, cs := range r.Summary.Categories {
-					if cs.ID == category {
-						n, p = cs.Samples, cs.Passed
-					}
+			used := false
+			for _, smp := range r.Samples {
+				if category != "" && smp.Category != category {
+					continue
 				}
+				key := r.Run.SuiteHash + "/" + smp.TaskID
+				j, ok := idx[key]
+				if !ok {
+					j = len(clusters)
+					idx[key] = j
+					clusters = append(clusters, nil)
+				}
+				v := 0.0
+				if smp.Pass {
+					v = 1
+					ev.Passed++
+				}
+				clusters[j] = append(clusters[j], v)
+				ev.Samples++
+				used = true
 			}
-			if n == 0 {
-				continue
+			if used {
+				ev.RunIDs = append(ev.RunIDs, r.Run.ID)
 			}
-			ev.RunIDs = append(ev.RunIDs, r.ID)
-			ev.Samples += n
-			ev.Passed += p
 		}
-		ev.CI = stats.Wilson(ev.Passed, ev.Samples, 0.95)
+		cr := stats.ClusteredWilson(clusters, 0.95)
+		ev.Tasks, ev.CI, ev.EffectiveN = len(clusters), cr.CI, cr.EffectiveN
 		if ev.Samples > 0 {
 			ev.PassRate = float64(ev.Passed) / float64(ev.Samples)
 		}
-		ev.Qualifies = ev.Samples >= MinEvidence && ev.PassRate >= minPassRate
+		ev.Qualifies = ev.Tasks >= MinEvidence && ev.PassRate >= minPassRate
 		out[i] = ev
 	}
 	return out
@@ -173,8 +196,8 @@ func Choose(ev []ModelEvidence, minPassRate float64) (chosen, reason string, ok 
 	best := -1
 	for i, e := range ev {
 		if e.Qualifies {
-			return e.Model, fmt.Sprintf("%s is the cheapest candidate with pass rate >= %.2f: %d/%d = %.2f (95%% CI %.2f-%.2f) over %d run(s)",
-				e.Model, minPassRate, e.Passed, e.Samples, e.PassRate, e.CI.Lo, e.CI.Hi, len(e.RunIDs)), true
+			return e.Model, fmt.Sprintf("%s is the cheapest candidate with pass rate >= %.2f: %d/%d = %.2f (95%% CI %.2f-%.2f over %d tasks) in %d run(s)",
+				e.Model, minPassRate, e.Passed, e.Samples, e.PassRate, e.CI.Lo, e.CI.Hi, e.Tasks, len(e.RunIDs)), true
 		}
 		if e.Samples == 0 {
 			continue
@@ -187,8 +210,8 @@ func Choose(ev []ModelEvidence, minPassRate float64) (chosen, reason string, ok 
 		return "", "", false
 	}
 	e := ev[best]
-	return e.Model, fmt.Sprintf("no candidate reaches pass rate %.2f with at least %d samples; %s scores best: %d/%d = %.2f (95%% CI %.2f-%.2f)",
-		minPassRate, MinEvidence, e.Model, e.Passed, e.Samples, e.PassRate, e.CI.Lo, e.CI.Hi), true
+	return e.Model, fmt.Sprintf("no candidate reaches pass rate %.2f on at least %d tasks; %s scores best: %d/%d = %.2f (95%% CI %.2f-%.2f over %d tasks)",
+		minPassRate, MinEvidence, e.Model, e.Passed, e.Samples, e.PassRate, e.CI.Lo, e.CI.Hi, e.Tasks), true
 }
 
 // Answer is what one candidate said, as the cascade's Ask returns it.

@@ -3,10 +3,12 @@ package route
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -60,36 +62,43 @@ func TestPick(t *testing.T) {
 	}
 }
 
-// run is a completed run of model with the add category at passed/samples
-// and 10/10 overall on everything else.
-func run(id, model string, passed, samples int) record.Run {
-	return record.Run{ID: id, Model: model, Status: record.StatusCompleted, Summary: &record.Summary{
-		Samples: samples + 10, Passed: passed + 10,
-		Categories: []record.TaskSummary{{ID: "add", Samples: samples, Passed: passed}, {ID: "upper", Samples: 10, Passed: 10}},
-	}}
+// run is a completed run of model (suite hash h) with passed of samples
+// tasks add-<i> passing and 10 tasks upper-<i> all passing.
+func run(id, model string, passed, samples int) EvidenceRun {
+	r := EvidenceRun{Run: record.Run{ID: id, Model: model, SuiteHash: "h", Status: record.StatusCompleted}}
+	for i := range samples {
+		r.Samples = append(r.Samples, record.Sample{RunID: id, TaskID: fmt.Sprintf("add-%d", i), Category: "add", Iteration: 1, Pass: i < passed})
+	}
+	for i := range 10 {
+		r.Samples = append(r.Samples, record.Sample{RunID: id, TaskID: fmt.Sprintf("upper-%d", i), Category: "upper", Iteration: 1, Pass: true})
+	}
+	return r
 }
 
 func TestEvidence(t *testing.T) {
 	cands := []string{"tiny-s", "tiny-m", "tiny-l"}
+	cancelled := run("r1", "tiny-s", 10, 10)
+	cancelled.Run.Status = record.StatusCancelled
 	for _, tc := range []struct {
 		name     string
-		runs     []record.Run
+		runs     []EvidenceRun
 		category string
 		want     string
 		ok       bool
 		reason   string
 	}{
-		{"cheapest qualifying", []record.Run{run("r1", "tiny-s", 1, 10), run("r2", "tiny-m", 9, 10), run("r3", "tiny-l", 10, 10)}, "add", "tiny-m", true, "cheapest"},
-		{"overall without category", []record.Run{run("r1", "tiny-s", 1, 10), run("r2", "tiny-m", 9, 10)}, "", "tiny-m", true, "19/20"},
-		{"runs summed", []record.Run{run("r1", "tiny-s", 1, 2), run("r2", "tiny-s", 2, 2), run("r3", "tiny-m", 1, 4)}, "add", "tiny-s", true, "tiny-s scores best: 3/4"},
-		{"too few samples", []record.Run{run("r1", "tiny-s", 2, 2), run("r2", "tiny-m", 5, 10)}, "add", "tiny-s", true, "tiny-s scores best: 2/2"},
-		{"fallback to best", []record.Run{run("r1", "tiny-s", 1, 10), run("r2", "tiny-m", 7, 10), run("r3", "tiny-l", 6, 10)}, "add", "tiny-m", true, "no candidate reaches"},
-		{"other statuses ignored", []record.Run{{ID: "r1", Model: "tiny-s", Status: record.StatusCancelled, Summary: &record.Summary{Samples: 10, Passed: 10}}}, "", "", false, ""},
-		{"unknown category", []record.Run{run("r1", "tiny-s", 10, 10)}, "code", "", false, ""},
+		{"cheapest qualifying", []EvidenceRun{run("r1", "tiny-s", 1, 10), run("r2", "tiny-m", 9, 10), run("r3", "tiny-l", 10, 10)}, "add", "tiny-m", true, "cheapest"},
+		{"overall without category", []EvidenceRun{run("r1", "tiny-s", 1, 10), run("r2", "tiny-m", 9, 10)}, "", "tiny-m", true, "19/20"},
+		{"runs pooled", []EvidenceRun{run("r1", "tiny-s", 1, 2), run("r2", "tiny-s", 2, 2), run("r3", "tiny-m", 1, 4)}, "add", "tiny-s", true, "tiny-s scores best: 3/4"},
+		// 2/2 is 2 tasks, fewer than MinEvidence.
+		{"too few tasks", []EvidenceRun{run("r1", "tiny-s", 2, 2), run("r2", "tiny-m", 5, 10)}, "add", "tiny-s", true, "tiny-s scores best: 2/2"},
+		{"fallback to best", []EvidenceRun{run("r1", "tiny-s", 1, 10), run("r2", "tiny-m", 7, 10), run("r3", "tiny-l", 6, 10)}, "add", "tiny-m", true, "no candidate reaches"},
+		{"other statuses ignored", []EvidenceRun{cancelled}, "", "", false, ""},
+		{"unknown category", []EvidenceRun{run("r1", "tiny-s", 10, 10)}, "code", "", false, ""},
 		{"no runs", nil, "add", "", false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := Gather(cands, tc.category, tc.runs, 0.8)
+			ev := Gather(cands, tc.category, nil, tc.runs, 0.8)
 			got, reason, ok := Choose(ev, 0.8)
 			if got != tc.want || ok != tc.ok {
 				t.Fatalf("chose %q ok %v (%s), want %q; evidence %+v", got, ok, reason, tc.want, ev)
@@ -102,17 +111,41 @@ func TestEvidence(t *testing.T) {
 }
 
 func TestEvidenceNumbers(t *testing.T) {
-	summed := Gather([]string{"tiny-s"}, "add", []record.Run{run("r1", "tiny-s", 1, 2), run("r2", "tiny-s", 2, 2)}, 0.8)
-	if !cmp.Equal(summed[0].RunIDs, []string{"r1", "r2"}) || summed[0].Samples != 4 || summed[0].Passed != 3 {
-		t.Errorf("runs not summed: %+v", summed[0])
+	// The same tasks in two runs are the same two clusters.
+	pooled := Gather([]string{"tiny-s"}, "add", nil, []EvidenceRun{run("r1", "tiny-s", 1, 2), run("r2", "tiny-s", 2, 2)}, 0.8)
+	if !cmp.Equal(pooled[0].RunIDs, []string{"r1", "r2"}) || pooled[0].Samples != 4 || pooled[0].Passed != 3 || pooled[0].Tasks != 2 {
+		t.Errorf("runs not pooled by task: %+v", pooled[0])
 	}
-	ev := Gather([]string{"tiny-s", "tiny-m"}, "add", []record.Run{run("r1", "tiny-s", 1, 4), run("r2", "tiny-m", 9, 10)}, 0.8)
+	ev := Gather([]string{"tiny-s", "tiny-m"}, "add", nil, []EvidenceRun{run("r1", "tiny-s", 1, 4), run("r2", "tiny-m", 9, 10)}, 0.8)
 	if ev[0].PassRate != 0.25 || ev[0].Qualifies || ev[1].PassRate != 0.9 || !ev[1].Qualifies {
 		t.Fatalf("evidence %+v", ev)
 	}
-	// Wilson 95% for 9/10 is about 0.596-0.982.
-	if ev[1].CI.Lo < 0.59 || ev[1].CI.Lo > 0.60 || ev[1].CI.Hi < 0.98 || ev[1].CI.Hi > 0.99 {
-		t.Errorf("CI %+v", ev[1].CI)
+	// One iteration: Wilson 95% for 9/10, about 0.596-0.982.
+	if ev[1].CI != stats.Wilson(9, 10, 0.95) {
+		t.Errorf("CI %+v, want Wilson(9, 10) %+v", ev[1].CI, stats.Wilson(9, 10, 0.95))
+	}
+	// The same run stored three times (replays) is still 10 tasks: the
+	// interval does not narrow.
+	three := Gather([]string{"tiny-m"}, "add", nil, []EvidenceRun{run("r1", "tiny-m", 9, 10), run("r2", "tiny-m", 9, 10), run("r3", "tiny-m", 9, 10)}, 0.8)
+	if three[0].Samples != 30 || three[0].Tasks != 10 || three[0].CI != stats.Wilson(9, 10, 0.95) {
+		t.Errorf("replayed evidence: %+v, want 30 samples on 10 tasks with CI %+v", three[0], stats.Wilson(9, 10, 0.95))
+	}
+}
+
+func TestEvidenceOptions(t *testing.T) {
+	hot := run("r2", "tiny-s", 10, 10)
+	hot.Run.Options = map[string]any{"temperature": 1.0}
+	seeded := run("r3", "tiny-s", 10, 10)
+	seeded.Run.Options = map[string]any{"seed": 7}
+	runs := []EvidenceRun{run("r1", "tiny-s", 1, 10), hot, seeded}
+	// Default options: r1 and r3 (a seed is not a setting), not r2.
+	ev := Gather([]string{"tiny-s"}, "add", nil, runs, 0.8)
+	if !cmp.Equal(ev[0].RunIDs, []string{"r1", "r3"}) {
+		t.Errorf("default options: runs %v, want [r1 r3]", ev[0].RunIDs)
+	}
+	ev = Gather([]string{"tiny-s"}, "add", map[string]any{"temperature": 1}, runs, 0.8)
+	if !cmp.Equal(ev[0].RunIDs, []string{"r2"}) || ev[0].Passed != 10 {
+		t.Errorf("temperature 1: %+v, want only r2", ev[0])
 	}
 }
 

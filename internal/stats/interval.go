@@ -22,23 +22,40 @@ func Wilson(successes, n int, confidence float64) Interval {
 	if n < 0 || successes < 0 || successes > n {
 		panic(fmt.Sprintf("stats: Wilson(%d, %d): need 0 <= successes <= n", successes, n))
 	}
-	z := zScore(confidence)
 	if n == 0 {
+		checkConfidence(confidence)
 		return Interval{Lo: 0, Hi: 1}
 	}
-	nf := float64(n)
-	p := float64(successes) / nf
+	// successes/n is exactly 0 or 1 at 0 or n successes, so WilsonRate snaps
+	// the same bounds that a count would.
+	return WilsonRate(float64(successes)/float64(n), float64(n), confidence)
+}
+
+// WilsonRate is the Wilson score interval for an observed rate p over an
+// effective sample size n that need not be a whole number: the number of
+// independent trials a clustered rate is worth (see ClusteredWilson). It is
+// Wilson's formula, so WilsonRate(s/n, n, c) is Wilson(s, n, c). n <= 0 gives
+// {0,1}. It panics if p is not in [0,1], n is NaN, or confidence is not in
+// (0,1).
+func WilsonRate(p, n float64, confidence float64) Interval {
+	if !(p >= 0 && p <= 1) || math.IsNaN(n) {
+		panic(fmt.Sprintf("stats: WilsonRate(%v, %v): need 0 <= p <= 1 and n not NaN", p, n))
+	}
+	z := zScore(confidence)
+	if n <= 0 {
+		return Interval{Lo: 0, Hi: 1}
+	}
 	z2 := z * z
-	denom := 1 + z2/nf
-	center := (p + z2/(2*nf)) / denom
-	margin := z / denom * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
+	denom := 1 + z2/n
+	center := (p + z2/(2*n)) / denom
+	margin := z / denom * math.Sqrt(p*(1-p)/n+z2/(4*n*n))
 	ci := Interval{Lo: max(0, center-margin), Hi: min(1, center+margin)}
-	// At 0 or n successes the bound on that side is exactly 0 or 1; rounding
+	// At a rate of 0 or 1 the bound on that side is exactly 0 or 1; rounding
 	// would otherwise leave it a hair off and exclude the observed rate.
-	if successes == 0 {
+	if p == 0 {
 		ci.Lo = 0
 	}
-	if successes == n {
+	if p == 1 {
 		ci.Hi = 1
 	}
 	return ci

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,6 +68,42 @@ func TestWilsonProperties(t *testing.T) {
 	small, large := Wilson(8, 10, 0.95), Wilson(80, 100, 0.95)
 	if large.Hi-large.Lo >= small.Hi-small.Lo {
 		t.Errorf("Wilson(80, 100) = %+v is not narrower than Wilson(8, 10) = %+v", large, small)
+	}
+}
+
+func TestWilsonRate(t *testing.T) {
+	// z(0.95)^2 = 3.841458821, as in TestWilson.
+	tests := []struct {
+		name string
+		p, n float64
+		want Interval
+	}{
+		// d = 1 + 3.841458821/4.5 = 1.853657516, center = 0.5,
+		// margin = 1.959963985/1.853657516 * sqrt(0.25/4.5 + 3.841458821/81) = 1.057349 * 0.320906 = 0.339310337
+		{"half at 4.5", 0.5, 4.5, Interval{Lo: 0.1606897, Hi: 0.8393103}},
+		// z^2/n = 1.536583528, d = 2.536583528 -> Lo = 0, Hi = 1.536583528/2.536583528 = 0.605768945
+		{"zero at 2.5", 0, 2.5, Interval{Lo: 0, Hi: 0.6057689}},
+		{"one at 2.5 mirrors", 1, 2.5, Interval{Lo: 0.3942311, Hi: 1}}, // 1 - 0.605768945
+		{"n = 0", 0.3, 0, Interval{Lo: 0, Hi: 1}},
+		{"negative n", 0.3, -2, Interval{Lo: 0, Hi: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := WilsonRate(tt.p, tt.n, 0.95)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateApprox(0, 1e-6)); diff != "" {
+				t.Errorf("WilsonRate(%v, %v) mismatch (-want +got):\n%s", tt.p, tt.n, diff)
+			}
+		})
+	}
+	// One formula: at whole n, WilsonRate is Wilson to the last bit, snapped bounds included.
+	for _, confidence := range []float64{0.8, 0.95, 0.99} {
+		for n := 1; n <= 50; n++ {
+			for s := 0; s <= n; s++ {
+				if got, want := WilsonRate(float64(s)/float64(n), float64(n), confidence), Wilson(s, n, confidence); got != want {
+					t.Fatalf("WilsonRate(%d/%d, %d, %v) = %+v, Wilson = %+v", s, n, n, confidence, got, want)
+				}
+			}
+		}
 	}
 }
 
@@ -172,6 +209,12 @@ func TestPanics(t *testing.T) {
 		{"bootstrap confidence 0", func() { BootstrapMeanCI([]float64{1}, 10, 0, 1) }},
 		{"bootstrap confidence 95", func() { BootstrapMeanCI([]float64{1}, 10, 95, 1) }},
 		{"mcnemar negative", func() { McNemarExact(McNemarTable{AOnly: -1}) }},
+		{"wilson rate above 1", func() { WilsonRate(1.1, 10, 0.95) }},
+		{"wilson rate negative", func() { WilsonRate(-0.1, 10, 0.95) }},
+		{"wilson rate NaN", func() { WilsonRate(math.NaN(), 10, 0.95) }},
+		{"wilson rate NaN n", func() { WilsonRate(0.5, math.NaN(), 0.95) }},
+		{"wilson rate confidence 0", func() { WilsonRate(0.5, 0, 0) }},
+		{"wilson n = 0 confidence 1", func() { Wilson(0, 0, 1) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
