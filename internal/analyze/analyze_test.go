@@ -196,3 +196,42 @@ func hasFinding(res Result, sub string) bool {
 	}
 	return false
 }
+
+func TestCompareRefusesIncomparableRuns(t *testing.T) {
+	base := mk("b", "m", 0, 100, verdicts(10, 0)...)
+	run := mk("r", "m", 1, 100, verdicts(3, 7)...)
+	run.Run.Options = map[string]any{"num_ctx": 4096}
+	run.Run.OllamaVersion = "0.18.0"
+	c := Compare(base, run, nil)
+	if c.Verdict != Incomparable || c.PValue != nil || len(c.Reasons) != 2 || !strings.Contains(c.Reasons[0], "num_ctx") {
+		t.Errorf("different options and version: %+v", c)
+	}
+	res := Analyze([]Input{base, run}, nil, nil)
+	if !hasFinding(res, "was not compared with baseline b") || !hasFinding(res, "allow_differences") {
+		t.Errorf("findings %v", res.Findings)
+	}
+	// Allowed: tested, and the difference is listed.
+	if c := Compare(base, run, []string{"options", "ollama_version"}); c.Verdict != Regression || len(c.Differences) != 2 || !c.Differences[0].Allowed {
+		t.Errorf("allowed: %+v", c)
+	}
+}
+
+func TestCompareCountsTasksNotReplays(t *testing.T) {
+	// 7 tasks lost, each replayed 3 times: 21 discordant pairs, but 7 tasks:
+	// p = 2 * 0.5^7 = 0.015625, as with one iteration.
+	base := mk("b", "m", 0, 100, verdicts(10, 0)...)
+	run := mk("r", "m", 1, 100, verdicts(3, 7)...)
+	for _, in := range []*Input{&base, &run} {
+		one := in.Samples
+		for it := 2; it <= 3; it++ {
+			for _, s := range one {
+				s.Iteration = it
+				in.Samples = append(in.Samples, s)
+			}
+		}
+	}
+	c := Compare(base, run, nil)
+	if c.Pairs != 30 || c.Tasks != 10 || c.Table.AOnly != 21 || c.PValue == nil || math.Abs(*c.PValue-0.015625) > 1e-12 || c.Test != "sign_flip_permutation" {
+		t.Errorf("replayed: pairs %d tasks %d table %+v p %v test %s; want 30, 10, 21 lost pairs, p 0.015625", c.Pairs, c.Tasks, c.Table, deref(c.PValue), c.Test)
+	}
+}

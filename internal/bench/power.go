@@ -145,11 +145,15 @@ func MakePlan(st suite.Suite, iterations, variants int, seeds SeedPlan, effect, 
 	return p
 }
 
+// maxPlanTasks caps the tasks a power analysis names: past it the answer
+// is "more than anyone will run", and products of it stay far from overflow.
+const maxPlanTasks = 10_000_000
+
 func tasksFor(v, effect float64) int {
 	if v <= 0 {
 		return 2
 	}
-	return stats.TasksFor(v, effect, PowerAlpha, PowerTarget)
+	return min(stats.TasksFor(v, effect, PowerAlpha, PowerTarget), maxPlanTasks)
 }
 
 func clamp01(x float64) float64 { return math.Min(math.Max(x, 0), 1) }

@@ -190,3 +190,66 @@ func TestColdModeAndReloads(t *testing.T) {
 		t.Errorf("warm run after an unload: %d reloads, want 1 (the first call)", warm.Summary.Reloads)
 	}
 }
+
+// TestIterationsAreSamples: each iteration gets its own recorded seed, so at
+// temperature 1 the iterations really differ; a pinned options.seed makes
+// them replays, and then (as at temperature 0) the interval is the
+// 1-iteration interval.
+func TestIterationsAreSamples(t *testing.T) {
+	r, st := newRunner(t)
+	tiny := modelOnly(t) // the tiny suite without judge and code checks: the verdicts are the model's alone
+	start := time.Now()
+	hot := runSuite(t, r, bench.Config{Model: "tiny-s", Suite: tiny, Iterations: 4, Options: map[string]any{"temperature": 1.0}})
+	t.Logf("hot run %s", time.Since(start))
+	if hot.Seeds == nil || hot.Seeds.Mode != bench.SeedsDrawn || len(hot.Seeds.Seeds) != 4 {
+		t.Fatalf("seeds %+v, want 4 drawn", hot.Seeds)
+	}
+	samples, err := st.Samples(hot.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, smp := range samples {
+		if smp.Seed == nil || *smp.Seed != hot.Seeds.Seeds[smp.Iteration-1] {
+			t.Fatalf("sample %s/%d has seed %v, want the run's seed for its iteration %d", smp.TaskID, smp.Iteration, smp.Seed, hot.Seeds.Seeds[smp.Iteration-1])
+		}
+	}
+	s := hot.Summary
+	t.Logf("tiny-s at temperature 1, drawn seeds %v: %d of %d tasks varied, pass %.3f CI %+v, n_eff %.1f of %d samples", hot.Seeds.Seeds, s.VariedTasks, s.TaskCount, s.PassRate, s.PassRateCI, s.EffectiveN, s.Samples)
+	if s.VariedTasks == 0 {
+		t.Errorf("at temperature 1 with drawn seeds no task's iterations differed")
+	}
+	if s.Replays || s.Interval != "wilson_clustered" || s.Power == nil || len(s.PassK) != 4 {
+		t.Errorf("summary: replays %v interval %s power %v pass_k %v", s.Replays, s.Interval, s.Power, s.PassK)
+	}
+
+	// Pinned seed at temperature 1: replays, said so, and the 1-iteration interval.
+	pinned := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: tiny, Iterations: 3, Options: map[string]any{"temperature": 1.0, "seed": 7}})
+	once := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: tiny, Iterations: 1, Options: map[string]any{"temperature": 1.0, "seed": 7}})
+	if !pinned.Summary.Replays || pinned.Seeds.Mode != bench.SeedsPinned || pinned.Summary.VariedTasks != 0 {
+		t.Errorf("pinned: replays %v, mode %s, %d tasks varied; want replays of one sample", pinned.Summary.Replays, pinned.Seeds.Mode, pinned.Summary.VariedTasks)
+	}
+	if pinned.Summary.PassRateCI != once.Summary.PassRateCI {
+		t.Errorf("pinned replays: CI %+v, want the 1-iteration CI %+v", pinned.Summary.PassRateCI, once.Summary.PassRateCI)
+	}
+
+	// Temperature 0 (the fixture models' default): 4 iterations, 1-iteration interval.
+	cold4 := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: tiny, Iterations: 4, Seeds: mustSeeds(t, 4, 42)})
+	cold1 := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: tiny, Iterations: 1})
+	t.Logf("temperature 0: 4 iterations CI %+v, 1 iteration CI %+v", cold4.Summary.PassRateCI, cold1.Summary.PassRateCI)
+	if cold4.Summary.PassRateCI != cold1.Summary.PassRateCI || cold4.Summary.PassRate != cold1.Summary.PassRate {
+		t.Errorf("temperature 0: 4 iterations give %.3f %+v, 1 iteration %.3f %+v; replays must not narrow the interval",
+			cold4.Summary.PassRate, cold4.Summary.PassRateCI, cold1.Summary.PassRate, cold1.Summary.PassRateCI)
+	}
+	if cold4.Seeds.Mode != bench.SeedsDerived || cold4.Summary.Replays {
+		t.Errorf("derived seeds: %+v replays %v", cold4.Seeds, cold4.Summary.Replays)
+	}
+}
+
+func mustSeeds(t *testing.T, iterations, base int) bench.SeedPlan {
+	t.Helper()
+	p, err := bench.PlanSeeds(iterations, &base, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

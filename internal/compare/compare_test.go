@@ -2,7 +2,9 @@ package compare
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -296,5 +298,102 @@ func TestFrontierUsesTTFT(t *testing.T) {
 	}
 	if res.Pareto.Cost != "ttft_p50_ms" || len(res.Pareto.Optimal) != 2 {
 		t.Errorf("frontier on %s: optimal %v, want both s and m on ttft_p50_ms", res.Pareto.Cost, res.Pareto.Optimal)
+	}
+}
+
+// replayed is v with each sample repeated at iterations 2..k, same verdict
+// and seed: what a pinned seed or a temperature-0 model produces.
+func replayed(v Variant, k int) Variant {
+	out := v
+	out.Samples = nil
+	for it := 1; it <= k; it++ {
+		seed := 100 + it
+		for _, smp := range v.Samples {
+			smp.Iteration, smp.Seed = it, &seed
+			out.Samples = append(out.Samples, smp)
+		}
+	}
+	return out
+}
+
+func TestReplaysAreNotEvidence(t *testing.T) {
+	// B passes 7 tasks A fails, A 1 that B fails: McNemar p = 18/256 on
+	// tasks. Four replays of each make 32 discordant (task, iteration)
+	// pairs against 4, which a test on pairs would call p < 0.001; on tasks it stays 18/256.
+	a := variant("a", "m", 10, bools("PPPFFFFFFF")...)
+	b := variant("b", "m", 10, bools("PPFPPPPPPP")...)
+	one, _ := Compare([]Variant{a, b}, "")
+	four, _ := Compare([]Variant{replayed(a, 4), replayed(b, 4)}, "")
+	c1, c4 := one.Comparisons[0], four.Comparisons[0]
+	if c4.Pairs != 40 || c4.Tasks != 10 || c4.Iterations != 4 || c4.Test != TestPermutation || !c4.SameSeeds {
+		t.Errorf("4 replays: %d pairs, %d tasks, %d iterations, test %s, same seeds %v", c4.Pairs, c4.Tasks, c4.Iterations, c4.Test, c4.SameSeeds)
+	}
+	if c4.Table.AOnly != 4 || c4.Table.BOnly != 28 {
+		t.Errorf("table over pairs %+v, want 4 and 28 discordant", c4.Table)
+	}
+	if !near(c4.PValue, 18.0/256) || c4.PValue != c1.PValue || c4.Significant {
+		t.Errorf("4 replays: p %v (1 iteration %v), want 18/256 = 0.0703125 and not significant", c4.PValue, c1.PValue)
+	}
+	if c4.PassRate.CI != c1.PassRate.CI || c4.PassRate.SE != c1.PassRate.SE || c4.PassRate.Diff != c1.PassRate.Diff {
+		t.Errorf("4 replays: diff %+v, want the 1-iteration %+v", c4.PassRate, c1.PassRate)
+	}
+	// d = +1 on 7 tasks, -1 on 1, 0 on 2: mean 0.6, sd sqrt((7*0.16 + 2.56 + 2*0.36)/9) = sqrt(4.4/9),
+	// se = sqrt(4.4/9)/sqrt(10) = 0.221108.
+	if math.Abs(c1.PassRate.SE-0.221108) > 1e-6 || c1.DiscordantTasks != 8 {
+		t.Errorf("se %v discordant %d, want 0.221108 and 8", c1.PassRate.SE, c1.DiscordantTasks)
+	}
+	// The variants' summaries: 4 replays are worth 10 observations.
+	for _, v := range four.Variants {
+		if v.EffectiveN != 10 || v.Tasks != 10 || v.Iterations != 4 || v.VariedTasks != 0 {
+			t.Errorf("%s: n_eff %v, %d tasks x %d, %d varied", v.Label, v.EffectiveN, v.Tasks, v.Iterations, v.VariedTasks)
+		}
+	}
+	// Different seeds on the two sides are reported.
+	other := replayed(b, 4)
+	for i := range other.Samples {
+		s := 7
+		other.Samples[i].Seed = &s
+	}
+	if r, _ := Compare([]Variant{replayed(a, 4), other}, ""); r.Comparisons[0].SameSeeds {
+		t.Error("different seeds reported as paired")
+	}
+}
+
+func TestMismatches(t *testing.T) {
+	base := record.Run{ID: "r1", Model: "m", ModelInfo: record.ModelInfo{Digest: "sha256:aaaaaaaaaaaaaaaa"}, HostURL: "http://a", OllamaVersion: "0.17.4", Options: map[string]any{"seed": 1, "num_ctx": 2048}}
+	same := base
+	same.ID, same.Options = "r2", map[string]any{"seed": 2, "num_ctx": 2048} // only the seed differs
+	if ms := Mismatches([]record.Run{base, same}, nil); len(ms) != 0 {
+		t.Errorf("runs that differ only by seed: %+v", ms)
+	}
+	other := base
+	other.ID, other.Model, other.ModelInfo.Digest = "r3", "n", "sha256:bbbbbbbbbbbbbbb" // another model: its digest differs, as it must
+	if ms := Mismatches([]record.Run{base, other}, nil); len(ms) != 0 {
+		t.Errorf("two models: %+v", ms)
+	}
+	changed := base
+	changed.ID, changed.ModelInfo.Digest, changed.Options, changed.HostURL, changed.OllamaVersion, changed.Preamble =
+		"r4", "sha256:cccccccccccccccc", map[string]any{"num_ctx": 4096}, "http://b", "0.18.0", "Be brief."
+	ms := Mismatches([]record.Run{base, changed}, nil)
+	var fields []string
+	for _, m := range ms {
+		fields = append(fields, m.Field)
+		if m.Allowed {
+			t.Errorf("%s allowed without being asked", m.Field)
+		}
+	}
+	if diff := cmp.Diff([]string{DiffDigest, DiffOptions, DiffPreamble, DiffHost, DiffVersion}, fields); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+	msg := RefusalMessage(Refused(ms))
+	if !strings.Contains(msg, `allow_differences: ["digest", "options", "preamble", "host", "ollama_version"]`) || !strings.Contains(msg, "num_ctx") {
+		t.Errorf("refusal message %q", msg)
+	}
+	if len(Refused(Mismatches([]record.Run{base, changed}, []string{AllowAll}))) != 0 ||
+		len(Refused(Mismatches([]record.Run{base, changed}, []string{DiffDigest, DiffOptions, DiffPreamble, DiffHost}))) != 1 {
+		t.Error("allow list not applied")
+	}
+	if err := CheckAllowed([]string{"options", "colour"}); err == nil || !strings.Contains(err.Error(), "colour") {
+		t.Errorf("CheckAllowed: %v", err)
 	}
 }

@@ -207,6 +207,9 @@ func VarianceComponents(clusters [][]float64) (within, between float64, identifi
 // c/n. It panics unless 0 <= c <= n and 1 <= k <= n.
 func PassAtK(n, c, k int) float64 {
 	checkPassK("PassAtK", n, c, k)
+	if n-c < k { // fewer failures than draws: some draw passes, exactly
+		return 1
+	}
 	// P(first pass at draw j) = prod_{i<j} (n-c-i)/(n-i) * c/(n-j).
 	var p float64
 	allFailed := 1.0
