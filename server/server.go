@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/prompts"
 	"github.com/benchmcp/benchmcp/tools"
@@ -116,6 +117,7 @@ func New(svc *tools.Service, log *slog.Logger) *mcpserver.MCPServer {
 			if err != nil {
 				return nil, err
 			}
+			run.Summary = bench.Resummarize(run, samples) // this version's statistics
 			b, _ := json.MarshalIndent(memory.Line{Run: run, Samples: samples}, "", "  ")
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
 		})

@@ -26,10 +26,13 @@ func analyzeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&a.Limit, "limit", 0, "the most recent runs to analyse (default 50, max 1000)")
 	fs.StringVar(&a.BaselineRunID, "baseline", "", "run id the runs of its suite are measured against")
 	fs.StringVar(&a.HTMLPath, "html", "", "also write an HTML report to this file")
+	var allow multiFlag
+	fs.Var(&allow, "allow-difference", "compare runs with their baseline even when they differ in digest, options, preamble, host, ollama_version or all (repeatable)")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	a.AllowDifferences = allow
 	svc, closeFn, err := c.service()
 	if err != nil {
 		fmt.Fprintf(stderr, "benchmcp analyze: %v\n", err)

@@ -6,8 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/tools"
@@ -78,4 +80,40 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// seedFlags are the seed flags of run and compare: --seed BASE or
+// --seeds 42,7,13, as the tools' seed and seeds arguments.
+type seedFlags struct {
+	base  string
+	seeds string
+}
+
+func (f *seedFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.base, "seed", "", "base seed: iteration i runs with a seed derived from it (default: fresh seeds, drawn and recorded)")
+	fs.StringVar(&f.seeds, "seeds", "", "one seed per iteration, comma-separated, e.g. 42,7,13 (sets --iterations when that is not given)")
+}
+
+// values parses the flags into the tools' arguments.
+func (f *seedFlags) values() (*bench.Seed, []bench.Seed, error) {
+	var base *bench.Seed
+	if f.base != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(f.base))
+		if err != nil {
+			return nil, nil, fmt.Errorf("--seed %q is not a whole number; give e.g. --seed 42", f.base)
+		}
+		s := bench.Seed(n)
+		base = &s
+	}
+	var seeds []bench.Seed
+	if f.seeds != "" {
+		for _, part := range strings.Split(f.seeds, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(part))
+			if err != nil {
+				return nil, nil, fmt.Errorf("--seeds: %q is not a whole number; give e.g. --seeds 42,7,13", part)
+			}
+			seeds = append(seeds, bench.Seed(n))
+		}
+	}
+	return base, seeds, nil
 }

@@ -27,7 +27,13 @@ func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&a.Suite, "suite", "", "built-in suite (tiny, coding, tool-use, review) or a suite file (default tiny)")
 	fs.StringVar(&preamble, "preamble", "", "system prompt for every --model variant: a library name or text")
 	fs.StringVar(&opts, "options", "", `Ollama options as JSON for every variant, e.g. '{"num_ctx": 4096}'`)
-	fs.IntVar(&a.Iterations, "iterations", 0, "times each task is run per variant (default 1)")
+	fs.IntVar(&a.Iterations, "iterations", 0, "times each task is run per variant, each iteration with one seed shared by the variants (default 1, or the number of --seeds)")
+	var sf seedFlags
+	sf.register(fs)
+	var allow multiFlag
+	fs.Var(&allow, "allow-difference", "with --run-id: accept runs that differ in digest, options, preamble, host, ollama_version or all (repeatable)")
+	fs.BoolVar(&a.Plan, "plan", false, "only print what the comparison would take and could detect (no model is called)")
+	fs.Float64Var(&a.Effect, "effect", 0, "pass-rate difference the power analysis aims at (default 0.10)")
 	fs.StringVar(&a.Baseline, "baseline", "", "label (or run id) the others are measured against (default the first)")
 	fs.IntVar(&warmup, "warmup", 1, "untimed warm-up calls per variant")
 	fs.IntVar(&a.MaxOutputTokens, "max-output-tokens", 0, "circuit breaker token cap (default 2048)")
@@ -57,7 +63,12 @@ func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		v.Options = options
 		a.Variants = append(a.Variants, v)
 	}
-	a.RunIDs, a.Tags = runIDs, tags
+	a.RunIDs, a.Tags, a.AllowDifferences = runIDs, tags, allow
+	var err error
+	if a.Seed, a.Seeds, err = sf.values(); err != nil {
+		fmt.Fprintf(stderr, "benchmcp compare: %v\n", err)
+		return 2
+	}
 	if len(runIDs) == 0 {
 		a.Warmup = &warmup
 	}
@@ -85,7 +96,7 @@ func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	} else {
 		fmt.Fprint(stdout, md)
 	}
-	if res.Status != record.StatusCompleted {
+	if res.Status != record.StatusCompleted && res.Status != tools.StatusPlanned {
 		return 1
 	}
 	return 0

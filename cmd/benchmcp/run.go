@@ -26,7 +26,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.StringVar(&a.Suite, "suite", "tiny", "built-in suite (tiny, coding, tool-use, review) or a suite file")
 	fs.StringVar(&a.Preamble, "preamble", "", "system prompt: a library name (concise, coder, tool-user, careful) or text")
 	fs.StringVar(&opts, "options", "", `Ollama options as JSON, e.g. '{"num_ctx": 4096, "temperature": 0}'`)
-	fs.IntVar(&a.Iterations, "iterations", 1, "times each task is run")
+	fs.IntVar(&a.Iterations, "iterations", 0, "times each task is run, each with its own seed (default 1, or the number of --seeds)")
+	var sf seedFlags
+	sf.register(fs)
+	fs.BoolVar(&a.Plan, "plan", false, "only print what the run would take and could detect (no model is called)")
+	fs.Float64Var(&a.Effect, "effect", 0, "pass-rate difference the power analysis aims at (default 0.10)")
+	fs.Float64Var(&a.ExpectedPassRate, "expected-pass-rate", 0, "with --plan and no stored run of the suite: the pass rate you expect (default 0.5)")
 	fs.IntVar(&warmup, "warmup", 1, "untimed warm-up calls")
 	fs.IntVar(&a.Concurrency, "concurrency", 1, "calls in flight at once")
 	fs.IntVar(&a.MaxOutputTokens, "max-output-tokens", 0, "circuit breaker token cap (default 2048)")
@@ -50,6 +55,11 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 	}
 	a.Warmup, a.Tags = &warmup, tags
+	var err error
+	if a.Seed, a.Seeds, err = sf.values(); err != nil {
+		fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
+		return 2
+	}
 	svc, closeFn, err := c.service()
 	if err != nil {
 		fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
@@ -70,7 +80,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	} else {
 		fmt.Fprint(stdout, md)
 	}
-	if res.Status != "completed" {
+	if res.Status != "completed" && res.Status != tools.StatusPlanned {
 		return 1
 	}
 	return 0

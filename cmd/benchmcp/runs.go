@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
 )
@@ -249,6 +250,8 @@ func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "benchmcp runs show: %v\n", err)
 		return 1
 	}
+	// Shown with this version's statistics, recomputed from the samples.
+	r.Summary = bench.Resummarize(r, smps)
 	if rf.json {
 		if smps == nil {
 			smps = []record.Sample{}
@@ -281,7 +284,17 @@ func printRun(w io.Writer, r record.Run, smps []record.Sample) {
 	field("notes", r.Notes)
 	field("error", r.Error)
 	if sm := r.Summary; sm != nil {
-		field("pass rate", fmt.Sprintf("%s (%d/%d, 95%% CI %.1f-%.1f%%)", passRate(sm), sm.Passed, sm.Samples, 100*sm.PassRateCI.Lo, 100*sm.PassRateCI.Hi))
+		field("pass rate", fmt.Sprintf("%s (%d/%d, 95%% CI %.1f-%.1f%%, %d tasks worth %.0f independent samples)", passRate(sm), sm.Passed, sm.Samples, 100*sm.PassRateCI.Lo, 100*sm.PassRateCI.Hi, sm.TaskCount, sm.EffectiveN))
+		if sm.Seeds != nil {
+			replays := ""
+			if sm.Replays {
+				replays = " (pinned: the iterations are replays)"
+			}
+			field("seeds", fmt.Sprintf("%s %v%s", sm.Seeds.Mode, sm.Seeds.Seeds, replays))
+		}
+		if p := sm.Power; p != nil {
+			field("detectable", fmt.Sprintf("%.0f points at 80%% power; %s", 100*p.MDE, p.Advice))
+		}
 		field("mean score", fmt.Sprintf("%.3f", sm.MeanScore))
 		field("latency", fmt.Sprintf("p50 %.0f ms, p95 %.0f ms; ttft p50 %.0f ms; %.1f tok/s", sm.LatencyP50Ms, sm.LatencyP95Ms, sm.TTFTP50Ms, sm.GenTPS))
 		if sm.Runaway+sm.Truncated+sm.Empty+sm.Errors > 0 {

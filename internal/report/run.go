@@ -33,7 +33,7 @@ func RunMarkdown(run record.Run) string {
 		}
 	}
 	if p := s.Power; p != nil {
-		fmt.Fprintf(&b, "| minimum detectable difference (80%% power) | %s |\n", pct(p.MDE))
+		fmt.Fprintf(&b, "| minimum detectable difference (80%% power) | %.0f points |\n", 100*p.MDE)
 	}
 	fmt.Fprintf(&b, "| mean score | %.3f (95%% CI %.3f–%.3f) |\n", s.MeanScore, s.MeanScoreCI.Lo, s.MeanScoreCI.Hi)
 	fmt.Fprintf(&b, "| latency p50 / p95 / p99 | %s / %s / %s |\n", msec(s.LatencyP50Ms), msec(s.LatencyP95Ms), msec(s.LatencyP99Ms))
@@ -111,17 +111,22 @@ func PlanMarkdown(p bench.Plan) string {
 	if p.EstimatedSeconds > 0 {
 		fmt.Fprintf(&b, ", about %s at the stored runs' median latency", dur(p.EstimatedSeconds))
 	}
-	fmt.Fprintf(&b, "; seeds %s %v. Nothing was run.\n\n", p.Seeds.Mode, p.Seeds.Seeds)
+	seeds := fmt.Sprintf("%s %v", p.Seeds.Mode, p.Seeds.Seeds)
+	if p.Seeds.Mode == bench.SeedsDrawn {
+		seeds = "drawn afresh (and recorded) when the run starts"
+	}
+	fmt.Fprintf(&b, "; seeds %s. Nothing was run.\n\n", seeds)
 	PowerMarkdown(&b, p.Power)
 	return b.String()
 }
 
 // PowerMarkdown writes a power analysis: the MDE, the advice and the table.
 func PowerMarkdown(b *strings.Builder, p record.Power) {
-	fmt.Fprintf(b, "Minimum detectable difference at 80%% power: **%s** (%s; within-task variance %.3f, between-task %.3f).\n\n%s\n\n", pct(p.MDE), p.Basis, p.WithinTask, p.BetweenTask, p.Advice)
-	fmt.Fprintf(b, "| iterations | MDE with %d tasks | tasks for %s | calls per variant |\n|---|---|---|---|\n", p.Tasks, pct(p.Effect))
+	pts := func(x float64) string { return fmt.Sprintf("%.0f points", 100*x) }
+	fmt.Fprintf(b, "Minimum detectable difference at 80%% power: **%s** (%s; within-task variance %.3f, between-task %.3f).\n\n%s\n\n", pts(p.MDE), p.Basis, p.WithinTask, p.BetweenTask, p.Advice)
+	fmt.Fprintf(b, "| iterations | MDE with %d tasks | tasks for a %s difference | calls per variant |\n|---|---|---|---|\n", p.Tasks, pts(p.Effect))
 	for _, r := range p.Table {
-		fmt.Fprintf(b, "| %d | %s | %d | %d |\n", r.Iterations, pct(r.MDE), r.TasksNeeded, r.Calls)
+		fmt.Fprintf(b, "| %d | %s | %d | %d |\n", r.Iterations, pts(r.MDE), r.TasksNeeded, r.Calls)
 	}
 	if p.Assumptions != "" {
 		fmt.Fprintf(b, "\nAssumes %s.\n", p.Assumptions)
