@@ -41,10 +41,12 @@ lint:
 	$(GO) vet ./...
 
 ## bench: every benchmark, each printing a table, with a round count that fits a
-## 2-core machine (about 10 minutes in all): the store (100,000 samples), the
+## 2-core machine (about 10 minutes in all): the paired test's power for a
+## 10-point difference (simulated), the store (100,000 samples), the
 ## executor's overhead over api.Client.Chat, run_benchmark's runner against a
 ## plain Chat loop, and what concurrency buys with OLLAMA_NUM_PARALLEL
 bench: ollama
+	$(GO) test -run '^$$' -bench Power -benchtime=1x -timeout 20m ./internal/stats/
 	$(GO) test -run '^$$' -bench Memory -benchtime=200x -timeout 20m ./memory/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Overhead -benchtime=240x -timeout 20m ./internal/executor/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench RunnerVsLoop -benchtime=8x -timeout 20m ./internal/bench/

@@ -49,8 +49,8 @@ func BenchmarkPlan(model, goal string) string {
 		goal = "find out whether it is good enough for my tasks and how fast it is"
 	}
 	return "I want to benchmark the local model " + model + " on Ollama: " + goal + ".\n\n" +
-		"1. Call run_benchmark with model=" + model + " and a suite that fits (built-in: tiny, coding, tool-use, review; or a suite file), iterations=3.\n" +
-		"2. Read the pass rate with its confidence interval, the per-category table, the flip rate across iterations, and the runaway/truncated/empty counts.\n" +
-		"3. If a baseline or a bigger model is in question, call compare_models with both as variants on the same suite and report the paired verdict, not just the averages.\n" +
+		"1. Call run_benchmark with model=" + model + ", a suite that fits (built-in: tiny, coding, tool-use, review; or a suite file) and plan=true first: it says, without calling the model, how small a difference that many tasks and iterations can detect.\n" +
+		"2. Run it with iterations=3 (each iteration gets its own seed; give seed=<n> to make it reproducible). Read the pass rate with its task-clustered interval, pass^k (all iterations pass: reliability), the per-category table, the flip rate, varied_tasks (did iterations differ at all?), the runaway/truncated/empty counts, and power.advice.\n" +
+		"3. If a baseline or a bigger model is in question, call compare_models with both as variants on the same suite and report the paired verdict over tasks with its interval and the minimum detectable effect, not just the averages; \"no clear difference\" with a large MDE means the design could not tell.\n" +
 		"4. Summarise in a short findings note: what the model is good and bad at, its speed (TTFT, tokens/s), and what you recommend."
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
 )
@@ -125,6 +126,7 @@ func TestRunsCommand(t *testing.T) {
 		defer s.Close()
 		r, _ := s.GetRun(ids[1])
 		smps, _ := s.Samples(ids[1])
+		r.Summary = bench.Resummarize(r, smps) // shown with this version's statistics
 		if d := cmp.Diff(memory.Line{Run: r, Samples: smps}, got); d != "" {
 			t.Errorf("show --json (-store +printed):\n%s", d)
 		}
