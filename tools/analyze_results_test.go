@@ -19,23 +19,24 @@ import (
 )
 
 // storeRun stores a finished run of model on suite "tiny" with ten samples,
-// the first pass of them passing, and latency p50 lat.
-func storeRun(t *testing.T, st *memory.Store, model string, started time.Time, pass int, lat float64, edit func(*record.Summary)) string {
+// the first pass of them passing, each taking lat ms; edit may change each
+// sample (analyze_results recomputes summaries from the samples).
+func storeRun(t *testing.T, st *memory.Store, model string, started time.Time, pass int, lat float64, edit func(int, *record.Sample)) string {
 	t.Helper()
 	r := &record.Run{Model: model, Suite: "tiny", SuiteHash: "h1", StartedAt: started, Iterations: 1}
 	if err := st.PutRun(r); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 10 {
-		smp := record.Sample{RunID: r.ID, TaskID: fmt.Sprintf("t%d", i), Iteration: 1, StartedAt: started, Pass: i < pass}
+		smp := record.Sample{RunID: r.ID, TaskID: fmt.Sprintf("t%d", i), Iteration: 1, StartedAt: started, Pass: i < pass, Measurement: record.Measurement{WallMs: lat}}
+		if edit != nil {
+			edit(i, &smp)
+		}
 		if err := st.AppendSample(smp); err != nil {
 			t.Fatal(err)
 		}
 	}
 	sum := &record.Summary{Samples: 10, Passed: pass, PassRate: float64(pass) / 10, PassRateCI: stats.Wilson(pass, 10, 0.95), LatencyP50Ms: lat}
-	if edit != nil {
-		edit(sum)
-	}
 	if err := st.FinishRun(r.ID, record.StatusCompleted, sum, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +54,12 @@ func TestAnalyzeResults(t *testing.T) {
 	base := storeRun(t, st, "tiny-m", day(0), 10, 100, nil)
 	stable := storeRun(t, st, "tiny-m", day(1), 9, 105, nil)
 	slow := storeRun(t, st, "tiny-m", day(2), 10, 140, nil)                                       // latency ×1.4, and an outlier
-	worse := storeRun(t, st, "tiny-m", day(3), 2, 100, func(s *record.Summary) { s.Reloads = 1 }) // 8 lost: p = 2/256
-	small := storeRun(t, st, "tiny-s", day(4), 6, 50, func(s *record.Summary) { s.Errors = 3 })
+	worse := storeRun(t, st, "tiny-m", day(3), 2, 100, func(i int, s *record.Sample) { s.Flags.Reloaded = i == 0 }) // 8 lost: p = 2/256
+	small := storeRun(t, st, "tiny-s", day(4), 6, 50, func(i int, s *record.Sample) {
+		if i >= 7 {
+			s.Error = "boom"
+		}
+	})
 	old := storeRun(t, st, "tiny-m", day(-30), 0, 100, nil) // before since
 	_ = old
 	svc := &Service{Store: st}

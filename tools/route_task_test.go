@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,12 +15,23 @@ import (
 )
 
 // storeCategoryRun stores a completed run of model whose add category passed
-// `passed` of `samples`.
+// `passed` of `samples` tasks (add-0, add-1, ...), and 4 upper tasks passing.
 func storeCategoryRun(t *testing.T, st *memory.Store, model string, passed, samples int) string {
 	t.Helper()
 	r := &record.Run{Model: model, Suite: "tiny", SuiteHash: "h1", StartedAt: time.Now().UTC(), Iterations: 1}
 	if err := st.PutRun(r); err != nil {
 		t.Fatal(err)
+	}
+	add := func(id, cat string, pass bool) {
+		if err := st.AppendSample(record.Sample{RunID: r.ID, TaskID: id, Category: cat, Iteration: 1, Pass: pass}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range samples {
+		add(fmt.Sprintf("add-%d", i), "add", i < passed)
+	}
+	for i := range 4 {
+		add(fmt.Sprintf("upper-%d", i), "upper", true)
 	}
 	sum := &record.Summary{Samples: samples + 4, Passed: passed + 4, PassRate: float64(passed+4) / float64(samples+4), PassRateCI: stats.Wilson(passed+4, samples+4, 0.95),
 		Categories: []record.TaskSummary{
