@@ -53,7 +53,7 @@ func TestAnalyzeResults(t *testing.T) {
 	day := func(n int) time.Time { return now.Add(time.Duration(n-9)*24*time.Hour - 12*time.Hour) }
 	base := storeRun(t, st, "tiny-m", day(0), 10, 100, nil)
 	stable := storeRun(t, st, "tiny-m", day(1), 9, 105, nil)
-	slow := storeRun(t, st, "tiny-m", day(2), 10, 140, nil)                                       // latency ×1.4, and an outlier
+	slow := storeRun(t, st, "tiny-m", day(2), 10, 140, nil)                                                         // latency ×1.4, and an outlier
 	worse := storeRun(t, st, "tiny-m", day(3), 2, 100, func(i int, s *record.Sample) { s.Flags.Reloaded = i == 0 }) // 8 lost: p = 2/256
 	small := storeRun(t, st, "tiny-s", day(4), 6, 50, func(i int, s *record.Sample) {
 		if i >= 7 {
