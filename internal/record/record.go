@@ -297,3 +297,52 @@ type RouteDecision struct {
 	Outcome   string    `json:"outcome,omitempty"`
 	OutcomeOK *bool     `json:"outcome_ok,omitempty"`
 }
+
+// JobStatus is the life-cycle state of a job.
+type JobStatus string
+
+// Job states. A job is queued, then running, then ends in one of the
+// others; an interrupted job (its process stopped or died while it ran) is
+// queued again, and resumed, when a server opens the store next.
+const (
+	JobQueued      JobStatus = "queued"
+	JobRunning     JobStatus = "running"
+	JobCompleted   JobStatus = "completed"
+	JobFailed      JobStatus = "failed"
+	JobCancelled   JobStatus = "cancelled"
+	JobInterrupted JobStatus = "interrupted"
+)
+
+// Terminal reports whether a job in this state will never run again.
+func (s JobStatus) Terminal() bool {
+	return s == JobCompleted || s == JobFailed || s == JobCancelled
+}
+
+// Job is one long operation (a run, a comparison) queued and run in the
+// background: what was asked, where it runs, how far it got, and what it gave.
+type Job struct {
+	ID       string          `json:"id"`
+	Kind     string          `json:"kind"` // the tool: run_benchmark, compare_models
+	Status   JobStatus       `json:"status"`
+	Priority int             `json:"priority,omitempty"` // higher runs first; FIFO within a priority
+	Host     string          `json:"host"`               // the named Ollama host it runs on: one model at a time per host
+	Models   []string        `json:"models,omitempty"`
+	Args     json.RawMessage `json:"args"` // the tool arguments, to run or resume it
+
+	Done    int    `json:"done"`
+	Total   int    `json:"total"`
+	Message string `json:"message,omitempty"` // the last progress message
+	// RunIDs are the runs the job made, recorded when they begin, so that an
+	// interrupted job resumes them instead of starting over.
+	RunIDs       []string `json:"run_ids,omitempty"`
+	ComparisonID string   `json:"comparison_id,omitempty"`
+
+	Result     json.RawMessage `json:"result,omitempty"`      // the tool's structured result, when done
+	ResultText string          `json:"result_text,omitempty"` // its markdown
+	Error      string          `json:"error,omitempty"`
+	Attempts   int             `json:"attempts,omitempty"` // times it started running (a resume is another)
+
+	CreatedAt time.Time `json:"created_at"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+	EndedAt   time.Time `json:"ended_at,omitzero"`
+}
