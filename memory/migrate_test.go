@@ -3,6 +3,7 @@ package memory
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,8 +128,14 @@ func TestMigrateV1(t *testing.T) {
 
 	s := openTest(t, path, Options{})
 	s.db.View(func(tx *bolt.Tx) error {
-		if v, _ := readVersion(tx); v != 2 {
-			t.Errorf("version after migration = %d, want 2", v)
+		// 1 -> 2 -> 3, in one transaction.
+		if v, _ := readVersion(tx); v != 3 {
+			t.Errorf("version after migration = %d, want 3", v)
+		}
+		for _, b := range topBuckets {
+			if tx.Bucket(b) == nil {
+				t.Errorf("bucket %s missing after migration", b)
+			}
 		}
 		return nil
 	})
@@ -179,6 +186,8 @@ func TestMigrateV1(t *testing.T) {
 		t.Errorf("after a new append: %d samples, last %q; want 5, c", len(smps), smps[len(smps)-1].TaskID)
 	}
 
+	mustPutJob(t, s, &record.Job{Kind: "run_benchmark"})
+
 	// The file as it was is kept next to it.
 	if err := checkFile(path + ".v1.bak"); err != nil {
 		t.Errorf("backup: %v", err)
@@ -195,4 +204,286 @@ func TestMigrateV1(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+const v2Fixture = "../testdata/memory/v2.db"
+
+// v2Clock is when testdata/memory/v2.db's runs began: their IDs follow from it.
+var v2Clock = time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC)
+
+// v2Runs is what testdata/memory/v2.db holds, runs newest first and samples
+// in insertion order: three finished runs of two models, tags, a comparison,
+// a replaced sample and (see writeV2Fixture) a baseline, a suite and a route
+// decision with its outcome.
+func v2Runs() []Line {
+	run := func(id, model, suite string, status record.Status, start time.Time, tags ...string) record.Run {
+		r := *testRun(model, suite, start, tags...)
+		r.ID, r.Status, r.OllamaVersion = id, status, "0.13.1"
+		r.OwnerPID, r.OwnerHost = 4242, "fixture-host"
+		r.EndedAt = start.Add(90 * time.Second)
+		return r
+	}
+	smp := func(r record.Run, task string, iter int, pass bool, out string) record.Sample {
+		s := testSample(r.ID, task, iter)
+		s.StartedAt = r.StartedAt.Add(time.Duration(10*iter+len(task)) * time.Second)
+		s.Pass, s.Output, s.Seed = pass, out, new(int)
+		*s.Seed = 1000 + iter
+		if !pass {
+			s.Score, s.Checks = 0, []record.CheckResult{{Type: "contains", Score: 0, Reason: "missing 432"}}
+		}
+		return s
+	}
+	a := run("r20251201-090000-0001", "tiny-s", "arith", record.StatusCompleted, v2Clock, "nightly")
+	a.Summary = &record.Summary{Samples: 3, Passed: 2, PassRate: 2.0 / 3, TaskCount: 2, Iterations: 2,
+		Tasks: []record.TaskSummary{{ID: "a", Samples: 1, Passed: 1, PassRate: 1}, {ID: "b", Samples: 2, Passed: 1, PassRate: 0.5}}}
+	b := run("r20251201-100000-0001", "tiny-m", "arith", record.StatusFailed, v2Clock.Add(time.Hour), "nightly", "gpu")
+	b.ComparisonID, b.Label, b.Error = "c20251201", "big", "ollama: model runner crashed"
+	b.Config = json.RawMessage(`{"models":["tiny-s","tiny-m"],"suite":"arith"}`)
+	c := run("r20251202-080000-0001", "tiny-s", "code", record.StatusCancelled, v2Clock.Add(23*time.Hour))
+	c.Notes, c.Preamble = "stopped by hand", "Answer in Go."
+	c.Summary = &record.Summary{Samples: 1, Passed: 1, PassRate: 1, TaskCount: 1, Iterations: 1}
+	return []Line{
+		{c, []record.Sample{smp(c, "fizz", 1, true, "func fizz() {}")}},
+		{b, []record.Sample{smp(b, "sum", 1, true, "432"), smp(b, "sum", 2, false, "431")}},
+		// Appended b1, a1, b2: not the (task, iteration) key order.
+		{a, []record.Sample{smp(a, "b", 1, true, "432"), smp(a, "a", 1, true, "432"), smp(a, "b", 2, false, "no")}},
+	}
+}
+
+// v2Decision is the route decision testdata/memory/v2.db holds.
+func v2Decision() record.RouteDecision {
+	ok := true
+	return record.RouteDecision{ID: "d1", Time: v2Clock.Add(2 * time.Hour), Task: "sum", Strategy: "cheapest",
+		Chosen: "tiny-s", Reason: "passes arith at the lowest latency", Outcome: "passed", OutcomeOK: &ok}
+}
+
+const v2SuiteHash, v2SuiteText = "sha256:arith-v2", "name: arith\ntasks:\n  - id: sum\n    prompt: 'What is 400+32?'\n"
+
+// writeV2Fixture writes, at path, the store of v2Runs in schema v2, through
+// the API of the schema v2 code (PutRun, AppendSample, FinishRun, ...), with
+// a fixed clock, pid and host so that it is reproducible. Since that code now
+// writes a later schema, it then takes the file back to v2: it drops the
+// buckets v2 did not have and sets meta/version to 2. TestV2FixtureReproducible
+// checks that the result still holds exactly what the committed file, written
+// by the v2 code itself, does.
+func writeV2Fixture(t *testing.T, path string) {
+	t.Helper()
+	os.Remove(path)
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	clock := v2Clock
+	s.now = func() time.Time { return clock }
+	s.pid, s.host = 4242, "fixture-host"
+	lines := v2Runs()
+	for i := len(lines) - 1; i >= 0; i-- { // oldest first, as they were made
+		want := lines[i].Run
+		r := want
+		r.ID, r.Status, r.EndedAt, r.Summary, r.Error, r.OwnerPID, r.OwnerHost = "", "", time.Time{}, nil, "", 0, ""
+		clock = r.StartedAt
+		mustPut(t, s, &r)
+		if r.ID != want.ID {
+			t.Fatalf("PutRun gave ID %s, want %s", r.ID, want.ID)
+		}
+		for j, smp := range lines[i].Samples {
+			if j == 0 && want.Status == record.StatusFailed {
+				// A first try of the sample, replaced in place below.
+				draft := smp
+				draft.Output, draft.Error = "", "timeout"
+				mustAppend(t, s, draft)
+			}
+			mustAppend(t, s, smp)
+		}
+		clock = want.EndedAt
+		if err := s.FinishRun(want.ID, want.Status, want.Summary, want.Error); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.GetRun(want.ID); !cmp.Equal(got, want) {
+			t.Fatalf("run %s as written (-want +got):\n%s", want.ID, cmp.Diff(want, got))
+		}
+	}
+	if err := s.SetBaseline(lines[2].Run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutSuite(v2SuiteHash, "arith", []byte(v2SuiteText)); err != nil {
+		t.Fatal(err)
+	}
+	d := v2Decision()
+	outcome, ok := d.Outcome, d.OutcomeOK
+	d.ID, d.Outcome, d.OutcomeOK = "", "", nil
+	if err := s.PutRouteDecision(&d); err != nil {
+		t.Fatal(err)
+	}
+	d.Outcome, d.OutcomeOK = outcome, ok // recorded later, as a router does
+	if err := s.PutRouteDecision(&d); err != nil {
+		t.Fatal(err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range bucketsNewInV3 {
+			if err := tx.DeleteBucket(name); err != nil {
+				return fmt.Errorf("drop bucket %s: %w", name, err)
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keyVersion, u64(2))
+	})
+	if err != nil {
+		t.Fatalf("take the file back to schema v2: %v", err)
+	}
+}
+
+// TestWriteV2Fixture writes testdata/memory/v2.db. Run it with
+// BENCHMCP_WRITE_FIXTURES=1; commit the file.
+func TestWriteV2Fixture(t *testing.T) {
+	if os.Getenv("BENCHMCP_WRITE_FIXTURES") == "" {
+		t.Skip("set BENCHMCP_WRITE_FIXTURES=1 to rewrite " + v2Fixture)
+	}
+	writeV2Fixture(t, v2Fixture)
+}
+
+// rawDump is every bucket (with its sequence) and key/value pair of a store
+// file, one per line, for comparing files by content rather than by bytes.
+func rawDump(t *testing.T, path string) []string {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out []string
+	var walk func(prefix string, b *bolt.Bucket) error
+	walk = func(prefix string, b *bolt.Bucket) error {
+		out = append(out, fmt.Sprintf("%s seq=%d", prefix, b.Sequence()))
+		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				return walk(fmt.Sprintf("%s/%q", prefix, k), b.Bucket(k))
+			}
+			out = append(out, fmt.Sprintf("%s/%q = %q", prefix, k, v))
+			return nil
+		})
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error { return walk(fmt.Sprintf("%q", name), b) })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestV2FixtureReproducible checks that writeV2Fixture still writes what
+// testdata/memory/v2.db holds.
+func TestV2FixtureReproducible(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	writeV2Fixture(t, path)
+	if d := cmp.Diff(rawDump(t, v2Fixture), rawDump(t, path)); d != "" {
+		t.Errorf("writeV2Fixture no longer writes %s (-fixture +written):\n%s", v2Fixture, d)
+	}
+}
+
+func TestMigrateV2(t *testing.T) {
+	fixture, err := os.ReadFile(v2Fixture)
+	if err != nil {
+		t.Fatalf("%v (write it with BENCHMCP_WRITE_FIXTURES=1 go test -run TestWriteV2Fixture ./memory/)", err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bench.db")
+	if err := os.WriteFile(path, fixture, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrReadOnly) || !strings.Contains(err.Error(), "schema v2") {
+		t.Errorf("read-only Open of a v2 store: error = %v, want ErrReadOnly naming schema v2", err)
+	}
+
+	s := openTest(t, path, Options{})
+	s.db.View(func(tx *bolt.Tx) error {
+		if v, _ := readVersion(tx); v != 3 {
+			t.Errorf("version after migration = %d, want 3", v)
+		}
+		for _, b := range topBuckets {
+			if tx.Bucket(b) == nil {
+				t.Errorf("bucket %s missing after migration", b)
+			}
+		}
+		if n := tx.Bucket(bucketJobs).Sequence(); n != 0 {
+			t.Errorf("jobs sequence after migration = %d, want 0", n)
+		}
+		return nil
+	})
+
+	// Every run and sample, unchanged: all are finished, so none is swept.
+	want := v2Runs()
+	if d := cmp.Diff(want, dump(t, s)); d != "" {
+		t.Errorf("migrated store (-want +got):\n%s", d)
+	}
+	for _, l := range want {
+		if n, err := s.SampleCount(l.Run.ID); err != nil || n != len(l.Samples) {
+			t.Errorf("run %s: SampleCount = %d, %v; want %d", l.Run.ID, n, err, len(l.Samples))
+		}
+	}
+	for f, n := range map[*Filter]int{
+		{Tag: "nightly"}:                 2,
+		{Tag: "gpu"}:                     1,
+		{ComparisonID: "c20251201"}:      1,
+		{Status: record.StatusCompleted}: 1,
+		{Status: record.StatusFailed}:    1,
+		{Status: record.StatusCancelled}: 1,
+		{Model: "tiny-s"}:                2,
+		{Suite: "arith"}:                 2,
+		{Since: v2Clock.Add(time.Hour)}:  2,
+	} {
+		if runs, err := s.ListRuns(*f); err != nil || len(runs) != n {
+			t.Errorf("ListRuns(%+v) = %d runs, %v; want %d", *f, len(runs), err, n)
+		}
+	}
+	if b, err := s.Baseline("tiny-s", "arith"); err != nil || !cmp.Equal(b, want[2].Run) {
+		t.Errorf("Baseline(tiny-s, arith) = %s, %v; want %s", b.ID, err, want[2].Run.ID)
+	}
+	if _, err := s.Baseline("tiny-m", "arith"); !errors.Is(err, ErrRunNotFound) {
+		t.Errorf("Baseline(tiny-m, arith) error = %v, want ErrRunNotFound", err)
+	}
+	if name, content, err := s.Suite(v2SuiteHash); err != nil || name != "arith" || string(content) != v2SuiteText {
+		t.Errorf("Suite = %q, %q, %v", name, content, err)
+	}
+	if ds, err := s.RouteDecisions(0); err != nil || !cmp.Equal(ds, []record.RouteDecision{v2Decision()}) {
+		t.Errorf("RouteDecisions = %+v, %v; want the fixture's one", ds, err)
+	}
+
+	// New writes continue the old sequences, and the job queue works.
+	b := want[1].Run.ID
+	mustAppend(t, s, testSample(b, "sum", 3))
+	if smps, _ := s.Samples(b); len(smps) != 3 || smps[2].Iteration != 3 {
+		t.Errorf("after a new append: %d samples; want 3, sum#3 last", len(smps))
+	}
+	r := testRun("tiny-l", "arith", t0)
+	mustPut(t, s, r)
+	if runs, _ := s.ListRuns(Filter{}); len(runs) != 4 || runs[0].ID != r.ID {
+		t.Errorf("after a new run: %d runs, want 4 with %s newest", len(runs), r.ID)
+	}
+	j := &record.Job{Kind: "run_benchmark", Host: "local", RunIDs: []string{r.ID}}
+	mustPutJob(t, s, j)
+	if got, err := s.GetJob(j.ID); err != nil || !cmp.Equal(got, *j) {
+		t.Errorf("GetJob after migration = %+v, %v; want %+v", got, err, *j)
+	}
+
+	// The file as it was is kept next to it, byte for byte the fixture's content.
+	backup := path + ".v2.bak"
+	if err := checkFile(backup); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	if d := cmp.Diff(rawDump(t, v2Fixture), rawDump(t, backup)); d != "" {
+		t.Errorf("backup differs from the fixture (-fixture +backup):\n%s", d)
+	}
+
+	// Reopened, it is v3 already: nothing is migrated or backed up again.
+	s.Close()
+	s = openTest(t, path, Options{})
+	if jobs, err := s.ListJobs(JobFilter{}); err != nil || len(jobs) != 1 || jobs[0].ID != j.ID {
+		t.Errorf("ListJobs after reopening = %d jobs, %v; want %s", len(jobs), err, j.ID)
+	}
+	if baks, _ := filepath.Glob(filepath.Join(dir, "*.bak")); len(baks) != 1 {
+		t.Errorf("backups after reopening: %v, want only %s", baks, backup)
+	}
 }

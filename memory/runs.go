@@ -55,7 +55,7 @@ func (s *Store) PutRun(r *record.Run) error {
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if r.ID == "" {
-			r.ID = s.newID(tx)
+			r.ID = s.newID(tx.Bucket(bucketRunIDs), "r")
 		}
 		return putRunTx(tx, r)
 	})
@@ -65,11 +65,12 @@ func (s *Store) PutRun(r *record.Run) error {
 	return nil
 }
 
-// newID returns an unused run ID for the current second.
-func (s *Store) newID(tx *bolt.Tx) string {
-	base := "r" + s.now().UTC().Format("20060102-150405") + "-"
+// newID returns an ID unused in ids (run_ids or job_ids) for the current
+// second: prefix, the UTC time, then a counter, as in r20261123-143652-0001.
+func (s *Store) newID(ids *bolt.Bucket, prefix string) string {
+	base := prefix + s.now().UTC().Format("20060102-150405") + "-"
 	n := 1
-	c := tx.Bucket(bucketRunIDs).Cursor()
+	c := ids.Cursor()
 	// The last ID of this second, if any, is just before the next second's prefix.
 	k, _ := c.Seek([]byte(base + "~"))
 	if k == nil {

@@ -1,9 +1,9 @@
 package memory
 
-// The store is one bbolt file. Its bucket tree, schema v2:
+// The store is one bbolt file. Its bucket tree, schema v3:
 //
 //	meta/
-//	    version                      -> u64 BE (2)
+//	    version                      -> u64 BE (3)
 //	runs/                            Sequence() hands out run keys
 //	    <rk u64 BE>                  -> record.Run JSON
 //	run_ids/
@@ -28,17 +28,26 @@ package memory
 //	    <content hash>               -> {"name":..., "content":...} JSON
 //	routes/                          Sequence() hands out decision numbers
 //	    <n u64 BE>                   -> record.RouteDecision JSON
+//	jobs/                            Sequence() hands out job keys
+//	    <jk u64 BE>                  -> record.Job JSON, in creation order
+//	job_ids/
+//	    <job ID string>              -> jk
 //
 // rk is a run's private key: it never changes for the life of the run in one
-// file, and is not its ID (IDs are kept on import, rks are not). ts is the
-// run's StartedAt in Unix nanoseconds with the sign bit flipped, so that the
-// byte order of the keys is the time order; a zero StartedAt is 0.
+// file, and is not its ID (IDs are kept on import, rks are not). jk is the
+// same for a job; jobs are only ever listed in key order, so they have no
+// indexes. ts is the run's StartedAt in Unix nanoseconds with the sign bit
+// flipped, so that the byte order of the keys is the time order; a zero
+// StartedAt is 0.
 //
 // Schema v1, the first released layout (testdata/memory/v1.db), differed in
 // two ways: samples/<rk>/ held the samples directly, keyed by
 // <task len u16><task><iteration u32>, so neither their insertion order nor
 // their count was kept; and there were no idx_tag, idx_status or
 // idx_comparison buckets. migrate1to2 rebuilds both.
+//
+// Schema v2 (testdata/memory/v2.db) differed from v3 only in having no jobs
+// or job_ids buckets: it kept no job queue. migrate2to3 creates both, empty.
 
 import (
 	"bytes"
@@ -53,7 +62,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 2
+const schemaVersion = 3
 
 var (
 	bucketMeta       = []byte("meta")
@@ -69,6 +78,8 @@ var (
 	bucketBaselines  = []byte("baselines")
 	bucketSuites     = []byte("suites")
 	bucketRoutes     = []byte("routes")
+	bucketJobs       = []byte("jobs")
+	bucketJobIDs     = []byte("job_ids")
 
 	bucketSampleSeq = []byte("seq")
 	bucketSampleKey = []byte("key")
@@ -76,12 +87,18 @@ var (
 	keyVersion = []byte("version")
 )
 
-// topBuckets are the top-level buckets of schema v2.
-var topBuckets = [][]byte{
+// topBucketsV2 are the top-level buckets of schema v2.
+var topBucketsV2 = [][]byte{
 	bucketMeta, bucketRuns, bucketRunIDs, bucketTime, bucketModel, bucketSuite,
 	bucketTag, bucketStatus, bucketComparison, bucketSamples, bucketBaselines,
 	bucketSuites, bucketRoutes,
 }
+
+// bucketsNewInV3 are the top-level buckets schema v3 added to v2.
+var bucketsNewInV3 = [][]byte{bucketJobs, bucketJobIDs}
+
+// topBuckets are the top-level buckets of schema v3, the current one.
+var topBuckets = slices.Concat(topBucketsV2, bucketsNewInV3)
 
 func u64(n uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
@@ -203,12 +220,10 @@ func readVersion(tx *bolt.Tx) (uint64, error) {
 	return binary.BigEndian.Uint64(v), nil
 }
 
-// initSchema creates the v2 layout in an empty file.
+// initSchema creates the current layout in an empty file.
 func initSchema(tx *bolt.Tx) error {
-	for _, name := range topBuckets {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return fmt.Errorf("create bucket %s: %w", name, err)
-		}
+	if err := createBuckets(tx, topBuckets); err != nil {
+		return err
 	}
 	return tx.Bucket(bucketMeta).Put(keyVersion, u64(schemaVersion))
 }
@@ -216,16 +231,30 @@ func initSchema(tx *bolt.Tx) error {
 // migrations[v] turns schema v into v+1 inside one write transaction.
 var migrations = map[uint64]func(*bolt.Tx) error{
 	1: migrate1to2,
+	2: migrate2to3,
+}
+
+// createBuckets creates the top-level buckets names that are missing.
+func createBuckets(tx *bolt.Tx, names [][]byte) error {
+	for _, name := range names {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// migrate2to3 adds the job queue: the jobs and job_ids buckets, empty.
+func migrate2to3(tx *bolt.Tx) error {
+	return createBuckets(tx, bucketsNewInV3)
 }
 
 // migrate1to2 moves each run's samples into insertion order (recovered from
 // their StartedAt, since v1 did not keep it), which also records the sample
 // count, and builds the tag, status and comparison indexes.
 func migrate1to2(tx *bolt.Tx) error {
-	for _, name := range topBuckets {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return fmt.Errorf("create bucket %s: %w", name, err)
-		}
+	if err := createBuckets(tx, topBucketsV2); err != nil {
+		return err
 	}
 	runs := tx.Bucket(bucketRuns)
 	samples := tx.Bucket(bucketSamples)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/prompts"
 	"github.com/benchmcp/benchmcp/tools"
@@ -29,9 +30,49 @@ var Version = "0.1.0"
 // them otherwise; see docs/mcp-notes.md).
 const settle = 20 * time.Millisecond
 
-// New builds the MCP server over a tools service. It sets the service's
-// Notifier to deliver progress to the calling client.
-func New(svc *tools.Service, log *slog.Logger) *mcpserver.MCPServer {
+// Toolsets group the tools, so that a host that needs only some of them
+// pays only for their definitions in its context (--toolsets).
+var Toolsets = map[string][]string{
+	"run":     {"run_benchmark"},
+	"compare": {"compare_models"},
+	"analyze": {"analyze_results"},
+	"route":   {"route_task"},
+	"jobs":    {"job_status", "job_result", "cancel_job", "list_jobs"},
+}
+
+// CheckToolsets refuses names that are not toolsets; empty means all.
+func CheckToolsets(names []string) error {
+	for _, n := range names {
+		if _, ok := Toolsets[n]; !ok && n != "all" {
+			return fmt.Errorf("toolset %q is not one of run, compare, analyze, route, jobs, all", n)
+		}
+	}
+	return nil
+}
+
+// enabled reports whether tool is in one of the toolsets (none: all).
+func enabled(toolsets []string, tool string) bool {
+	if len(toolsets) == 0 {
+		return true
+	}
+	for _, n := range toolsets {
+		if n == "all" {
+			return true
+		}
+		for _, t := range Toolsets[n] {
+			if t == tool {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// New builds the MCP server over a tools service with the given toolsets
+// (none: all). It sets the service's Notifier to deliver progress to the
+// calling client; if the service runs jobs, their state changes go to every
+// client as logging notifications (logger benchmcp.jobs).
+func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MCPServer {
 	cancels := newSessionCancels()
 	hooks := &mcpserver.Hooks{}
 	hooks.AddOnUnregisterSession(func(ctx context.Context, s mcpserver.ClientSession) {
@@ -63,10 +104,25 @@ func New(svc *tools.Service, log *slog.Logger) *mcpserver.MCPServer {
 	}
 	s.Use(cancels.middleware, settleMiddleware)
 
-	s.AddTool(tools.RunBenchmarkTool(), svc.RunBenchmarkHandler())
-	s.AddTool(tools.CompareModelsTool(), svc.CompareModelsHandler())
-	s.AddTool(tools.AnalyzeResultsTool(), svc.AnalyzeResultsHandler())
-	s.AddTool(tools.RouteTaskTool(), svc.RouteTaskHandler())
+	for _, t := range []struct {
+		tool    mcp.Tool
+		handler mcpserver.ToolHandlerFunc
+		jobs    bool
+	}{
+		{tools.RunBenchmarkTool(), svc.RunBenchmarkHandler(), false},
+		{tools.CompareModelsTool(), svc.CompareModelsHandler(), false},
+		{tools.AnalyzeResultsTool(), svc.AnalyzeResultsHandler(), false},
+		{tools.RouteTaskTool(), svc.RouteTaskHandler(), false},
+		{tools.JobStatusTool(), svc.JobStatusHandler(), true},
+		{tools.JobResultTool(), svc.JobResultHandler(), true},
+		{tools.CancelJobTool(), svc.CancelJobHandler(), true},
+		{tools.ListJobsTool(), svc.ListJobsHandler(), true},
+	} {
+		if (t.jobs && svc.Jobs == nil) || !enabled(toolsets, t.tool.Name) {
+			continue
+		}
+		s.AddTool(t.tool, t.handler)
+	}
 	for _, extra := range extraTools {
 		extra(s, svc)
 	}
@@ -121,7 +177,47 @@ func New(svc *tools.Service, log *slog.Logger) *mcpserver.MCPServer {
 			b, _ := json.MarshalIndent(memory.Line{Run: run, Samples: samples}, "", "  ")
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
 		})
+	if svc.Jobs != nil {
+		s.AddResource(mcp.NewResource("benchmcp://jobs", "jobs",
+			mcp.WithResourceDescription("The 50 most recent jobs, newest first (JSON): status, progress, queue position, run ids."),
+			mcp.WithMIMEType("application/json")),
+			func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+				res, err := svc.ListJobs(tools.ListJobsArgs{Limit: 50})
+				if err != nil {
+					return nil, err
+				}
+				b, _ := json.MarshalIndent(res, "", "  ")
+				return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
+			})
+		s.AddResourceTemplate(mcp.NewResourceTemplate("benchmcp://jobs/{job_id}", "job",
+			mcp.WithTemplateDescription("One job with its arguments and, when it has ended, its full result (JSON)."),
+			mcp.WithTemplateMIMEType("application/json")),
+			func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+				id := templateArg(req, "job_id")
+				st, err := svc.Jobs.Get(id)
+				if err != nil {
+					return nil, fmt.Errorf("job %s: %w", id, err)
+				}
+				b, _ := json.MarshalIndent(st, "", "  ")
+				return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
+			})
+	}
 	return s
+}
+
+// JobNotifier sends a job's state change to every client as a logging
+// notification; give it to tools.Service.StartJobs once the server exists.
+func JobNotifier(s *mcpserver.MCPServer) func(record.Job) {
+	return func(j record.Job) {
+		s.SendNotificationToAllClients(string(mcp.MethodNotificationMessage), map[string]any{
+			"level":  "info",
+			"logger": "benchmcp.jobs",
+			"data": map[string]any{
+				"job_id": j.ID, "kind": j.Kind, "status": j.Status, "host": j.Host,
+				"done": j.Done, "total": j.Total, "run_ids": j.RunIDs, "error": j.Error,
+			},
+		})
+	}
 }
 
 // extraTools registers tools added by later files of this package.
@@ -174,7 +270,8 @@ func (c *sessionCancels) middleware(next mcpserver.ToolHandlerFunc) mcpserver.To
 			return next(ctx, req)
 		}
 		id := sess.SessionID()
-		ctx, cancel := context.WithCancel(ctx)
+		ctx, cancelCause := context.WithCancelCause(ctx)
+		cancel := context.CancelFunc(func() { cancelCause(tools.ErrSessionEnded) })
 		key := &cancel
 		c.mu.Lock()
 		if c.m[id] == nil {
@@ -189,7 +286,7 @@ func (c *sessionCancels) middleware(next mcpserver.ToolHandlerFunc) mcpserver.To
 				delete(c.m, id)
 			}
 			c.mu.Unlock()
-			cancel()
+			cancelCause(context.Canceled)
 		}()
 		return next(ctx, req)
 	}

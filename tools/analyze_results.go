@@ -58,7 +58,7 @@ func AnalyzeResultsTool() mcp.Tool {
 			"anomalies (runaway, empty or errored samples, model reloads, low judge agreement, latency outliers) and findings. "+
 			"Optionally writes a self-contained HTML report."),
 		mcp.WithInputSchema[AnalyzeResultsArgs](),
-		mcp.WithOutputSchema[AnalyzeResultsResult](),
+		outputSchema[AnalyzeResultsResult](),
 		mcp.WithTitleAnnotation("Analyze results"),
 		mcp.WithReadOnlyHintAnnotation(true),
 		mcp.WithDestructiveHintAnnotation(false),

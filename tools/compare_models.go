@@ -54,12 +54,15 @@ type CompareModelsArgs struct {
 	TimeoutS         float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
 	Tags             []string         `json:"tags,omitempty" jsonschema:"labels stored with every variant's run, besides comparison:<id>"`
 	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
+	Background       bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
+	Priority         int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
 }
 
 // CompareModelsResult is what compare_models returns.
 type CompareModelsResult struct {
 	ComparisonID string                   `json:"comparison_id,omitempty" jsonschema:"id shared by the variants' runs (their comparison_id, and tag comparison:<id>); with run_ids, set when all the runs share one"`
-	Status       record.Status            `json:"status" jsonschema:"completed when every variant's run completed; otherwise the state of the first that did not"`
+	Status       record.Status            `json:"status" jsonschema:"completed when every variant's run completed; otherwise the state of the first that did not; planned (plan) or queued (background)"`
+	JobID        string                   `json:"job_id,omitempty" jsonschema:"the job that runs it: with background, poll job_status and take job_result"`
 	Suite        string                   `json:"suite"`
 	SuiteHash    string                   `json:"suite_hash"`
 	Baseline     string                   `json:"baseline" jsonschema:"label of the variant the others are measured against"`
@@ -83,7 +86,7 @@ func CompareModelsTool() mcp.Tool {
 			"a verdict (better, worse, no clear difference, collapse), per-task winners, the quality/latency Pareto frontier, and a preamble A/B view. plan: true returns cost and power without running. "+
 			"Sends progress notifications; cancelling keeps what was done."),
 		mcp.WithInputSchema[CompareModelsArgs](),
-		mcp.WithOutputSchema[CompareModelsResult](),
+		outputSchema[CompareModelsResult](),
 		mcp.WithTitleAnnotation("Compare models"),
 		mcp.WithReadOnlyHintAnnotation(false),
 		mcp.WithDestructiveHintAnnotation(false),
@@ -94,12 +97,35 @@ func CompareModelsTool() mcp.Tool {
 
 // CompareModelsHandler is the MCP handler of compare_models.
 func (s *Service) CompareModelsHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	return longHandler(s, s.CompareModels)
+	direct := longHandler(s, s.CompareModels)
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args CompareModelsArgs) (*mcp.CallToolResult, error) {
+		// Plans and comparisons of stored runs run nothing: they answer at once.
+		if s.Jobs == nil || args.Plan || len(args.Variants) == 0 || len(args.RunIDs) > 0 || len(args.AllowDifferences) > 0 {
+			return direct(ctx, req)
+		}
+		job, err := s.submitCompare(ctx, args)
+		if err != nil {
+			return toolError(err)
+		}
+		if args.Background {
+			res, md := queuedCompare(job)
+			return mcp.NewToolResultStructured(res, md), nil
+		}
+		return s.awaitJob(ctx, job.ID, s.progress(ctx, req))
+	})
 }
 
 // CompareModels runs the variants interleaved and compares them, or
 // compares stored runs; it returns the result and its markdown.
 func (s *Service) CompareModels(ctx context.Context, args CompareModelsArgs, progress ProgressFunc) (*CompareModelsResult, string, error) {
+	return s.compareModels(ctx, args, progress, nil, "")
+}
+
+// compareModels is CompareModels. began, if not nil, is told the variants'
+// run ids and the comparison id as soon as the runs are stored. resume, if
+// set, is the id of a comparison begun before: its stored variant runs are
+// resumed without redoing their finished samples.
+func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, progress ProgressFunc, began func([]string, string), resume string) (*CompareModelsResult, string, error) {
 	defer s.track()()
 	switch {
 	case len(args.Variants) > 0 && len(args.RunIDs) > 0:
@@ -135,13 +161,22 @@ func (s *Service) CompareModels(ctx context.Context, args CompareModelsArgs, pro
 			Pareto: compare.Frontier{Points: []stats.Point{}, Optimal: []string{}, DominatedBy: map[string][]string{}}}
 		return res, report.PlanMarkdown(plan), nil
 	}
-	release, err := s.acquire(ctx)
+	release, err := s.acquire(ctx, args.Host)
 	if err != nil {
 		return nil, "", err
 	}
 	defer release()
-	id, err := s.newComparisonID()
-	if err != nil {
+	id := resume
+	prevs := map[string]record.Run{}
+	if resume != "" {
+		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: resume})
+		if err != nil {
+			return nil, "", fmt.Errorf("list runs of comparison %s: %w", resume, err)
+		}
+		for _, r := range runs {
+			prevs[r.Label] = r
+		}
+	} else if id, err = s.newComparisonID(); err != nil {
 		return nil, "", err
 	}
 	sessions := make([]*bench.Session, len(cfgs))
@@ -153,7 +188,37 @@ func (s *Service) CompareModels(ctx context.Context, args CompareModelsArgs, pro
 			return nil, "", fmt.Errorf("variant %s: %w", cfgs[i].Label, err)
 		}
 	}
-	status, runErr := interleave(ctx, sessions, progress)
+	begin := func() error {
+		var ids []string
+		for i, sess := range sessions {
+			var prev *record.Run
+			var done []record.Sample
+			if r, ok := prevs[cfgs[i].Label]; ok && r.Status != record.StatusCompleted && r.Status != record.StatusRunning {
+				prev = &r
+				if done, err = s.Store.Samples(r.ID); err != nil {
+					return fmt.Errorf("read samples of run %s: %w", r.ID, err)
+				}
+			} else if ok {
+				return fmt.Errorf("run %s of comparison %s is %s; it cannot be resumed", r.ID, id, r.Status)
+			}
+			if err := sess.Begin(prev, done); err != nil {
+				return err
+			}
+			ids = append(ids, sess.Run().ID)
+		}
+		if began != nil {
+			began(ids, id)
+		}
+		return nil
+	}
+	if resume != "" && len(prevs) == len(cfgs) && allCompleted(prevs) {
+		var ids []string
+		for _, c := range cfgs {
+			ids = append(ids, prevs[c.Label].ID)
+		}
+		return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect)
+	}
+	status, runErr := interleave(ctx, sessions, begin, progress)
 	var ids []string
 	for _, sess := range sessions {
 		if sess.Run().ID == "" { // never begun: the store failed before it
@@ -177,11 +242,9 @@ func (s *Service) CompareModels(ctx context.Context, args CompareModelsArgs, pro
 // one call at a time: for each job every variant in turn, starting one
 // variant later on each job so that no variant always goes first. It
 // returns the state the runs end in and, for a failure, why.
-func interleave(ctx context.Context, sessions []*bench.Session, progress ProgressFunc) (record.Status, error) {
-	for _, sess := range sessions {
-		if err := sess.Begin(nil, nil); err != nil {
-			return record.StatusFailed, err
-		}
+func interleave(ctx context.Context, sessions []*bench.Session, begin func() error, progress ProgressFunc) (record.Status, error) {
+	if err := begin(); err != nil {
+		return record.StatusFailed, err
 	}
 	ended := func(err error) (record.Status, error) {
 		if ctx.Err() != nil {
@@ -194,12 +257,18 @@ func interleave(ctx context.Context, sessions []*bench.Session, progress Progres
 			return ended(fmt.Errorf("warm up %s: %w", sess.Config().Label, err))
 		}
 	}
-	jobs := sessions[0].Jobs()
+	jobs := sessions[0].AllJobs()
 	n := len(sessions)
 	total, done := len(jobs)*n, 0
+	for _, sess := range sessions {
+		done += sess.Total() - len(sess.Jobs()) // a resumed comparison's finished samples
+	}
 	for j, job := range jobs {
 		for k := range n {
 			sess := sessions[(j+k)%n]
+			if sess.Finished(job) {
+				continue
+			}
 			smp, err := sess.Do(ctx, job)
 			if err != nil {
 				return ended(fmt.Errorf("%s task %s: %w", sess.Config().Label, job.Task, err))
@@ -298,6 +367,15 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 		return nil, userErrorf("baseline %q is not a variant label; use one of: %s", args.Baseline, strings.Join(slices.Sorted(maps.Keys(labels)), ", "))
 	}
 	return cfgs, nil
+}
+
+func allCompleted(runs map[string]record.Run) bool {
+	for _, r := range runs {
+		if r.Status != record.StatusCompleted {
+			return false
+		}
+	}
+	return true
 }
 
 // seedArgs is a seed list as tool arguments, so that a variant's stored

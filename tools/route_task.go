@@ -58,7 +58,7 @@ func RouteTaskTool() mcp.Tool {
 			"cascade: runs the task on each candidate in order and stops at the first answer that passes the checks or the judge. "+
 			"Every decision is stored."),
 		mcp.WithInputSchema[RouteTaskArgs](),
-		mcp.WithOutputSchema[RouteTaskResult](),
+		outputSchema[RouteTaskResult](),
 		mcp.WithTitleAnnotation("Route a task"),
 		mcp.WithReadOnlyHintAnnotation(false),
 		mcp.WithDestructiveHintAnnotation(false),
@@ -173,7 +173,7 @@ func (s *Service) cascade(ctx context.Context, res *RouteTaskResult, d *record.R
 	if timeout == 0 {
 		timeout = DefaultRouteTimeout
 	}
-	release, err := s.acquire(ctx)
+	release, err := s.acquire(ctx, args.Host)
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,8 @@ type RunBenchmarkArgs struct {
 	Tags             []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
 	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured, normally OLLAMA_HOST)"`
 	ResumeRunID      string           `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
+	Background       bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
+	Priority         int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first; jobs of equal priority run in order of submission (default 0)"`
 }
 
 // Environment is what a run was measured on.
@@ -70,7 +72,8 @@ type Failure struct {
 // RunBenchmarkResult is what run_benchmark returns.
 type RunBenchmarkResult struct {
 	RunID       string               `json:"run_id"`
-	Status      record.Status        `json:"status" jsonschema:"completed, cancelled, failed, or planned (plan: nothing ran)"`
+	Status      record.Status        `json:"status" jsonschema:"completed, cancelled, failed; planned (plan: nothing ran); queued (background: see job_id)"`
+	JobID       string               `json:"job_id,omitempty" jsonschema:"the job that runs it: with background, poll job_status and take job_result"`
 	Plan        *bench.Plan          `json:"plan,omitempty" jsonschema:"with plan: what the run would take and could detect"`
 	Summary     record.Summary       `json:"summary"`
 	Tasks       []record.TaskSummary `json:"tasks"`
@@ -88,7 +91,7 @@ func RunBenchmarkTool() mcp.Tool {
 			"plan: true returns the cost and power of the design without calling a model. "+
 			"Sends progress notifications; cancelling leaves a cancelled run that resume_run_id can finish."),
 		mcp.WithInputSchema[RunBenchmarkArgs](),
-		mcp.WithOutputSchema[RunBenchmarkResult](),
+		outputSchema[RunBenchmarkResult](),
 		mcp.WithTitleAnnotation("Run a benchmark"),
 		mcp.WithReadOnlyHintAnnotation(false),
 		mcp.WithDestructiveHintAnnotation(false),
@@ -97,39 +100,68 @@ func RunBenchmarkTool() mcp.Tool {
 	)
 }
 
-// RunBenchmarkHandler is the MCP handler of run_benchmark.
+// RunBenchmarkHandler is the MCP handler of run_benchmark. With a job
+// manager every run is a job: background returns its id at once, a
+// blocking call waits for it (and a dropped connection does not lose it).
 func (s *Service) RunBenchmarkHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	return longHandler(s, s.RunBenchmark)
+	direct := longHandler(s, s.RunBenchmark)
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args RunBenchmarkArgs) (*mcp.CallToolResult, error) {
+		if s.Jobs == nil || args.Plan {
+			return direct(ctx, req)
+		}
+		job, err := s.submitRun(ctx, args)
+		if err != nil {
+			return toolError(err)
+		}
+		if args.Background {
+			res, md := queuedRun(job)
+			return mcp.NewToolResultStructured(res, md), nil
+		}
+		return s.awaitJob(ctx, job.ID, s.progress(ctx, req))
+	})
 }
 
 // RunBenchmark validates the arguments, runs (or resumes) the benchmark and
 // returns the result and its markdown summary.
 func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progress ProgressFunc) (*RunBenchmarkResult, string, error) {
-	defer s.track()()
-	var prev *record.Run
-	var done []record.Sample
+	return s.runBenchmark(ctx, args, progress, nil)
+}
+
+// resolveRun turns arguments into a run configuration; with resume_run_id
+// it takes the stored run's own arguments and returns the run and its
+// finished samples. Nothing runs.
+func (s *Service) resolveRun(args RunBenchmarkArgs) (cfg bench.Config, resolved RunBenchmarkArgs, prev *record.Run, done []record.Sample, err error) {
 	if args.ResumeRunID != "" {
 		run, err := s.Store.GetRun(args.ResumeRunID)
 		if err != nil {
-			return nil, "", userErrorf("resume_run_id %s: %w; list runs with analyze_results or `benchmcp runs list`", args.ResumeRunID, err)
+			return cfg, args, nil, nil, userErrorf("resume_run_id %s: %w; list runs with analyze_results or `benchmcp runs list`", args.ResumeRunID, err)
 		}
 		if run.Status == record.StatusCompleted || run.Status == record.StatusRunning {
-			return nil, "", userErrorf("run %s is %s; only interrupted, cancelled or failed runs can be resumed", run.ID, run.Status)
+			return cfg, args, nil, nil, userErrorf("run %s is %s; only interrupted, cancelled or failed runs can be resumed", run.ID, run.Status)
 		}
 		if len(run.Config) == 0 {
-			return nil, "", userErrorf("run %s has no stored arguments to resume from; start a new run", run.ID)
+			return cfg, args, nil, nil, userErrorf("run %s has no stored arguments to resume from; start a new run", run.ID)
 		}
 		var orig RunBenchmarkArgs
 		if err := json.Unmarshal(run.Config, &orig); err != nil {
-			return nil, "", fmt.Errorf("decode stored arguments of run %s: %w", run.ID, err)
+			return cfg, args, nil, nil, fmt.Errorf("decode stored arguments of run %s: %w", run.ID, err)
 		}
+		orig.Effect = max(orig.Effect, args.Effect)
 		args = orig
 		if done, err = s.Store.Samples(run.ID); err != nil {
-			return nil, "", fmt.Errorf("read samples of run %s: %w", run.ID, err)
+			return cfg, args, nil, nil, fmt.Errorf("read samples of run %s: %w", run.ID, err)
 		}
 		prev = &run
 	}
-	cfg, err := s.benchConfig(args)
+	cfg, err = s.benchConfig(args)
+	return cfg, args, prev, done, err
+}
+
+// runBenchmark is RunBenchmark; began, if not nil, is told the run's id
+// as soon as the run is stored.
+func (s *Service) runBenchmark(ctx context.Context, args RunBenchmarkArgs, progress ProgressFunc, began func(runID string)) (*RunBenchmarkResult, string, error) {
+	defer s.track()()
+	cfg, args, prev, done, err := s.resolveRun(args)
 	if err != nil {
 		return nil, "", err
 	}
@@ -142,7 +174,7 @@ func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 		res.Environment = Environment{Model: cfg.Model, Options: cfg.Options, Preamble: cfg.Preamble, Suite: cfg.Suite.Name, SuiteHash: cfg.Suite.Hash()}
 		return res, report.PlanMarkdown(plan), nil
 	}
-	release, err := s.acquire(ctx)
+	release, err := s.acquire(ctx, args.Host)
 	if err != nil {
 		return nil, "", err
 	}
@@ -153,6 +185,9 @@ func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 	}
 	if err := sess.Begin(prev, done); err != nil {
 		return nil, "", err
+	}
+	if began != nil {
+		began(sess.Run().ID)
 	}
 	run, err := sess.Execute(ctx, sampleProgress(progress, sess.Config().Iterations))
 	if err != nil {

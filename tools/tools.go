@@ -12,6 +12,7 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -34,10 +35,15 @@ type Service struct {
 	// of one call (default 200 ms); the last one is always sent.
 	ProgressInterval time.Duration
 
-	// slot serialises runs: two models generating at once on one machine
-	// thrash it (see docs), so tool calls that run models queue here.
-	slotOnce sync.Once
-	slot     chan struct{}
+	// Jobs runs long tool calls as durable jobs; nil runs them in the
+	// call itself (the CLI's one-shot commands).
+	Jobs *jobs.Manager
+
+	// slots serialise model calls per Ollama host: two models generating at
+	// once on one machine thrash it (see docs), so tool calls that run
+	// models on a host queue here; different hosts run at the same time.
+	slotMu sync.Mutex
+	slots  map[string]chan struct{}
 
 	// inflight counts tool calls under way, so that shutdown can let them
 	// record their end (a cancelled run stays resumable) before the store closes.
@@ -63,16 +69,43 @@ func (s *Service) Drain(timeout time.Duration) bool {
 	}
 }
 
-// acquire waits for the right to run models, or for ctx to end.
-func (s *Service) acquire(ctx context.Context) (release func(), err error) {
-	s.slotOnce.Do(func() { s.slot = make(chan struct{}, 1) })
+// acquire waits for the right to run models on a named host ("" is the
+// default host), or for ctx to end.
+func (s *Service) acquire(ctx context.Context, host string) (release func(), err error) {
+	name := s.hostName(host)
+	s.slotMu.Lock()
+	if s.slots == nil {
+		s.slots = map[string]chan struct{}{}
+	}
+	slot, ok := s.slots[name]
+	if !ok {
+		slot = make(chan struct{}, 1)
+		s.slots[name] = slot
+	}
+	s.slotMu.Unlock()
 	select {
-	case s.slot <- struct{}{}:
-		return func() { <-s.slot }, nil
+	case slot <- struct{}{}:
+		return func() { <-slot }, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for another benchmark to finish: %w", ctx.Err())
+		return nil, fmt.Errorf("waiting for another benchmark on host %s to finish: %w", name, ctx.Err())
 	}
 }
+
+// hostName is the configured name of a host argument ("" is the default
+// host); an unknown name is returned as it is, for the caller's check to refuse.
+func (s *Service) hostName(host string) string {
+	if s.Exec != nil {
+		if h, err := s.Exec.Host(host); err == nil {
+			return h.Name
+		}
+	}
+	return host
+}
+
+// ErrSessionEnded is the cause of a tool call's context ending because its
+// client went away (not because it asked to cancel): a long call's job then
+// goes on, and its result waits in job_result.
+var ErrSessionEnded = errors.New("the client session ended")
 
 func (s *Service) runner() *bench.Runner {
 	return &bench.Runner{Exec: s.Exec, Store: s.Store, Python: s.Python}

@@ -16,6 +16,10 @@ var snapTools = []func() mcp.Tool{
 	CompareModelsTool,
 	AnalyzeResultsTool,
 	RouteTaskTool,
+	JobStatusTool,
+	JobResultTool,
+	CancelJobTool,
+	ListJobsTool,
 }
 
 // TestToolSnapshots compares each tool's definition (name, description,

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/benchmcp/benchmcp/server"
@@ -18,7 +19,18 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	transport := fs.String("transport", envOr("BENCHMCP_TRANSPORT", "stdio"), "stdio, sse or http (env BENCHMCP_TRANSPORT)")
 	addr := fs.String("addr", envOr("BENCHMCP_ADDR", "127.0.0.1:8080"), "listen address for sse and http (env BENCHMCP_ADDR)")
 	workers := fs.Int("workers", 16, "stdio: tool calls served at once")
+	toolsets := fs.String("toolsets", envOr("BENCHMCP_TOOLSETS", "all"), "comma-separated tool groups to expose: run, compare, analyze, route, jobs, all (env BENCHMCP_TOOLSETS)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var sets []string
+	for _, t := range strings.Split(*toolsets, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			sets = append(sets, t)
+		}
+	}
+	if err := server.CheckToolsets(sets); err != nil {
+		fmt.Fprintf(stderr, "benchmcp serve: --toolsets: %v\n", err)
 		return 2
 	}
 	log := c.logger(stderr)
@@ -28,11 +40,20 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 1
 	}
 	defer closeFn()
-	s := server.New(svc, log)
+	svc.EnableJobs()
+	s := server.New(svc, log, sets...)
+	svc.Jobs.SetNotify(server.JobNotifier(s))
+	if err := svc.RecoverJobs(); err != nil {
+		log.Warn("some unfinished jobs could not be queued again", "err", err)
+	}
 	log.Info("benchmcp serving", "transport", *transport, "db", c.db)
 	err = server.Serve(ctx, s, server.Options{Transport: *transport, Addr: *addr, Workers: *workers}, log)
-	// The transport has stopped and cancelled its calls; let them record
-	// their runs as cancelled before the store closes.
+	// The transport has stopped. Running jobs stop and are stored
+	// interrupted (the next serve resumes them); then the calls under way
+	// record their runs before the store closes.
+	if !svc.Jobs.Shutdown(30 * time.Second) {
+		log.Warn("jobs still running at exit; their runs will show as interrupted and resume at the next start")
+	}
 	if !svc.Drain(30 * time.Second) {
 		log.Warn("tool calls still running at exit; their runs will show as interrupted")
 	}

@@ -123,9 +123,10 @@ type Session struct {
 	checks map[string][]check.Check
 	tasks  map[string]suite.Task
 
-	mu      sync.Mutex
-	samples []record.Sample
-	started time.Time
+	mu       sync.Mutex
+	samples  []record.Sample
+	finished map[Job]bool // the jobs of samples, built on first use, then kept up by Do
+	started  time.Time
 
 	// The sample writer stores samples in order, each in its own
 	// transaction, off the path of the timed calls: the next call does not
@@ -330,6 +331,30 @@ func (s *Session) Jobs() []Job {
 	return jobs
 }
 
+// AllJobs lists every (task, iteration) of the run, done or not, iteration by iteration.
+func (s *Session) AllJobs() []Job {
+	var jobs []Job
+	for it := 1; it <= s.cfg.Iterations; it++ {
+		for _, t := range s.cfg.Suite.Tasks {
+			jobs = append(jobs, Job{t.ID, it})
+		}
+	}
+	return jobs
+}
+
+// Finished reports whether job j already has a sample.
+func (s *Session) Finished(j Job) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished == nil {
+		s.finished = make(map[Job]bool, len(s.samples))
+		for _, smp := range s.samples {
+			s.finished[Job{smp.TaskID, smp.Iteration}] = true
+		}
+	}
+	return s.finished[j]
+}
+
 // Total is the number of samples the run has when complete.
 func (s *Session) Total() int { return s.cfg.Iterations * len(s.cfg.Suite.Tasks) }
 
@@ -412,6 +437,9 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	s.queue <- smp
 	s.mu.Lock()
 	s.samples = append(s.samples, smp)
+	if s.finished != nil {
+		s.finished[j] = true
+	}
 	s.mu.Unlock()
 	return smp, nil
 }

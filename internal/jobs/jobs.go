@@ -1,0 +1,548 @@
+// Package jobs runs long operations (runs, comparisons) as durable jobs: a
+// job is stored before it runs, queued per Ollama host (one at a time per
+// host, hosts at the same time, higher priority first, then first come),
+// run on the manager's own context rather than the request's, and its
+// progress, run ids and result are stored as it goes, so that a restarted
+// server finds every job and resumes the ones that were running.
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+)
+
+// Store is where jobs are kept. *memory.Store implements it.
+type Store interface {
+	PutJob(j *record.Job) error
+	GetJob(id string) (record.Job, error)
+	UpdateJob(id string, fn func(*record.Job) error) (record.Job, error)
+}
+
+// Reporter is how a job's work tells the manager how far it got.
+type Reporter interface {
+	// Progress says done of total units are finished; msg describes the last.
+	Progress(done, total int, msg string)
+	// Began records the runs the job made (and the comparison they share)
+	// as soon as they exist, so that an interrupted job resumes them.
+	Began(runIDs []string, comparisonID string)
+}
+
+// Work does a job: it returns the structured result and its markdown. It
+// must stop when ctx ends, leaving what it did resumable. A job whose
+// RunIDs are set was interrupted before: the work resumes those runs.
+type Work func(ctx context.Context, job record.Job, r Reporter) (result any, text string, err error)
+
+// Errors callers branch on.
+var (
+	ErrUnknownKind = errors.New("unknown job kind")
+	ErrFinished    = errors.New("job already finished")
+)
+
+// errShutdown is the cause of a job's context ending because the server stops.
+var errShutdown = errors.New("server shutting down")
+
+// persistEvery is the least time between two stores of a running job's
+// progress; state changes and run ids are stored at once.
+const persistEvery = 2 * time.Second
+
+// Status is a job as it stands, with where it is in its host's queue and
+// when it should end.
+type Status struct {
+	record.Job
+	// QueuePosition is 1 for the next job to run on its host; 0 when not queued.
+	QueuePosition int `json:"queue_position"`
+	// ETASeconds is the estimated time until the job ends, from the call
+	// times measured on its host; nil until there is something to go on.
+	ETASeconds *float64 `json:"eta_s"`
+	// ElapsedSeconds is how long it has been running in this process.
+	ElapsedSeconds float64 `json:"elapsed_s"`
+}
+
+// Manager queues and runs jobs. Build it with New, Register the kinds,
+// Recover the stored unfinished jobs, then Submit.
+type Manager struct {
+	store  Store
+	notify func(record.Job) // told about every state change; may be nil
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	kinds   map[string]Work
+	live    map[string]*entry  // jobs of this process that are queued or running
+	busy    map[string]string  // host -> id of the job running on it
+	perSec  map[string]float64 // host -> measured seconds per unit of work
+	watchID int
+	closed  bool
+}
+
+// entry is a live job: its latest state and what it needs to run.
+type entry struct {
+	job      record.Job
+	cancel   context.CancelCauseFunc
+	ended    chan struct{} // closed when the job leaves this process (ended or interrupted)
+	started  time.Time     // when it began running here
+	doneAt0  int           // done when it began running here
+	persist  time.Time     // last time progress was stored
+	byCaller bool          // cancelled by cancel_job
+	watchers map[int]func(done, total int, msg string)
+}
+
+// New returns a manager over store. notify, if not nil, is called with the
+// job after every change of status.
+func New(store Store, notify func(record.Job)) *Manager {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	return &Manager{
+		store: store, notify: notify, ctx: ctx, cancel: cancel,
+		kinds: map[string]Work{}, live: map[string]*entry{}, busy: map[string]string{}, perSec: map[string]float64{},
+	}
+}
+
+// Register makes a kind of job runnable.
+func (m *Manager) Register(kind string, w Work) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.kinds[kind] = w
+}
+
+// Submit stores a new job and queues it. args are the tool's arguments.
+func (m *Manager) Submit(kind, host string, models []string, args any, priority int) (record.Job, error) {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return record.Job{}, fmt.Errorf("encode job arguments: %w", err)
+	}
+	m.mu.Lock()
+	_, known := m.kinds[kind]
+	closed := m.closed
+	m.mu.Unlock()
+	if !known {
+		return record.Job{}, fmt.Errorf("%w %q", ErrUnknownKind, kind)
+	}
+	if closed {
+		return record.Job{}, errors.New("the server is shutting down; submit the job again after it restarts")
+	}
+	j := record.Job{Kind: kind, Status: record.JobQueued, Priority: priority, Host: host, Models: models, Args: raw, CreatedAt: time.Now().UTC()}
+	if err := m.store.PutJob(&j); err != nil {
+		return record.Job{}, fmt.Errorf("store job: %w", err)
+	}
+	m.mu.Lock()
+	m.live[j.ID] = &entry{job: j, ended: make(chan struct{})}
+	m.mu.Unlock()
+	m.changed(j)
+	m.schedule()
+	return j, nil
+}
+
+// Recover takes the stored jobs that had not finished when the last process
+// stopped (queued, running or interrupted) and queues them again; running
+// and interrupted ones resume their runs. Call it once, before Submit.
+func (m *Manager) Recover(unfinished []record.Job) error {
+	var errs []error
+	for _, j := range unfinished {
+		if j.Status.Terminal() {
+			continue
+		}
+		stored, err := m.store.UpdateJob(j.ID, func(s *record.Job) error {
+			s.Status = record.JobQueued
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("requeue job %s: %w", j.ID, err))
+			continue
+		}
+		m.mu.Lock()
+		m.live[stored.ID] = &entry{job: stored, ended: make(chan struct{})}
+		m.mu.Unlock()
+	}
+	m.schedule()
+	return errors.Join(errs...)
+}
+
+// schedule starts, on every free host, its best queued job: the highest
+// priority, then the oldest.
+func (m *Manager) schedule() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
+	}
+	for _, e := range m.queuedLocked() {
+		if _, busy := m.busy[e.job.Host]; busy {
+			continue
+		}
+		m.startLocked(e)
+	}
+}
+
+// queuedLocked lists the queued jobs in the order they will run.
+func (m *Manager) queuedLocked() []*entry {
+	var q []*entry
+	for _, e := range m.live {
+		if e.job.Status == record.JobQueued {
+			q = append(q, e)
+		}
+	}
+	slices.SortFunc(q, func(a, b *entry) int {
+		if a.job.Priority != b.job.Priority {
+			return b.job.Priority - a.job.Priority
+		}
+		if c := a.job.CreatedAt.Compare(b.job.CreatedAt); c != 0 {
+			return c
+		}
+		return compareIDs(a.job.ID, b.job.ID)
+	})
+	return q
+}
+
+func compareIDs(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (m *Manager) startLocked(e *entry) {
+	work := m.kinds[e.job.Kind]
+	ctx, cancel := context.WithCancelCause(m.ctx)
+	e.cancel = cancel
+	e.started = time.Now()
+	e.doneAt0 = e.job.Done
+	e.job.Status = record.JobRunning
+	e.job.Attempts++
+	if e.job.StartedAt.IsZero() {
+		e.job.StartedAt = time.Now().UTC()
+	}
+	m.busy[e.job.Host] = e.job.ID
+	job := e.job
+	m.wg.Add(1)
+	go m.run(ctx, e, job, work)
+}
+
+// run does one job on its own goroutine and records how it ended.
+func (m *Manager) run(ctx context.Context, e *entry, job record.Job, work Work) {
+	defer m.wg.Done()
+	m.store.UpdateJob(job.ID, func(s *record.Job) error { //nolint:errcheck // a failed store shows at the end
+		s.Status, s.Attempts, s.StartedAt = job.Status, job.Attempts, job.StartedAt
+		return nil
+	})
+	m.changed(job)
+	var (
+		result any
+		text   string
+		err    error
+	)
+	if work == nil {
+		err = fmt.Errorf("%w %q: this server cannot run it", ErrUnknownKind, job.Kind)
+	} else {
+		result, text, err = safeWork(ctx, work, job, &reporter{m: m, id: job.ID})
+	}
+	status := record.JobCompleted
+	m.mu.Lock()
+	byCaller := e.byCaller
+	m.mu.Unlock()
+	switch {
+	case errors.Is(context.Cause(ctx), errShutdown):
+		status = record.JobInterrupted
+	case byCaller:
+		status = record.JobCancelled
+	case err != nil:
+		status = record.JobFailed
+	}
+	var raw []byte
+	if result != nil && status != record.JobInterrupted {
+		raw, _ = json.Marshal(result)
+	}
+	msg := ""
+	if err != nil && status == record.JobFailed {
+		msg = err.Error()
+	}
+	m.mu.Lock()
+	e.job.Status = status
+	if status != record.JobInterrupted {
+		e.job.EndedAt = time.Now().UTC()
+		e.job.Result, e.job.ResultText, e.job.Error = raw, text, msg
+	}
+	final := e.job
+	delete(m.busy, job.Host)
+	m.mu.Unlock()
+	if _, serr := m.store.UpdateJob(job.ID, func(s *record.Job) error {
+		s.Status, s.EndedAt, s.Result, s.ResultText, s.Error = final.Status, final.EndedAt, final.Result, final.ResultText, final.Error
+		s.Done, s.Total, s.Message, s.RunIDs, s.ComparisonID = final.Done, final.Total, final.Message, final.RunIDs, final.ComparisonID
+		return nil
+	}); serr != nil {
+		final.Error = fmt.Sprintf("store the end of job %s: %v", job.ID, serr)
+	}
+	m.mu.Lock()
+	delete(m.live, job.ID)
+	m.mu.Unlock()
+	close(e.ended)
+	m.changed(final)
+	m.schedule()
+}
+
+// safeWork runs work, turning a panic into an error so one bad job cannot
+// take the server down.
+func safeWork(ctx context.Context, work Work, job record.Job, r Reporter) (result any, text string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("job %s panicked: %v", job.ID, p)
+		}
+	}()
+	return work(ctx, job, r)
+}
+
+type reporter struct {
+	m  *Manager
+	id string
+}
+
+func (r *reporter) Progress(done, total int, msg string) {
+	m := r.m
+	m.mu.Lock()
+	e, ok := m.live[r.id]
+	if !ok {
+		m.mu.Unlock()
+		return
+	}
+	e.job.Done, e.job.Total, e.job.Message = done, total, msg
+	if d := done - e.doneAt0; d > 0 {
+		m.perSec[e.job.Host] = time.Since(e.started).Seconds() / float64(d)
+	}
+	due := time.Since(e.persist) >= persistEvery
+	if due {
+		e.persist = time.Now()
+	}
+	var watchers []func(int, int, string)
+	for _, w := range e.watchers {
+		watchers = append(watchers, w)
+	}
+	m.mu.Unlock()
+	for _, w := range watchers {
+		w(done, total, msg)
+	}
+	if due {
+		m.store.UpdateJob(r.id, func(s *record.Job) error { //nolint:errcheck // progress is advisory; the samples are the truth
+			s.Done, s.Total, s.Message = done, total, msg
+			return nil
+		})
+	}
+}
+
+func (r *reporter) Began(runIDs []string, comparisonID string) {
+	m := r.m
+	m.mu.Lock()
+	if e, ok := m.live[r.id]; ok {
+		e.job.RunIDs, e.job.ComparisonID = slices.Clone(runIDs), comparisonID
+	}
+	m.mu.Unlock()
+	m.store.UpdateJob(r.id, func(s *record.Job) error { //nolint:errcheck // the run ids are also in the runs' comparison id
+		s.RunIDs, s.ComparisonID = slices.Clone(runIDs), comparisonID
+		return nil
+	})
+}
+
+// SetNotify sets the func told about every job state change.
+func (m *Manager) SetNotify(fn func(record.Job)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.notify = fn
+}
+
+func (m *Manager) changed(j record.Job) {
+	m.mu.Lock()
+	notify := m.notify
+	m.mu.Unlock()
+	if notify != nil {
+		notify(j)
+	}
+}
+
+// Get is a job as it stands: live for this process's jobs, else as stored.
+func (m *Manager) Get(id string) (Status, error) {
+	m.mu.Lock()
+	if e, ok := m.live[id]; ok {
+		st := m.statusLocked(e)
+		m.mu.Unlock()
+		return st, nil
+	}
+	m.mu.Unlock()
+	j, err := m.store.GetJob(id)
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{Job: j}
+	if j.Status.Terminal() {
+		zero := 0.0
+		st.ETASeconds = &zero
+	}
+	return st, nil
+}
+
+// statusLocked adds the queue position and the ETA to a live job.
+func (m *Manager) statusLocked(e *entry) Status {
+	st := Status{Job: e.job}
+	perCall, known := m.perSec[e.job.Host]
+	switch e.job.Status {
+	case record.JobRunning:
+		st.ElapsedSeconds = time.Since(e.started).Seconds()
+		if known && e.job.Total > 0 {
+			eta := perCall * float64(e.job.Total-e.job.Done)
+			st.ETASeconds = &eta
+		}
+	case record.JobQueued:
+		ahead := 0.0
+		pos := 0
+		for _, q := range m.queuedLocked() {
+			if q.job.Host != e.job.Host {
+				continue
+			}
+			pos++
+			if q == e {
+				break
+			}
+			ahead += float64(max(q.job.Total-q.job.Done, 0))
+		}
+		st.QueuePosition = pos
+		if known {
+			if id, ok := m.busy[e.job.Host]; ok {
+				if r := m.live[id]; r != nil {
+					ahead += float64(max(r.job.Total-r.job.Done, 0))
+				}
+			}
+			eta := perCall * (ahead + float64(max(e.job.Total-e.job.Done, 0)))
+			st.ETASeconds = &eta
+		}
+	}
+	return st
+}
+
+// Wait returns the job once it has ended, or as it stands when timeout
+// passes or ctx ends, whichever is first.
+func (m *Manager) Wait(ctx context.Context, id string, timeout time.Duration) (Status, error) {
+	m.mu.Lock()
+	e, ok := m.live[id]
+	m.mu.Unlock()
+	if ok && timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		select {
+		case <-e.ended:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	return m.Get(id)
+}
+
+// Subscribe calls fn with every progress report of a live job until the
+// returned func is called. A job that is not live here is never reported.
+func (m *Manager) Subscribe(id string, fn func(done, total int, msg string)) (unsubscribe func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.live[id]
+	if !ok {
+		return func() {}
+	}
+	if e.watchers == nil {
+		e.watchers = map[int]func(int, int, string){}
+	}
+	m.watchID++
+	key := m.watchID
+	e.watchers[key] = fn
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		delete(e.watchers, key)
+	}
+}
+
+// Ended is closed when a live job leaves this process; nil when the job is
+// not live here (it has ended, or belongs to no queue of this process).
+func (m *Manager) Ended(id string) <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.live[id]; ok {
+		return e.ended
+	}
+	return nil
+}
+
+// Cancel stops a job: a queued one at once, a running one as soon as its
+// work returns (its runs stay resumable). A job that has ended is ErrFinished.
+func (m *Manager) Cancel(id string) (Status, error) {
+	m.mu.Lock()
+	e, ok := m.live[id]
+	if !ok {
+		m.mu.Unlock()
+		j, err := m.store.GetJob(id)
+		if err != nil {
+			return Status{}, err
+		}
+		return Status{Job: j}, fmt.Errorf("%w: job %s is %s; only queued or running jobs can be cancelled", ErrFinished, id, j.Status)
+	}
+	e.byCaller = true
+	if e.job.Status == record.JobQueued {
+		e.job.Status, e.job.EndedAt = record.JobCancelled, time.Now().UTC()
+		final := e.job
+		delete(m.live, id)
+		m.mu.Unlock()
+		if _, err := m.store.UpdateJob(id, func(s *record.Job) error {
+			s.Status, s.EndedAt = final.Status, final.EndedAt
+			return nil
+		}); err != nil {
+			return Status{Job: final}, fmt.Errorf("store the cancel of job %s: %w", id, err)
+		}
+		close(e.ended)
+		m.changed(final)
+		return Status{Job: final}, nil
+	}
+	e.cancel(context.Canceled)
+	m.mu.Unlock()
+	<-e.ended
+	return m.Get(id)
+}
+
+// Live lists this process's queued and running jobs, in the order they run.
+func (m *Manager) Live() []Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Status
+	for _, e := range m.live {
+		if e.job.Status == record.JobRunning {
+			out = append(out, m.statusLocked(e))
+		}
+	}
+	for _, e := range m.queuedLocked() {
+		out = append(out, m.statusLocked(e))
+	}
+	return out
+}
+
+// Shutdown stops taking jobs, stops the running ones (they are stored
+// interrupted, to resume at the next start) and waits up to timeout for
+// them to record it. It reports whether they all did.
+func (m *Manager) Shutdown(timeout time.Duration) bool {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	m.cancel(errShutdown)
+	done := make(chan struct{})
+	go func() { m.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}

@@ -1,0 +1,453 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/jobs"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/internal/stats"
+	"github.com/benchmcp/benchmcp/memory"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Job kinds: the tools whose calls run as jobs.
+const (
+	KindRun     = "run_benchmark"
+	KindCompare = "compare_models"
+)
+
+// Limits of the job tools.
+const (
+	// MaxWaitS is the longest job_status waits for a job to end: hosts
+	// give up on a call after about 60 s.
+	MaxWaitS = 50
+	// Heartbeat is the longest a blocking call goes without a progress
+	// notification, so hosts that reset their timeout on progress keep waiting.
+	Heartbeat = 10 * time.Second
+	// DefaultJobList and MaxJobList bound list_jobs.
+	DefaultJobList = 20
+	MaxJobList     = 200
+)
+
+// EnableJobs makes the service run long calls as jobs: it builds the job
+// manager and registers the kinds. Then RecoverJobs queues again what a
+// previous process left unfinished. Call Jobs.Shutdown before closing the store.
+func (s *Service) EnableJobs() {
+	s.Jobs = jobs.New(s.Store, nil)
+	s.Jobs.Register(KindRun, s.runJob)
+	s.Jobs.Register(KindCompare, s.compareJob)
+}
+
+// RecoverJobs queues again the jobs a previous process left queued, running
+// or interrupted; the ones that ran resume their runs without redoing
+// finished samples.
+func (s *Service) RecoverJobs() error {
+	var unfinished []record.Job
+	for _, st := range []record.JobStatus{record.JobRunning, record.JobInterrupted, record.JobQueued} {
+		js, err := s.Store.ListJobs(memory.JobFilter{Status: st})
+		if err != nil {
+			return fmt.Errorf("list %s jobs: %w", st, err)
+		}
+		unfinished = append(unfinished, js...)
+	}
+	return s.Jobs.Recover(unfinished)
+}
+
+// runJob is the work of a run_benchmark job. A job that began a run before
+// (it was interrupted) resumes that run.
+func (s *Service) runJob(ctx context.Context, job record.Job, r jobs.Reporter) (any, string, error) {
+	var args RunBenchmarkArgs
+	if err := json.Unmarshal(job.Args, &args); err != nil {
+		return nil, "", fmt.Errorf("decode arguments of job %s: %w", job.ID, err)
+	}
+	args.Background = false
+	if len(job.RunIDs) > 0 {
+		run, err := s.Store.GetRun(job.RunIDs[0])
+		if err != nil {
+			return nil, "", fmt.Errorf("job %s: its run: %w", job.ID, err)
+		}
+		if run.Status == record.StatusCompleted {
+			samples, err := s.Store.Samples(run.ID)
+			if err != nil {
+				return nil, "", fmt.Errorf("read samples of run %s: %w", run.ID, err)
+			}
+			res := runResult(run, samples)
+			res.JobID = job.ID
+			return &res, report.RunMarkdown(run), nil
+		}
+		args = RunBenchmarkArgs{ResumeRunID: run.ID, Effect: args.Effect}
+	}
+	res, md, err := s.runBenchmark(ctx, args, reporterProgress(r), func(id string) { r.Began([]string{id}, "") })
+	if res != nil {
+		res.JobID = job.ID
+	}
+	return res, md, err
+}
+
+// compareJob is the work of a compare_models job; an interrupted one
+// resumes its comparison.
+func (s *Service) compareJob(ctx context.Context, job record.Job, r jobs.Reporter) (any, string, error) {
+	var args CompareModelsArgs
+	if err := json.Unmarshal(job.Args, &args); err != nil {
+		return nil, "", fmt.Errorf("decode arguments of job %s: %w", job.ID, err)
+	}
+	args.Background = false
+	res, md, err := s.compareModels(ctx, args, reporterProgress(r), r.Began, job.ComparisonID)
+	if res != nil {
+		res.JobID = job.ID
+	}
+	return res, md, err
+}
+
+func reporterProgress(r jobs.Reporter) ProgressFunc {
+	return func(done, total int, msg string) { r.Progress(done, total, msg) }
+}
+
+// submitRun validates a run_benchmark call without storing anything (bad
+// arguments, a model that is not installed, an unreachable host come back
+// at once) and submits it as a job.
+func (s *Service) submitRun(ctx context.Context, args RunBenchmarkArgs) (record.Job, error) {
+	cfg, _, _, _, err := s.resolveRun(args)
+	if err != nil {
+		return record.Job{}, err
+	}
+	if _, err := s.runner().Prepare(ctx, cfg); err != nil {
+		return record.Job{}, err
+	}
+	return s.Jobs.Submit(KindRun, s.hostName(cfg.Host), []string{cfg.Model}, args, args.Priority)
+}
+
+// submitCompare validates a compare_models call that runs variants and
+// submits it as a job.
+func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (record.Job, error) {
+	cfgs, err := s.compareConfigs(args)
+	if err != nil {
+		return record.Job{}, err
+	}
+	var models []string
+	for _, c := range cfgs {
+		if _, err := s.runner().Prepare(ctx, c); err != nil {
+			return record.Job{}, fmt.Errorf("variant %s: %w", c.Label, err)
+		}
+		models = append(models, c.Model)
+	}
+	return s.Jobs.Submit(KindCompare, s.hostName(args.Host), models, args, args.Priority)
+}
+
+// queuedRun is run_benchmark's result for a background call.
+func queuedRun(j record.Job) (*RunBenchmarkResult, string) {
+	res := &RunBenchmarkResult{JobID: j.ID, Status: record.Status(j.Status),
+		Tasks: []record.TaskSummary{}, Categories: []record.TaskSummary{}, Failures: []Failure{}}
+	return res, queuedText(j)
+}
+
+// queuedCompare is compare_models' result for a background call.
+func queuedCompare(j record.Job) (*CompareModelsResult, string) {
+	res := &CompareModelsResult{JobID: j.ID, Status: record.Status(j.Status),
+		Variants: []compare.VariantSummary{}, Comparisons: []compare.Comparison{}, Tasks: []compare.TaskRow{}, PreambleAB: []compare.PreambleDelta{},
+		Pareto: compare.Frontier{Points: []stats.Point{}, Optimal: []string{}, DominatedBy: map[string][]string{}}}
+	return res, queuedText(j)
+}
+
+func queuedText(j record.Job) string {
+	return fmt.Sprintf("Job `%s` (%s on host %s) is %s. Follow it with job_status {\"job_id\": %q, \"wait_s\": %d}; take the result with job_result when it is completed; stop it with cancel_job.\n",
+		j.ID, j.Kind, j.Host, j.Status, j.ID, MaxWaitS)
+}
+
+// awaitJob waits for a job a blocking call submitted and returns its result
+// as the call's own. It forwards the job's progress to the client, at least
+// every Heartbeat. If the client cancels the call, the job is cancelled; if
+// the client's session ends, the job goes on and its result waits in
+// job_result.
+func (s *Service) awaitJob(ctx context.Context, id string, progress ProgressFunc) (*mcp.CallToolResult, error) {
+	var mu sync.Mutex
+	last, lastTotal, lastMsg, lastSent := 0, 0, "", time.Now()
+	send := func(done, total int, msg string) {
+		mu.Lock()
+		last, lastTotal, lastMsg, lastSent = done, total, msg, time.Now()
+		mu.Unlock()
+		if progress != nil {
+			progress(done, total, msg)
+		}
+	}
+	unsubscribe := s.Jobs.Subscribe(id, send)
+	defer unsubscribe()
+	ended := s.Jobs.Ended(id)
+	tick := time.NewTicker(Heartbeat / 2)
+	defer tick.Stop()
+	for ended != nil {
+		select {
+		case <-ended:
+			ended = nil
+		case <-tick.C:
+			mu.Lock()
+			quiet := time.Since(lastSent) >= Heartbeat
+			d, t, m := last, lastTotal, lastMsg
+			mu.Unlock()
+			if quiet && progress != nil {
+				if st, err := s.Jobs.Get(id); err == nil {
+					d, t = st.Done, st.Total
+					if st.Status == record.JobQueued {
+						m = fmt.Sprintf("job %s queued (position %d on host %s)", id, st.QueuePosition, st.Host)
+					}
+				}
+				send(d, max(t, d+1), strings.TrimSpace("still running: "+m))
+			}
+		case <-ctx.Done():
+			if errors.Is(context.Cause(ctx), ErrSessionEnded) {
+				return mcp.NewToolResultError(fmt.Sprintf("the client went away; job %s goes on: job_result %q gives its result", id, id)), nil
+			}
+			if _, err := s.Jobs.Cancel(id); err != nil && !errors.Is(err, jobs.ErrFinished) {
+				return toolError(err)
+			}
+			ended = nil
+		}
+	}
+	return s.jobResult(id)
+}
+
+// jobResult is a finished job's result, exactly what the blocking call
+// returns; an unfinished or failed job is an isError saying what to do.
+func (s *Service) jobResult(id string) (*mcp.CallToolResult, error) {
+	st, err := s.Jobs.Get(id)
+	if errors.Is(err, memory.ErrJobNotFound) {
+		return mcp.NewToolResultError(fmt.Sprintf("job %s is not known; list jobs with list_jobs", id)), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !st.Status.Terminal():
+		return mcp.NewToolResultError(fmt.Sprintf("job %s is %s (%d of %d done); wait with job_status {\"job_id\": %q, \"wait_s\": %d}, then ask again",
+			id, st.Status, st.Done, st.Total, id, MaxWaitS)), nil
+	case len(st.Result) == 0:
+		msg := st.Error
+		if msg == "" {
+			msg = "it has no result"
+		}
+		return mcp.NewToolResultError(fmt.Sprintf("job %s %s: %s", id, st.Status, msg)), nil
+	}
+	return mcp.NewToolResultStructured(json.RawMessage(st.Result), st.ResultText), nil
+}
+
+// JobStatusArgs are the arguments of job_status.
+type JobStatusArgs struct {
+	JobID string  `json:"job_id" jsonschema:"the job, as returned by a background call"`
+	WaitS float64 `json:"wait_s,omitempty" jsonschema:"wait up to this many seconds (0-50) for the job to end before answering; returns as soon as it ends"`
+}
+
+// JobStatusResult is what job_status, cancel_job and list_jobs say of a job.
+type JobStatusResult struct {
+	JobID         string           `json:"job_id"`
+	Kind          string           `json:"kind"`
+	Status        record.JobStatus `json:"status" jsonschema:"queued, running, completed, failed, cancelled or interrupted"`
+	Done          int              `json:"done"`
+	Total         int              `json:"total"`
+	ETAS          *float64         `json:"eta_s" jsonschema:"seconds until it should end, from the call times measured on its host; null until known"`
+	QueuePosition int              `json:"queue_position" jsonschema:"1 for the next job on its host; 0 when not queued"`
+	Host          string           `json:"host"`
+	Models        []string         `json:"models,omitempty"`
+	Message       string           `json:"message,omitempty" jsonschema:"the last progress message"`
+	RunIDs        []string         `json:"run_ids,omitempty"`
+	Error         string           `json:"error,omitempty"`
+	CreatedAt     time.Time        `json:"created_at"`
+	EndedAt       time.Time        `json:"ended_at,omitzero"`
+	ResultURI     string           `json:"result_uri,omitempty" jsonschema:"when it has ended: the job as a resource; job_result gives the tool result"`
+}
+
+func jobStatus(st jobs.Status) JobStatusResult {
+	r := JobStatusResult{JobID: st.ID, Kind: st.Kind, Status: st.Status, Done: st.Done, Total: st.Total, ETAS: st.ETASeconds,
+		QueuePosition: st.QueuePosition, Host: st.Host, Models: st.Models, Message: st.Message, RunIDs: st.RunIDs, Error: st.Error,
+		CreatedAt: st.CreatedAt, EndedAt: st.EndedAt}
+	if st.Status.Terminal() {
+		r.ResultURI = "benchmcp://jobs/" + st.ID
+	}
+	return r
+}
+
+func jobLine(r JobStatusResult) string {
+	eta := ""
+	if r.ETAS != nil && !r.Status.Terminal() {
+		eta = fmt.Sprintf(", about %.0f s left", *r.ETAS)
+	}
+	q := ""
+	if r.QueuePosition > 0 {
+		q = fmt.Sprintf(", position %d in the queue of host %s", r.QueuePosition, r.Host)
+	}
+	line := fmt.Sprintf("Job `%s` (%s): **%s**, %d/%d%s%s", r.JobID, r.Kind, r.Status, r.Done, r.Total, eta, q)
+	if r.Error != "" {
+		line += ". Error: " + r.Error
+	}
+	return line
+}
+
+// JobStatusTool is the MCP definition of job_status.
+func JobStatusTool() mcp.Tool {
+	return mcp.NewTool("job_status",
+		mcp.WithDescription("How far a job has come: status, done/total, eta_s and queue position. wait_s (up to 50) waits for it to end first, returning early when it does."),
+		mcp.WithInputSchema[JobStatusArgs](),
+		outputSchema[JobStatusResult](),
+		mcp.WithTitleAnnotation("Job status"),
+		mcp.WithReadOnlyHintAnnotation(true),
+		mcp.WithDestructiveHintAnnotation(false),
+		mcp.WithIdempotentHintAnnotation(true),
+		mcp.WithOpenWorldHintAnnotation(false),
+	)
+}
+
+// JobStatusHandler is the MCP handler of job_status.
+func (s *Service) JobStatusHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args JobStatusArgs) (*mcp.CallToolResult, error) {
+		if args.WaitS < 0 || args.WaitS > MaxWaitS {
+			return mcp.NewToolResultError(fmt.Sprintf("wait_s %g is out of range; give 0 to %d seconds (hosts give up on a call after about 60 s), and call again to wait longer", args.WaitS, MaxWaitS)), nil
+		}
+		st, err := s.Jobs.Wait(ctx, args.JobID, time.Duration(args.WaitS*float64(time.Second)))
+		if errors.Is(err, memory.ErrJobNotFound) {
+			return mcp.NewToolResultError(fmt.Sprintf("job %q is not known; list jobs with list_jobs", args.JobID)), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		r := jobStatus(st)
+		return mcp.NewToolResultStructured(r, jobLine(r)), nil
+	})
+}
+
+// JobIDArgs name one job.
+type JobIDArgs struct {
+	JobID string `json:"job_id" jsonschema:"the job, as returned by a background call"`
+}
+
+// JobResultTool is the MCP definition of job_result. It has no output
+// schema: the result is the run_benchmark or compare_models result the job made.
+func JobResultTool() mcp.Tool {
+	return mcp.NewTool("job_result",
+		mcp.WithDescription("The result of a finished job: exactly the structured result (and markdown) the blocking run_benchmark or compare_models call returns. An unfinished job is an error that says to wait with job_status."),
+		mcp.WithInputSchema[JobIDArgs](),
+		mcp.WithTitleAnnotation("Job result"),
+		mcp.WithReadOnlyHintAnnotation(true),
+		mcp.WithDestructiveHintAnnotation(false),
+		mcp.WithIdempotentHintAnnotation(true),
+		mcp.WithOpenWorldHintAnnotation(false),
+	)
+}
+
+// JobResultHandler is the MCP handler of job_result.
+func (s *Service) JobResultHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args JobIDArgs) (*mcp.CallToolResult, error) {
+		return s.jobResult(args.JobID)
+	})
+}
+
+// CancelJobTool is the MCP definition of cancel_job.
+func CancelJobTool() mcp.Tool {
+	return mcp.NewTool("cancel_job",
+		mcp.WithDescription("Cancel a queued or running job. A running job stops after its current call; its runs keep their samples and stay resumable (run_benchmark resume_run_id)."),
+		mcp.WithInputSchema[JobIDArgs](),
+		outputSchema[JobStatusResult](),
+		mcp.WithTitleAnnotation("Cancel a job"),
+		mcp.WithReadOnlyHintAnnotation(false),
+		mcp.WithDestructiveHintAnnotation(false),
+		mcp.WithIdempotentHintAnnotation(false),
+		mcp.WithOpenWorldHintAnnotation(false),
+	)
+}
+
+// CancelJobHandler is the MCP handler of cancel_job.
+func (s *Service) CancelJobHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args JobIDArgs) (*mcp.CallToolResult, error) {
+		st, err := s.Jobs.Cancel(args.JobID)
+		switch {
+		case errors.Is(err, memory.ErrJobNotFound):
+			return mcp.NewToolResultError(fmt.Sprintf("job %q is not known; list jobs with list_jobs", args.JobID)), nil
+		case errors.Is(err, jobs.ErrFinished):
+			return mcp.NewToolResultError(fmt.Sprintf("job %s is already %s; nothing to cancel (job_result gives its result)", args.JobID, st.Status)), nil
+		case err != nil:
+			return nil, err
+		}
+		r := jobStatus(st)
+		return mcp.NewToolResultStructured(r, jobLine(r)), nil
+	})
+}
+
+// ListJobsArgs are the arguments of list_jobs.
+type ListJobsArgs struct {
+	Status string `json:"status,omitempty" jsonschema:"only jobs in this state: queued, running, completed, failed, cancelled, interrupted; default all"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"the most recent jobs to list (1-200, default 20)"`
+}
+
+// ListJobsResult is what list_jobs returns.
+type ListJobsResult struct {
+	Jobs []JobStatusResult `json:"jobs" jsonschema:"newest first"`
+}
+
+// ListJobsTool is the MCP definition of list_jobs.
+func ListJobsTool() mcp.Tool {
+	return mcp.NewTool("list_jobs",
+		mcp.WithDescription("List jobs, newest first, with status, progress and queue position."),
+		mcp.WithInputSchema[ListJobsArgs](),
+		outputSchema[ListJobsResult](),
+		mcp.WithTitleAnnotation("List jobs"),
+		mcp.WithReadOnlyHintAnnotation(true),
+		mcp.WithDestructiveHintAnnotation(false),
+		mcp.WithIdempotentHintAnnotation(true),
+		mcp.WithOpenWorldHintAnnotation(false),
+	)
+}
+
+// ListJobsHandler is the MCP handler of list_jobs.
+func (s *Service) ListJobsHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args ListJobsArgs) (*mcp.CallToolResult, error) {
+		res, err := s.ListJobs(args)
+		if err != nil {
+			return toolError(err)
+		}
+		var b strings.Builder
+		for _, j := range res.Jobs {
+			b.WriteString("- " + jobLine(j) + "\n")
+		}
+		if len(res.Jobs) == 0 {
+			b.WriteString("No jobs.\n")
+		}
+		return mcp.NewToolResultStructured(res, b.String()), nil
+	})
+}
+
+// ListJobs lists jobs newest first: live ones with their queue position and ETA.
+func (s *Service) ListJobs(args ListJobsArgs) (*ListJobsResult, error) {
+	f := memory.JobFilter{Status: record.JobStatus(strings.ToLower(args.Status)), Limit: args.Limit}
+	switch f.Status {
+	case "", record.JobQueued, record.JobRunning, record.JobCompleted, record.JobFailed, record.JobCancelled, record.JobInterrupted:
+	default:
+		return nil, userErrorf("status %q is not one of: queued, running, completed, failed, cancelled, interrupted", args.Status)
+	}
+	switch {
+	case f.Limit == 0:
+		f.Limit = DefaultJobList
+	case f.Limit < 1 || f.Limit > MaxJobList:
+		return nil, userErrorf("limit %d is out of range; give 1 to %d", args.Limit, MaxJobList)
+	}
+	stored, err := s.Store.ListJobs(f)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	res := &ListJobsResult{Jobs: []JobStatusResult{}}
+	for _, j := range stored {
+		st := jobs.Status{Job: j}
+		if s.Jobs != nil {
+			if live, err := s.Jobs.Get(j.ID); err == nil {
+				st = live
+			}
+		}
+		res.Jobs = append(res.Jobs, jobStatus(st))
+	}
+	return res, nil
+}
