@@ -100,9 +100,10 @@ func TestStreamableHTTP(t *testing.T) {
 	}
 }
 
-// SSE does not cancel a handler when its client goes away; the server does it
-// itself, so the run ends cancelled (resumable) instead of running on.
-func TestSSEDisconnectCancelsRun(t *testing.T) {
+// A blocking call runs as a job, so a client that goes away (SSE does not
+// even tell the handler; the server notices the session end) does not lose
+// the run: it runs on to the end, and its job keeps the result.
+func TestSSEDisconnectKeepsTheRun(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "bench.db")
 	base := startHTTP(t, "sse", db)
 	c, err := client.NewSSEMCPClient(base + "/sse")
@@ -124,7 +125,7 @@ func TestSSEDisconnectCancelsRun(t *testing.T) {
 	}()
 	waitFor(t, func() bool { return len(mc.progress("sse")) >= 1 })
 	mc.Close()
-	// A second client sees the run end as cancelled, well before its 120 samples.
+	// A second client sees the run go on to its 120 samples.
 	c2, err := client.NewSSEMCPClient(base + "/sse")
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +144,18 @@ func TestSSEDisconnectCancelsRun(t *testing.T) {
 		}
 		return len(runs.Runs) == 1 && runs.Runs[0].Status != record.StatusRunning
 	})
-	if r := runs.Runs[0]; r.Status != record.StatusCancelled || r.Summary == nil || r.Summary.Samples >= 120 {
+	if r := runs.Runs[0]; r.Status != record.StatusCompleted || r.Summary == nil || r.Summary.Samples != 120 {
 		t.Errorf("after the SSE client left: status %s, summary %+v", r.Status, r.Summary)
+	}
+	// Its job completed, and job_result gives the run's result.
+	var jobs tools.ListJobsResult
+	structured(t, mc2.call(context.Background(), t, "list_jobs", map[string]any{}, ""), &jobs)
+	if len(jobs.Jobs) != 1 || jobs.Jobs[0].Status != "completed" || len(jobs.Jobs[0].RunIDs) != 1 || jobs.Jobs[0].RunIDs[0] != runs.Runs[0].ID {
+		t.Fatalf("jobs %+v", jobs.Jobs)
+	}
+	var res tools.RunBenchmarkResult
+	structured(t, mc2.call(context.Background(), t, "job_result", map[string]any{"job_id": jobs.Jobs[0].JobID}, ""), &res)
+	if res.RunID != runs.Runs[0].ID || res.Summary.Samples != 120 || res.JobID != jobs.Jobs[0].JobID {
+		t.Errorf("job_result: run %s, %d samples, job %s", res.RunID, res.Summary.Samples, res.JobID)
 	}
 }

@@ -258,7 +258,9 @@ type JobStatusResult struct {
 	Message       string           `json:"message,omitempty" jsonschema:"the last progress message"`
 	RunIDs        []string         `json:"run_ids,omitempty"`
 	Error         string           `json:"error,omitempty"`
+	Attempts      int              `json:"attempts" jsonschema:"times it started running; above 1 it was resumed after an interruption"`
 	CreatedAt     time.Time        `json:"created_at"`
+	StartedAt     time.Time        `json:"started_at,omitzero"`
 	EndedAt       time.Time        `json:"ended_at,omitzero"`
 	ResultURI     string           `json:"result_uri,omitempty" jsonschema:"when it has ended: the job as a resource; job_result gives the tool result"`
 }
@@ -266,7 +268,7 @@ type JobStatusResult struct {
 func jobStatus(st jobs.Status) JobStatusResult {
 	r := JobStatusResult{JobID: st.ID, Kind: st.Kind, Status: st.Status, Done: st.Done, Total: st.Total, ETAS: st.ETASeconds,
 		QueuePosition: st.QueuePosition, Host: st.Host, Models: st.Models, Message: st.Message, RunIDs: st.RunIDs, Error: st.Error,
-		CreatedAt: st.CreatedAt, EndedAt: st.EndedAt}
+		Attempts: st.Attempts, CreatedAt: st.CreatedAt, StartedAt: st.StartedAt, EndedAt: st.EndedAt}
 	if st.Status.Terminal() {
 		r.ResultURI = "benchmcp://jobs/" + st.ID
 	}
