@@ -19,6 +19,7 @@ import (
 	"github.com/benchmcp/benchmcp/tools"
 	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -378,4 +379,47 @@ func sortedCopy(s []string) []string {
 		}
 	}
 	return out
+}
+
+// TestMCPTaskCompletes: a client that calls run_benchmark as an MCP task
+// (params.task, spec 2025-11-25) gets a task at once; tasks/get follows it
+// to completed, and tasks/result gives the same result as job_result.
+func TestMCPTaskCompletes(t *testing.T) {
+	db := t.TempDir() + "/bench.db"
+	mc, _ := serveHTTP(t, db, "local="+ollamatest.Get(t).URL.String())
+	ctx := context.Background()
+	resp, err := mc.GetTransport().SendRequest(ctx, transport.JSONRPCRequest{
+		JSONRPC: mcp.JSONRPC_VERSION, ID: mcp.NewRequestId(int64(9001)), Method: string(mcp.MethodToolsCall),
+		Params: map[string]any{"name": "run_benchmark", "arguments": map[string]any{"model": "tiny-m", "tasks": quickTasks(), "iterations": 10}, "task": map[string]any{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Error != nil {
+		t.Fatalf("tools/call as a task: %+v", resp.Error)
+	}
+	var created mcp.CreateTaskResult
+	if err := json.Unmarshal(resp.Result, &created); err != nil || created.Task.TaskId == "" {
+		t.Fatalf("create task result %s: %v", resp.Result, err)
+	}
+	waited, err := mc.WaitForTask(ctx, mcp.GetTaskRequest{Params: mcp.GetTaskParams{TaskId: created.Task.TaskId}}, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited.Status != mcp.TaskStatusCompleted {
+		t.Fatalf("task %s ended %s: %s (mcp-go#897 would cancel it within milliseconds)", created.Task.TaskId, waited.Status, waited.StatusMessage)
+	}
+	tr, err := mc.TaskResult(ctx, mcp.TaskResultRequest{Params: mcp.TaskResultParams{TaskId: created.Task.TaskId}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromTask, fromJob tools.RunBenchmarkResult
+	b, _ := json.Marshal(tr.StructuredContent)
+	if err := json.Unmarshal(b, &fromTask); err != nil || fromTask.Status != record.StatusCompleted || fromTask.Summary.Samples != 60 {
+		t.Fatalf("tasks/result: %s (%v); isError %v content %+v", b, err, tr.IsError, tr.Content)
+	}
+	structured(t, mc.call(ctx, t, "job_result", map[string]any{"job_id": fromTask.JobID}, ""), &fromJob)
+	if diff := cmp.Diff(fromJob, fromTask); diff != "" {
+		t.Errorf("tasks/result differs from job_result (-job +task):\n%s", diff)
+	}
 }

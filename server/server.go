@@ -89,6 +89,9 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		mcpserver.WithPromptCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false),
 		mcpserver.WithLogging(),
+		// run_benchmark and compare_models may be called as MCP tasks
+		// (tasks/get, tasks/result, tasks/list); they run as jobs either way.
+		mcpserver.WithTaskCapabilities(true, true, true),
 		mcpserver.WithRecovery(),
 		mcpserver.WithHooks(hooks),
 		mcpserver.WithInstructions(instructions),

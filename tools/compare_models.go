@@ -87,6 +87,7 @@ func CompareModelsTool() mcp.Tool {
 			"Sends progress notifications; cancelling keeps what was done."),
 		mcp.WithInputSchema[CompareModelsArgs](),
 		outputSchema[CompareModelsResult](),
+		mcp.WithTaskSupport(mcp.TaskSupportOptional),
 		mcp.WithTitleAnnotation("Compare models"),
 		mcp.WithReadOnlyHintAnnotation(false),
 		mcp.WithDestructiveHintAnnotation(false),
@@ -103,6 +104,7 @@ func (s *Service) CompareModelsHandler() func(context.Context, mcp.CallToolReque
 		if s.Jobs == nil || args.Plan || len(args.Variants) == 0 || len(args.RunIDs) > 0 || len(args.AllowDifferences) > 0 {
 			return direct(ctx, req)
 		}
+		ctx = taskContext(ctx, req)
 		job, err := s.submitCompare(ctx, args)
 		if err != nil {
 			return toolError(err)
@@ -111,7 +113,7 @@ func (s *Service) CompareModelsHandler() func(context.Context, mcp.CallToolReque
 			res, md := queuedCompare(job)
 			return mcp.NewToolResultStructured(res, md), nil
 		}
-		return s.awaitJob(ctx, job.ID, s.progress(ctx, req))
+		return s.awaitJob(ctx, req, job.ID)
 	})
 }
 

@@ -167,7 +167,16 @@ func queuedText(j record.Job) string {
 // every Heartbeat. If the client cancels the call, the job is cancelled; if
 // the client's session ends, the job goes on and its result waits in
 // job_result.
-func (s *Service) awaitJob(ctx context.Context, id string, progress ProgressFunc) (*mcp.CallToolResult, error) {
+//
+// A call made as an MCP task (params.task) is waited for on a context
+// detached from the request: mcp-go v1.2.1 runs a task on the request's
+// context, which ends as soon as tools/call has answered
+// (mark3labs/mcp-go#897), so that context says nothing about the task.
+// Such a task is stopped with cancel_job (tasks/cancel cannot be told apart
+// from that early end).
+func (s *Service) awaitJob(ctx context.Context, req mcp.CallToolRequest, id string) (*mcp.CallToolResult, error) {
+	progress := s.progress(ctx, req)
+	ctx = taskContext(ctx, req)
 	var mu sync.Mutex
 	last, lastTotal, lastMsg, lastSent := 0, 0, "", time.Now()
 	send := func(done, total int, msg string) {
@@ -212,6 +221,16 @@ func (s *Service) awaitJob(ctx context.Context, id string, progress ProgressFunc
 		}
 	}
 	return s.jobResult(id)
+}
+
+// taskContext is ctx, detached from its cancellation when the call is an
+// MCP task: mcp-go v1.2.1 cancels a task's context as soon as tools/call
+// has answered (mark3labs/mcp-go#897), which says nothing about the task.
+func taskContext(ctx context.Context, req mcp.CallToolRequest) context.Context {
+	if req.Params.Task != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // jobResult is a finished job's result, exactly what the blocking call

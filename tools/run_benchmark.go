@@ -92,6 +92,7 @@ func RunBenchmarkTool() mcp.Tool {
 			"Sends progress notifications; cancelling leaves a cancelled run that resume_run_id can finish."),
 		mcp.WithInputSchema[RunBenchmarkArgs](),
 		outputSchema[RunBenchmarkResult](),
+		mcp.WithTaskSupport(mcp.TaskSupportOptional),
 		mcp.WithTitleAnnotation("Run a benchmark"),
 		mcp.WithReadOnlyHintAnnotation(false),
 		mcp.WithDestructiveHintAnnotation(false),
@@ -109,6 +110,7 @@ func (s *Service) RunBenchmarkHandler() func(context.Context, mcp.CallToolReques
 		if s.Jobs == nil || args.Plan {
 			return direct(ctx, req)
 		}
+		ctx = taskContext(ctx, req)
 		job, err := s.submitRun(ctx, args)
 		if err != nil {
 			return toolError(err)
@@ -117,7 +119,7 @@ func (s *Service) RunBenchmarkHandler() func(context.Context, mcp.CallToolReques
 			res, md := queuedRun(job)
 			return mcp.NewToolResultStructured(res, md), nil
 		}
-		return s.awaitJob(ctx, job.ID, s.progress(ctx, req))
+		return s.awaitJob(ctx, req, job.ID)
 	})
 }
 

@@ -133,10 +133,10 @@ func (m *Manager) Submit(kind, host string, models []string, args any, priority 
 	if err := m.store.PutJob(&j); err != nil {
 		return record.Job{}, fmt.Errorf("store job: %w", err)
 	}
+	m.changed(j) // before it can start, so that "queued" is always told first
 	m.mu.Lock()
 	m.live[j.ID] = &entry{job: j, ended: make(chan struct{})}
 	m.mu.Unlock()
-	m.changed(j)
 	m.schedule()
 	return j, nil
 }
