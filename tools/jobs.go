@@ -472,3 +472,53 @@ func (s *Service) ListJobs(args ListJobsArgs) (*ListJobsResult, error) {
 	}
 	return res, nil
 }
+
+// EnqueueRun validates a run_benchmark call and stores it as a queued job
+// without running it: a server (`benchmcp serve`) or `benchmcp jobs work`
+// runs it when it opens the store.
+func (s *Service) EnqueueRun(ctx context.Context, args RunBenchmarkArgs) (record.Job, error) {
+	cfg, _, _, _, err := s.resolveRun(args)
+	if err != nil {
+		return record.Job{}, err
+	}
+	if _, err := s.runner().Prepare(ctx, cfg); err != nil {
+		return record.Job{}, err
+	}
+	args.Background = false
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return record.Job{}, fmt.Errorf("encode job arguments: %w", err)
+	}
+	j := record.Job{Kind: KindRun, Status: record.JobQueued, Priority: args.Priority, Host: s.hostName(cfg.Host), Models: []string{cfg.Model}, Args: raw}
+	if err := s.Store.PutJob(&j); err != nil {
+		return record.Job{}, fmt.Errorf("store job: %w", err)
+	}
+	return j, nil
+}
+
+// WorkQueue runs the stored queued and interrupted jobs in this process
+// until none is left or ctx ends (the running ones are then stored
+// interrupted, to resume later); progress is told about each job's progress.
+func (s *Service) WorkQueue(ctx context.Context, progress func(record.Job)) error {
+	s.EnableJobs()
+	s.Jobs.SetNotify(progress)
+	if err := s.RecoverJobs(); err != nil {
+		return err
+	}
+	defer s.Jobs.Shutdown(30 * time.Second)
+	for {
+		live := s.Jobs.Live()
+		if len(live) == 0 {
+			return nil
+		}
+		ended := s.Jobs.Ended(live[0].ID)
+		if ended == nil { // it ended in between
+			continue
+		}
+		select {
+		case <-ended:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

@@ -23,6 +23,7 @@ func commands() map[string]command {
 		"compare": compareCommand,
 		"demo":    demoCommand,
 		"analyze": analyzeCommand,
+		"jobs":    jobsCommand,
 	}
 }
 
@@ -57,6 +58,7 @@ Usage:
   benchmcp compare  --model A --model B --suite S [--json]                  compare models side by side
   benchmcp analyze  [--model M] [--suite S] [--since 168h] [--html FILE] [--json]   trends, regressions, anomalies
   benchmcp runs     list|show|delete|export|import [--json]                 the stored runs
+  benchmcp jobs     list|show|wait|work|cancel [--json]                    the job queue (run --background queues one)
   benchmcp demo                                                             one measured call per fixture model
 
 Common flags (each has a BENCHMCP_* environment twin):

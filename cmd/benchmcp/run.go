@@ -40,6 +40,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.StringVar(&a.Host, "host", "", "named Ollama host")
 	fs.StringVar(&a.ResumeRunID, "resume", "", "finish an interrupted or cancelled run")
 	fs.Var(&tags, "tag", "tag stored with the run (repeatable)")
+	background := fs.Bool("background", false, "store the run as a queued job and return; a server (benchmcp serve) or `benchmcp jobs wait ID` runs it")
+	fs.IntVar(&a.Priority, "priority", 0, "with --background: queue priority, higher first")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -66,6 +68,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer closeFn()
+	if *background {
+		return runBackground(ctx, svc, a, c.db, stdout, stderr)
+	}
 	bar := newBar(stderr, "run "+a.Model)
 	res, md, err := svc.RunBenchmark(ctx, a, bar.progress)
 	bar.finish()
