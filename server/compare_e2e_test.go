@@ -89,6 +89,10 @@ func TestCompareModelsOverStdio(t *testing.T) {
 	ids := []any{s.RunID, m.RunID, l.RunID}
 	var again tools.CompareModelsResult
 	structured(t, mc.call(ctx, t, "compare_models", map[string]any{"run_ids": ids}, ""), &again)
+	if live.JobID == "" || again.JobID != "" {
+		t.Errorf("job ids: live %q (a live comparison runs as a job), stored %q (comparing stored runs runs nothing)", live.JobID, again.JobID)
+	}
+	again.JobID = live.JobID
 	if diff := cmp.Diff(live, again); diff != "" {
 		t.Errorf("run_ids comparison differs from the live one (-live +stored):\n%s", diff)
 	}

@@ -55,7 +55,7 @@ type mcpClient struct {
 
 // startStdio starts `benchmcp serve` (stdio) on a store file and connects.
 // A db of "" makes a new store in a temp dir.
-func startStdio(t *testing.T, db string) *mcpClient {
+func startStdio(t testing.TB, db string) *mcpClient {
 	t.Helper()
 	srv := ollamatest.Get(t)
 	if db == "" {
@@ -92,7 +92,7 @@ func startStdio(t *testing.T, db string) *mcpClient {
 }
 
 // call invokes a tool with a progress token and returns the result.
-func (mc *mcpClient) call(ctx context.Context, t *testing.T, tool string, args map[string]any, token string) *mcp.CallToolResult {
+func (mc *mcpClient) call(ctx context.Context, t testing.TB, tool string, args map[string]any, token string) *mcp.CallToolResult {
 	t.Helper()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = tool
@@ -125,7 +125,7 @@ func (mc *mcpClient) progress(token string) []map[string]any {
 }
 
 // structured decodes a result's structuredContent into v.
-func structured(t *testing.T, res *mcp.CallToolResult, v any) {
+func structured(t testing.TB, res *mcp.CallToolResult, v any) {
 	t.Helper()
 	if res.IsError {
 		t.Fatalf("tool error: %s", text(res))

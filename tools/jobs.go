@@ -254,7 +254,12 @@ func (s *Service) jobResult(id string) (*mcp.CallToolResult, error) {
 		}
 		return mcp.NewToolResultError(fmt.Sprintf("job %s %s: %s", id, st.Status, msg)), nil
 	}
-	return mcp.NewToolResultStructured(json.RawMessage(st.Result), st.ResultText), nil
+	res := mcp.NewToolResultStructured(json.RawMessage(st.Result), st.ResultText)
+	// The result is a summary; the full samples are a resource away.
+	for _, id := range st.RunIDs {
+		res.Content = append(res.Content, mcp.NewResourceLink("benchmcp://runs/"+id, "run "+id, "the run with every sample (JSON)", "application/json"))
+	}
+	return res, nil
 }
 
 // JobStatusArgs are the arguments of job_status.

@@ -34,7 +34,9 @@ func TestRunBackgroundThenJobs(t *testing.T) {
 		t.Fatalf("run --background printed %q", out)
 	}
 	code, out, _ = run(jobsCommand, "list", "--json")
-	var list struct{ Jobs []struct{ JobID, Status string } }
+	var list struct {
+		Jobs []struct{ JobID, Status string }
+	}
 	if err := json.Unmarshal([]byte(out), &list); err != nil || code != 0 || len(list.Jobs) != 1 || list.Jobs[0].Status != "queued" {
 		t.Fatalf("jobs list: exit %d, %s (%v)", code, out, err)
 	}
