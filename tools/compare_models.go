@@ -98,22 +98,15 @@ func CompareModelsTool() mcp.Tool {
 
 // CompareModelsHandler is the MCP handler of compare_models.
 func (s *Service) CompareModelsHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	direct := longHandler(s, s.CompareModels)
-	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args CompareModelsArgs) (*mcp.CallToolResult, error) {
+	return jobHandler(s, longTool[CompareModelsArgs, CompareModelsResult]{
+		direct: s.CompareModels,
 		// Plans and comparisons of stored runs run nothing: they answer at once.
-		if s.Jobs == nil || args.Plan || len(args.Variants) == 0 || len(args.RunIDs) > 0 || len(args.AllowDifferences) > 0 {
-			return direct(ctx, req)
-		}
-		ctx = taskContext(ctx, req)
-		job, err := s.submitCompare(ctx, args)
-		if err != nil {
-			return toolError(err)
-		}
-		if args.Background {
-			res, md := queuedCompare(job)
-			return mcp.NewToolResultStructured(res, md), nil
-		}
-		return s.awaitJob(ctx, req, job.ID)
+		inline: func(a CompareModelsArgs) bool {
+			return a.Plan || len(a.Variants) == 0 || len(a.RunIDs) > 0 || len(a.AllowDifferences) > 0
+		},
+		background: func(a CompareModelsArgs) bool { return a.Background },
+		submit:     s.submitCompare,
+		queued:     queuedCompare,
 	})
 }
 

@@ -142,6 +142,38 @@ func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (re
 	return s.Jobs.Submit(KindCompare, s.hostName(args.Host), models, args, args.Priority)
 }
 
+// longTool is how a long tool runs: as a job with a job manager, in the
+// call itself without one (the CLI) or when it runs nothing (inline).
+type longTool[A, R any] struct {
+	direct     func(context.Context, A, ProgressFunc) (*R, string, error)
+	inline     func(A) bool
+	background func(A) bool
+	submit     func(context.Context, A) (record.Job, error) // validates, then submits
+	queued     func(record.Job) (*R, string)                // the result of a background call
+}
+
+// jobHandler is the MCP handler of a long tool: every call that runs
+// models is a job; background returns its id at once, a blocking call
+// waits for it (and a dropped connection does not lose it).
+func jobHandler[A, R any](s *Service, t longTool[A, R]) func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	direct := longHandler(s, t.direct)
+	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args A) (*mcp.CallToolResult, error) {
+		if s.Jobs == nil || t.inline(args) {
+			return direct(ctx, req)
+		}
+		ctx = taskContext(ctx, req)
+		job, err := t.submit(ctx, args)
+		if err != nil {
+			return toolError(err)
+		}
+		if t.background(args) {
+			res, md := t.queued(job)
+			return mcp.NewToolResultStructured(res, md), nil
+		}
+		return s.awaitJob(ctx, req, job.ID)
+	})
+}
+
 // queuedRun is run_benchmark's result for a background call.
 func queuedRun(j record.Job) (*RunBenchmarkResult, string) {
 	res := &RunBenchmarkResult{JobID: j.ID, Status: record.Status(j.Status),

@@ -105,21 +105,12 @@ func RunBenchmarkTool() mcp.Tool {
 // manager every run is a job: background returns its id at once, a
 // blocking call waits for it (and a dropped connection does not lose it).
 func (s *Service) RunBenchmarkHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	direct := longHandler(s, s.RunBenchmark)
-	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args RunBenchmarkArgs) (*mcp.CallToolResult, error) {
-		if s.Jobs == nil || args.Plan {
-			return direct(ctx, req)
-		}
-		ctx = taskContext(ctx, req)
-		job, err := s.submitRun(ctx, args)
-		if err != nil {
-			return toolError(err)
-		}
-		if args.Background {
-			res, md := queuedRun(job)
-			return mcp.NewToolResultStructured(res, md), nil
-		}
-		return s.awaitJob(ctx, req, job.ID)
+	return jobHandler(s, longTool[RunBenchmarkArgs, RunBenchmarkResult]{
+		direct:     s.RunBenchmark,
+		inline:     func(a RunBenchmarkArgs) bool { return a.Plan },
+		background: func(a RunBenchmarkArgs) bool { return a.Background },
+		submit:     s.submitRun,
+		queued:     queuedRun,
 	})
 }
 
