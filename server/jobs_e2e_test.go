@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,45 +25,14 @@ import (
 // with SIGKILL (no cleanup: a crash).
 func serveHTTP(t *testing.T, db, hosts string) (mc *mcpClient, kill func()) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(binary, "serve", "--transport", "http", "--addr", addr, "--db", db)
-	cmd.Env = append(os.Environ(), "BENCHMCP_HOSTS="+hosts)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
-	waitFor(t, func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-	c, err := client.NewStreamableHttpClient("http://" + addr + "/mcp")
+	base, kill := startServer(t, "http", db, hosts)
+	c, err := client.NewStreamableHttpClient(base + "/mcp")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mc = initClient(t, c)
 	mc.DB = db
-	return mc, func() {
-		cmd.Process.Kill()
-		<-exited
-	}
+	return mc, kill
 }
 
 // waitJob polls job_status (wait_s 20) until the job ends.

@@ -21,7 +21,15 @@ import (
 // startHTTP runs `benchmcp serve --transport T` on a free port and returns its base URL.
 func startHTTP(t *testing.T, transport, db string) string {
 	t.Helper()
-	srv := ollamatest.Get(t)
+	base, _ := startServer(t, transport, db, "local="+ollamatest.Get(t).URL.String())
+	return base
+}
+
+// startServer runs `benchmcp serve --transport T` on db with the given hosts
+// spec on a free port; it returns the base URL and a kill that ends the
+// process with SIGKILL (no cleanup: a crash). Cleanup stops it with SIGTERM.
+func startServer(t *testing.T, transport, db, hosts string) (base string, kill func()) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +37,7 @@ func startHTTP(t *testing.T, transport, db string) string {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(binary, "serve", "--transport", transport, "--addr", addr, "--db", db)
-	cmd.Env = append(os.Environ(), "BENCHMCP_HOSTS=local="+srv.URL.String())
+	cmd.Env = append(os.Environ(), "BENCHMCP_HOSTS="+hosts)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -40,11 +48,10 @@ func startHTTP(t *testing.T, transport, db string) string {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
-		case <-time.After(15 * time.Second):
+		case <-time.After(20 * time.Second):
 			cmd.Process.Kill()
 		}
 	})
-	base := "http://" + addr
 	waitFor(t, func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
@@ -52,7 +59,10 @@ func startHTTP(t *testing.T, transport, db string) string {
 		}
 		return err == nil
 	})
-	return base
+	return "http://" + addr, func() {
+		cmd.Process.Kill()
+		<-exited
+	}
 }
 
 func initClient(t *testing.T, c *client.Client) *mcpClient {
