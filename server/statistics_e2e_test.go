@@ -184,3 +184,31 @@ func TestRunIDsComparabilityGuard(t *testing.T) {
 		t.Errorf("analyze with allow_differences: %+v", an.Regressions)
 	}
 }
+
+// TestLoadOptionVariantsDoNotReload: two variants of one model that differ
+// in num_ctx (a load-time option) run one after the other, each after its
+// own warm-up, so no measured call pays a model reload; interleaved, every
+// call would.
+func TestLoadOptionVariantsDoNotReload(t *testing.T) {
+	mc := startStdio(t, "")
+	ctx := context.Background()
+	var res tools.CompareModelsResult
+	structured(t, mc.call(ctx, t, "compare_models", map[string]any{
+		"variants": []any{
+			map[string]any{"label": "ctx256", "model": "tiny-m", "options": map[string]any{"num_ctx": 256}},
+			map[string]any{"label": "ctx512", "model": "tiny-m", "options": map[string]any{"num_ctx": 512}},
+		},
+		"tasks": quickTasks(), "iterations": 3,
+	}, ""), &res)
+	for _, v := range res.Variants {
+		t.Logf("%s: %d samples, %d reloads, TTFT p50 %.1f ms", v.Label, v.Samples, v.Reloads, v.TTFTP50Ms)
+		if v.Samples != 18 || v.Reloads != 0 {
+			t.Errorf("%s: %d samples, %d reloads; want 18 and none", v.Label, v.Samples, v.Reloads)
+		}
+	}
+	// A misspelt option is refused before anything runs, with the likely name.
+	bad := mc.call(ctx, t, "run_benchmark", map[string]any{"model": "tiny-m", "tasks": quickTasks(), "options": map[string]any{"num_ctxx": 4096}}, "")
+	if !bad.IsError || !strings.Contains(text(bad), "did you mean num_ctx?") {
+		t.Errorf("options.num_ctxx: isError %v, %q", bad.IsError, text(bad))
+	}
+}

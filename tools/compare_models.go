@@ -80,7 +80,7 @@ func CompareModelsTool() mcp.Tool {
 	return mcp.NewTool("compare_models",
 		mcp.WithDescription("Compare 2-8 variants (models, preambles, option sets, or a mix) side by side on the same tasks, every variant with the same seed at the same iteration, or compare stored runs by run_ids without running anything "+
 			"(runs that differ in digest, options, preamble, host or Ollama version are refused unless allow_differences says so). "+
-			"Runs are interleaved (A, B, B, A, ...) after a warm-up of each model and stored as normal runs tagged with the comparison id. "+
+			"Runs are interleaved (A, B, B, A, ...) after a warm-up of each model and stored as normal runs tagged with the comparison id; variants of one model that differ in load-time options (num_ctx, num_gpu, num_batch, num_thread, main_gpu, use_mmap) run one after the other instead, so no call pays a model reload. "+
 			"Returns per-variant summaries with task-clustered intervals, each variant against the baseline paired by task (difference of per-task pass rates with its clustered interval; "+
 			"exact McNemar at one iteration, a sign-flip permutation test over tasks otherwise, so replays are not evidence; Holm-adjusted), the minimum detectable effect and the tasks/iterations a 10-point difference needs, "+
 			"a verdict (better, worse, no clear difference, collapse), per-task winners, the quality/latency Pareto frontier, and a preamble A/B view. plan: true returns cost and power without running. "+
@@ -213,7 +213,15 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		}
 		return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect)
 	}
-	status, runErr := interleave(ctx, sessions, begin, progress)
+	status, runErr := record.StatusFailed, begin()
+	if runErr == nil {
+		status, runErr = bench.Interleave(ctx, sessions, func(done, total int, sess *bench.Session, smp record.Sample) {
+			if progress != nil {
+				progress(done, total, fmt.Sprintf("%s task %s iteration %d/%d: %s, %.0f ms",
+					sess.Config().Label, smp.TaskID, smp.Iteration, sess.Config().Iterations, sampleVerdict(smp), smp.WallMs))
+			}
+		})
+	}
 	var ids []string
 	for _, sess := range sessions {
 		if sess.Run().ID == "" { // never begun: the store failed before it
@@ -231,54 +239,6 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 	// The statistics come from the stored runs, as with run_ids, so the two
 	// agree; the variants differ in options and preambles by design.
 	return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect)
-}
-
-// interleave begins every session, warms each model, then runs the jobs
-// one call at a time: for each job every variant in turn, starting one
-// variant later on each job so that no variant always goes first. It
-// returns the state the runs end in and, for a failure, why.
-func interleave(ctx context.Context, sessions []*bench.Session, begin func() error, progress ProgressFunc) (record.Status, error) {
-	if err := begin(); err != nil {
-		return record.StatusFailed, err
-	}
-	ended := func(err error) (record.Status, error) {
-		if ctx.Err() != nil {
-			return record.StatusCancelled, ctx.Err()
-		}
-		return record.StatusFailed, err
-	}
-	for _, sess := range sessions {
-		if err := sess.Warm(ctx); err != nil {
-			return ended(fmt.Errorf("warm up %s: %w", sess.Config().Label, err))
-		}
-	}
-	jobs := sessions[0].AllJobs()
-	n := len(sessions)
-	total, done := len(jobs)*n, 0
-	for _, sess := range sessions {
-		done += sess.Total() - len(sess.Jobs()) // a resumed comparison's finished samples
-	}
-	for j, job := range jobs {
-		for k := range n {
-			sess := sessions[(j+k)%n]
-			if sess.Finished(job) {
-				continue
-			}
-			smp, err := sess.Do(ctx, job)
-			if err != nil {
-				return ended(fmt.Errorf("%s task %s: %w", sess.Config().Label, job.Task, err))
-			}
-			done++
-			if progress != nil {
-				progress(done, total, fmt.Sprintf("%s task %s iteration %d/%d: %s, %.0f ms",
-					sess.Config().Label, smp.TaskID, smp.Iteration, sess.Config().Iterations, sampleVerdict(smp), smp.WallMs))
-			}
-		}
-	}
-	if ctx.Err() != nil {
-		return record.StatusCancelled, ctx.Err()
-	}
-	return record.StatusCompleted, nil
 }
 
 func sampleVerdict(smp record.Sample) string {
