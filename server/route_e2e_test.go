@@ -28,8 +28,8 @@ func TestRouteTaskCascadeOverStdio(t *testing.T) {
 	if a := add.Attempts; a[0].Model != "tiny-s" || a[0].Pass || a[1].Model != "tiny-m" || !a[1].Pass || a[1].Answer != "5788" {
 		t.Errorf("addition attempts %+v", a)
 	}
-	if add.Attempts[1].LatencyMs <= 0 || add.DecisionID == "" {
-		t.Errorf("latency %v decision %q", add.Attempts[1].LatencyMs, add.DecisionID)
+	if add.Attempts[1].LatencyMs <= 0 || add.DecisionID == "" || add.JobID == "" {
+		t.Errorf("latency %v decision %q job %q (a cascade runs models, so it runs as a job)", add.Attempts[1].LatencyMs, add.DecisionID, add.JobID)
 	}
 
 	var upper tools.RouteTaskResult
@@ -42,6 +42,24 @@ func TestRouteTaskCascadeOverStdio(t *testing.T) {
 	}
 	if upper.DecisionID == add.DecisionID {
 		t.Errorf("both decisions stored as %s", add.DecisionID)
+	}
+
+	// In the background: a job id at once, the same decision from job_result.
+	var queued tools.RouteTaskResult
+	structured(t, mc.call(ctx, t, "route_task", map[string]any{
+		"task": "Uppercase river.", "candidates": []string{"tiny-s", "tiny-m"}, "strategy": "cascade", "background": true,
+		"checks": []map[string]any{{"type": "exact", "value": "RIVER"}},
+	}, ""), &queued)
+	if queued.JobID == "" || queued.DecisionID != "" {
+		t.Fatalf("background cascade: %+v", queued)
+	}
+	if st := waitJob(t, mc, queued.JobID); st.Status != "completed" {
+		t.Fatalf("cascade job %+v", st)
+	}
+	var later tools.RouteTaskResult
+	structured(t, mc.call(ctx, t, "job_result", map[string]any{"job_id": queued.JobID}, ""), &later)
+	if later.Chosen != "tiny-s" || later.DecisionID == "" || later.JobID != queued.JobID {
+		t.Errorf("background cascade result %+v", later)
 	}
 
 	bad := mc.call(ctx, t, "route_task", map[string]any{"task": "Uppercase river.", "candidates": []string{}}, "")

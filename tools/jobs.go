@@ -22,6 +22,7 @@ import (
 const (
 	KindRun     = "run_benchmark"
 	KindCompare = "compare_models"
+	KindRoute   = "route_task" // a cascade
 )
 
 // Limits of the job tools.
@@ -44,6 +45,7 @@ func (s *Service) EnableJobs() {
 	s.Jobs = jobs.New(s.Store, nil)
 	s.Jobs.Register(KindRun, s.runJob)
 	s.Jobs.Register(KindCompare, s.compareJob)
+	s.Jobs.Register(KindRoute, s.routeJob)
 }
 
 // RecoverJobs queues again the jobs a previous process left queued, running

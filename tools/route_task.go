@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/memory"
@@ -36,6 +38,7 @@ type RouteTaskArgs struct {
 	JudgeModel  string         `json:"judge_model,omitempty" jsonschema:"cascade without checks: judge model (e.g. tiny-judge) that grades each answer with the default judge prompt"`
 	Host        string         `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
 	TimeoutS    float64        `json:"timeout_s,omitempty" jsonschema:"cascade: time limit per model call in seconds (default 120)"`
+	Background  bool           `json:"background,omitempty" jsonschema:"cascade: return at once with job_id; job_status and job_result follow it"`
 }
 
 // RouteTaskResult is what route_task returns.
@@ -47,6 +50,7 @@ type RouteTaskResult struct {
 	Evidence   []route.ModelEvidence `json:"evidence,omitempty" jsonschema:"evidence: per candidate, the stored runs and pass rate used"`
 	Attempts   []route.Attempt       `json:"attempts,omitempty" jsonschema:"cascade: each candidate tried, in order"`
 	DecisionID string                `json:"decision_id" jsonschema:"id of the stored routing decision"`
+	JobID      string                `json:"job_id,omitempty" jsonschema:"cascade: the job that ran it (with background, follow it with job_status)"`
 }
 
 // RouteTaskTool is the MCP definition of route_task.
@@ -56,7 +60,7 @@ func RouteTaskTool() mcp.Tool {
 			"evidence: the cheapest candidate whose stored pass rate on the category reaches min_pass_rate (with a 95% interval), else the best; "+
 			"heuristic: estimates easy/medium/hard from the prompt and picks the first/middle/last candidate; "+
 			"cascade: runs the task on each candidate in order and stops at the first answer that passes the checks or the judge. "+
-			"Every decision is stored."),
+			"Every decision is stored. A cascade runs as a job (background: true returns its job_id at once)."),
 		mcp.WithInputSchema[RouteTaskArgs](),
 		outputSchema[RouteTaskResult](),
 		mcp.WithTitleAnnotation("Route a task"),
@@ -68,14 +72,46 @@ func RouteTaskTool() mcp.Tool {
 }
 
 // RouteTaskHandler is the MCP handler of route_task.
+// A cascade runs models, so with a job manager it runs as a job, like a
+// run; evidence and heuristic decisions answer at once.
 func (s *Service) RouteTaskHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	return mcp.NewTypedToolHandler(func(ctx context.Context, req mcp.CallToolRequest, args RouteTaskArgs) (*mcp.CallToolResult, error) {
-		res, md, err := s.RouteTask(ctx, args)
-		if err != nil {
-			return toolError(err)
-		}
-		return mcp.NewToolResultStructured(res, md), nil
+	return jobHandler(s, longTool[RouteTaskArgs, RouteTaskResult]{
+		direct: func(ctx context.Context, a RouteTaskArgs, _ ProgressFunc) (*RouteTaskResult, string, error) {
+			return s.RouteTask(ctx, a)
+		},
+		inline:     func(a RouteTaskArgs) bool { return !strings.EqualFold(a.Strategy, route.Cascade) },
+		background: func(a RouteTaskArgs) bool { return a.Background },
+		submit:     s.submitRoute,
+		queued: func(j record.Job) (*RouteTaskResult, string) {
+			return &RouteTaskResult{Strategy: route.Cascade, Reason: "queued as job " + j.ID, JobID: j.ID}, queuedText(j)
+		},
 	})
+}
+
+// submitRoute validates a cascade and submits it as a job.
+func (s *Service) submitRoute(ctx context.Context, args RouteTaskArgs) (record.Job, error) {
+	checked := args
+	if _, err := validateRoute(&checked); err != nil {
+		return record.Job{}, err
+	}
+	if _, err := s.Exec.Host(args.Host); err != nil {
+		return record.Job{}, userErrorf("host: %v", err)
+	}
+	return s.Jobs.Submit(KindRoute, s.hostName(args.Host), args.Candidates, args, 0)
+}
+
+// routeJob is the work of a cascade job: the whole cascade again if it
+// was interrupted (its decision is stored only at the end).
+func (s *Service) routeJob(ctx context.Context, job record.Job, _ jobs.Reporter) (any, string, error) {
+	var args RouteTaskArgs
+	if err := json.Unmarshal(job.Args, &args); err != nil {
+		return nil, "", fmt.Errorf("decode arguments of job %s: %w", job.ID, err)
+	}
+	res, md, err := s.RouteTask(ctx, args)
+	if res != nil {
+		res.JobID = job.ID
+	}
+	return res, md, err
 }
 
 // RouteTask decides which candidate should take the task, stores the
