@@ -111,26 +111,29 @@ func TestWriteV1Fixture(t *testing.T) {
 	}
 }
 
-func TestMigrateV1(t *testing.T) {
-	fixture, err := os.ReadFile(v1Fixture)
+// migrateFixture copies an old-schema fixture into a temp dir, checks that
+// a read-only open refuses to migrate it, opens it (which migrates it to
+// the current schema in one transaction) and checks the version and the
+// buckets. It returns the store and the copy's path.
+func migrateFixture(t *testing.T, fixture, generator string, from int) (*Store, string) {
+	t.Helper()
+	b, err := os.ReadFile(fixture)
 	if err != nil {
-		t.Fatalf("%v (write it with BENCHMCP_WRITE_FIXTURES=1 go test -run TestWriteV1Fixture ./memory/)", err)
+		t.Fatalf("%v (write it with BENCHMCP_WRITE_FIXTURES=1 go test -run %s ./memory/)", err, generator)
 	}
 	path := filepath.Join(t.TempDir(), "bench.db")
-	if err := os.WriteFile(path, fixture, 0o600); err != nil {
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-
 	// A read-only open cannot migrate, and says how to.
-	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrReadOnly) || !strings.Contains(err.Error(), "schema v1") {
-		t.Errorf("read-only Open of a v1 store: error = %v, want ErrReadOnly naming schema v1", err)
+	schema := fmt.Sprintf("schema v%d", from)
+	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrReadOnly) || !strings.Contains(err.Error(), schema) {
+		t.Errorf("read-only Open of a v%d store: error = %v, want ErrReadOnly naming %s", from, err, schema)
 	}
-
 	s := openTest(t, path, Options{})
 	s.db.View(func(tx *bolt.Tx) error {
-		// 1 -> 2 -> 3, in one transaction.
-		if v, _ := readVersion(tx); v != 3 {
-			t.Errorf("version after migration = %d, want 3", v)
+		if v, _ := readVersion(tx); v != schemaVersion {
+			t.Errorf("version after migration = %d, want %d", v, schemaVersion)
 		}
 		for _, b := range topBuckets {
 			if tx.Bucket(b) == nil {
@@ -139,6 +142,11 @@ func TestMigrateV1(t *testing.T) {
 		}
 		return nil
 	})
+	return s, path
+}
+
+func TestMigrateV1(t *testing.T) {
+	s, path := migrateFixture(t, v1Fixture, "TestWriteV1Fixture", 1) // 1 -> 2 -> 3
 
 	want := v1Runs()
 	// Its owner is gone, so the running run is found interrupted,
@@ -383,30 +391,9 @@ func TestV2FixtureReproducible(t *testing.T) {
 }
 
 func TestMigrateV2(t *testing.T) {
-	fixture, err := os.ReadFile(v2Fixture)
-	if err != nil {
-		t.Fatalf("%v (write it with BENCHMCP_WRITE_FIXTURES=1 go test -run TestWriteV2Fixture ./memory/)", err)
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "bench.db")
-	if err := os.WriteFile(path, fixture, 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrReadOnly) || !strings.Contains(err.Error(), "schema v2") {
-		t.Errorf("read-only Open of a v2 store: error = %v, want ErrReadOnly naming schema v2", err)
-	}
-
-	s := openTest(t, path, Options{})
+	s, path := migrateFixture(t, v2Fixture, "TestWriteV2Fixture", 2)
+	dir := filepath.Dir(path)
 	s.db.View(func(tx *bolt.Tx) error {
-		if v, _ := readVersion(tx); v != 3 {
-			t.Errorf("version after migration = %d, want 3", v)
-		}
-		for _, b := range topBuckets {
-			if tx.Bucket(b) == nil {
-				t.Errorf("bucket %s missing after migration", b)
-			}
-		}
 		if n := tx.Bucket(bucketJobs).Sequence(); n != 0 {
 			t.Errorf("jobs sequence after migration = %d, want 0", n)
 		}

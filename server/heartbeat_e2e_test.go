@@ -33,10 +33,11 @@ func TestBlockingCallHeartbeat(t *testing.T) {
 		}
 		done <- res
 	}()
-	deadline := time.Now().Add(3 * tools.Heartbeat)
+	// A generous guard, not a speed claim: the heartbeat is due after 10 s.
+	deadline := time.Now().Add(6 * tools.Heartbeat)
 	for !heard(mc, "hb", "queued") {
 		if time.Now().After(deadline) {
-			t.Fatalf("no heartbeat within %s while queued: %v", 3*tools.Heartbeat, mc.progress("hb"))
+			t.Fatalf("no heartbeat within %s while queued: %v", 6*tools.Heartbeat, mc.progress("hb"))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -259,17 +259,8 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 	if n := len(args.Variants); n < MinVariants || n > MaxVariants {
 		return nil, userErrorf("%d variants; compare %d to %d", n, MinVariants, MaxVariants)
 	}
-	iterations := args.Iterations
-	if iterations == 0 {
-		iterations = max(bench.DefaultIterations, len(args.Seeds))
-	}
-	var base *int
-	if args.Seed != nil {
-		b := int(*args.Seed)
-		base = &b
-	}
 	// One plan for all: every variant gets the same seed at the same iteration.
-	shared, err := bench.PlanSeeds(iterations, base, bench.Ints(args.Seeds), nil)
+	iterations, shared, err := seedPlan(args.Iterations, args.Seed, args.Seeds, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -287,31 +278,28 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 			return nil, userErrorf("two variants are labelled %q; give each variant a distinct label", label)
 		}
 		labels[label] = true
-		seeds := shared
-		if _, pinned, err := bench.OptionSeed(v.Options); err != nil || pinned {
-			if err == nil && (args.Seed != nil || args.Seeds != nil) {
-				err = fmt.Errorf("its options.seed pins every iteration to one seed, which conflicts with seed/seeds; drop one of them")
-			}
-			if err != nil {
-				return nil, userErrorf("variant %s: %v", label, err)
-			}
-			if seeds, err = bench.PlanSeeds(iterations, nil, nil, v.Options); err != nil {
-				return nil, err
-			}
-		}
-		var list []bench.Seed
-		if seeds.Mode != bench.SeedsPinned {
-			list = seedArgs(seeds.Seeds)
+		// A variant that pins options.seed gets the caller's seed arguments,
+		// so that benchConfig pins it or refuses the conflict; the others
+		// run the shared plan, whose list their stored arguments record.
+		seed, seeds := (*bench.Seed)(nil), seedArgs(shared.Seeds)
+		_, pinned, _ := bench.OptionSeed(v.Options)
+		if pinned {
+			seed, seeds = args.Seed, args.Seeds
 		}
 		cfg, err := s.benchConfig(RunBenchmarkArgs{
 			Model: v.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: v.Preamble, Options: v.Options, Think: v.Think,
 			Iterations: iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
-			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host, Seeds: list,
+			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host, Seed: seed, Seeds: seeds,
 		})
+		if err != nil && pinned {
+			return nil, userErrorf("variant %s: %v", label, err)
+		}
 		if err != nil {
 			return nil, err
 		}
-		cfg.Seeds = seeds
+		if !pinned {
+			cfg.Seeds = shared // the plan's own mode: drawn or derived, not "given"
+		}
 		if i > 0 { // one suite for all: resolved once, shared
 			cfg.Suite = cfgs[0].Suite
 		}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -117,14 +118,22 @@ func reporterProgress(r jobs.Reporter) ProgressFunc {
 // arguments, a model that is not installed, an unreachable host come back
 // at once) and submits it as a job.
 func (s *Service) submitRun(ctx context.Context, args RunBenchmarkArgs) (record.Job, error) {
-	cfg, _, _, _, err := s.resolveRun(args)
+	cfg, err := s.checkRun(ctx, args)
 	if err != nil {
 		return record.Job{}, err
 	}
-	if _, err := s.runner().Prepare(ctx, cfg); err != nil {
-		return record.Job{}, err
-	}
 	return s.Jobs.Submit(KindRun, s.hostName(cfg.Host), []string{cfg.Model}, args, args.Priority)
+}
+
+// checkRun validates a run_benchmark call as Prepare does (arguments, suite,
+// options, the models on the host) without running or storing anything.
+func (s *Service) checkRun(ctx context.Context, args RunBenchmarkArgs) (bench.Config, error) {
+	cfg, _, _, _, err := s.resolveRun(args)
+	if err != nil {
+		return cfg, err
+	}
+	_, err = s.runner().Prepare(ctx, cfg)
+	return cfg, err
 }
 
 // submitCompare validates a compare_models call that runs variants and
@@ -200,17 +209,10 @@ func queuedText(j record.Job) string {
 // as the call's own. It forwards the job's progress to the client, at least
 // every Heartbeat. If the client cancels the call, the job is cancelled; if
 // the client's session ends, the job goes on and its result waits in
-// job_result.
-//
-// A call made as an MCP task (params.task) is waited for on a context
-// detached from the request: mcp-go v1.2.1 runs a task on the request's
-// context, which ends as soon as tools/call has answered
-// (mark3labs/mcp-go#897), so that context says nothing about the task.
-// Such a task is stopped with cancel_job (tasks/cancel cannot be told apart
-// from that early end).
+// job_result. An MCP task call comes with ctx already detached
+// (taskContext).
 func (s *Service) awaitJob(ctx context.Context, req mcp.CallToolRequest, id string) (*mcp.CallToolResult, error) {
 	progress := s.progress(ctx, req)
-	ctx = taskContext(ctx, req)
 	var mu sync.Mutex
 	last, lastTotal, lastMsg, lastSent := 0, 0, "", time.Now()
 	send := func(done, total int, msg string) {
@@ -258,8 +260,10 @@ func (s *Service) awaitJob(ctx context.Context, req mcp.CallToolRequest, id stri
 }
 
 // taskContext is ctx, detached from its cancellation when the call is an
-// MCP task: mcp-go v1.2.1 cancels a task's context as soon as tools/call
-// has answered (mark3labs/mcp-go#897), which says nothing about the task.
+// MCP task (params.task): mcp-go v1.2.1 cancels a task's context as soon as
+// tools/call has answered (mark3labs/mcp-go#897), which says nothing about
+// the task. Such a task is stopped with cancel_job: tasks/cancel cannot be
+// told apart from that early end.
 func taskContext(ctx context.Context, req mcp.CallToolRequest) context.Context {
 	if req.Params.Task != nil {
 		return context.WithoutCancel(ctx)
@@ -516,11 +520,8 @@ func (s *Service) ListJobs(args ListJobsArgs) (*ListJobsResult, error) {
 // without running it: a server (`benchmcp serve`) or `benchmcp jobs work`
 // runs it when it opens the store.
 func (s *Service) EnqueueRun(ctx context.Context, args RunBenchmarkArgs) (record.Job, error) {
-	cfg, _, _, _, err := s.resolveRun(args)
+	cfg, err := s.checkRun(ctx, args)
 	if err != nil {
-		return record.Job{}, err
-	}
-	if _, err := s.runner().Prepare(ctx, cfg); err != nil {
 		return record.Job{}, err
 	}
 	args.Background = false

@@ -275,16 +275,7 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 	if err != nil {
 		return bench.Config{}, err
 	}
-	iterations := args.Iterations
-	if iterations == 0 {
-		iterations = max(bench.DefaultIterations, len(args.Seeds))
-	}
-	var base *int
-	if args.Seed != nil {
-		b := int(*args.Seed)
-		base = &b
-	}
-	seeds, err := bench.PlanSeeds(iterations, base, bench.Ints(args.Seeds), args.Options)
+	iterations, seeds, err := seedPlan(args.Iterations, args.Seed, args.Seeds, args.Options)
 	if err != nil {
 		return bench.Config{}, err
 	}
@@ -299,6 +290,21 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 		MaxOutputTokens: args.MaxOutputTokens, Timeout: time.Duration(args.TimeoutS * float64(time.Second)),
 		Cold: args.Cold, Think: think, Tags: args.Tags, Args: raw,
 	}, nil
+}
+
+// seedPlan resolves a tool's iterations (default 1, or the number of
+// seeds) and its seed arguments into one seed per iteration.
+func seedPlan(iterations int, seed *bench.Seed, seeds []bench.Seed, options map[string]any) (int, bench.SeedPlan, error) {
+	if iterations == 0 {
+		iterations = max(bench.DefaultIterations, len(seeds))
+	}
+	var base *int
+	if seed != nil {
+		b := int(*seed)
+		base = &b
+	}
+	plan, err := bench.PlanSeeds(iterations, base, bench.Ints(seeds), options)
+	return iterations, plan, err
 }
 
 // parseThink reads the think argument: "" (the model's default), true,
