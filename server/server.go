@@ -35,6 +35,7 @@ const settle = 20 * time.Millisecond
 var Toolsets = map[string][]string{
 	"run":     {"run_benchmark"},
 	"compare": {"compare_models"},
+	"sweep":   {"sweep"},
 	"analyze": {"analyze_results"},
 	"route":   {"route_task"},
 	"jobs":    {"job_status", "job_result", "cancel_job", "list_jobs"},
@@ -44,7 +45,7 @@ var Toolsets = map[string][]string{
 func CheckToolsets(names []string) error {
 	for _, n := range names {
 		if _, ok := Toolsets[n]; !ok && n != "all" {
-			return fmt.Errorf("toolset %q is not one of run, compare, analyze, route, jobs, all", n)
+			return fmt.Errorf("toolset %q is not one of run, compare, sweep, analyze, route, jobs, all", n)
 		}
 	}
 	return nil
@@ -89,7 +90,7 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		mcpserver.WithPromptCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false),
 		mcpserver.WithLogging(),
-		// run_benchmark and compare_models may be called as MCP tasks
+		// run_benchmark, compare_models and sweep may be called as MCP tasks
 		// (tasks/get, tasks/result, tasks/list); they run as jobs either way.
 		mcpserver.WithTaskCapabilities(true, true, true),
 		mcpserver.WithRecovery(),
@@ -114,6 +115,7 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 	}{
 		{tools.RunBenchmarkTool(), svc.RunBenchmarkHandler(), false},
 		{tools.CompareModelsTool(), svc.CompareModelsHandler(), false},
+		{tools.SweepTool(), svc.SweepHandler(), false},
 		{tools.AnalyzeResultsTool(), svc.AnalyzeResultsHandler(), false},
 		{tools.RouteTaskTool(), svc.RouteTaskHandler(), false},
 		{tools.JobStatusTool(), svc.JobStatusHandler(), true},
@@ -229,9 +231,10 @@ var extraTools []func(*mcpserver.MCPServer, *tools.Service)
 const instructions = `benchmcp benchmarks local language models on Ollama.
 run_benchmark runs a suite (built-in: tiny, coding, tool-use, review; or a file; or inline tasks) against one model and stores the run.
 compare_models runs 2-8 variants (models, preambles, option sets) interleaved on the same tasks and seeds, or compares stored run_ids, and says with paired tests whether a difference is real.
+sweep runs a grid of models x preambles x Ollama options x think x depths (x hosts), scheduled so no call pays a model reload, and returns the best cell per objective with intervals, a constrained choice, the Pareto frontier and each axis value's marginal effect; plan=true first estimates its cost.
 analyze_results looks back over stored runs (filter by model, suite, tag, status, time) without running anything: trends, regressions against a baseline, anomalies and findings, optionally as an HTML report.
 route_task says which of several models (cheapest first) should take a task: from stored pass rates (evidence), from rules over the prompt (heuristic), or by running it on each in turn until an answer passes checks or a judge (cascade); decisions are stored.
-Long calls run as jobs, one at a time per Ollama host: pass background=true to run_benchmark or compare_models to get a job_id at once, then follow it with job_status (wait_s up to 50) and take the result with job_result; cancel_job stops one, list_jobs lists them. A blocking call works too and sends progress at least every 10 s.
+Long calls run as jobs, one at a time per Ollama host: pass background=true to run_benchmark, compare_models or sweep to get a job_id at once, then follow it with job_status (wait_s up to 50) and take the result with job_result; cancel_job stops one, list_jobs lists them. A blocking call works too and sends progress at least every 10 s.
 Every iteration gets its own recorded seed (seeds, a base seed, or drawn); intervals and tests count tasks, not calls, so replays never narrow them. plan=true on run_benchmark or compare_models says what a design can detect without running it.
 Every result carries a pass rate with its 95% interval and a minimum detectable effect; prefer intervals and paired comparisons over single numbers.`
 

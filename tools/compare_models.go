@@ -183,29 +183,6 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 			return nil, "", fmt.Errorf("variant %s: %w", cfgs[i].Label, err)
 		}
 	}
-	begin := func() error {
-		var ids []string
-		for i, sess := range sessions {
-			var prev *record.Run
-			var done []record.Sample
-			if r, ok := prevs[cfgs[i].Label]; ok && r.Status != record.StatusCompleted && r.Status != record.StatusRunning {
-				prev = &r
-				if done, err = s.Store.Samples(r.ID); err != nil {
-					return fmt.Errorf("read samples of run %s: %w", r.ID, err)
-				}
-			} else if ok {
-				return fmt.Errorf("run %s of comparison %s is %s; it cannot be resumed", r.ID, id, r.Status)
-			}
-			if err := sess.Begin(prev, done); err != nil {
-				return err
-			}
-			ids = append(ids, sess.Run().ID)
-		}
-		if began != nil {
-			began(ids, id)
-		}
-		return nil
-	}
 	if resume != "" && len(prevs) == len(cfgs) && allCompleted(prevs) {
 		var ids []string
 		for _, c := range cfgs {
@@ -213,7 +190,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		}
 		return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect)
 	}
-	status, runErr := record.StatusFailed, begin()
+	status, runErr := record.StatusFailed, s.beginSessions(sessions, prevs, id, began)
 	if runErr == nil {
 		status, runErr = bench.Interleave(ctx, sessions, func(done, total int, sess *bench.Session, smp record.Sample) {
 			if progress != nil {
@@ -278,27 +255,13 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 			return nil, userErrorf("two variants are labelled %q; give each variant a distinct label", label)
 		}
 		labels[label] = true
-		// A variant that pins options.seed gets the caller's seed arguments,
-		// so that benchConfig pins it or refuses the conflict; the others
-		// run the shared plan, whose list their stored arguments record.
-		seed, seeds := (*bench.Seed)(nil), seedArgs(shared.Seeds)
-		_, pinned, _ := bench.OptionSeed(v.Options)
-		if pinned {
-			seed, seeds = args.Seed, args.Seeds
-		}
-		cfg, err := s.benchConfig(RunBenchmarkArgs{
+		cfg, err := s.variantConfig(RunBenchmarkArgs{
 			Model: v.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: v.Preamble, Options: v.Options, Think: v.Think,
 			Iterations: iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
-			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host, Seed: seed, Seeds: seeds,
-		})
-		if err != nil && pinned {
-			return nil, userErrorf("variant %s: %v", label, err)
-		}
+			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host, Seed: args.Seed, Seeds: args.Seeds,
+		}, "variant "+label, shared)
 		if err != nil {
 			return nil, err
-		}
-		if !pinned {
-			cfg.Seeds = shared // the plan's own mode: drawn or derived, not "given"
 		}
 		if i > 0 { // one suite for all: resolved once, shared
 			cfg.Suite = cfgs[0].Suite
@@ -310,6 +273,59 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 		return nil, userErrorf("baseline %q is not a variant label; use one of: %s", args.Baseline, strings.Join(slices.Sorted(maps.Keys(labels)), ", "))
 	}
 	return cfgs, nil
+}
+
+// variantConfig is the run configuration of one variant of a comparison or
+// one cell of a sweep: args with the caller's seed arguments, run on the
+// shared seed plan. A variant that pins options.seed keeps the caller's seed
+// arguments, so that benchConfig pins it or refuses the conflict; the others
+// run the shared plan, whose list their stored arguments record.
+func (s *Service) variantConfig(args RunBenchmarkArgs, where string, shared bench.SeedPlan) (bench.Config, error) {
+	_, pinned, _ := bench.OptionSeed(args.Options)
+	if !pinned {
+		args.Seed, args.Seeds = nil, seedArgs(shared.Seeds)
+	}
+	cfg, err := s.benchConfig(args)
+	if err != nil && pinned {
+		return cfg, userErrorf("%s: %v", where, err)
+	}
+	if err != nil {
+		return cfg, err
+	}
+	if !pinned {
+		cfg.Seeds = shared // the plan's own mode: drawn or derived, not "given"
+	}
+	return cfg, nil
+}
+
+// beginSessions records prepared sessions as running: each resumes its
+// label's run in prevs when there is one that did not end as meant (its
+// finished samples kept), and starts a new run otherwise. began, if set,
+// is told the run ids and id, the comparison or sweep they belong to.
+func (s *Service) beginSessions(sessions []*bench.Session, prevs map[string]record.Run, id string, began func([]string, string)) error {
+	var ids []string
+	for _, sess := range sessions {
+		label := sess.Config().Label
+		var prev *record.Run
+		var done []record.Sample
+		if r, ok := prevs[label]; ok && !r.Status.Final() && r.Status != record.StatusRunning {
+			prev = &r
+			var err error
+			if done, err = s.Store.Samples(r.ID); err != nil {
+				return fmt.Errorf("read samples of run %s: %w", r.ID, err)
+			}
+		} else if ok {
+			return fmt.Errorf("run %s (%s) of %s is %s; it cannot be resumed", r.ID, label, id, r.Status)
+		}
+		if err := sess.Begin(prev, done); err != nil {
+			return err
+		}
+		ids = append(ids, sess.Run().ID)
+	}
+	if began != nil {
+		began(ids, id)
+	}
+	return nil
 }
 
 func allCompleted(runs map[string]record.Run) bool {

@@ -47,6 +47,7 @@ func (s *Service) EnableJobs() {
 	s.Jobs.Register(KindRun, s.runJob)
 	s.Jobs.Register(KindCompare, s.compareJob)
 	s.Jobs.Register(KindRoute, s.routeJob)
+	s.Jobs.Register(KindSweep, s.sweepJob)
 }
 
 // RecoverJobs queues again the jobs a previous process left queued, running

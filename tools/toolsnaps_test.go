@@ -14,6 +14,7 @@ import (
 var snapTools = []func() mcp.Tool{
 	RunBenchmarkTool,
 	CompareModelsTool,
+	SweepTool,
 	AnalyzeResultsTool,
 	RouteTaskTool,
 	JobStatusTool,

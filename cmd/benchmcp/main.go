@@ -21,6 +21,7 @@ func commands() map[string]command {
 		"serve":   serveCommand,
 		"run":     runCommand,
 		"compare": compareCommand,
+		"sweep":   sweepCommand,
 		"demo":    demoCommand,
 		"analyze": analyzeCommand,
 		"jobs":    jobsCommand,
@@ -56,6 +57,7 @@ Usage:
   benchmcp serve    [--transport stdio|sse|http] [--addr 127.0.0.1:8080]   run the MCP server
   benchmcp run      --model M --suite S [--iterations N] [--json]           run a suite against one model
   benchmcp compare  --model A --model B --suite S [--json]                  compare models side by side
+  benchmcp sweep    --model M --option num_ctx=2048,4096 [--plan] [--json]   the best configuration over a grid (or --spec FILE)
   benchmcp analyze  [--model M] [--suite S] [--since 168h] [--html FILE] [--json]   trends, regressions, anomalies
   benchmcp runs     list|show|delete|export|import [--json]                 the stored runs
   benchmcp jobs     list|show|wait|work|cancel [--json]                    the job queue (run --background queues one)

@@ -7,12 +7,20 @@ import (
 	"github.com/benchmcp/benchmcp/internal/record"
 )
 
-// Rounds splits variants into rounds that can be interleaved without making
-// Ollama reload a model: within a round each model (on its host) appears
-// with one set of load-time options (LoadOptions). Variants of different
-// models share a round; two variants of one model that differ in num_ctx,
-// say, go to different rounds. Rounds, and the variants in each, keep the
-// order the variants were given in.
+// A schedule is a list of blocks, each a list of indexes into the
+// sessions (or configs) it was made from. RunBlocks runs the blocks one
+// after the other; within a block it interleaves the sessions call by call.
+// Which sessions may share a block is the whole method: sessions of one
+// model that differ in load-time options (LoadOptions) must not, or every
+// call pays a model reload and the reload is what gets measured.
+
+// Rounds is the schedule of a comparison: it splits variants into rounds
+// that can be interleaved without making Ollama reload a model. Within a
+// round each model (on its host) appears with one set of load-time options;
+// variants of different models share a round, so that drift of the machine
+// (another process taking the cores) hits all models alike. Two variants of
+// one model that differ in num_ctx, say, go to different rounds. Rounds, and
+// the variants in each, keep the order the variants were given in.
 func Rounds(cfgs []Config) [][]int {
 	keys := map[string][]string{} // host/model -> its distinct load keys, in order
 	var rounds [][]int
@@ -37,43 +45,111 @@ func Rounds(cfgs []Config) [][]int {
 	return rounds
 }
 
-// InterleaveProgress is told about every sample an interleaved comparison
+// Blocks is the schedule of a sweep on one host: the configs that share a
+// model and its load-time options form one block, and a model's blocks
+// follow each other, so the host holds one model at a time and loads each
+// (model, load options) once. Only sampling options (temperature, top_p,
+// seed, ...), preambles, thinking and prompt depth vary inside a block.
+// Models keep the order of their first config, and so do a model's blocks.
+func Blocks(cfgs []Config) [][]int {
+	type key struct{ model, load string }
+	var models []string
+	loads := map[string][]string{}
+	members := map[key][]int{}
+	for i, c := range cfgs {
+		model := c.Host + "/" + c.Model
+		if _, ok := loads[model]; !ok {
+			models = append(models, model)
+		}
+		k := key{model, LoadKey(c.Options)}
+		if _, ok := members[k]; !ok {
+			loads[model] = append(loads[model], k.load)
+		}
+		members[k] = append(members[k], i)
+	}
+	var blocks [][]int
+	for _, m := range models {
+		for _, l := range loads[m] {
+			blocks = append(blocks, members[key{m, l}])
+		}
+	}
+	return blocks
+}
+
+// InterleaveProgress is told about every sample an interleaved schedule
 // finishes: done of total, and which session made it.
 type InterleaveProgress func(done, total int, sess *Session, smp record.Sample)
 
-// Interleave runs the begun sessions' remaining jobs one call at a time,
-// round by round (Rounds): it warms the round's sessions, then for each job
-// runs every session of the round in turn, starting one later on each job
-// so that none always goes first. Variants whose load-time options differ
-// are thus never interleaved: interleaving them would measure a model
-// reload on every call. It returns the state the runs end in and, for a
+// Hooks are what RunBlocks tells, and asks, as it goes. Every field may be nil.
+type Hooks struct {
+	Progress InterleaveProgress
+	// BlockStart is called before a block's warm-up, with its sessions.
+	BlockStart func(ctx context.Context, block []*Session) error
+	// Warmed is called once the block's sessions are warm, before the
+	// first timed call: the model is loaded with the block's options.
+	Warmed func(ctx context.Context, block []*Session) error
+	// Skip reports whether a session is to make no further calls (early
+	// stopping). It is asked before every call.
+	Skip func(*Session) bool
+}
+
+// Interleave runs the sessions' remaining jobs in the rounds of a
+// comparison (Rounds). It returns the state the runs end in and, for a
 // failure, why; the caller finishes the sessions.
 func Interleave(ctx context.Context, sessions []*Session, progress InterleaveProgress) (record.Status, error) {
+	var cfgs []Config
+	for _, sess := range sessions {
+		cfgs = append(cfgs, sess.Config())
+	}
+	return RunBlocks(ctx, sessions, Rounds(cfgs), Hooks{Progress: progress})
+}
+
+// RunBlocks runs the begun sessions' remaining jobs block by block: it
+// warms the block's sessions, then for each job runs every session of the
+// block in turn, starting one later on each job so that none always goes
+// first. The sessions of a block must have the same tasks and iterations.
+// It returns the state the runs end in and, for a failure, why; the caller
+// finishes the sessions.
+func RunBlocks(ctx context.Context, sessions []*Session, blocks [][]int, h Hooks) (record.Status, error) {
 	ended := func(err error) (record.Status, error) {
 		if ctx.Err() != nil {
 			return record.StatusCancelled, ctx.Err()
 		}
 		return record.StatusFailed, err
 	}
-	var cfgs []Config
 	total, done := 0, 0
 	for _, sess := range sessions {
-		cfgs = append(cfgs, sess.Config())
 		total += sess.Total()
-		done += sess.Total() - len(sess.Jobs()) // a resumed comparison's finished samples
+		done += sess.Total() - len(sess.Jobs()) // a resumed schedule's finished samples
 	}
-	for _, round := range Rounds(cfgs) {
-		for _, i := range round {
-			if err := sessions[i].Warm(ctx); err != nil {
-				return ended(fmt.Errorf("warm up %s: %w", sessions[i].Config().Label, err))
+	for _, b := range blocks {
+		block := make([]*Session, len(b))
+		for k, i := range b {
+			block[k] = sessions[i]
+		}
+		if !pending(block) {
+			continue
+		}
+		if h.BlockStart != nil {
+			if err := h.BlockStart(ctx, block); err != nil {
+				return ended(err)
 			}
 		}
-		jobs := sessions[round[0]].AllJobs()
-		n := len(round)
-		for j, job := range jobs {
+		for _, sess := range block {
+			if err := sess.Warm(ctx); err != nil {
+				return ended(fmt.Errorf("warm up %s: %w", sess.Config().Label, err))
+			}
+		}
+		if h.Warmed != nil {
+			if err := h.Warmed(ctx, block); err != nil {
+				return ended(err)
+			}
+		}
+		n := len(block)
+		for j, job := range block[0].AllJobs() {
 			for k := range n {
-				sess := sessions[round[(j+k)%n]]
-				if sess.Finished(job) {
+				sess := block[(j+k)%n]
+				if sess.Finished(job) || (h.Skip != nil && h.Skip(sess)) {
 					continue
 				}
 				smp, err := sess.Do(ctx, job)
@@ -81,8 +157,8 @@ func Interleave(ctx context.Context, sessions []*Session, progress InterleavePro
 					return ended(fmt.Errorf("%s task %s: %w", sess.Config().Label, job.Task, err))
 				}
 				done++
-				if progress != nil {
-					progress(done, total, sess, smp)
+				if h.Progress != nil {
+					h.Progress(done, total, sess, smp)
 				}
 			}
 		}
@@ -91,4 +167,14 @@ func Interleave(ctx context.Context, sessions []*Session, progress InterleavePro
 		return record.StatusCancelled, ctx.Err()
 	}
 	return record.StatusCompleted, nil
+}
+
+// pending reports whether any session of a block has jobs left.
+func pending(block []*Session) bool {
+	for _, s := range block {
+		if len(s.Jobs()) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -64,3 +64,25 @@ func TestRounds(t *testing.T) {
 		})
 	}
 }
+
+func TestBlocks(t *testing.T) {
+	cfg := func(model string, opts map[string]any) bench.Config { return bench.Config{Model: model, Options: opts} }
+	for _, tc := range []struct {
+		name string
+		cfgs []bench.Config
+		want [][]int
+	}{
+		{"one model at a time", []bench.Config{cfg("s", nil), cfg("m", nil), cfg("s", map[string]any{"temperature": 0.7})}, [][]int{{0, 2}, {1}}},
+		{"a block per load key, a model's blocks together", []bench.Config{
+			cfg("m", map[string]any{"num_ctx": 256, "temperature": 0}), cfg("s", nil), cfg("m", map[string]any{"num_ctx": 512}),
+			cfg("m", map[string]any{"num_ctx": 256, "temperature": 0.7}),
+		}, [][]int{{0, 3}, {2}, {1}}},
+		{"the same option value is one key whatever its type", []bench.Config{cfg("m", map[string]any{"num_ctx": 256}), cfg("m", map[string]any{"num_ctx": 256, "top_k": 5})}, [][]int{{0, 1}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, bench.Blocks(tc.cfgs)); diff != "" {
+				t.Errorf("blocks (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -72,6 +72,7 @@ type Config struct {
 	MaxOutputTokens int // circuit breaker token cap
 	Timeout         time.Duration
 	Cold            bool            // unload the model before every call, so each one pays the load
+	Depth           int             // context depth: about this many tokens of uncached filler before every prompt (depth.go); 0 = none
 	Think           *api.ThinkValue // thinking models: true/false or "high", "medium", "low"; nil = the model's default
 	Tags            []string
 	Notes           string
@@ -140,6 +141,10 @@ type Session struct {
 	writeMu  sync.Mutex
 	writeErr error
 	elapsed  time.Duration // wall time of earlier attempts (resume)
+
+	depthMu       sync.Mutex
+	depthWords    int     // filler words that make cfg.Depth tokens, once calibrated
+	tokensPerWord float64 // the model's tokens per filler word
 }
 
 // Job is one (task, iteration) of a run.
@@ -172,6 +177,12 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout %s is negative", cfg.Timeout))
+	}
+	if cfg.Depth < 0 {
+		errs = append(errs, fmt.Errorf("depth %d is negative; use 0 for no padding", cfg.Depth))
+	}
+	if n, ok := number(cfg.Options["num_ctx"]); ok && cfg.Depth > 0 && float64(cfg.Depth) >= n {
+		errs = append(errs, fmt.Errorf("depth %d does not fit num_ctx %.0f: the prompt would be cut; raise num_ctx above the depth plus the prompt", cfg.Depth, n))
 	}
 	if err := cfg.Suite.Validate(); err != nil {
 		errs = append(errs, err)
@@ -239,6 +250,7 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		Preamble:      cfg.Preamble,
 		Options:       cfg.Options,
 		Iterations:    cfg.Iterations,
+		Depth:         cfg.Depth,
 		Seeds:         &record.SeedInfo{Mode: cfg.Seeds.Mode, Seeds: cfg.Seeds.Seeds},
 		Tags:          cfg.Tags,
 		Notes:         cfg.Notes,
@@ -391,7 +403,7 @@ func (s *Session) Request(t suite.Task, iteration int) executor.Request {
 		system += t.System
 	}
 	return executor.Request{
-		Host: s.cfg.Host, Model: s.cfg.Model, System: system, Prompt: t.Prompt,
+		Host: s.cfg.Host, Model: s.cfg.Model, System: system, Prompt: s.padded(t),
 		Tools: t.Tools, Options: opts, Think: s.cfg.Think, Timeout: s.cfg.Timeout,
 		Breaker: executor.Breaker{MaxTokens: s.cfg.MaxOutputTokens, Repetition: true},
 	}
@@ -399,6 +411,9 @@ func (s *Session) Request(t suite.Task, iteration int) executor.Request {
 
 // Warm makes the configured warm-up calls (not recorded) with the first task.
 func (s *Session) Warm(ctx context.Context) error {
+	if err := s.calibrate(ctx); err != nil {
+		return err
+	}
 	if s.cfg.Warmup == 0 || len(s.cfg.Suite.Tasks) == 0 {
 		return nil
 	}
@@ -415,6 +430,9 @@ func fatal(err error) bool {
 // returns its error and records nothing: the job stays to do on resume.
 func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	t := s.tasks[j.Task]
+	if err := s.calibrate(ctx); err != nil {
+		return record.Sample{}, err
+	}
 	if s.cfg.Cold {
 		if err := s.r.Exec.Unload(ctx, s.cfg.Host, s.cfg.Model); err != nil {
 			return record.Sample{}, err
@@ -560,4 +578,16 @@ feed:
 		return s.Finish(record.StatusCancelled, ctx.Err())
 	}
 	return s.Finish(record.StatusCompleted, nil)
+}
+
+// Probe makes one call with the first task, as a timed call would be made,
+// and records nothing: what a plan measures to estimate a duration.
+func (s *Session) Probe(ctx context.Context) (record.Measurement, error) {
+	if len(s.cfg.Suite.Tasks) == 0 {
+		return record.Measurement{}, errors.New("the suite has no tasks")
+	}
+	if err := s.calibrate(ctx); err != nil {
+		return record.Measurement{}, err
+	}
+	return s.r.Exec.Chat(ctx, s.Request(s.cfg.Suite.Tasks[0], 1))
 }

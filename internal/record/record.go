@@ -19,7 +19,14 @@ const (
 	StatusCancelled   Status = "cancelled"
 	StatusInterrupted Status = "interrupted" // its process died while it was running
 	StatusFailed      Status = "failed"
+	// StatusStopped is a sweep cell that early stopping ended: it was
+	// clearly worse than another cell on the tasks both had done.
+	StatusStopped Status = "stopped"
 )
+
+// Final reports whether a run ended as it was meant to (completed, or
+// stopped by early stopping): it is not resumed.
+func (s Status) Final() bool { return s == StatusCompleted || s == StatusStopped }
 
 // Terminal reports whether a run in this state will never change again on its own.
 func (s Status) Terminal() bool { return s != StatusRunning }
@@ -269,6 +276,7 @@ type Run struct {
 	Preamble      string          `json:"preamble,omitempty"`
 	Options       map[string]any  `json:"options,omitempty"`
 	Iterations    int             `json:"iterations"`
+	Depth         int             `json:"depth,omitempty"` // context depth: tokens of filler before every prompt
 	Seeds         *SeedInfo       `json:"seeds,omitempty"`
 	Tags          []string        `json:"tags,omitempty"`
 	Notes         string          `json:"notes,omitempty"`

@@ -1,0 +1,181 @@
+package sweep_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/ollamatest"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/stats"
+	"github.com/benchmcp/benchmcp/internal/suite"
+	"github.com/benchmcp/benchmcp/internal/sweep"
+	"github.com/benchmcp/benchmcp/memory"
+	"github.com/ollama/ollama/api"
+)
+
+func TestMain(m *testing.M) { ollamatest.Main(m) }
+
+func quick(tb testing.TB) suite.Suite {
+	st, err := suite.Parse([]byte(`{"name": "quick", "tasks": [
+		{"id": "add-1", "prompt": "What is 47+385?", "checks": [{"type": "exact", "value": "432"}]},
+		{"id": "rev-1", "prompt": "Reverse the word planet.", "checks": [{"type": "exact", "value": "tenalp"}]},
+		{"id": "upp-1", "prompt": "Uppercase river.", "checks": [{"type": "exact", "value": "RIVER"}]},
+		{"id": "srt-1", "prompt": "Sort the letters dcab.", "checks": [{"type": "exact", "value": "abcd"}]}]}`), "quick")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
+// cells4 are the acceptance sweep's cells: tiny-m over num_ctx [256, 512] x
+// temperature [0, 0.7], two seeds.
+func cells4(tb testing.TB) []bench.Config {
+	cells, err := sweep.Grid(&sweep.Axes{Models: []string{"tiny-m"}, Options: map[string][]any{"num_ctx": {256.0, 512.0}, "temperature": {0.0, 0.7}}}, nil, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st := quick(tb)
+	var cfgs []bench.Config
+	for _, c := range cells {
+		cfgs = append(cfgs, bench.Config{Model: c.Model, Suite: st, Options: c.Options, Label: c.Label, Iterations: 2,
+			Seeds: bench.SeedPlan{Mode: bench.SeedsGiven, Seeds: []int{1, 2}}})
+	}
+	return cfgs
+}
+
+func begin(tb testing.TB, cfgs []bench.Config) ([]*bench.Session, *memory.Store) {
+	tb.Helper()
+	st, err := memory.Open(filepath.Join(tb.TempDir(), "bench.db"), memory.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	r := &bench.Runner{Exec: ollamatest.Executor(tb), Store: st}
+	var out []*bench.Session
+	for _, c := range cfgs {
+		s, err := r.Prepare(context.Background(), c)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := s.Begin(nil, nil); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out, st
+}
+
+func runnerStarts(tb testing.TB) int {
+	return strings.Count(ollamatest.Get(tb).Logs(), `msg="starting runner"`)
+}
+
+// TestRunPaysALoadPerBlock: the 4-cell sweep run by sweep.Run loads the
+// model at most once per num_ctx block (Ollama's log), and no timed call
+// pays a load.
+func TestRunPaysALoadPerBlock(t *testing.T) {
+	sessions, _ := begin(t, cells4(t))
+	before := runnerStarts(t)
+	out := sweep.Run(context.Background(), ollamatest.Executor(t), sessions, sweep.Options{})
+	loads := runnerStarts(t) - before
+	for i, s := range sessions {
+		if out[i].Status != record.StatusCompleted || out[i].Err != nil {
+			t.Fatalf("cell %s: %+v", s.Config().Label, out[i])
+		}
+		run, err := s.Finish(out[i].Status, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Summary.Samples != 8 || run.Summary.Reloads != 0 {
+			t.Errorf("%s: %d samples, %d reloads", run.Label, run.Summary.Samples, run.Summary.Reloads)
+		}
+	}
+	if loads > 2 {
+		t.Errorf("%d model loads for 2 blocks", loads)
+	}
+}
+
+// TestRunUnloadsBetweenModels: a host holds one model at a time: after the
+// sweep moved from tiny-s to tiny-m, tiny-s is no longer loaded.
+func TestRunUnloadsBetweenModels(t *testing.T) {
+	st := quick(t)
+	cfgs := []bench.Config{{Model: "tiny-s", Suite: st, Label: "s"}, {Model: "tiny-m", Suite: st, Label: "m"}}
+	sessions, _ := begin(t, cfgs)
+	var loaded []string
+	out := sweep.Run(context.Background(), ollamatest.Executor(t), sessions, sweep.Options{
+		Warmed: func(ctx context.Context, block []*bench.Session) error {
+			ps, err := api.NewClient(ollamatest.Get(t).URL, http.DefaultClient).ListRunning(ctx)
+			if err != nil {
+				return err
+			}
+			var names []string
+			for _, m := range ps.Models {
+				names = append(names, m.Name)
+			}
+			loaded = append(loaded, block[0].Config().Model+": "+strings.Join(names, ","))
+			return nil
+		},
+	})
+	for i := range out {
+		if out[i].Status != record.StatusCompleted {
+			t.Fatalf("%+v", out[i])
+		}
+	}
+	if len(loaded) != 2 || strings.Contains(loaded[1], "tiny-s") {
+		t.Errorf("models loaded when each block was warm: %q; tiny-s must be gone by tiny-m's block", loaded)
+	}
+}
+
+// BenchmarkSweepSchedule runs the 4-cell acceptance sweep twice per round,
+// interleaved across all cells (every call alternates num_ctx) and in
+// reload-free blocks (sweep.Run), and prints model loads, calls that paid
+// a load, and TTFT p50 side by side.
+func BenchmarkSweepSchedule(b *testing.B) {
+	type row struct {
+		loads, reloaded int
+		ttft, wall      []float64
+	}
+	res := map[string]*row{"interleaved": {}, "blocks": {}}
+	for range b.N {
+		for _, mode := range []string{"interleaved", "blocks"} {
+			sessions, _ := begin(b, cells4(b))
+			before := runnerStarts(b)
+			start := time.Now()
+			if mode == "blocks" {
+				for _, o := range sweep.Run(context.Background(), ollamatest.Executor(b), sessions, sweep.Options{}) {
+					if o.Err != nil {
+						b.Fatal(o.Err)
+					}
+				}
+			} else if _, err := bench.RunBlocks(context.Background(), sessions, [][]int{{0, 1, 2, 3}}, bench.Hooks{}); err != nil {
+				b.Fatal(err)
+			}
+			r := res[mode]
+			r.wall = append(r.wall, time.Since(start).Seconds())
+			r.loads += runnerStarts(b) - before
+			for _, s := range sessions {
+				for _, smp := range s.Samples() {
+					r.ttft = append(r.ttft, smp.TTFTMs)
+					if smp.LoadMs >= bench.ReloadMs {
+						r.reloaded++
+					}
+				}
+			}
+		}
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "\n4-cell sweep (tiny-m, num_ctx 256/512 x temperature 0/0.7, 4 tasks x 2 seeds = 32 calls), %d rounds\n", b.N)
+	fmt.Fprintln(w, "schedule\tmodel loads\tcalls that paid a load\tTTFT p50\tTTFT p95\twall p50")
+	for _, mode := range []string{"interleaved", "blocks"} {
+		r := res[mode]
+		fmt.Fprintf(w, "%s\t%d\t%d of %d\t%.1f ms\t%.1f ms\t%.1f s\n", mode, r.loads, r.reloaded, len(r.ttft), stats.Median(r.ttft), stats.Percentile(r.ttft, 95), stats.Median(r.wall))
+	}
+	w.Flush()
+}

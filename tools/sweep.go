@@ -1,0 +1,434 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/jobs"
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/internal/stats"
+	"github.com/benchmcp/benchmcp/internal/sweep"
+	"github.com/benchmcp/benchmcp/memory"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// KindSweep is the job kind of sweep.
+const KindSweep = "sweep"
+
+// SweepArgs are the arguments of sweep.
+type SweepArgs struct {
+	Axes            *sweep.Axes      `json:"axes,omitempty" jsonschema:"the grid: every combination of models, preambles, options, think, depths and hosts is a cell"`
+	Cells           []sweep.Cell     `json:"cells,omitempty" jsonschema:"instead of axes: the cells to run, each {model, preamble, options, think, depth, host, label}"`
+	Hosts           []string         `json:"hosts,omitempty" jsonschema:"spread the cells over these named hosts, each model's cells on one host that has it; hosts run at the same time (default: the first configured host)"`
+	MaxCells        int              `json:"max_cells,omitempty" jsonschema:"allow more than 256 cells (up to 4096)"`
+	Suite           string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
+	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite"`
+	Iterations      int              `json:"iterations,omitempty" jsonschema:"times each task runs per cell (1-100, default 1, or the length of seeds)"`
+	Seed            *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed: iteration i of every cell runs with the same seed derived from it; default fresh seeds, drawn once and shared by all cells"`
+	Seeds           []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, the same for every cell, e.g. [1, 2, 3]"`
+	Objective       string           `json:"objective,omitempty" jsonschema:"what the choice optimises: pass_rate, mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms or points_per_s (default pass_rate)"`
+	PassRateWithin  float64          `json:"pass_rate_within,omitempty" jsonschema:"only cells within this of the best pass rate compete for the objective, e.g. 0.02 = 2 points (default 0.02 for speed objectives)"`
+	EarlyStop       *sweep.EarlyStop `json:"early_stop,omitempty" jsonschema:"stop cells clearly worse than another in pass rate, by a sequential sign test over tasks at the stated error rate; {} for the defaults"`
+	Plan            bool             `json:"plan,omitempty" jsonschema:"dry run: the cells, calls, model loads and a duration estimated from one probe call per model; nothing is stored"`
+	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls per cell before measuring (0-10, default 1)"`
+	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker token cap per call (default 2048)"`
+	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
+	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with every cell's run, besides sweep:<id>"`
+	Background      bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status and take the result with job_result"`
+	Priority        int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
+}
+
+// SweepResult is what sweep returns.
+type SweepResult struct {
+	SweepID   string             `json:"sweep_id,omitempty" jsonschema:"id shared by the cells' runs (their comparison_id, and tag sweep:<id>)"`
+	Status    record.Status      `json:"status" jsonschema:"completed when every cell completed or was stopped early; planned (plan), queued (background), or the state of the first cell that did neither"`
+	JobID     string             `json:"job_id,omitempty"`
+	Suite     string             `json:"suite"`
+	SuiteHash string             `json:"suite_hash"`
+	Seeds     []int              `json:"seeds" jsonschema:"the seed of each iteration, the same for every cell"`
+	Cells     []sweep.CellResult `json:"cells" jsonschema:"every cell: settings, run_id, status and its run's summary (full detail: analyze_results with the run_id)"`
+	Best      []sweep.Best       `json:"best" jsonschema:"the best cell on each objective, with its 95% interval and the cells it cannot be told apart from"`
+	Choice    *sweep.Choice      `json:"choice,omitempty" jsonschema:"the best cell on the objective among those within pass_rate_within of the best pass rate"`
+	Pareto    compare.Frontier   `json:"pareto" jsonschema:"the cells on the pass rate / cost frontier"`
+	Effects   []sweep.Effect     `json:"effects" jsonschema:"the marginal effect of every axis value against the axis's first, cells paired that differ only there"`
+	Notes     []string           `json:"notes,omitempty"`
+	Plan      *sweep.Plan        `json:"plan,omitempty" jsonschema:"with plan: what the sweep would take"`
+}
+
+// SweepTool is the MCP definition of sweep.
+func SweepTool() mcp.Tool {
+	return mcp.NewTool("sweep",
+		mcp.WithDescription("Find the best configuration over a grid of models, preambles, Ollama options (num_ctx, num_gpu, temperature, ...), think levels, context depths and hosts, or a list of cells; "+
+			"seeds are the iterations, the same for every cell. Cells that share a model and its load-time options run as one block after a warm-up, one model at a time per host (unloaded before the next), "+
+			"so no call pays a reload; only sampling settings interleave. Cells spread over several hosts (hosts) run at the same time. "+
+			"Returns each cell's run and summary, the best cell per objective with intervals, a constrained choice (objective + pass_rate_within), the Pareto frontier and the marginal effect of each axis value "+
+			"(paired by task, Holm-adjusted). plan: true first gives the cells, calls, loads and an estimated duration from one probe call per model. Runs as a job: background: true returns a job_id; an interrupted sweep resumes."),
+		mcp.WithInputSchema[SweepArgs](),
+		outputSchema[SweepResult](),
+		mcp.WithTaskSupport(mcp.TaskSupportOptional),
+		mcp.WithTitleAnnotation("Sweep configurations"),
+		mcp.WithReadOnlyHintAnnotation(false),
+		mcp.WithDestructiveHintAnnotation(false),
+		mcp.WithIdempotentHintAnnotation(false),
+		mcp.WithOpenWorldHintAnnotation(false),
+	)
+}
+
+// SweepHandler is the MCP handler of sweep.
+func (s *Service) SweepHandler() func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	return jobHandler(s, longTool[SweepArgs, SweepResult]{
+		direct:     s.Sweep,
+		inline:     func(a SweepArgs) bool { return a.Plan },
+		background: func(a SweepArgs) bool { return a.Background },
+		submit:     s.submitSweep,
+		queued:     queuedSweep,
+	})
+}
+
+// Sweep runs a sweep (or plans it) and analyses it; it returns the result
+// and its markdown.
+func (s *Service) Sweep(ctx context.Context, args SweepArgs, progress ProgressFunc) (*SweepResult, string, error) {
+	return s.sweep(ctx, args, progress, nil, "")
+}
+
+// sweepJob is the work of a sweep job; an interrupted one resumes its sweep.
+func (s *Service) sweepJob(ctx context.Context, job record.Job, r jobs.Reporter) (any, string, error) {
+	var args SweepArgs
+	if err := json.Unmarshal(job.Args, &args); err != nil {
+		return nil, "", fmt.Errorf("decode arguments of job %s: %w", job.ID, err)
+	}
+	args.Background = false
+	res, md, err := s.sweep(ctx, args, reporterProgress(r), r.Began, job.ComparisonID)
+	if res != nil {
+		res.JobID = job.ID
+	}
+	return res, md, err
+}
+
+// submitSweep validates a sweep as it would run (cells, options, models on
+// their hosts) without storing anything, and submits it as a job holding
+// every host it runs on.
+func (s *Service) submitSweep(ctx context.Context, args SweepArgs) (record.Job, error) {
+	plan, err := s.sweepPlan(ctx, args, "")
+	if err != nil {
+		return record.Job{}, err
+	}
+	var models []string
+	for _, c := range plan.cells {
+		if !slices.Contains(models, c.Model) {
+			models = append(models, c.Model)
+		}
+	}
+	return s.Jobs.Submit(KindSweep, plan.hosts[0], models, args, args.Priority) // TODO(multihost): all hosts
+}
+
+func queuedSweep(j record.Job) (*SweepResult, string) {
+	return emptySweep(&SweepResult{JobID: j.ID, Status: record.Status(j.Status)}), queuedText(j)
+}
+
+// emptySweep sets a result's lists, so that none is null.
+func emptySweep(r *SweepResult) *SweepResult {
+	if r.Cells == nil {
+		r.Cells = []sweep.CellResult{}
+	}
+	if r.Best == nil {
+		r.Best = []sweep.Best{}
+	}
+	if r.Effects == nil {
+		r.Effects = []sweep.Effect{}
+	}
+	if r.Seeds == nil {
+		r.Seeds = []int{}
+	}
+	if r.Pareto.Points == nil {
+		r.Pareto = compare.Frontier{Points: []stats.Point{}, Optimal: []string{}, DominatedBy: map[string][]string{}}
+	}
+	return r
+}
+
+// sweepSetup is a sweep resolved and checked: its cells (hosts assigned),
+// their run configurations and prepared sessions, in cell order.
+type sweepSetup struct {
+	cells    []sweep.Cell
+	cfgs     []bench.Config
+	sessions []*bench.Session
+	hosts    []string // the named hosts it runs on, in order
+	obj      sweep.Objective
+	stop     *sweep.EarlyStop
+}
+
+// sweepPlan resolves and checks a sweep without running or storing
+// anything: the grid, the objective, the hosts and their models, and every
+// cell as Prepare checks a run. id, if set, is the sweep's id for the runs.
+func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sweepSetup, error) {
+	cells, err := sweep.Grid(args.Axes, args.Cells, args.MaxCells)
+	if err != nil {
+		return nil, &UserError{err}
+	}
+	obj := sweep.Objective{Name: args.Objective, Within: args.PassRateWithin}
+	if err := obj.Check(); err != nil {
+		return nil, &UserError{err}
+	}
+	if args.EarlyStop != nil {
+		stop := *args.EarlyStop
+		if err := stop.Check(); err != nil {
+			return nil, &UserError{err}
+		}
+		args.EarlyStop = &stop
+	}
+	var unknown []string
+	for _, h := range args.Hosts {
+		if _, err := s.Exec.Host(h); err != nil {
+			unknown = append(unknown, h)
+		}
+	}
+	for _, c := range cells {
+		if c.Host != "" && !slices.Contains(unknown, c.Host) {
+			if _, err := s.Exec.Host(c.Host); err != nil {
+				unknown = append(unknown, c.Host)
+			}
+		}
+	}
+	if len(unknown) > 0 {
+		var names []string
+		for _, h := range s.Exec.Hosts() {
+			names = append(names, h.Name)
+		}
+		return nil, userErrorf("unknown host %s; the configured hosts are %s (set more with --hosts or BENCHMCP_HOSTS)", strings.Join(unknown, ", "), strings.Join(names, ", "))
+	}
+	installed := map[string][]string{}
+	var listErr error
+	has := func(host, model string) bool {
+		ms, ok := installed[host]
+		if !ok {
+			var err error
+			if ms, err = s.Exec.Models(ctx, host); err != nil && listErr == nil {
+				listErr = err
+			}
+			installed[host] = ms
+		}
+		return slices.ContainsFunc(ms, func(m string) bool { return sameModel(m, model) })
+	}
+	if err := sweep.Spread(cells, args.Hosts, has); err != nil {
+		if listErr != nil {
+			return nil, listErr
+		}
+		return nil, &UserError{err}
+	}
+	iterations, shared, err := seedPlan(args.Iterations, args.Seed, args.Seeds, nil)
+	if err != nil {
+		return nil, err
+	}
+	setup := &sweepSetup{cells: cells, obj: obj, stop: args.EarlyStop}
+	var first bench.Config
+	for i, c := range cells {
+		cfg, err := s.variantConfig(RunBenchmarkArgs{
+			Model: c.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: c.Preamble, Options: c.Options, Think: c.Think,
+			Iterations: iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
+			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: c.Host, Seed: args.Seed, Seeds: args.Seeds,
+		}, "cell "+c.Label, shared)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			first = cfg
+		} else { // one suite for all: resolved once, shared
+			cfg.Suite = first.Suite
+		}
+		cfg.Label, cfg.Depth, cfg.ComparisonID = c.Label, c.Depth, id
+		if id != "" {
+			cfg.Tags = append(slices.Clone(cfg.Tags), "sweep:"+id)
+		}
+		setup.cfgs = append(setup.cfgs, cfg)
+		if h := s.hostName(c.Host); !slices.Contains(setup.hosts, h) {
+			setup.hosts = append(setup.hosts, h)
+		}
+	}
+	// Prepare checks every cell (models on their hosts, think support,
+	// depth against num_ctx) before anything is stored.
+	for i, cfg := range setup.cfgs {
+		sess, err := s.runner().Prepare(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("cell %s (host %s): %w", cells[i].Label, s.hostName(cfg.Host), err)
+		}
+		setup.sessions = append(setup.sessions, sess)
+	}
+	return setup, nil
+}
+
+// sameModel reports whether an installed model name is the one asked for:
+// "tiny-m" is "tiny-m:latest".
+func sameModel(installed, asked string) bool {
+	if installed == asked {
+		return true
+	}
+	if !strings.Contains(asked, ":") {
+		return installed == asked+":latest"
+	}
+	return false
+}
+
+// sweep is Sweep. began, if set, is told the cells' run ids and the sweep id
+// once they are stored; resume, if set, is the id of a sweep begun before,
+// whose unfinished cells resume without redoing finished samples.
+func (s *Service) sweep(ctx context.Context, args SweepArgs, progress ProgressFunc, began func([]string, string), resume string) (*SweepResult, string, error) {
+	defer s.track()()
+	id := resume
+	if id == "" && !args.Plan {
+		var err error
+		if id, err = s.newSweepID(); err != nil {
+			return nil, "", err
+		}
+	}
+	setup, err := s.sweepPlan(ctx, args, id)
+	if err != nil {
+		return nil, "", err
+	}
+	res := &SweepResult{Suite: setup.cfgs[0].Suite.Name, SuiteHash: setup.cfgs[0].Suite.Hash(), Seeds: setup.cfgs[0].Seeds.Seeds}
+	if args.Plan {
+		plan := sweep.MakePlan(ctx, setup.sessions, true)
+		res.Status, res.Plan = StatusPlanned, &plan
+		for _, c := range setup.cells {
+			res.Cells = append(res.Cells, sweep.CellResult{Cell: c, Status: StatusPlanned})
+		}
+		emptySweep(res)
+		return res, report.SweepPlanMarkdown(plan, setup.cells), nil
+	}
+	for _, h := range slices.Sorted(slices.Values(setup.hosts)) { // in name order: two sweeps never wait on each other
+		release, err := s.acquire(ctx, h)
+		if err != nil {
+			return nil, "", err
+		}
+		defer release()
+	}
+	prevs := map[string]record.Run{}
+	if resume != "" {
+		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: resume})
+		if err != nil {
+			return nil, "", fmt.Errorf("list runs of sweep %s: %w", resume, err)
+		}
+		for _, r := range runs {
+			prevs[r.Label] = r
+		}
+	}
+	// Cells that ended as meant (completed, stopped early) stay as they are.
+	var todo []*bench.Session
+	for _, sess := range setup.sessions {
+		if r, ok := prevs[sess.Config().Label]; !ok || !r.Status.Final() {
+			todo = append(todo, sess)
+		}
+	}
+	if err := s.beginSessions(todo, prevs, id, func(ids []string, id string) {
+		if began == nil {
+			return
+		}
+		for _, r := range prevs { // every cell's run, the finished ones too
+			if r.Status.Final() {
+				ids = append(ids, r.ID)
+			}
+		}
+		began(ids, id)
+	}); err != nil {
+		for _, sess := range todo {
+			if sess.Run().ID != "" {
+				sess.Finish(record.StatusFailed, err) //nolint:errcheck // the begin error is the one to report
+			}
+		}
+		return nil, "", err
+	}
+	outcomes := sweep.Run(ctx, s.Exec, todo, sweep.Options{
+		EarlyStop: setup.stop,
+		Progress: func(done, total int, sess *bench.Session, smp record.Sample) {
+			if progress != nil {
+				progress(done, total, fmt.Sprintf("%s task %s iteration %d/%d: %s, %.0f ms",
+					sess.Config().Label, smp.TaskID, smp.Iteration, sess.Config().Iterations, sampleVerdict(smp), smp.WallMs))
+			}
+		},
+	})
+	var firstErr error
+	for i, sess := range todo {
+		o := outcomes[i]
+		why := o.Err
+		if o.Stopped != "" { // the run's error field says why it ended
+			why = fmt.Errorf("%s%s", stoppedPrefix, o.Stopped)
+		}
+		if _, err := sess.Finish(o.Status, why); err != nil {
+			return nil, "", err
+		}
+		if o.Err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("cell %s: %w", sess.Config().Label, o.Err)
+		}
+	}
+	out, md, err := s.sweepResult(id, setup)
+	if err != nil {
+		return nil, "", err
+	}
+	if firstErr != nil && ctx.Err() == nil {
+		md += "\n\n**Error:** " + firstErr.Error() + "\n"
+	}
+	return out, md, nil
+}
+
+// sweepResult analyses a sweep's stored runs, cell by cell.
+func (s *Service) sweepResult(id string, setup *sweepSetup) (*SweepResult, string, error) {
+	runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: id})
+	if err != nil {
+		return nil, "", fmt.Errorf("list runs of sweep %s: %w", id, err)
+	}
+	byLabel := map[string]record.Run{}
+	for _, r := range runs {
+		byLabel[r.Label] = r
+	}
+	res := &SweepResult{SweepID: id, Status: record.StatusCompleted, Suite: setup.cfgs[0].Suite.Name, SuiteHash: setup.cfgs[0].Suite.Hash(), Seeds: setup.cfgs[0].Seeds.Seeds}
+	var cells []sweep.CellResult
+	var samples [][]record.Sample
+	for _, c := range setup.cells {
+		r, ok := byLabel[c.Label]
+		if !ok {
+			return nil, "", fmt.Errorf("sweep %s has no run for cell %s; run the sweep again", id, c.Label)
+		}
+		smp, err := s.Store.Samples(r.ID)
+		if err != nil {
+			return nil, "", fmt.Errorf("read samples of run %s: %w", r.ID, err)
+		}
+		c.Host = r.Host
+		cr := sweep.CellResult{Cell: c, RunID: r.ID, Status: r.Status, Summary: sweep.Summarize(r.Summary, smp)}
+		if r.Status == record.StatusStopped {
+			cr.Stopped = strings.TrimPrefix(r.Error, stoppedPrefix)
+		}
+		if !r.Status.Final() && res.Status == record.StatusCompleted {
+			res.Status = r.Status
+		}
+		cells = append(cells, cr)
+		samples = append(samples, smp)
+	}
+	a := sweep.Analyze(cells, samples, setup.obj)
+	res.Cells, res.Best, res.Choice, res.Pareto, res.Effects, res.Notes = a.Cells, a.Best, a.Choice, a.Pareto, a.Effects, a.Notes
+	emptySweep(res)
+	return res, report.SweepMarkdown(fmt.Sprintf("Sweep %s on %s: %s", id, res.Suite, res.Status), a), nil
+}
+
+// stoppedPrefix starts the error field of a run that early stopping ended,
+// followed by why.
+const stoppedPrefix = "stopped early: "
+
+// newSweepID is a time-based id not used by any stored run.
+func (s *Service) newSweepID() (string, error) {
+	for t := time.Now().UTC(); ; t = t.Add(time.Millisecond) {
+		id := "s" + t.Format("20060102-150405.000")
+		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: id, Limit: 1})
+		if err != nil {
+			return "", fmt.Errorf("list runs of sweep %s: %w", id, err)
+		}
+		if len(runs) == 0 {
+			return id, nil
+		}
+	}
+}
