@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -188,15 +189,27 @@ func TestSweepRefusals(t *testing.T) {
 	})
 }
 
-// TestSweepEarlyStop: with early stopping, tiny-s, far worse than tiny-m on
-// the tiny suite, stops before its last task; tiny-m, which ran first,
+// additions are 16 three-digit sums: tiny-m knows them, tiny-s fails most
+// multi-digit arithmetic (the fixture models' README).
+func additions() []any {
+	var tasks []any
+	for i := range 16 {
+		a, b := 100+37*i, 215+53*i
+		tasks = append(tasks, map[string]any{"id": fmt.Sprintf("add-%02d", i), "prompt": fmt.Sprintf("What is %d+%d?", a, b),
+			"checks": []any{map[string]any{"type": "exact", "value": fmt.Sprint(a + b)}}})
+	}
+	return tasks
+}
+
+// TestSweepEarlyStop: with early stopping, tiny-s, far worse than tiny-m at
+// three-digit sums, stops before its last task; tiny-m, which ran first,
 // completes and is the best.
 func TestSweepEarlyStop(t *testing.T) {
 	mc := startStdio(t, "")
 	var res tools.SweepResult
 	structured(t, mc.call(context.Background(), t, "sweep", map[string]any{
-		"axes": map[string]any{"models": []any{"tiny-m", "tiny-s"}}, "suite": "tiny", "seed": 7,
-		"early_stop": map[string]any{"every": 10},
+		"axes": map[string]any{"models": []any{"tiny-m", "tiny-s"}}, "tasks": additions(), "seed": 7,
+		"early_stop": map[string]any{"every": 8},
 	}, ""), &res)
 	t.Logf("%s", text(mc.call(context.Background(), t, "job_result", map[string]any{"job_id": res.JobID}, "")))
 	byLabel := map[string]sweep.CellResult{}
@@ -204,11 +217,11 @@ func TestSweepEarlyStop(t *testing.T) {
 		byLabel[c.Model] = c
 	}
 	m, s := byLabel["tiny-m"], byLabel["tiny-s"]
-	if m.Status != record.StatusCompleted || m.Summary.Samples != 36 {
-		t.Errorf("tiny-m: %s with %d samples; want completed with 36", m.Status, m.Summary.Samples)
+	if m.Status != record.StatusCompleted || m.Summary.Samples != 16 {
+		t.Errorf("tiny-m: %s with %d samples; want completed with 16", m.Status, m.Summary.Samples)
 	}
-	if s.Status != record.StatusStopped || s.Summary.Samples >= 36 || !strings.Contains(s.Stopped, "sign test") {
-		t.Errorf("tiny-s: %s with %d samples (%q); want stopped before 36", s.Status, s.Summary.Samples, s.Stopped)
+	if s.Status != record.StatusStopped || s.Summary.Samples >= 16 || !strings.Contains(s.Stopped, "sign test") {
+		t.Errorf("tiny-s: %s with %d samples (%q); want stopped before 16", s.Status, s.Summary.Samples, s.Stopped)
 	}
 	if res.Status != record.StatusCompleted {
 		t.Errorf("sweep status %s; a stopped cell ended as meant", res.Status)
@@ -240,7 +253,7 @@ func TestSweepOverTwoHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := t.TempDir() + "/bench.db"
-	mc, _ := serveHTTP(t, db, "a="+ollamatest.Get(t).URL.String()+",b="+second.URL.String())
+	mc, kill := serveHTTP(t, db, "a="+ollamatest.Get(t).URL.String()+",b="+second.URL.String())
 	var res tools.SweepResult
 	// num_thread 1: two runners on two cores at once must not thrash (docs/measurement).
 	structured(t, mc.call(ctx, t, "sweep", map[string]any{
@@ -266,6 +279,7 @@ func TestSweepOverTwoHosts(t *testing.T) {
 		t.Errorf("spread: models on hosts %v (want one each), notes %v", hostOf, spread.Notes)
 	}
 	mc.Close()
+	kill() // both sweeps have ended and stored their runs
 	samples, _ := storedSamples(t, db, res.Cells)
 	type span struct{ start, end time.Time }
 	grow := func(s *span, smp record.Sample) {
