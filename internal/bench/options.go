@@ -58,11 +58,16 @@ func CheckOptions(where string, options map[string]any) error {
 }
 
 // LoadKey is the load-time part of options in a canonical form: two
-// option sets with the same key run on the same loaded model.
+// option sets with the same key run on the same loaded model. A negative
+// num_gpu is Ollama's default ("as many layers as fit"), which needsReload
+// treats as "keep the loaded runner's", so it is left out, like no num_gpu.
 func LoadKey(options map[string]any) string {
 	m := map[string]any{}
 	for _, k := range LoadOptions {
 		if v, ok := options[k]; ok {
+			if n, isNum := number(v); isNum && k == "num_gpu" && n < 0 {
+				continue
+			}
 			m[k] = v
 		}
 	}

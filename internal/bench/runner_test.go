@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,4 +254,41 @@ func mustSeeds(t *testing.T, iterations, base int) bench.SeedPlan {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestLoadOptionsFollowOllamasReloadRule checks LoadOptions against a real
+// server: two calls that differ in one option make Ollama start a new
+// runner (a reload, counted in its log) exactly when the option is a
+// load-time one.
+func TestLoadOptionsFollowOllamasReloadRule(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	srv := ollamatest.Get(t)
+	starts := func() int { return strings.Count(srv.Logs(), `msg="starting runner"`) }
+	for _, tc := range []struct {
+		name string
+		a, b any
+	}{
+		{"num_ctx", 256, 512}, {"num_batch", 64, 128}, {"num_thread", 1, 2},
+		{"temperature", 0, 0.7}, {"top_k", 10, 20}, {"seed", 1, 2}, {"num_predict", 8, 16},
+	} {
+		call := func(v any) {
+			t.Helper()
+			if _, err := ex.Chat(context.Background(), executor.Request{Model: "tiny-m", Prompt: "What is 2+3?", Options: map[string]any{tc.name: v}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		call(tc.a)
+		before := starts()
+		call(tc.b)
+		reloaded := starts() > before
+		if want := slices.Contains(bench.LoadOptions, tc.name); reloaded != want {
+			t.Errorf("%s %v -> %v: Ollama reloaded %v; LoadOptions says %v", tc.name, tc.a, tc.b, reloaded, want)
+		}
+		if bench.LoadKey(map[string]any{tc.name: tc.a}) == bench.LoadKey(map[string]any{tc.name: tc.b}) == slices.Contains(bench.LoadOptions, tc.name) {
+			t.Errorf("%s: LoadKey disagrees with LoadOptions", tc.name)
+		}
+	}
+	if bench.LoadKey(map[string]any{"num_gpu": -1}) != bench.LoadKey(nil) {
+		t.Error("num_gpu -1 (Ollama's default, which keeps the loaded runner) makes its own load key")
+	}
 }

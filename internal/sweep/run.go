@@ -11,9 +11,13 @@ import (
 
 // Machine is what a sweep asks of the executor besides its sessions' calls.
 type Machine interface {
-	// Unload frees a model on a host: the sweep unloads a host's model
-	// before it moves to the next, so a host holds one model at a time and
-	// each model is measured with the memory (GPU) to itself.
+	// Unload frees a model on a host. The sweep unloads a host's model
+	// before every block after the first, so a host holds one model at a
+	// time, each model is measured with the memory (GPU) to itself, and
+	// every block runs on a runner loaded with exactly its options: Ollama
+	// keeps a loaded runner for a request that leaves num_gpu at its
+	// default (-1), so without the unload a default block after a
+	// num_gpu=20 block would run on 20 layers.
 	Unload(ctx context.Context, host, model string) error
 }
 
@@ -38,9 +42,9 @@ type Outcome struct {
 }
 
 // Run runs begun sessions, one per cell, and says how each ended. Each host
-// runs its cells in blocks (bench.Blocks): one model at a time, the model
-// unloaded before the next is loaded, each (model, load-time options) loaded
-// once and warmed, only sampling settings interleaved. Hosts run at the
+// runs its cells in blocks (bench.Blocks): one model at a time, the loaded
+// model unloaded before the next block, each (model, load-time options)
+// loaded once and warmed, only sampling settings interleaved. Hosts run at the
 // same time; a host that fails ends its own cells, not the others'.
 func Run(ctx context.Context, m Machine, sessions []*bench.Session, opt Options) []Outcome {
 	out := make([]Outcome, len(sessions))
@@ -91,9 +95,9 @@ func Run(ctx context.Context, m Machine, sessions []*bench.Session, opt Options)
 				Progress: progress,
 				BlockStart: func(ctx context.Context, block []*bench.Session) error {
 					c := block[0].Config()
-					if loaded != "" && loaded != c.Model {
+					if loaded != "" {
 						if err := m.Unload(ctx, c.Host, loaded); err != nil {
-							return fmt.Errorf("unload %s on host %s before %s: %w", loaded, h, c.Model, err)
+							return fmt.Errorf("unload %s on host %s before the block of %s: %w", loaded, h, c.Label, err)
 						}
 					}
 					loaded = c.Model
