@@ -123,7 +123,7 @@ func (s *Service) submitRun(ctx context.Context, args RunBenchmarkArgs) (record.
 	if err != nil {
 		return record.Job{}, err
 	}
-	return s.Jobs.Submit(KindRun, s.hostName(cfg.Host), []string{cfg.Model}, args, args.Priority)
+	return s.Jobs.Submit(KindRun, []string{s.hostName(cfg.Host)}, []string{cfg.Model}, args, args.Priority)
 }
 
 // checkRun validates a run_benchmark call as Prepare does (arguments, suite,
@@ -151,7 +151,7 @@ func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (re
 		}
 		models = append(models, c.Model)
 	}
-	return s.Jobs.Submit(KindCompare, s.hostName(args.Host), models, args, args.Priority)
+	return s.Jobs.Submit(KindCompare, []string{s.hostName(args.Host)}, models, args, args.Priority)
 }
 
 // longTool is how a long tool runs: as a job with a job manager, in the

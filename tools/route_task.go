@@ -97,7 +97,7 @@ func (s *Service) submitRoute(ctx context.Context, args RouteTaskArgs) (record.J
 	if _, err := s.Exec.Host(args.Host); err != nil {
 		return record.Job{}, userErrorf("host: %v", err)
 	}
-	return s.Jobs.Submit(KindRoute, s.hostName(args.Host), args.Candidates, args, 0)
+	return s.Jobs.Submit(KindRoute, []string{s.hostName(args.Host)}, args.Candidates, args, 0)
 }
 
 // routeJob is the work of a cascade job: the whole cascade again if it

@@ -1,9 +1,10 @@
 // Package jobs runs long operations (runs, comparisons) as durable jobs: a
 // job is stored before it runs, queued per Ollama host (one at a time per
-// host, hosts at the same time, higher priority first, then first come),
-// run on the manager's own context rather than the request's, and its
-// progress, run ids and result are stored as it goes, so that a restarted
-// server finds every job and resumes the ones that were running.
+// host, hosts at the same time, higher priority first, then first come; a
+// job may hold several hosts at once, and then runs only when all of them
+// are free), run on the manager's own context rather than the request's,
+// and its progress, run ids and result are stored as it goes, so that a
+// restarted server finds every job and resumes the ones that were running.
 package jobs
 
 import (
@@ -56,7 +57,9 @@ const persistEvery = 2 * time.Second
 // when it should end.
 type Status struct {
 	record.Job
-	// QueuePosition is 1 for the next job to run on its host; 0 when not queued.
+	// QueuePosition is 1 for the next job to run on its host; 0 when not
+	// queued. For a job on several hosts it counts the queued jobs ahead of
+	// it that share any of its hosts.
 	QueuePosition int `json:"queue_position"`
 	// ETASeconds is the estimated time until the job ends, from the call
 	// times measured on its host; nil until there is something to go on.
@@ -78,8 +81,8 @@ type Manager struct {
 	mu      sync.Mutex
 	kinds   map[string]Work
 	live    map[string]*entry  // jobs of this process that are queued or running
-	busy    map[string]string  // host -> id of the job running on it
-	perSec  map[string]float64 // host -> measured seconds per unit of work
+	busy    map[string]string  // host -> id of the job running on it (a multi-host job is on each of its hosts)
+	perSec  map[string]float64 // host -> measured seconds per unit of work (a multi-host job measures for its first host)
 	watchID int
 	closed  bool
 }
@@ -113,8 +116,15 @@ func (m *Manager) Register(kind string, w Work) {
 	m.kinds[kind] = w
 }
 
-// Submit stores a new job and queues it. args are the tool's arguments.
-func (m *Manager) Submit(kind, host string, models []string, args any, priority int) (record.Job, error) {
+// Submit stores a new job and queues it. hosts are the named Ollama hosts it
+// holds while it runs (at least one; a repeated name counts once): it starts
+// only when all of them are free, and no other job runs on any of them until
+// it ends. args are the tool's arguments.
+func (m *Manager) Submit(kind string, hosts []string, models []string, args any, priority int) (record.Job, error) {
+	if len(hosts) == 0 {
+		return record.Job{}, errors.New("a job needs at least one host to run on")
+	}
+	hosts = dedup(hosts)
 	raw, err := json.Marshal(args)
 	if err != nil {
 		return record.Job{}, fmt.Errorf("encode job arguments: %w", err)
@@ -129,7 +139,10 @@ func (m *Manager) Submit(kind, host string, models []string, args any, priority 
 	if closed {
 		return record.Job{}, errors.New("the server is shutting down; submit the job again after it restarts")
 	}
-	j := record.Job{Kind: kind, Status: record.JobQueued, Priority: priority, Host: host, Models: models, Args: raw, CreatedAt: time.Now().UTC()}
+	j := record.Job{Kind: kind, Status: record.JobQueued, Priority: priority, Host: hosts[0], Models: models, Args: raw, CreatedAt: time.Now().UTC()}
+	if len(hosts) > 1 {
+		j.Hosts = hosts
+	}
 	if err := m.store.PutJob(&j); err != nil {
 		return record.Job{}, fmt.Errorf("store job: %w", err)
 	}
@@ -139,6 +152,18 @@ func (m *Manager) Submit(kind, host string, models []string, args any, priority 
 	m.mu.Unlock()
 	m.schedule()
 	return j, nil
+}
+
+// dedup returns hosts without repeats, in the order they first appear, in a
+// new slice.
+func dedup(hosts []string) []string {
+	out := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // Recover takes the stored jobs that had not finished when the last process
@@ -166,16 +191,36 @@ func (m *Manager) Recover(unfinished []record.Job) error {
 	return errors.Join(errs...)
 }
 
-// schedule starts, on every free host, its best queued job: the highest
-// priority, then the oldest.
+// schedule walks the queued jobs in the order they run (the highest
+// priority, then the oldest) and starts each whose hosts are all free.
+//
+// Starvation: a job on several hosts needs them all free at once, which a
+// stream of single-host jobs on any one of them could prevent forever. So a
+// queued job that cannot start because one of its hosts is busy reserves
+// all its hosts: no job after it in the order starts on any of them, even
+// one that is free, and the free ones stay idle until it starts. Jobs on
+// other hosts still start. A job that is held back only by another job's
+// reservation reserves nothing (it would idle its other hosts for a job
+// that is not next on them); once the job ahead of it starts, it is blocked
+// by busy hosts and reserves its own. For a job on one host the rule changes
+// nothing: its host is busy anyway. A job of higher priority submitted later
+// is ahead in the order, so it still goes first (as it does on one host).
 func (m *Manager) schedule() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return
 	}
+	reserved := map[string]bool{}
 	for _, e := range m.queuedLocked() {
-		if _, busy := m.busy[e.job.Host]; busy {
+		hosts := e.job.HostSet()
+		if slices.ContainsFunc(hosts, func(h string) bool { return reserved[h] }) {
+			continue
+		}
+		if slices.ContainsFunc(hosts, func(h string) bool { _, busy := m.busy[h]; return busy }) {
+			for _, h := range hosts {
+				reserved[h] = true
+			}
 			continue
 		}
 		m.startLocked(e)
@@ -223,7 +268,9 @@ func (m *Manager) startLocked(e *entry) {
 	if e.job.StartedAt.IsZero() {
 		e.job.StartedAt = time.Now().UTC()
 	}
-	m.busy[e.job.Host] = e.job.ID
+	for _, h := range e.job.HostSet() {
+		m.busy[h] = e.job.ID
+	}
 	job := e.job
 	m.wg.Add(1)
 	go m.run(ctx, e, job, work)
@@ -274,7 +321,11 @@ func (m *Manager) run(ctx context.Context, e *entry, job record.Job, work Work) 
 		e.job.Result, e.job.ResultText, e.job.Error = raw, text, msg
 	}
 	final := e.job
-	delete(m.busy, job.Host)
+	for _, h := range job.HostSet() {
+		if m.busy[h] == job.ID {
+			delete(m.busy, h)
+		}
+	}
 	m.mu.Unlock()
 	if _, serr := m.store.UpdateJob(job.ID, func(s *record.Job) error {
 		s.Status, s.EndedAt, s.Result, s.ResultText, s.Error = final.Status, final.EndedAt, final.Result, final.ResultText, final.Error
@@ -317,6 +368,8 @@ func (r *reporter) Progress(done, total int, msg string) {
 	}
 	e.job.Done, e.job.Total, e.job.Message = done, total, msg
 	if d := done - e.doneAt0; d > 0 {
+		// A multi-host job's rate is that of all its hosts together; it is
+		// kept as its first host's, which its own ETA reads (statusLocked).
 		m.perSec[e.job.Host] = time.Since(e.started).Seconds() / float64(d)
 	}
 	due := time.Since(e.persist) >= persistEvery
@@ -389,9 +442,16 @@ func (m *Manager) Get(id string) (Status, error) {
 	return st, nil
 }
 
-// statusLocked adds the queue position and the ETA to a live job.
+// statusLocked adds the queue position and the ETA to a live job. A job on
+// several hosts waits for every job, queued ahead or running, that shares any
+// of them; its time per unit of work is its first host's estimate (its own
+// rate once it reports progress, since it measures for that host).
 func (m *Manager) statusLocked(e *entry) Status {
 	st := Status{Job: e.job}
+	hosts := e.job.HostSet()
+	shares := func(j record.Job) bool {
+		return slices.ContainsFunc(j.HostSet(), func(h string) bool { return slices.Contains(hosts, h) })
+	}
 	perCall, known := m.perSec[e.job.Host]
 	switch e.job.Status {
 	case record.JobRunning:
@@ -404,7 +464,7 @@ func (m *Manager) statusLocked(e *entry) Status {
 		ahead := 0.0
 		pos := 0
 		for _, q := range m.queuedLocked() {
-			if q.job.Host != e.job.Host {
+			if !shares(q.job) {
 				continue
 			}
 			pos++
@@ -415,9 +475,13 @@ func (m *Manager) statusLocked(e *entry) Status {
 		}
 		st.QueuePosition = pos
 		if known {
-			if id, ok := m.busy[e.job.Host]; ok {
-				if r := m.live[id]; r != nil {
-					ahead += float64(max(r.job.Total-r.job.Done, 0))
+			var running []string // each running job once, however many of the hosts it holds
+			for _, h := range hosts {
+				if id, ok := m.busy[h]; ok && !slices.Contains(running, id) {
+					running = append(running, id)
+					if r := m.live[id]; r != nil {
+						ahead += float64(max(r.job.Total-r.job.Done, 0))
+					}
 				}
 			}
 			eta := perCall * (ahead + float64(max(e.job.Total-e.job.Done, 0)))
@@ -497,6 +561,7 @@ func (m *Manager) Cancel(id string) (Status, error) {
 		final := e.job
 		delete(m.live, id)
 		m.mu.Unlock()
+		defer m.schedule() // the hosts it reserved may take other jobs now
 		if _, err := m.store.UpdateJob(id, func(s *record.Job) error {
 			s.Status, s.EndedAt = final.Status, final.EndedAt
 			return nil

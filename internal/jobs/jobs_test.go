@@ -121,7 +121,13 @@ func (g *gates) noneStarted(t *testing.T) {
 
 func submit(t *testing.T, m *jobs.Manager, kind, host, name string, priority int) record.Job {
 	t.Helper()
-	j, err := m.Submit(kind, host, nil, nameArgs{Name: name}, priority)
+	return submitOn(t, m, kind, []string{host}, name, priority)
+}
+
+// submitOn submits a job that holds all of hosts.
+func submitOn(t *testing.T, m *jobs.Manager, kind string, hosts []string, name string, priority int) record.Job {
+	t.Helper()
+	j, err := m.Submit(kind, hosts, nil, nameArgs{Name: name}, priority)
 	if err != nil {
 		t.Fatalf("submit %s: %v", name, err)
 	}
@@ -192,7 +198,7 @@ func TestSubmitRunsAndStoresResult(t *testing.T) {
 	}
 
 	args := reportArgs{Name: "r", N: 7, Flags: []string{"a", "b"}}
-	j, err := m.Submit("report", "h", []string{"m1", "m2"}, args, 3)
+	j, err := m.Submit("report", []string{"h"}, []string{"m1", "m2"}, args, 3)
 	if err != nil {
 		t.Fatalf("submit: %v", err)
 	}
@@ -598,7 +604,7 @@ func TestShutdownAndRecover(t *testing.T) {
 		t.Errorf("jobs started after shutdown: %v", lateStarts)
 	}
 	late.Unlock()
-	if _, err := m1.Submit("resumable", "h", nil, nameArgs{Name: "late"}, 0); err == nil {
+	if _, err := m1.Submit("resumable", []string{"h"}, nil, nameArgs{Name: "late"}, 0); err == nil {
 		t.Error("Submit after Shutdown succeeded")
 	}
 
@@ -798,12 +804,17 @@ func TestUnknownKind(t *testing.T) {
 	m := newManager(t, store)
 	m.Register("known", func(context.Context, record.Job, jobs.Reporter) (any, string, error) { return nil, "", nil })
 
-	_, err := m.Submit("nope", "h", nil, nameArgs{Name: "x"}, 0)
+	_, err := m.Submit("nope", []string{"h"}, nil, nameArgs{Name: "x"}, 0)
 	if !errors.Is(err, jobs.ErrUnknownKind) {
 		t.Errorf("submit of an unknown kind: %v, want ErrUnknownKind", err)
 	}
-	if _, err := m.Submit("known", "h", nil, make(chan int), 0); err == nil {
+	if _, err := m.Submit("known", []string{"h"}, nil, make(chan int), 0); err == nil {
 		t.Error("submit of arguments that cannot be encoded succeeded")
+	}
+	for _, hosts := range [][]string{nil, {}} {
+		if _, err := m.Submit("known", hosts, nil, nameArgs{Name: "x"}, 0); err == nil {
+			t.Errorf("submit on hosts %#v succeeded, want an error", hosts)
+		}
 	}
 	js, err := store.ListJobs(memory.JobFilter{})
 	if err != nil {
@@ -848,5 +859,273 @@ func TestSetNotify(t *testing.T) {
 	mu.Unlock()
 	if want := []record.JobStatus{record.JobQueued, record.JobRunning, record.JobCompleted}; !slices.Equal(got, want) {
 		t.Errorf("notified statuses %v, want %v", got, want)
+	}
+}
+
+// settle makes the manager schedule once more and returns after it has:
+// Submit schedules before it returns, so every job that can start by then
+// is running (its status says so at once; its work may start a little
+// later). A test calls it before it checks that a job did not start.
+func settle(t *testing.T, m *jobs.Manager) {
+	t.Helper()
+	m.Register("settle", func(context.Context, record.Job, jobs.Reporter) (any, string, error) { return nil, "", nil })
+	j, err := m.Submit("settle", []string{"settle-host"}, nil, nameArgs{Name: "settle"}, 0)
+	if err != nil {
+		t.Fatalf("submit settle: %v", err)
+	}
+	waitEnd(t, m, j.ID, record.JobCompleted)
+}
+
+// wantStatus checks a live job's status and queue position.
+func wantStatus(t *testing.T, m *jobs.Manager, j record.Job, status record.JobStatus, pos int) {
+	t.Helper()
+	if st := get(t, m, j.ID); st.Status != status || st.QueuePosition != pos {
+		t.Errorf("job %s (%s): %q at position %d, want %q at %d", j.ID, nameOf(j), st.Status, st.QueuePosition, status, pos)
+	}
+}
+
+// startedSet returns the names of the next n jobs to start, sorted.
+func startedSet(t *testing.T, g *gates, n int) []string {
+	t.Helper()
+	var names []string
+	for range n {
+		names = append(names, g.next(t))
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestMultiHostJobHoldsAllItsHosts(t *testing.T) {
+	store := newStore(t)
+	m := newManager(t, store)
+	g := newGates()
+	m.Register("gate", g.work)
+
+	a1 := submit(t, m, "gate", "a", "A1", 0)
+	b1 := submit(t, m, "gate", "b", "B1", 0)
+	if got := startedSet(t, g, 2); !slices.Equal(got, []string{"A1", "B1"}) {
+		t.Fatalf("first to start: %v, want A1 and B1", got)
+	}
+
+	// A repeated host counts once.
+	multi := submitOn(t, m, "gate", []string{"a", "b", "a"}, "M", 0)
+	if multi.Host != "a" || !slices.Equal(multi.Hosts, []string{"a", "b"}) {
+		t.Errorf("submitted multi-host job: host %q hosts %v, want a [a b]", multi.Host, multi.Hosts)
+	}
+	if s := stored(t, store, multi.ID); s.Host != "a" || !slices.Equal(s.Hosts, []string{"a", "b"}) || !slices.Equal(s.HostSet(), []string{"a", "b"}) {
+		t.Errorf("stored multi-host job: host %q hosts %v host set %v, want a [a b] [a b]", s.Host, s.Hosts, s.HostSet())
+	}
+	settle(t, m)
+	wantStatus(t, m, multi, record.JobQueued, 1)
+
+	// One of its hosts frees: it still waits for the other.
+	g.release("A1")
+	waitEnd(t, m, a1.ID, record.JobCompleted)
+	settle(t, m)
+	wantStatus(t, m, multi, record.JobQueued, 1)
+
+	// Both free: it runs, holding both.
+	g.release("B1")
+	waitEnd(t, m, b1.ID, record.JobCompleted)
+	if got := g.next(t); got != "M" {
+		t.Fatalf("after A1 and B1 started %q, want M", got)
+	}
+	wantStatus(t, m, multi, record.JobRunning, 0)
+
+	// Single-host jobs on either of its hosts wait; one elsewhere runs.
+	onA := submit(t, m, "gate", "a", "SA", 0)
+	onB := submit(t, m, "gate", "b", "SB", 0)
+	onC := submit(t, m, "gate", "c", "SC", 0)
+	if got := g.next(t); got != "SC" {
+		t.Fatalf("while M runs started %q, want SC", got)
+	}
+	settle(t, m)
+	wantStatus(t, m, onA, record.JobQueued, 1)
+	wantStatus(t, m, onB, record.JobQueued, 1)
+	wantStatus(t, m, onC, record.JobRunning, 0)
+	g.noneStarted(t)
+
+	g.release("M")
+	waitEnd(t, m, multi.ID, record.JobCompleted)
+	if got := startedSet(t, g, 2); !slices.Equal(got, []string{"SA", "SB"}) {
+		t.Fatalf("after M ended started %v, want SA and SB", got)
+	}
+	for _, n := range []string{"SA", "SB", "SC"} {
+		g.release(n)
+	}
+	for _, j := range []record.Job{onA, onB, onC} {
+		waitEnd(t, m, j.ID, record.JobCompleted)
+	}
+	g.noneStarted(t)
+}
+
+func TestSingleHostJobsOnDifferentHostsRunTogether(t *testing.T) {
+	store := newStore(t)
+	m := newManager(t, store)
+	g := newGates()
+	m.Register("gate", g.work)
+
+	x := submit(t, m, "gate", "x", "X", 0)
+	y := submit(t, m, "gate", "y", "Y", 0)
+	// Both start before either is released.
+	if got := startedSet(t, g, 2); !slices.Equal(got, []string{"X", "Y"}) {
+		t.Fatalf("started %v, want X and Y", got)
+	}
+	wantStatus(t, m, x, record.JobRunning, 0)
+	wantStatus(t, m, y, record.JobRunning, 0)
+	if s := stored(t, store, x.ID); s.Host != "x" || s.Hosts != nil || !slices.Equal(s.HostSet(), []string{"x"}) {
+		t.Errorf("stored single-host job: host %q hosts %v host set %v, want x, none, [x]", s.Host, s.Hosts, s.HostSet())
+	}
+	g.release("X")
+	g.release("Y")
+	waitEnd(t, m, x.ID, record.JobCompleted)
+	waitEnd(t, m, y.ID, record.JobCompleted)
+}
+
+func TestMultiHostJobReservesItsHosts(t *testing.T) {
+	store := newStore(t)
+	m := newManager(t, store)
+	g := newGates()
+	m.Register("gate", g.work)
+
+	a1 := submit(t, m, "gate", "a", "A1", 0)
+	if got := g.next(t); got != "A1" {
+		t.Fatalf("started %q, want A1", got)
+	}
+	multi := submitOn(t, m, "gate", []string{"a", "b"}, "M", 0)
+
+	// b is free, but M, ahead in the order and waiting for a, reserves it.
+	b1 := submit(t, m, "gate", "b", "B1", 0)
+	// A host M does not need still takes jobs.
+	c1 := submit(t, m, "gate", "c", "C1", 0)
+	if got := g.next(t); got != "C1" {
+		t.Fatalf("started %q, want C1 (c is not reserved)", got)
+	}
+	// A higher priority goes before M, reservation or not.
+	urgent := submit(t, m, "gate", "b", "P", 5)
+	if got := g.next(t); got != "P" {
+		t.Fatalf("started %q, want P (priority 5, ahead of M)", got)
+	}
+	settle(t, m)
+	wantStatus(t, m, multi, record.JobQueued, 1)
+	wantStatus(t, m, b1, record.JobQueued, 2) // behind M, which shares b
+	wantStatus(t, m, urgent, record.JobRunning, 0)
+
+	// a frees while b is still busy: a stays idle for M; a job on a that
+	// comes after M does not take it, however many come.
+	g.release("A1")
+	waitEnd(t, m, a1.ID, record.JobCompleted)
+	a2 := submit(t, m, "gate", "a", "A2", 0)
+	a3 := submit(t, m, "gate", "a", "A3", 0)
+	settle(t, m)
+	wantStatus(t, m, multi, record.JobQueued, 1)
+	wantStatus(t, m, a2, record.JobQueued, 2)
+	wantStatus(t, m, a3, record.JobQueued, 3)
+	wantStatus(t, m, b1, record.JobQueued, 2)
+	g.noneStarted(t)
+
+	// b frees: M starts, before the single-host jobs queued behind it.
+	g.release("P")
+	waitEnd(t, m, urgent.ID, record.JobCompleted)
+	if got := g.next(t); got != "M" {
+		t.Fatalf("after P started %q, want M", got)
+	}
+	settle(t, m)
+	for _, j := range []record.Job{a2, b1} {
+		wantStatus(t, m, j, record.JobQueued, 1)
+	}
+	g.noneStarted(t)
+
+	g.release("M")
+	waitEnd(t, m, multi.ID, record.JobCompleted)
+	if got := startedSet(t, g, 2); !slices.Equal(got, []string{"A2", "B1"}) {
+		t.Fatalf("after M ended started %v, want A2 and B1", got)
+	}
+	for _, n := range []string{"A2", "A3", "B1", "C1"} {
+		g.release(n)
+	}
+	if got := g.next(t); got != "A3" {
+		t.Fatalf("started %q, want A3", got)
+	}
+	for _, j := range []record.Job{a2, a3, b1, c1} {
+		waitEnd(t, m, j.ID, record.JobCompleted)
+	}
+
+	// Cancelling a waiting multi-host job lifts its reservation at once.
+	x1 := submit(t, m, "gate", "x", "X1", 0)
+	if got := g.next(t); got != "X1" {
+		t.Fatalf("started %q, want X1", got)
+	}
+	waiting := submitOn(t, m, "gate", []string{"x", "y"}, "MXY", 0)
+	y1 := submit(t, m, "gate", "y", "Y1", 0)
+	settle(t, m)
+	wantStatus(t, m, y1, record.JobQueued, 2)
+	if _, err := m.Cancel(waiting.ID); err != nil {
+		t.Fatalf("cancel MXY: %v", err)
+	}
+	if got := g.next(t); got != "Y1" {
+		t.Fatalf("after cancelling MXY started %q, want Y1", got)
+	}
+	g.release("X1")
+	g.release("Y1")
+	waitEnd(t, m, x1.ID, record.JobCompleted)
+	waitEnd(t, m, y1.ID, record.JobCompleted)
+	g.noneStarted(t)
+}
+
+func TestStoredSingleHostJobStillSchedules(t *testing.T) {
+	store := newStore(t)
+	m := newManager(t, store)
+	g := newGates()
+	m.Register("gate", g.work)
+
+	// A job as stored before jobs could hold several hosts: host, no hosts.
+	old := record.Job{Kind: "gate", Status: record.JobInterrupted, Host: "a", Args: json.RawMessage(`{"name":"old"}`)}
+	if err := store.PutJob(&old); err != nil {
+		t.Fatalf("put job: %v", err)
+	}
+	raw, err := json.Marshal(stored(t, store, old.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), `"hosts"`) {
+		t.Fatalf("a single-host job encodes hosts: %s", raw)
+	}
+	var back record.Job
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.HostSet(), []string{"a"}) {
+		t.Errorf("old job's host set %v, want [a]", back.HostSet())
+	}
+	if err := m.Recover([]record.Job{back}); err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	if got := g.next(t); got != "old" {
+		t.Fatalf("started %q, want old", got)
+	}
+
+	// It holds its host against new jobs, single- or multi-host.
+	single := submit(t, m, "gate", "a", "new", 0)
+	multi := submitOn(t, m, "gate", []string{"b", "a"}, "M", 0)
+	settle(t, m)
+	wantStatus(t, m, old, record.JobRunning, 0)
+	wantStatus(t, m, single, record.JobQueued, 1)
+	wantStatus(t, m, multi, record.JobQueued, 2)
+
+	g.release("old")
+	waitEnd(t, m, old.ID, record.JobCompleted)
+	if got := g.next(t); got != "new" {
+		t.Fatalf("after old started %q, want new", got)
+	}
+	g.release("new")
+	waitEnd(t, m, single.ID, record.JobCompleted)
+	if got := g.next(t); got != "M" {
+		t.Fatalf("after new started %q, want M", got)
+	}
+	g.release("M")
+	waitEnd(t, m, multi.ID, record.JobCompleted)
+	if s := stored(t, store, old.ID); s.Host != "a" || s.Hosts != nil || s.Attempts != 1 {
+		t.Errorf("old job stored host %q hosts %v attempts %d, want a, none, 1", s.Host, s.Hosts, s.Attempts)
 	}
 }

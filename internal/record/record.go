@@ -333,7 +333,8 @@ type Job struct {
 	Kind     string          `json:"kind"` // the tool: run_benchmark, compare_models
 	Status   JobStatus       `json:"status"`
 	Priority int             `json:"priority,omitempty"` // higher runs first; FIFO within a priority
-	Host     string          `json:"host"`               // the named Ollama host it runs on: one model at a time per host
+	Host     string          `json:"host"`               // the named Ollama host it runs on (the first, if several): one job at a time per host
+	Hosts    []string        `json:"hosts,omitempty"`    // a multi-host job: every host it holds while it runs, Host first; read with HostSet
 	Models   []string        `json:"models,omitempty"`
 	Args     json.RawMessage `json:"args"` // the tool arguments, to run or resume it
 
@@ -353,4 +354,14 @@ type Job struct {
 	CreatedAt time.Time `json:"created_at"`
 	StartedAt time.Time `json:"started_at,omitzero"`
 	EndedAt   time.Time `json:"ended_at,omitzero"`
+}
+
+// HostSet is every host the job holds while it runs: Hosts, or [Host] when
+// Hosts is empty (a job on one host, or one stored before jobs could hold
+// several). The slice may be the job's own: do not change it.
+func (j Job) HostSet() []string {
+	if len(j.Hosts) > 0 {
+		return j.Hosts
+	}
+	return []string{j.Host}
 }
