@@ -104,6 +104,57 @@ func TestLatencyDefinitions(t *testing.T) {
 	}
 }
 
+// Loaded lists a model that answered, with its memory; once it is unloaded
+// Memory finds nothing. Ollama unloads asynchronously, so that is polled.
+func TestLoadedAndMemory(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	ctx := context.Background()
+	if _, err := ex.Chat(ctx, executor.Request{Model: "tiny-m", Prompt: "What is 47+385?", Timeout: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := ex.Loaded(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, m := range loaded {
+		if m.Name == "tiny-m:latest" {
+			found = true
+			if m.SizeBytes <= 0 || m.VRAMBytes < 0 || m.VRAMBytes > m.SizeBytes || m.Digest == "" || m.ExpiresAt.IsZero() {
+				t.Errorf("loaded tiny-m: %+v", m)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("tiny-m answered but is not listed as loaded: %+v", loaded)
+	}
+	mem, err := ex.Memory(ctx, "", "tiny-m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mem == nil || mem.SizeBytes <= 0 || mem.GPUShare < 0 || mem.GPUShare > 1 {
+		t.Fatalf("memory of loaded tiny-m: %+v", mem)
+	}
+
+	if err := ex.Unload(ctx, "", "tiny-m"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mem, err = ex.Memory(ctx, "", "tiny-m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mem == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tiny-m still loaded 10 s after Unload: %+v", mem)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // Token counts are Ollama's own: the same request without streaming reports the same counts.
 func TestTokenCountsMatchOllama(t *testing.T) {
 	ex := ollamatest.Executor(t)
@@ -298,5 +349,8 @@ func TestHostUnreachable(t *testing.T) {
 	}
 	if _, err := ex.Chat(context.Background(), executor.Request{Host: "gpu-box", Model: "m", Prompt: "hi"}); !errors.Is(err, executor.ErrUnknownHost) {
 		t.Errorf("want ErrUnknownHost, got %v", err)
+	}
+	if _, err := ex.Loaded(context.Background(), ""); !errors.Is(err, executor.ErrHostUnreachable) || !strings.Contains(err.Error(), "/api/ps") {
+		t.Errorf("Loaded: want ErrHostUnreachable naming /api/ps, got %v", err)
 	}
 }

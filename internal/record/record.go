@@ -87,6 +87,25 @@ type ModelInfo struct {
 	Capabilities []string `json:"capabilities,omitempty"`
 }
 
+// LoadedModel is a model an Ollama host holds in memory, as /api/ps lists it.
+type LoadedModel struct {
+	Name          string    `json:"name"`
+	Model         string    `json:"model"`
+	Digest        string    `json:"digest,omitempty"`
+	SizeBytes     int64     `json:"size_bytes"`               // memory it takes, RAM and VRAM together
+	VRAMBytes     int64     `json:"vram_bytes"`               // the part of it in GPU memory
+	ContextLength int       `json:"context_length,omitempty"` // the context it was loaded with
+	ExpiresAt     time.Time `json:"expires_at,omitzero"`      // when keep-alive unloads it
+}
+
+// Memory is what a loaded model occupies: in all, on the GPU, and the GPU's
+// share of it (1 = fully offloaded, 0 = on the CPU only).
+type Memory struct {
+	SizeBytes int64   `json:"size_bytes"`
+	VRAMBytes int64   `json:"vram_bytes"`
+	GPUShare  float64 `json:"gpu_share"`
+}
+
 // JudgeVerdict is what an LLM judge said about one answer.
 type JudgeVerdict struct {
 	Model  string  `json:"model"`
