@@ -126,7 +126,7 @@ func (s *Service) submitSweep(ctx context.Context, args SweepArgs) (record.Job, 
 			models = append(models, c.Model)
 		}
 	}
-	return s.Jobs.Submit(KindSweep, plan.hosts[0], models, args, args.Priority) // TODO(multihost): all hosts
+	return s.Jobs.Submit(KindSweep, plan.hosts, models, args, args.Priority)
 }
 
 func queuedSweep(j record.Job) (*SweepResult, string) {

@@ -71,6 +71,10 @@ func TestTinySuiteSeparatesModels(t *testing.T) {
 	if m.Summary.JudgeAgreement == nil || *m.Summary.JudgeAgreement < 0.5 {
 		t.Errorf("judge agreement %v", m.Summary.JudgeAgreement)
 	}
+	// A real run fills the latency medians; the fixture models do not think.
+	if sm := m.Summary; sm.TTFCP50Ms <= 0 || sm.FirstContentP50Ms <= 0 || sm.StreamTPS <= 0 || sm.FirstThinkingP50Ms != 0 {
+		t.Errorf("latency medians: ttfc %v, first content %v, stream %v tok/s, first thinking %v", sm.TTFCP50Ms, sm.FirstContentP50Ms, sm.StreamTPS, sm.FirstThinkingP50Ms)
+	}
 	samples, err := st.Samples(m.ID)
 	if err != nil || len(samples) != len(tinySuite(t).Tasks) {
 		t.Fatalf("stored %d samples, err %v", len(samples), err)

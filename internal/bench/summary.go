@@ -21,7 +21,8 @@ const (
 
 // Summarize rolls samples up into the run summary: pass rate with a
 // task-clustered Wilson interval, mean score with a bootstrap over tasks,
-// latency and TTFT percentiles, median token rates, failure counts, pass@k
+// latency and TTFT percentiles, medians of the other latencies and of the
+// token rates (Ollama's and the stream's), failure counts, pass@k
 // and pass^k, what the data can detect (Power), and the same per task (in
 // suite order) and per category. Tasks, not calls, are the unit of
 // independence: k identical iterations give the 1-iteration interval.
@@ -144,7 +145,7 @@ func ScoreValue(smp record.Sample) float64 { return smp.Score }
 
 func aggregate(samples []record.Sample) record.Summary {
 	var sum record.Summary
-	var scores, lat, ttft, gen, prompt, promptCached []float64
+	var scores, lat, ttft, ttfc, thinking, content, gen, stream, prompt, promptCached []float64
 	for _, smp := range samples {
 		sum.Samples++
 		if smp.Pass {
@@ -156,12 +157,14 @@ func aggregate(samples []record.Sample) record.Summary {
 			continue
 		}
 		lat = append(lat, smp.WallMs)
-		if smp.TTFTMs > 0 {
-			ttft = append(ttft, smp.TTFTMs)
-		}
+		ttft = appendPositive(ttft, smp.TTFTMs)
+		ttfc = appendPositive(ttfc, smp.TTFCMs)
+		thinking = appendPositive(thinking, smp.FirstThinkingMs)
+		content = appendPositive(content, smp.FirstContentMs)
 		if smp.GenTPS > 0 && !smp.Flags.Runaway {
 			gen = append(gen, smp.GenTPS)
 		}
+		stream = appendPositive(stream, smp.StreamTPS) // measured on the stream, a runaway's too
 		if smp.PromptTPS > 0 {
 			if smp.Flags.PromptCached {
 				promptCached = append(promptCached, smp.PromptTPS)
@@ -213,9 +216,22 @@ func aggregate(samples []record.Sample) record.Summary {
 	sum.LatencyP99Ms = stats.Percentile(lat, 99)
 	sum.TTFTP50Ms = stats.Percentile(ttft, 50)
 	sum.TTFTP95Ms = stats.Percentile(ttft, 95)
+	sum.TTFCP50Ms = stats.Percentile(ttfc, 50)
+	sum.FirstThinkingP50Ms = stats.Percentile(thinking, 50)
+	sum.FirstContentP50Ms = stats.Percentile(content, 50)
 	sum.GenTPS = stats.Median(gen)
+	sum.StreamTPS = stats.Median(stream)
 	sum.PromptTPS = stats.Median(prompt)
 	return sum
+}
+
+// appendPositive appends x when it is set: a zero latency or rate means the
+// sample had no such chunk, not that it took no time.
+func appendPositive(xs []float64, x float64) []float64 {
+	if x > 0 {
+		return append(xs, x)
+	}
+	return xs
 }
 
 func taskRow(id, category string, samples []record.Sample) record.TaskSummary {

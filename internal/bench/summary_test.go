@@ -9,6 +9,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/internal/suite"
+	"github.com/google/go-cmp/cmp"
 )
 
 // samples makes n tasks x k iterations; pass(i, j) is task i's verdict at
@@ -118,3 +119,28 @@ func TestPowerAdvice(t *testing.T) {
 }
 
 func near(a, b float64) bool { return a-b < 1e-4 && b-a < 1e-4 }
+
+// The latency medians count only the samples that had such a chunk, and
+// the stream rate only samples with one; an error sample counts in none.
+func TestSummarizeLatencyMedians(t *testing.T) {
+	m := func(ttfc, ttft, thinking, content, gen, stream float64) record.Measurement {
+		return record.Measurement{Output: "x", WallMs: 50, TTFCMs: ttfc, TTFTMs: ttft, FirstThinkingMs: thinking, FirstContentMs: content, GenTPS: gen, StreamTPS: stream}
+	}
+	smp := []record.Sample{
+		{TaskID: "a", Iteration: 1, Measurement: m(9, 10, 10, 30, 100, 90)},
+		{TaskID: "b", Iteration: 1, Measurement: m(11, 12, 0, 12, 200, 0)}, // no thinking; one text chunk
+		{TaskID: "c", Iteration: 1, Measurement: m(13, 14, 14, 40, 300, 110)},
+		{TaskID: "d", Iteration: 1, Measurement: m(1, 1, 1, 1, 1, 1), Error: "timeout"},
+	}
+	medians := func(s record.Summary) [6]float64 {
+		return [6]float64{s.TTFTP50Ms, s.TTFCP50Ms, s.FirstThinkingP50Ms, s.FirstContentP50Ms, s.GenTPS, s.StreamTPS}
+	}
+	// ttft, ttfc, first thinking (a and c), first content, gen, stream (a and c)
+	if diff := cmp.Diff([6]float64{12, 11, 12, 30, 200, 100}, medians(bench.Summarize(suite.Suite{}, smp, 0))); diff != "" {
+		t.Errorf("medians (-want +got):\n%s", diff)
+	}
+	// No sample thought: no first-thinking median.
+	if s := bench.Summarize(suite.Suite{}, smp[1:2], 0); s.FirstThinkingP50Ms != 0 || s.StreamTPS != 0 || s.FirstContentP50Ms != 12 {
+		t.Errorf("one non-thinking sample: thinking %v stream %v content %v", s.FirstThinkingP50Ms, s.StreamTPS, s.FirstContentP50Ms)
+	}
+}

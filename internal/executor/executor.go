@@ -142,23 +142,15 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 
 	var (
 		out, thinking strings.Builder
-		tokens        int
 		final         *api.ChatResponse
-		firstToken    time.Duration
+		clock         streamClock
 		calls         []record.ToolCall
 		last          string // last content chunk, trimmed
 		sameRun       int    // how many chunks in a row repeated it
 	)
 	start := time.Now()
 	err = h.client.Chat(callCtx, req.ChatRequest(), func(r api.ChatResponse) error {
-		if r.Message.Content != "" || r.Message.Thinking != "" || len(r.Message.ToolCalls) > 0 {
-			if firstToken == 0 {
-				firstToken = time.Since(start)
-			}
-			if r.Message.Content != "" || r.Message.Thinking != "" {
-				tokens++
-			}
-		}
+		clock.observe(time.Since(start), r.Message)
 		if c := strings.TrimSpace(r.Message.Content); c == last {
 			sameRun++
 		} else {
@@ -173,7 +165,7 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 			final = &r
 			return nil
 		}
-		if req.Breaker.MaxTokens > 0 && tokens > req.Breaker.MaxTokens {
+		if req.Breaker.MaxTokens > 0 && clock.tokenChunks > req.Breaker.MaxTokens {
 			m.RunawayReason = "token_cap"
 			return errBreaker
 		}
@@ -189,7 +181,8 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 	m.Thinking = thinking.String()
 	m.ToolCalls = calls
 	m.WallMs = ms(wall)
-	m.TTFTMs = ms(firstToken)
+	clock.fill(&m)
+	tokens := clock.tokenChunks // Ollama's eval_count replaces it when the final chunk came
 	m.EvalTokens = tokens
 
 	switch {

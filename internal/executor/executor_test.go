@@ -69,8 +69,89 @@ func TestToolCall(t *testing.T) {
 	if diff := cmp.Diff(map[string]any{"city": "Paris"}, m.ToolCalls[0].Arguments); diff != "" {
 		t.Errorf("arguments (-want +got):\n%s", diff)
 	}
-	if m.TTFTMs <= 0 {
-		t.Errorf("a tool-call answer still has a first token: ttft %.3f", m.TTFTMs)
+	if m.TTFTMs <= 0 || m.FirstContentMs != m.TTFTMs {
+		t.Errorf("a tool call is a first token and first content: ttft %.3f, first content %.3f", m.TTFTMs, m.FirstContentMs)
+	}
+}
+
+// The latency definitions hold on a real stream: the first chunk of any kind
+// comes no later than the first token, which comes no later than the last
+// chunk; an answer has a first content and a stream rate; a model that does
+// not think has no first thinking.
+func TestLatencyDefinitions(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	for _, prompt := range []string{"What is 47+385?", "Write a Python function add(a, b) that returns the sum of a and b."} {
+		m, err := ex.Chat(context.Background(), executor.Request{Model: "tiny-m", Prompt: prompt, Timeout: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(0 < m.TTFCMs && m.TTFCMs <= m.TTFTMs && m.TTFTMs <= m.WallMs) {
+			t.Errorf("%q: want 0 < ttfc %.3f <= ttft %.3f <= wall %.3f ms", prompt, m.TTFCMs, m.TTFTMs, m.WallMs)
+		}
+		if m.FirstContentMs != m.TTFTMs {
+			t.Errorf("%q: a content answer's first content %.3f ms is its first token %.3f ms", prompt, m.FirstContentMs, m.TTFTMs)
+		}
+		if m.FirstThinkingMs != 0 || m.Thinking != "" {
+			t.Errorf("%q: tiny-m does not think, yet first thinking %.3f ms, thinking %q", prompt, m.FirstThinkingMs, m.Thinking)
+		}
+		if m.EvalTokens >= 2 && m.StreamTPS <= 0 {
+			t.Errorf("%q: %d eval tokens but stream_tps %v", prompt, m.EvalTokens, m.StreamTPS)
+		}
+		if m.GenTPS <= 0 {
+			t.Errorf("%q: gen_tps %v", prompt, m.GenTPS)
+		}
+		t.Logf("%q: %d eval tokens, ttfc %.2f ttft %.2f wall %.2f ms, gen %.0f stream %.0f tok/s", prompt, m.EvalTokens, m.TTFCMs, m.TTFTMs, m.WallMs, m.GenTPS, m.StreamTPS)
+	}
+}
+
+// Loaded lists a model that answered, with its memory; once it is unloaded
+// Memory finds nothing. Ollama unloads asynchronously, so that is polled.
+func TestLoadedAndMemory(t *testing.T) {
+	ex := ollamatest.Executor(t)
+	ctx := context.Background()
+	if _, err := ex.Chat(ctx, executor.Request{Model: "tiny-m", Prompt: "What is 47+385?", Timeout: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := ex.Loaded(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, m := range loaded {
+		if m.Name == "tiny-m:latest" {
+			found = true
+			if m.SizeBytes <= 0 || m.VRAMBytes < 0 || m.VRAMBytes > m.SizeBytes || m.Digest == "" || m.ExpiresAt.IsZero() {
+				t.Errorf("loaded tiny-m: %+v", m)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("tiny-m answered but is not listed as loaded: %+v", loaded)
+	}
+	mem, err := ex.Memory(ctx, "", "tiny-m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mem == nil || mem.SizeBytes <= 0 || mem.GPUShare < 0 || mem.GPUShare > 1 {
+		t.Fatalf("memory of loaded tiny-m: %+v", mem)
+	}
+
+	if err := ex.Unload(ctx, "", "tiny-m"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mem, err = ex.Memory(ctx, "", "tiny-m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mem == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tiny-m still loaded 10 s after Unload: %+v", mem)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -268,5 +349,8 @@ func TestHostUnreachable(t *testing.T) {
 	}
 	if _, err := ex.Chat(context.Background(), executor.Request{Host: "gpu-box", Model: "m", Prompt: "hi"}); !errors.Is(err, executor.ErrUnknownHost) {
 		t.Errorf("want ErrUnknownHost, got %v", err)
+	}
+	if _, err := ex.Loaded(context.Background(), ""); !errors.Is(err, executor.ErrHostUnreachable) || !strings.Contains(err.Error(), "/api/ps") {
+		t.Errorf("Loaded: want ErrHostUnreachable naming /api/ps, got %v", err)
 	}
 }

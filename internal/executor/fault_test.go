@@ -125,6 +125,10 @@ func TestThinkingOnlyOnFakeStream(t *testing.T) {
 	if m.Thinking != "Let me see what 2+2 is" || m.TTFTMs <= 0 {
 		t.Errorf("thinking %q, ttft %.3f", m.Thinking, m.TTFTMs)
 	}
+	if m.FirstThinkingMs != m.TTFTMs || m.FirstContentMs != 0 || m.TTFCMs <= 0 || m.TTFCMs > m.TTFTMs {
+		t.Errorf("thinking only: first thinking %.3f must be the ttft %.3f, first content %.3f must be 0, ttfc %.3f in (0, ttft]",
+			m.FirstThinkingMs, m.TTFTMs, m.FirstContentMs, m.TTFCMs)
+	}
 }
 
 // Ollama v0.17.4 can leave a stream hanging after its repeat-limit abort;

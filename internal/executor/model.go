@@ -40,7 +40,7 @@ func (e *Executor) ModelInfo(ctx context.Context, host, model string) (record.Mo
 	}
 	var found *api.ListModelResponse
 	for i, m := range list.Models {
-		if m.Name == model || m.Model == model || m.Name == model+":latest" {
+		if sameModel(m.Name, m.Model, model) {
 			found = &list.Models[i]
 			break
 		}
@@ -84,6 +84,57 @@ func (e *Executor) Version(ctx context.Context, host string) (string, error) {
 		return "", e.hostErr(h, err)
 	}
 	return v, nil
+}
+
+// Loaded lists the models a host holds in memory (Ollama's /api/ps).
+func (e *Executor) Loaded(ctx context.Context, host string) ([]record.LoadedModel, error) {
+	h, err := e.Host(host)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := h.client.ListRunning(ctx)
+	if err != nil {
+		return nil, e.hostErr(h, fmt.Errorf("list the loaded models (/api/ps): %w", err))
+	}
+	out := make([]record.LoadedModel, 0, len(ps.Models))
+	for _, m := range ps.Models {
+		out = append(out, record.LoadedModel{
+			Name:          m.Name,
+			Model:         m.Model,
+			Digest:        m.Digest,
+			SizeBytes:     m.Size,
+			VRAMBytes:     m.SizeVRAM,
+			ContextLength: m.ContextLength,
+			ExpiresAt:     m.ExpiresAt,
+		})
+	}
+	return out, nil
+}
+
+// Memory is what a model takes in a host's memory while it is loaded, and
+// how much of it is on the GPU; nil when the model is not loaded.
+func (e *Executor) Memory(ctx context.Context, host, model string) (*record.Memory, error) {
+	loaded, err := e.Loaded(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range loaded {
+		if !sameModel(m.Name, m.Model, model) {
+			continue
+		}
+		mem := &record.Memory{SizeBytes: m.SizeBytes, VRAMBytes: m.VRAMBytes}
+		if m.SizeBytes > 0 {
+			mem.GPUShare = float64(m.VRAMBytes) / float64(m.SizeBytes)
+		}
+		return mem, nil
+	}
+	return nil, nil
+}
+
+// sameModel reports whether a model Ollama lists by name and model is the
+// one a reference names; a reference without a tag means :latest.
+func sameModel(name, model, ref string) bool {
+	return name == ref || model == ref || name == ref+":latest"
 }
 
 // Load loads a model without generating (warm-up of the weights) and returns

@@ -57,17 +57,25 @@ type Measurement struct {
 	DoneReason    string     `json:"done_reason,omitempty"`
 	RunawayReason string     `json:"runaway_reason,omitempty"` // "token_cap" or "repetition"
 
-	TTFTMs  float64 `json:"ttft_ms"`  // first content, thinking or tool-call token, on the client's clock
-	WallMs  float64 `json:"wall_ms"`  // request sent to last chunk, on the client's clock
+	// Latencies on the client's clock, from the request being sent; see
+	// docs/statistics.md, "Latency definitions". Zero in an omitempty field
+	// means the stream had no such chunk.
+	TTFCMs          float64 `json:"ttfc_ms,omitempty"`           // first chunk of any kind, an empty one too
+	TTFTMs          float64 `json:"ttft_ms"`                     // first content, thinking or tool-call chunk
+	FirstThinkingMs float64 `json:"first_thinking_ms,omitempty"` // first thinking chunk
+	FirstContentMs  float64 `json:"first_content_ms,omitempty"`  // first answer-text or tool-call chunk
+	WallMs          float64 `json:"wall_ms"`                     // last chunk
+
 	LoadMs  float64 `json:"load_ms"`  // Ollama: load_duration
 	TotalMs float64 `json:"total_ms"` // Ollama: total_duration
 
-	PromptTokens int     `json:"prompt_tokens"` // Ollama: prompt_eval_count
-	PromptMs     float64 `json:"prompt_ms"`     // Ollama: prompt_eval_duration
-	EvalTokens   int     `json:"eval_tokens"`   // Ollama: eval_count
-	EvalMs       float64 `json:"eval_ms"`       // Ollama: eval_duration
-	PromptTPS    float64 `json:"prompt_tps"`    // prompt tokens/s
-	GenTPS       float64 `json:"gen_tps"`       // generated tokens/s
+	PromptTokens int     `json:"prompt_tokens"`        // Ollama: prompt_eval_count
+	PromptMs     float64 `json:"prompt_ms"`            // Ollama: prompt_eval_duration
+	EvalTokens   int     `json:"eval_tokens"`          // Ollama: eval_count
+	EvalMs       float64 `json:"eval_ms"`              // Ollama: eval_duration
+	PromptTPS    float64 `json:"prompt_tps"`           // prompt tokens/s
+	GenTPS       float64 `json:"gen_tps"`              // generated tokens/s: eval_count / eval_duration
+	StreamTPS    float64 `json:"stream_tps,omitempty"` // decode speed on the stream, client's clock; 0 with under 2 text chunks
 
 	Flags Flags `json:"flags"`
 }
@@ -84,6 +92,25 @@ type ModelInfo struct {
 	ContextLength int    `json:"context_length,omitempty"`
 	// Capabilities are what Ollama says the model can do: completion, tools, thinking, vision, ...
 	Capabilities []string `json:"capabilities,omitempty"`
+}
+
+// LoadedModel is a model an Ollama host holds in memory, as /api/ps lists it.
+type LoadedModel struct {
+	Name          string    `json:"name"`
+	Model         string    `json:"model"`
+	Digest        string    `json:"digest,omitempty"`
+	SizeBytes     int64     `json:"size_bytes"`               // memory it takes, RAM and VRAM together
+	VRAMBytes     int64     `json:"vram_bytes"`               // the part of it in GPU memory
+	ContextLength int       `json:"context_length,omitempty"` // the context it was loaded with
+	ExpiresAt     time.Time `json:"expires_at,omitzero"`      // when keep-alive unloads it
+}
+
+// Memory is what a loaded model occupies: in all, on the GPU, and the GPU's
+// share of it (1 = fully offloaded, 0 = on the CPU only).
+type Memory struct {
+	SizeBytes int64   `json:"size_bytes"`
+	VRAMBytes int64   `json:"vram_bytes"`
+	GPUShare  float64 `json:"gpu_share"`
 }
 
 // JudgeVerdict is what an LLM judge said about one answer.
@@ -229,21 +256,25 @@ type Summary struct {
 	VariedTasks int `json:"varied_tasks"`
 	// PassK is the mean pass@k and pass^k over tasks for k = 1..iterations
 	// (at most 10 points, and always k = iterations); empty with one iteration.
-	PassK           []KPoint `json:"pass_k,omitempty"`
-	Power           *Power   `json:"power,omitempty"`
-	LatencyP50Ms    float64  `json:"latency_p50_ms"`
-	LatencyP95Ms    float64  `json:"latency_p95_ms"`
-	LatencyP99Ms    float64  `json:"latency_p99_ms"`
-	TTFTP50Ms       float64  `json:"ttft_p50_ms"`
-	TTFTP95Ms       float64  `json:"ttft_p95_ms"`
-	GenTPS          float64  `json:"gen_tps"`    // median
-	PromptTPS       float64  `json:"prompt_tps"` // median
-	PointsPerSecond float64  `json:"points_per_second"`
-	WallSeconds     float64  `json:"wall_seconds"`
-	Runaway         int      `json:"runaway"`
-	Truncated       int      `json:"truncated"`
-	Empty           int      `json:"empty"`
-	Errors          int      `json:"errors"`
+	PassK              []KPoint `json:"pass_k,omitempty"`
+	Power              *Power   `json:"power,omitempty"`
+	LatencyP50Ms       float64  `json:"latency_p50_ms"`
+	LatencyP95Ms       float64  `json:"latency_p95_ms"`
+	LatencyP99Ms       float64  `json:"latency_p99_ms"`
+	TTFTP50Ms          float64  `json:"ttft_p50_ms"`
+	TTFTP95Ms          float64  `json:"ttft_p95_ms"`
+	TTFCP50Ms          float64  `json:"ttfc_p50_ms,omitempty"`           // time to the first chunk of any kind
+	FirstThinkingP50Ms float64  `json:"first_thinking_p50_ms,omitempty"` // over the samples that thought
+	FirstContentP50Ms  float64  `json:"first_content_p50_ms,omitempty"`  // over the samples with answer text or a tool call
+	GenTPS             float64  `json:"gen_tps"`                         // median of Ollama's eval_count/eval_duration
+	PromptTPS          float64  `json:"prompt_tps"`                      // median
+	StreamTPS          float64  `json:"stream_tps,omitempty"`            // median over the samples with 2+ token-bearing chunks
+	PointsPerSecond    float64  `json:"points_per_second"`
+	WallSeconds        float64  `json:"wall_seconds"`
+	Runaway            int      `json:"runaway"`
+	Truncated          int      `json:"truncated"`
+	Empty              int      `json:"empty"`
+	Errors             int      `json:"errors"`
 	// Reloads counts calls of a warm run that paid a model load (the model
 	// was evicted between calls, e.g. by OLLAMA_MAX_LOADED_MODELS); their
 	// latency includes the load.

@@ -37,8 +37,8 @@ func RunMarkdown(run record.Run) string {
 	}
 	fmt.Fprintf(&b, "| mean score | %.3f (95%% CI %.3f–%.3f) |\n", s.MeanScore, s.MeanScoreCI.Lo, s.MeanScoreCI.Hi)
 	fmt.Fprintf(&b, "| latency p50 / p95 / p99 | %s / %s / %s |\n", msec(s.LatencyP50Ms), msec(s.LatencyP95Ms), msec(s.LatencyP99Ms))
-	fmt.Fprintf(&b, "| TTFT p50 / p95 | %s / %s |\n", msec(s.TTFTP50Ms), msec(s.TTFTP95Ms))
-	fmt.Fprintf(&b, "| generation / prompt tokens/s (median) | %.0f / %.0f |\n", s.GenTPS, s.PromptTPS)
+	fmt.Fprintf(&b, "| TTFT p50 / p95 | %s / %s%s |\n", msec(s.TTFTP50Ms), msec(s.TTFTP95Ms), firstChunks(*s))
+	fmt.Fprintf(&b, "| generation / prompt tokens/s (median) | %.0f%s / %.0f |\n", s.GenTPS, streamRate(*s), s.PromptTPS)
 	fmt.Fprintf(&b, "| points per second | %.2f (wall %.1f s) |\n", s.PointsPerSecond, s.WallSeconds)
 	fmt.Fprintf(&b, "| runaway / truncated / empty / errors | %d / %d / %d / %d |\n", s.Runaway, s.Truncated, s.Empty, s.Errors)
 	if s.Reloads > 0 {
@@ -76,6 +76,32 @@ func RunMarkdown(run record.Run) string {
 		fmt.Fprintf(&b, "\nError: %s\n", run.Error)
 	}
 	return b.String()
+}
+
+// firstChunks is the medians behind TTFT: the first chunk of any kind, the
+// first thinking and the first answer; empty for runs stored without them.
+func firstChunks(s record.Summary) string {
+	var parts []string
+	for _, p := range []struct {
+		name string
+		ms   float64
+	}{{"first chunk", s.TTFCP50Ms}, {"first thinking", s.FirstThinkingP50Ms}, {"first content", s.FirstContentP50Ms}} {
+		if p.ms > 0 {
+			parts = append(parts, p.name+" "+msec(p.ms))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (p50 " + strings.Join(parts, ", ") + ")"
+}
+
+// streamRate is the median decode speed seen on the stream, next to Ollama's.
+func streamRate(s record.Summary) string {
+	if s.StreamTPS <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (stream %.0f)", s.StreamTPS)
 }
 
 // clustered says, for several iterations, that the interval counts tasks.
