@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
@@ -203,18 +205,13 @@ func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sw
 		}
 		return nil, userErrorf("unknown host %s; the configured hosts are %s (set more with --hosts or BENCHMCP_HOSTS)", strings.Join(unknown, ", "), strings.Join(names, ", "))
 	}
-	installed := map[string][]string{}
 	var listErr error
-	has := func(host, model string) bool {
-		ms, ok := installed[host]
-		if !ok {
-			var err error
-			if ms, err = s.Exec.Models(ctx, host); err != nil && listErr == nil {
-				listErr = err
-			}
-			installed[host] = ms
+	has := func(host, model string) bool { // as Prepare will check it
+		_, err := s.Exec.ModelInfo(ctx, host, model)
+		if err != nil && !errors.Is(err, executor.ErrModelNotFound) && listErr == nil {
+			listErr = err
 		}
-		return slices.ContainsFunc(ms, func(m string) bool { return sameModel(m, model) })
+		return err == nil
 	}
 	if err := sweep.Spread(cells, args.Hosts, has); err != nil {
 		if listErr != nil {
@@ -261,18 +258,6 @@ func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sw
 		setup.sessions = append(setup.sessions, sess)
 	}
 	return setup, nil
-}
-
-// sameModel reports whether an installed model name is the one asked for:
-// "tiny-m" is "tiny-m:latest".
-func sameModel(installed, asked string) bool {
-	if installed == asked {
-		return true
-	}
-	if !strings.Contains(asked, ":") {
-		return installed == asked+":latest"
-	}
-	return false
 }
 
 // sweep is Sweep. began, if set, is told the cells' run ids and the sweep id

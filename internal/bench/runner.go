@@ -142,6 +142,10 @@ type Session struct {
 	writeErr error
 	elapsed  time.Duration // wall time of earlier attempts (resume)
 
+	memOnce    sync.Once
+	memory     *record.Memory // the model's memory after the first call, where Ollama reports it
+	prevMemory *record.Memory // a resumed run's
+
 	depthMu       sync.Mutex
 	depthWords    int     // filler words that make cfg.Depth tokens, once calibrated
 	tokensPerWord float64 // the model's tokens per filler word
@@ -280,6 +284,7 @@ func (s *Session) Begin(prev *record.Run, done []record.Sample) error {
 		s.run.Tags, s.run.Notes, s.run.Label, s.run.ComparisonID = prev.Tags, prev.Notes, prev.Label, prev.ComparisonID
 		if prev.Summary != nil {
 			s.elapsed = time.Duration(prev.Summary.WallSeconds * float64(time.Second))
+			s.prevMemory = prev.Summary.Memory
 		}
 		s.samples = append(s.samples, done...)
 	} else {
@@ -452,6 +457,15 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	}
 	smp.Measurement = m
 	smp.Flags.Reloaded = !s.cfg.Cold && m.LoadMs >= ReloadMs
+	if err == nil {
+		s.memOnce.Do(func() { // after the call, outside its timing; /api/ps is optional, so a failure leaves it unknown
+			if mem, merr := s.r.Exec.Memory(ctx, s.cfg.Host, s.cfg.Model); merr == nil {
+				s.mu.Lock()
+				s.memory = mem
+				s.mu.Unlock()
+			}
+		})
+	}
 	if err != nil {
 		smp.Error = err.Error()
 	} else {
@@ -502,6 +516,12 @@ func (s *Session) Finish(status record.Status, runErr error) (record.Run, error)
 	}
 	sum := Summarize(s.cfg.Suite, s.Samples(), wall)
 	SetSeeds(&sum, s.run.Seeds)
+	s.mu.Lock()
+	sum.Memory = s.memory
+	s.mu.Unlock()
+	if sum.Memory == nil && s.prevMemory != nil { // resumed, and no call made it this time
+		sum.Memory = s.prevMemory
+	}
 	s.run.Status = status
 	s.run.Summary = &sum
 	s.run.EndedAt = time.Now().UTC()

@@ -282,6 +282,9 @@ type Summary struct {
 	// JudgeAgreement is the share of samples where an llm_judge check agreed
 	// with the deterministic checks of the same task; nil when there is nothing to compare.
 	JudgeAgreement *float64 `json:"judge_agreement,omitempty"`
+	// Memory is what the model took once loaded for the run, as Ollama
+	// reports it (/api/ps): the GPU share is the main lever on a GPU.
+	Memory *Memory `json:"memory,omitempty"`
 
 	Tasks      []TaskSummary `json:"tasks,omitempty"`
 	Categories []TaskSummary `json:"categories,omitempty"`

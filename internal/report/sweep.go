@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/sweep"
 )
 
@@ -34,17 +35,17 @@ func SweepMarkdown(title string, r sweep.Result) string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("| cell | host | status | pass rate (95% CI) | score | TTFT p50 | latency p50 | gen tok/s | prompt tok/s | points/s | prompt tokens | reloads |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| cell | host | status | pass rate (95% CI) | score | TTFT p50 | latency p50 | gen tok/s | prompt tok/s | points/s | prompt tokens | memory (GPU) | reloads |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for i, c := range r.Cells {
 		if i == MaxSweepRows {
 			fmt.Fprintf(&b, "\n%d more cells are in the structured result.\n", len(r.Cells)-MaxSweepRows)
 			break
 		}
 		s := c.Summary
-		fmt.Fprintf(&b, "| %s | %s | %s | %s (%s–%s) | %.3f | %s | %s | %.0f | %.0f | %.2f | %.0f | %d |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s (%s–%s) | %.3f | %s | %s | %.0f | %.0f | %.2f | %.0f | %s | %d |\n",
 			c.Label, orDash(c.Host), c.Status, pct(s.PassRate), pct(s.PassRateCI.Lo), pct(s.PassRateCI.Hi), s.MeanScore,
-			msec(s.TTFTP50Ms), msec(s.LatencyP50Ms), s.GenTPS, s.PromptTPS, s.PointsPerSecond, s.PromptTokens, s.Reloads)
+			msec(s.TTFTP50Ms), msec(s.LatencyP50Ms), s.GenTPS, s.PromptTPS, s.PointsPerSecond, s.PromptTokens, Memory(s.Memory), s.Reloads)
 	}
 	if len(r.Pareto.Optimal) > 0 {
 		fmt.Fprintf(&b, "\nPareto frontier (pass rate vs %s): %s.\n", r.Pareto.Cost, strings.Join(r.Pareto.Optimal, "; "))
@@ -115,4 +116,22 @@ func metricText(name string, v float64) string {
 		return fmt.Sprintf("%.2f/s", v)
 	}
 	return fmt.Sprintf("%.0f tok/s", v)
+}
+
+// Memory renders a model's memory: its size and the share on the GPU.
+func Memory(m *record.Memory) string {
+	if m == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%s (%.0f%% GPU)", bytesText(m.SizeBytes), 100*m.GPUShare)
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
 }

@@ -42,6 +42,7 @@ type CellSummary struct {
 	Reloads         int             `json:"reloads"`
 	Errors          int             `json:"errors"`
 	Runaway         int             `json:"runaway"`
+	Memory          *record.Memory  `json:"memory,omitempty" jsonschema:"the model's memory once loaded (Ollama /api/ps): size, VRAM and GPU share"`
 }
 
 // Objective names: what "best" can mean.
@@ -189,7 +190,7 @@ func Summarize(sum *record.Summary, samples []record.Sample) CellSummary {
 			Samples: sum.Samples, Tasks: sum.TaskCount, PassRate: sum.PassRate, PassRateCI: sum.PassRateCI,
 			MeanScore: sum.MeanScore, MeanScoreCI: sum.MeanScoreCI, LatencyP50Ms: sum.LatencyP50Ms,
 			TTFTP50Ms: sum.TTFTP50Ms, GenTPS: sum.GenTPS, PromptTPS: sum.PromptTPS,
-			Reloads: sum.Reloads, Errors: sum.Errors, Runaway: sum.Runaway,
+			Reloads: sum.Reloads, Errors: sum.Errors, Runaway: sum.Runaway, Memory: sum.Memory,
 		}
 	}
 	c.PointsPerSecond = pointsPerSecond(samples)
