@@ -74,6 +74,12 @@ func TestSweepRunsInReloadFreeBlocks(t *testing.T) {
 		if c.Summary.Samples != 12 || c.Summary.Reloads != 0 || c.RunID == "" {
 			t.Errorf("cell %s: %d samples, %d reloads, run %q; want 12, none, a run", c.Label, c.Summary.Samples, c.Summary.Reloads, c.RunID)
 		}
+		if m := c.Summary.Memory; m == nil || m.SizeBytes <= 0 || m.GPUShare < 0 || m.GPUShare > 1 {
+			t.Errorf("cell %s: memory %+v; want the model's size from /api/ps", c.Label, m)
+		}
+		if c.Summary.TTFCP50Ms <= 0 || c.Summary.TTFCP50Ms > c.Summary.TTFTP50Ms+1e-9 || c.Summary.StreamTPS <= 0 {
+			t.Errorf("cell %s: first chunk p50 %.2f ms, TTFT p50 %.2f ms, stream %.0f tok/s", c.Label, c.Summary.TTFCP50Ms, c.Summary.TTFTP50Ms, c.Summary.StreamTPS)
+		}
 	}
 	var pass *sweep.Best
 	for i, b := range res.Best {
@@ -316,6 +322,52 @@ func TestSweepOverTwoHosts(t *testing.T) {
 		}
 		if s.start.Before(m.end) && m.start.Before(s.end) {
 			t.Errorf("host %s ran tiny-s (%s to %s) and tiny-m (%s to %s) at once", h, s.start, s.end, m.start, m.end)
+		}
+	}
+}
+
+// TestSweepResumesAfterKill: a background sweep whose server is killed
+// (SIGKILL) resumes when a server opens the store again: same sweep, same
+// runs, every (task, iteration) of every cell stored exactly once.
+func TestSweepResumesAfterKill(t *testing.T) {
+	db := t.TempDir() + "/bench.db"
+	hosts := "local=" + ollamatest.Get(t).URL.String()
+	mc, kill := serveHTTP(t, db, hosts)
+	var queued tools.SweepResult
+	structured(t, mc.call(context.Background(), t, "sweep", map[string]any{
+		"axes":  map[string]any{"models": []any{"tiny-m"}, "options": map[string]any{"temperature": []any{0, 0.5}}},
+		"tasks": quickTasks(), "iterations": 10, "background": true,
+	}, ""), &queued)
+	if queued.JobID == "" || queued.Status != record.Status(record.JobQueued) && queued.Status != record.Status(record.JobRunning) {
+		t.Fatalf("background sweep: %+v", queued)
+	}
+	var before tools.JobStatusResult
+	waitFor(t, func() bool { before = jobStatusOf(t, mc, queued.JobID); return before.Done >= 30 })
+	kill()
+
+	mc2, kill2 := serveHTTP(t, db, hosts)
+	st := waitJob(t, mc2, queued.JobID)
+	if st.Status != record.JobCompleted || st.Done != 120 || st.Attempts != 2 || st.ComparisonID != before.ComparisonID || len(st.RunIDs) != 2 {
+		t.Fatalf("after the restart: %+v (before: comparison %s, runs %v)", st, before.ComparisonID, before.RunIDs)
+	}
+	var res tools.SweepResult
+	structured(t, mc2.call(context.Background(), t, "job_result", map[string]any{"job_id": queued.JobID}, ""), &res)
+	if res.SweepID != before.ComparisonID || res.Status != record.StatusCompleted {
+		t.Fatalf("result: sweep %s (%s); the job began sweep %s", res.SweepID, res.Status, before.ComparisonID)
+	}
+	mc2.Close()
+	kill2()
+	samples, _ := storedSamples(t, db, res.Cells)
+	for _, c := range res.Cells {
+		if !slices.Contains(before.RunIDs, c.RunID) {
+			t.Errorf("cell %s ran as %s, not as one of the runs begun before the kill %v", c.Label, c.RunID, before.RunIDs)
+		}
+		seen := map[string]int{}
+		for _, s := range samples[c.Label] {
+			seen[fmt.Sprintf("%s/%d", s.TaskID, s.Iteration)]++
+		}
+		if len(samples[c.Label]) != 60 || len(seen) != 60 {
+			t.Errorf("cell %s: %d samples, %d distinct; want 60", c.Label, len(samples[c.Label]), len(seen))
 		}
 	}
 }

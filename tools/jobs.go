@@ -317,9 +317,11 @@ type JobStatusResult struct {
 	ETAS          *float64         `json:"eta_s" jsonschema:"seconds until it should end, from the call times measured on its host; null until known"`
 	QueuePosition int              `json:"queue_position" jsonschema:"1 for the next job on its host; 0 when not queued"`
 	Host          string           `json:"host"`
+	Hosts         []string         `json:"hosts,omitempty" jsonschema:"all the hosts a sweep over several holds"`
 	Models        []string         `json:"models,omitempty"`
 	Message       string           `json:"message,omitempty" jsonschema:"the last progress message"`
 	RunIDs        []string         `json:"run_ids,omitempty"`
+	ComparisonID  string           `json:"comparison_id,omitempty" jsonschema:"the comparison or sweep whose runs it makes"`
 	Error         string           `json:"error,omitempty"`
 	Attempts      int              `json:"attempts" jsonschema:"times it started running; above 1 it was resumed after an interruption"`
 	CreatedAt     time.Time        `json:"created_at"`
@@ -330,7 +332,8 @@ type JobStatusResult struct {
 
 func jobStatus(st jobs.Status) JobStatusResult {
 	r := JobStatusResult{JobID: st.ID, Kind: st.Kind, Status: st.Status, Done: st.Done, Total: st.Total, ETAS: st.ETASeconds,
-		QueuePosition: st.QueuePosition, Host: st.Host, Models: st.Models, Message: st.Message, RunIDs: st.RunIDs, Error: st.Error,
+		QueuePosition: st.QueuePosition, Host: st.Host, Hosts: st.Hosts, Models: st.Models, Message: st.Message, RunIDs: st.RunIDs,
+		ComparisonID: st.ComparisonID, Error: st.Error,
 		Attempts: st.Attempts, CreatedAt: st.CreatedAt, StartedAt: st.StartedAt, EndedAt: st.EndedAt}
 	if st.Status.Terminal() {
 		r.ResultURI = "benchmcp://jobs/" + st.ID

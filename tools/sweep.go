@@ -328,11 +328,17 @@ func (s *Service) sweep(ctx context.Context, args SweepArgs, progress ProgressFu
 		}
 		return nil, "", err
 	}
+	finished := 0 // samples of the cells that ended before a resume, so progress counts the whole sweep
+	for _, r := range prevs {
+		if r.Status.Final() && r.Summary != nil {
+			finished += r.Summary.Samples
+		}
+	}
 	outcomes := sweep.Run(ctx, s.Exec, todo, sweep.Options{
 		EarlyStop: setup.stop,
 		Progress: func(done, total int, sess *bench.Session, smp record.Sample) {
 			if progress != nil {
-				progress(done, total, fmt.Sprintf("%s task %s iteration %d/%d: %s, %.0f ms",
+				progress(finished+done, finished+total, fmt.Sprintf("%s task %s iteration %d/%d: %s, %.0f ms",
 					sess.Config().Label, smp.TaskID, smp.Iteration, sess.Config().Iterations, sampleVerdict(smp), smp.WallMs))
 			}
 		},

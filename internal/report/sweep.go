@@ -35,7 +35,7 @@ func SweepMarkdown(title string, r sweep.Result) string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("| cell | host | status | pass rate (95% CI) | score | TTFT p50 | latency p50 | gen tok/s | prompt tok/s | points/s | prompt tokens | memory (GPU) | reloads |\n")
+	b.WriteString("| cell | host | status | pass rate (95% CI) | score | TTFT p50 (first chunk) | latency p50 | gen tok/s (stream) | prompt tok/s | points/s | prompt tokens | memory (GPU) | reloads |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for i, c := range r.Cells {
 		if i == MaxSweepRows {
@@ -43,9 +43,9 @@ func SweepMarkdown(title string, r sweep.Result) string {
 			break
 		}
 		s := c.Summary
-		fmt.Fprintf(&b, "| %s | %s | %s | %s (%s–%s) | %.3f | %s | %s | %.0f | %.0f | %.2f | %.0f | %s | %d |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s (%s–%s) | %.3f | %s (%s) | %s | %.0f (%.0f) | %.0f | %.2f | %.0f | %s | %d |\n",
 			c.Label, orDash(c.Host), c.Status, pct(s.PassRate), pct(s.PassRateCI.Lo), pct(s.PassRateCI.Hi), s.MeanScore,
-			msec(s.TTFTP50Ms), msec(s.LatencyP50Ms), s.GenTPS, s.PromptTPS, s.PointsPerSecond, s.PromptTokens, Memory(s.Memory), s.Reloads)
+			msec(s.TTFTP50Ms), msec(s.TTFCP50Ms), msec(s.LatencyP50Ms), s.GenTPS, s.StreamTPS, s.PromptTPS, s.PointsPerSecond, s.PromptTokens, Memory(s.Memory), s.Reloads)
 	}
 	if len(r.Pareto.Optimal) > 0 {
 		fmt.Fprintf(&b, "\nPareto frontier (pass rate vs %s): %s.\n", r.Pareto.Cost, strings.Join(r.Pareto.Optimal, "; "))

@@ -35,7 +35,11 @@ type CellSummary struct {
 	MeanScoreCI     record.Interval `json:"mean_score_ci"`
 	LatencyP50Ms    float64         `json:"latency_p50_ms"`
 	TTFTP50Ms       float64         `json:"ttft_p50_ms"`
-	GenTPS          float64         `json:"gen_tps"`
+	TTFCP50Ms       float64         `json:"ttfc_p50_ms,omitempty" jsonschema:"to the first chunk of any kind"`
+	FirstThinkP50Ms float64         `json:"first_thinking_p50_ms,omitempty"`
+	FirstAnswerP50  float64         `json:"first_content_p50_ms,omitempty"`
+	GenTPS          float64         `json:"gen_tps" jsonschema:"median, from Ollama's eval counters"`
+	StreamTPS       float64         `json:"stream_tps,omitempty" jsonschema:"median decode speed seen on the stream, (N-1)/(t_last-t_first)"`
 	PromptTPS       float64         `json:"prompt_tps"`
 	PointsPerSecond float64         `json:"points_per_s" jsonschema:"score per second of model time (the calls' wall time, summed)"`
 	PromptTokens    float64         `json:"prompt_tokens" jsonschema:"mean prompt tokens Ollama evaluated: the depth reached"`
@@ -189,7 +193,8 @@ func Summarize(sum *record.Summary, samples []record.Sample) CellSummary {
 		c = CellSummary{
 			Samples: sum.Samples, Tasks: sum.TaskCount, PassRate: sum.PassRate, PassRateCI: sum.PassRateCI,
 			MeanScore: sum.MeanScore, MeanScoreCI: sum.MeanScoreCI, LatencyP50Ms: sum.LatencyP50Ms,
-			TTFTP50Ms: sum.TTFTP50Ms, GenTPS: sum.GenTPS, PromptTPS: sum.PromptTPS,
+			TTFTP50Ms: sum.TTFTP50Ms, TTFCP50Ms: sum.TTFCP50Ms, FirstThinkP50Ms: sum.FirstThinkingP50Ms, FirstAnswerP50: sum.FirstContentP50Ms,
+			GenTPS: sum.GenTPS, StreamTPS: sum.StreamTPS, PromptTPS: sum.PromptTPS,
 			Reloads: sum.Reloads, Errors: sum.Errors, Runaway: sum.Runaway, Memory: sum.Memory,
 		}
 	}
