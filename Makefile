@@ -44,8 +44,9 @@ lint:
 ## 2-core machine (about 10 minutes in all): the paired test's power for a
 ## 10-point difference (simulated), the store (100,000 samples), the
 ## executor's overhead over api.Client.Chat, run_benchmark's runner against a
-## plain Chat loop, what concurrency buys with OLLAMA_NUM_PARALLEL, and how
-## fast a background call answers
+## plain Chat loop, what concurrency buys with OLLAMA_NUM_PARALLEL, how
+## fast a background call answers, and a 4-cell sweep scheduled interleaved
+## against in reload-free blocks (model loads, TTFT)
 bench: ollama
 	$(GO) test -run '^$$' -bench Power -benchtime=1x -timeout 20m ./internal/stats/
 	$(GO) test -run '^$$' -bench Memory -benchtime=200x -timeout 20m ./memory/
@@ -53,6 +54,7 @@ bench: ollama
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench RunnerVsLoop -benchtime=8x -timeout 20m ./internal/bench/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Concurrency -benchtime=3x -timeout 20m ./internal/bench/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench BackgroundSubmit -benchtime=1x -timeout 20m ./server/
+	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench SweepSchedule -benchtime=3x -timeout 20m ./internal/sweep/
 
 ## clean: remove bin/ (the ollama build in .tools is kept; `rm -rf .tools` to rebuild it)
 clean:

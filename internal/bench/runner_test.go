@@ -296,3 +296,31 @@ func TestLoadOptionsFollowOllamasReloadRule(t *testing.T) {
 		t.Error("num_gpu -1 (Ollama's default, which keeps the loaded runner) makes its own load key")
 	}
 }
+
+// TestDepthPadsThePromptUncached: with a depth, every call evaluates about
+// that many more prompt tokens than without, none from the prompt cache.
+func TestDepthPadsThePromptUncached(t *testing.T) {
+	r, _ := newRunner(t)
+	st := suite.Suite{Name: "one", Tasks: []suite.Task{{ID: "add", Prompt: "What is 47+385?", Checks: []check.Spec{{Type: "exact", Value: "432"}}}}}
+	base := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: st, Iterations: 1, Warmup: -1, Options: map[string]any{"num_ctx": 511}}) // a fresh load: nothing cached
+	deep := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: st, Iterations: 3, Depth: 200, Options: map[string]any{"num_ctx": 512}})
+	if deep.Depth != 200 {
+		t.Errorf("run depth %d", deep.Depth)
+	}
+	samples, err := r.Store.(*memory.Store).Samples(deep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseSamples, _ := r.Store.(*memory.Store).Samples(base.ID)
+	full := baseSamples[0].PromptTokens // the first call of the suite is not cached
+	for _, s := range samples {
+		added := s.PromptTokens - full
+		t.Logf("iteration %d: %d prompt tokens (%d without padding), cached %v", s.Iteration, s.PromptTokens, full, s.Flags.PromptCached)
+		if added < 160 || added > 240 {
+			t.Errorf("iteration %d: padding added %d prompt tokens; want about 200", s.Iteration, added)
+		}
+	}
+	if _, err := r.Prepare(context.Background(), bench.Config{Model: "tiny-m", Suite: st, Depth: 600, Options: map[string]any{"num_ctx": 512}}); err == nil || !strings.Contains(err.Error(), "does not fit num_ctx") {
+		t.Errorf("depth over num_ctx: %v", err)
+	}
+}
