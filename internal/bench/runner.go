@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/agent"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -448,7 +449,17 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	if seed, ok, err := OptionSeed(req.Options); ok && err == nil {
 		smp.Seed = &seed
 	}
-	m, err := s.r.Exec.Chat(ctx, req)
+	var m record.Measurement
+	var err error
+	if t.Agent != nil {
+		smp.Agent, m, err = agent.Run(ctx, func(ctx context.Context, msgs []api.Message) (record.Measurement, error) {
+			turn := req
+			turn.Prompt, turn.Messages = "", msgs
+			return s.r.Exec.Chat(ctx, turn)
+		}, agent.Task{Prompt: req.Prompt, Tools: t.Tools, Spec: *t.Agent})
+	} else {
+		m, err = s.r.Exec.Chat(ctx, req)
+	}
 	if ctx.Err() != nil {
 		return smp, ctx.Err()
 	}
@@ -469,10 +480,17 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	if err != nil {
 		smp.Error = err.Error()
 	} else {
-		env := check.Env{Judge: Judge(s.r.Exec, s.cfg.Host, s.cfg.Timeout), Python: s.r.Python}
-		smp.Checks, smp.Pass, smp.Score = check.Evaluate(ctx, s.checks[t.ID], check.Answer{Task: t.Prompt, Output: m.Output, ToolCalls: m.ToolCalls}, env)
-		if ctx.Err() != nil {
-			return smp, ctx.Err()
+		var final *bool // the checks' verdict on the answer; nil for an agentic task without checks
+		if len(s.checks[t.ID]) > 0 {
+			env := check.Env{Judge: Judge(s.r.Exec, s.cfg.Host, s.cfg.Timeout), Python: s.r.Python}
+			smp.Checks, smp.Pass, smp.Score = check.Evaluate(ctx, s.checks[t.ID], check.Answer{Task: t.Prompt, Output: m.Output, ToolCalls: m.ToolCalls}, env)
+			final = &smp.Pass
+			if ctx.Err() != nil {
+				return smp, ctx.Err()
+			}
+		}
+		if smp.Agent != nil {
+			smp.Pass, smp.Score = agentVerdict(smp.Agent, *t.Agent, final, smp.Score)
 		}
 	}
 	if err := s.storeErr(); err != nil {
@@ -486,6 +504,33 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	}
 	s.mu.Unlock()
 	return smp, nil
+}
+
+// agentVerdict is an agentic sample's verdict and score: it passes when the
+// loop ended with an answer, the checks (if any) pass and the trajectory (if
+// expected) is right; its score is the mean of the criteria it has: the
+// checks' score, the trajectory (0 or 1) and ending with an answer (0 or 1).
+func agentVerdict(a *record.Agent, spec agent.Spec, final *bool, checkScore float64) (bool, float64) {
+	pass := agent.Score(a, spec, final)
+	parts := []float64{b2f(a.Stop == agent.StopAnswer)}
+	if final != nil {
+		parts = append(parts, checkScore)
+	}
+	if a.Scores.Trajectory != nil {
+		parts = append(parts, b2f(*a.Scores.Trajectory))
+	}
+	sum := 0.0
+	for _, p := range parts {
+		sum += p
+	}
+	return pass, sum / float64(len(parts))
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Judge grades answers with a judge model on a host, at temperature 0 and

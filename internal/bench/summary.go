@@ -33,6 +33,7 @@ func Summarize(s suite.Suite, samples []record.Sample, wall time.Duration) recor
 		sum.PointsPerSecond = totalScore(samples) / wall.Seconds()
 	}
 	sum.JudgeAgreement = judgeAgreement(samples)
+	sum.Funnel = Funnel(samples)
 
 	byTask := map[string][]record.Sample{}
 	var order []string

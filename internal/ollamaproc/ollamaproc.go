@@ -26,7 +26,7 @@ import (
 )
 
 // FixtureModels are the tiny models vendored in testdata/models.
-var FixtureModels = []string{"tiny-s", "tiny-m", "tiny-l", "tiny-judge"}
+var FixtureModels = []string{"tiny-s", "tiny-m", "tiny-l", "tiny-judge", "tiny-agent"}
 
 // Config says how to start the server.
 type Config struct {

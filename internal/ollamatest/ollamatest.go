@@ -1,5 +1,5 @@
 // Package ollamatest gives a test package one real, private `ollama serve`
-// with the fixture models (tiny-s, tiny-m, tiny-l, tiny-judge) created from
+// with the fixture models (tiny-s, tiny-m, tiny-l, tiny-judge, tiny-agent) created from
 // testdata/models, shared by all the package's tests.
 //
 //	func TestMain(m *testing.M) { ollamatest.Main(m) }

@@ -133,6 +133,66 @@ type CheckResult struct {
 	Judge    *JudgeVerdict `json:"judge,omitempty"`
 }
 
+// SignatureError is a tool call's argument that does not fit the tool's
+// own JSON schema: a missing required field, a wrong type (a shell string
+// where an argument list is expected), an unknown field, a bad value.
+type SignatureError struct {
+	Field   string `json:"field"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// ToolResult is one tool call of an agentic step and what the scripted
+// environment answered.
+type ToolResult struct {
+	Name      string         `json:"name"`
+	Arguments map[string]any `json:"arguments,omitempty"`
+	Result    string         `json:"result"`
+	// Source is where the result came from: response (a scripted match),
+	// default, error, or no_env (the tool has no script).
+	Source          string           `json:"source"`
+	SignatureErrors []SignatureError `json:"signature_errors,omitempty"`
+}
+
+// AgentStep is one model turn of an agentic sample: the call (its output,
+// tool calls, timings and tokens) and the results fed back.
+type AgentStep struct {
+	Measurement
+	Results []ToolResult `json:"results,omitempty"`
+}
+
+// Agent is the trajectory of an agentic sample and how it scored.
+type Agent struct {
+	Steps []AgentStep `json:"steps"`
+	// Stop is why the loop ended: answer (a turn without tool calls),
+	// step_limit, loop (a call repeated with the same arguments), runaway
+	// (the circuit breaker) or error.
+	Stop   string      `json:"stop"`
+	Scores AgentScores `json:"scores"`
+}
+
+// AgentScores score a trajectory. Pointers are nil when the task does not
+// say (no expected trajectory, no checks).
+type AgentScores struct {
+	NeededTool bool `json:"needed_tool"` // the expected trajectory has calls
+	CalledTool bool `json:"called_tool"`
+	// Autonomy: a tool was needed and the model called one without being told.
+	Autonomy *bool `json:"autonomy,omitempty"`
+	// ToolChoice: every tool called is one the expected trajectory calls,
+	// and the first call is to its first tool (no call at all when none is needed).
+	ToolChoice       bool    `json:"tool_choice"`
+	ArgumentValidity float64 `json:"argument_validity"` // share of calls whose arguments fit the tool's schema (1 with no calls)
+	SignatureErrors  int     `json:"signature_errors"`
+	// UsedResult: the model answered after a tool result, with a word of one.
+	UsedResult  bool  `json:"used_result"`
+	Trajectory  *bool `json:"trajectory,omitempty"`   // the calls match the expected ones
+	FinalAnswer *bool `json:"final_answer,omitempty"` // the checks on the final answer pass
+	Steps       int   `json:"steps"`                  // model turns
+	ToolCalls   int   `json:"tool_calls"`
+	WastedSteps int   `json:"wasted_steps"` // calls the expected trajectory does not make, repeats included
+	Loop        bool  `json:"loop"`
+}
+
 // Sample is one (task, iteration) of a run: the call, its checks and its verdict.
 type Sample struct {
 	RunID     string `json:"run_id"`
@@ -145,6 +205,10 @@ type Sample struct {
 	StartedAt time.Time `json:"started_at"`
 
 	Measurement
+
+	// Agent is the trajectory of an agentic task (several model turns);
+	// the embedded Measurement then sums the turns and holds the final answer.
+	Agent *Agent `json:"agent,omitempty"`
 
 	Checks []CheckResult `json:"checks,omitempty"`
 	Pass   bool          `json:"pass"`
@@ -282,6 +346,8 @@ type Summary struct {
 	// JudgeAgreement is the share of samples where an llm_judge check agreed
 	// with the deterministic checks of the same task; nil when there is nothing to compare.
 	JudgeAgreement *float64 `json:"judge_agreement,omitempty"`
+	// Funnel is the tool-use funnel of the run's agentic samples.
+	Funnel *Funnel `json:"funnel,omitempty"`
 	// Memory is what the model took once loaded for the run, as Ollama
 	// reports it (/api/ps): the GPU share is the main lever on a GPU.
 	Memory *Memory `json:"memory,omitempty"`
@@ -294,6 +360,30 @@ type Summary struct {
 type SeedInfo struct {
 	Mode  string `json:"mode" jsonschema:"given, derived, drawn or pinned"`
 	Seeds []int  `json:"seeds" jsonschema:"iteration i ran with seeds[i-1]"`
+}
+
+// Funnel follows a run's agentic samples from needing a tool to the right
+// answer; each stage counts the samples that reached it.
+type Funnel struct {
+	Samples        int `json:"samples"`
+	NeededTool     int `json:"needed_tool"`
+	CalledTool     int `json:"called_tool" jsonschema:"of those that needed one"`
+	RightTool      int `json:"right_tool"`
+	ValidArguments int `json:"valid_arguments"`
+	UsedResult     int `json:"used_result"`
+	RightAnswer    int `json:"right_answer"`
+	// NoToolNeeded counts the samples that needed no tool; NoToolRight
+	// those of them that called none and answered right.
+	NoToolNeeded int           `json:"no_tool_needed"`
+	NoToolRight  int           `json:"no_tool_right"`
+	Failures     []FailureMode `json:"failures,omitempty"`
+}
+
+// FailureMode is one way agentic samples failed, how often, with an example.
+type FailureMode struct {
+	Mode    string `json:"mode" jsonschema:"no_call, unneeded_call, wrong_tool, signature_error, ignored_result, loop, step_limit, runaway, wrong_trajectory, wrong_answer, error"`
+	Count   int    `json:"count"`
+	Example string `json:"example"`
 }
 
 // Run is one benchmark run: a suite against one model with fixed options.

@@ -22,6 +22,7 @@ import (
 	"github.com/ollama/ollama/api"
 	"gopkg.in/yaml.v3"
 
+	"github.com/benchmcp/benchmcp/internal/agent"
 	"github.com/benchmcp/benchmcp/internal/check"
 )
 
@@ -44,7 +45,9 @@ type Task struct {
 	Tools []api.Tool `json:"tools,omitempty" jsonschema:"Ollama tool definitions passed with the prompt"`
 	// Options are per-task Ollama options (temperature, num_ctx, ...).
 	Options map[string]any `json:"options,omitempty" jsonschema:"per-task Ollama options, e.g. temperature or num_predict"`
-	Checks  []check.Spec   `json:"checks" jsonschema:"checks that score the answer; all must pass"`
+	Checks  []check.Spec   `json:"checks,omitempty" jsonschema:"checks that score the answer (for an agentic task, the final answer); all must pass"`
+	// Agent makes the task a multi-turn tool-use loop over its tools.
+	Agent *agent.Spec `json:"agent,omitempty" jsonschema:"makes the task agentic: tool calls are answered from scripted responses and fed back until the model answers; with max_steps and the expected trajectory"`
 }
 
 // Parse reads a suite from JSON or YAML. The document is either an object
@@ -317,7 +320,11 @@ func (t Task) validate(where string) []error {
 		}
 		tools[name] = true
 	}
-	if len(t.Checks) == 0 {
+	if t.Agent != nil {
+		for _, err := range t.Agent.Validate(t.Tools, len(t.Checks) > 0) {
+			fail("%w", err)
+		}
+	} else if len(t.Checks) == 0 {
 		fail("no checks; add at least one check (exact, contains, regex, ...) under checks")
 	}
 	for j, spec := range t.Checks {
