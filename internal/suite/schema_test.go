@@ -63,6 +63,8 @@ func suiteSchema(t *testing.T) []byte {
 	task.Properties["id"].MinLength = &one
 	task.Properties["prompt"].MinLength = &one
 	task.Properties["checks"].MinItems = &one
+	// A task needs checks unless it is agentic (its expected trajectory can be the criterion).
+	task.AnyOf = []*jsonschema.Schema{{Required: []string{"checks"}}, {Required: []string{"agent"}}}
 	fn.Properties["name"].MinLength = &one
 	spec := task.Properties["checks"].Items
 	for _, typ := range check.Types {

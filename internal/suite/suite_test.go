@@ -26,7 +26,7 @@ var cmpTools = cmp.Comparer(func(a, b *api.ToolPropertiesMap) bool {
 })
 
 func TestBuiltinSuitesValidate(t *testing.T) {
-	if got, want := BuiltinNames(), []string{"coding", "review", "tiny", "tool-use"}; !slices.Equal(got, want) {
+	if got, want := BuiltinNames(), []string{"agentic", "agentic-tiny", "coding", "review", "tiny", "tool-use"}; !slices.Equal(got, want) {
 		t.Fatalf("BuiltinNames() = %v, want %v", got, want)
 	}
 	for _, name := range BuiltinNames() {
