@@ -26,7 +26,7 @@ func agenticTiny(t *testing.T) suite.Suite {
 // Both runs carry the tool-use funnel.
 func TestAgentLoopOnRealModels(t *testing.T) {
 	r, st := newRunner(t)
-	agentRun := runSuite(t, r, bench.Config{Model: "tiny-agent", Suite: agenticTiny(t)})
+	agentRun := runSuite(t, r, bench.Config{Model: "tiny-agent", Suite: agenticTiny(t), MaxOutputTokens: 64})
 	samples, err := st.Samples(agentRun.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func TestAgentLoopOnRealModels(t *testing.T) {
 		t.Errorf("tiny-agent funnel %+v", f)
 	}
 
-	mRun := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: agenticTiny(t)})
+	mRun := runSuite(t, r, bench.Config{Model: "tiny-m", Suite: agenticTiny(t), MaxOutputTokens: 64})
 	fm := mRun.Summary.Funnel
 	if fm == nil || fm.CalledTool != 0 || fm.RightAnswer != 0 || len(fm.Failures) == 0 || fm.Failures[0].Mode != "no_call" {
 		t.Errorf("tiny-m funnel %+v", fm)
@@ -74,7 +74,7 @@ func TestAgentSignatureErrorIsNotAWrongAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, st := newRunner(t)
-	run := runSuite(t, r, bench.Config{Model: "tiny-agent", Suite: s})
+	run := runSuite(t, r, bench.Config{Model: "tiny-agent", Suite: s, MaxOutputTokens: 64})
 	samples, _ := st.Samples(run.ID)
 	if len(samples) != 1 || samples[0].Agent == nil {
 		t.Fatalf("samples %+v", samples)

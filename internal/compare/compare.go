@@ -86,6 +86,7 @@ type VariantSummary struct {
 	Empty           int              `json:"empty"`
 	Errors          int              `json:"errors"`
 	Broken          int              `json:"broken" jsonschema:"samples that ran away, came back empty or failed (each counted once)"`
+	Funnel          *record.Funnel   `json:"funnel,omitempty" jsonschema:"agentic tasks: needed a tool -> called one -> right tool -> valid arguments -> used the result -> right answer, and the failure modes"`
 }
 
 // Diff is a paired difference b - a over the tasks both variants did: per
@@ -269,7 +270,7 @@ func summarize(v Variant) VariantSummary {
 		MeanScore: s.MeanScore, MeanScoreCI: s.MeanScoreCI,
 		LatencyP50Ms: s.LatencyP50Ms, LatencyP95Ms: s.LatencyP95Ms, TTFTP50Ms: s.TTFTP50Ms,
 		GenTPS: s.GenTPS, PromptTPS: s.PromptTPS, Reloads: s.Reloads, PointsPerSecond: s.PointsPerSecond,
-		Runaway: s.Runaway, Empty: s.Empty, Errors: s.Errors, Broken: broken,
+		Runaway: s.Runaway, Empty: s.Empty, Errors: s.Errors, Broken: broken, Funnel: s.Funnel,
 	}
 }
 

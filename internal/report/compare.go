@@ -32,6 +32,12 @@ func CompareMarkdown(title string, r compare.Result) string {
 			v.MeanScore, msec(v.LatencyP50Ms), msec(v.LatencyP95Ms), msec(v.TTFTP50Ms), v.GenTPS, v.PointsPerSecond, v.Broken)
 	}
 
+	for _, v := range r.Variants {
+		if v.Funnel != nil {
+			fmt.Fprintf(&b, "\n%s, agentic tool use: %s.\n", v.Label, FunnelLine(v.Funnel))
+		}
+	}
+
 	b.WriteString("\n| comparison | tasks × iterations | pass rate a → b | diff (95% CI) | score diff (95% CI) | p (test) | Holm p | MDE | b/a latency | verdict |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Comparisons {

@@ -50,6 +50,9 @@ func RunMarkdown(run record.Run) string {
 	if s.JudgeAgreement != nil {
 		fmt.Fprintf(&b, "| judge agrees with deterministic checks | %s |\n", pct(*s.JudgeAgreement))
 	}
+	if s.Funnel != nil {
+		fmt.Fprintf(&b, "| agentic tool use | %s |\n", FunnelLine(s.Funnel))
+	}
 	if len(s.Categories) > 0 {
 		b.WriteString("\n| category | pass | score | p50 | flip rate |\n|---|---|---|---|---|\n")
 		for _, c := range s.Categories {
@@ -202,4 +205,21 @@ func cell(s string) string {
 		return "(empty)"
 	}
 	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
+}
+
+// FunnelLine renders the tool-use funnel on one line, then its failure modes.
+func FunnelLine(f *record.Funnel) string {
+	line := fmt.Sprintf("%d samples: needed a tool %d -> called one %d -> right tool %d -> valid arguments %d -> used the result %d -> right answer %d",
+		f.Samples, f.NeededTool, f.CalledTool, f.RightTool, f.ValidArguments, f.UsedResult, f.RightAnswer)
+	if f.NoToolNeeded > 0 {
+		line += fmt.Sprintf("; no tool needed %d -> answered without one, right %d", f.NoToolNeeded, f.NoToolRight)
+	}
+	var modes []string
+	for _, m := range f.Failures {
+		modes = append(modes, fmt.Sprintf("%s %d (e.g. %s)", m.Mode, m.Count, strings.ReplaceAll(m.Example, "|", "\\|")))
+	}
+	if len(modes) > 0 {
+		line += "; failures: " + strings.Join(modes, "; ")
+	}
+	return line
 }
