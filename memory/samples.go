@@ -37,8 +37,9 @@ func (s *Store) AppendSample(smp record.Sample) error {
 	return nil
 }
 
-// Samples returns a run's samples in the order they were first appended
-// (a replaced sample keeps its place).
+// Samples returns a run's finished samples in the order they were first
+// appended (a replaced sample keeps its place); partial ones are left out
+// (PartialSamples).
 func (s *Store) Samples(runID string) ([]record.Sample, error) {
 	var out []record.Sample
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -75,7 +76,11 @@ func (s *Store) SampleCount(runID string) (int, error) {
 	return n, nil
 }
 
-func samplesTx(tx *bolt.Tx, rk []byte) ([]record.Sample, error) {
+// samplesTx reads a run's finished samples, or with partial its partial
+// ones: multi-step samples still in progress, kept so that a resume
+// continues them (record.Sample.Partial), which no statistic may count.
+func samplesTx(tx *bolt.Tx, rk []byte, partial ...bool) ([]record.Sample, error) {
+	want := len(partial) > 0 && partial[0]
 	sb, ok := openSampleBucket(tx.Bucket(bucketSamples), rk)
 	if !ok {
 		return nil, nil
@@ -86,10 +91,31 @@ func samplesTx(tx *bolt.Tx, rk []byte) ([]record.Sample, error) {
 		if err := unmarshal(v, &smp); err != nil {
 			return fmt.Errorf("decode sample %x of run key %x: %w", k, rk, err)
 		}
-		out = append(out, smp)
+		if smp.Partial == want {
+			out = append(out, smp)
+		}
 		return nil
 	})
 	return out, err
+}
+
+// PartialSamples returns a run's multi-step samples still in progress: the
+// steps an interrupted agentic sample had made, for its resume to continue.
+func (s *Store) PartialSamples(runID string) ([]record.Sample, error) {
+	var out []record.Sample
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rk := getRK(tx, runID)
+		if rk == nil {
+			return fmt.Errorf("run %s: %w", runID, ErrRunNotFound)
+		}
+		var err error
+		out, err = samplesTx(tx, rk, true)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("partial samples: %w", err)
+	}
+	return out, nil
 }
 
 // ScanSamples calls fn with every sample of every run that matches f (its

@@ -19,6 +19,12 @@ type Task struct {
 	Prompt string
 	Tools  []api.Tool
 	Spec   Spec
+	// Done are the steps an interrupted sample had made: the loop
+	// continues after them with the same history instead of starting over.
+	Done []record.AgentStep
+	// OnStep, if set, is told the trajectory after every step that goes on
+	// (its tool calls answered), so the caller can store it for a resume.
+	OnStep func(*record.Agent)
 }
 
 // Stop reasons of the loop.
@@ -40,11 +46,18 @@ const (
 // final answer and whose tool calls are all the calls made. An error (a
 // failed call, ctx ended) comes with the trajectory so far.
 func Run(ctx context.Context, chat Chat, t Task) (*record.Agent, record.Measurement, error) {
-	a := &record.Agent{}
+	a := &record.Agent{Steps: append([]record.AgentStep(nil), t.Done...)}
 	msgs := []api.Message{{Role: "user", Content: t.Prompt}}
 	seen := map[string]bool{}
+	for _, st := range t.Done { // the history of the steps made before a resume
+		msgs = append(msgs, api.Message{Role: "assistant", Content: st.Output, ToolCalls: apiCalls(st.ToolCalls)})
+		for _, r := range st.Results {
+			msgs = append(msgs, api.Message{Role: "tool", Content: r.Result, ToolName: r.Name})
+			seen[r.Name+"\x00"+canonical(r.Arguments)] = true
+		}
+	}
 	var runErr error
-	for step := 1; step <= t.Spec.Steps() && a.Stop == ""; step++ {
+	for step := len(t.Done) + 1; step <= t.Spec.Steps() && a.Stop == ""; step++ {
 		m, err := chat(ctx, msgs)
 		st := record.AgentStep{Measurement: m}
 		switch {
@@ -72,6 +85,9 @@ func Run(ctx context.Context, chat Chat, t Task) (*record.Agent, record.Measurem
 			}
 		}
 		a.Steps = append(a.Steps, st)
+		if a.Stop == "" && t.OnStep != nil {
+			t.OnStep(a)
+		}
 	}
 	if a.Stop == "" {
 		a.Stop = StopStepLimit

@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/suite"
+	"github.com/benchmcp/benchmcp/memory"
 	"github.com/ollama/ollama/api"
 )
 
@@ -87,5 +89,78 @@ func TestAgentSignatureErrorIsNotAWrongAnswer(t *testing.T) {
 	f := run.Summary.Funnel
 	if smp.Pass || f == nil || len(f.Failures) != 1 || f.Failures[0].Mode != "signature_error" || !strings.Contains(f.Failures[0].Example, "argument list") {
 		t.Errorf("pass %v, funnel %+v", smp.Pass, f)
+	}
+}
+
+// cancelOnPartial is the real store, and it cancels the run as soon as a
+// partial sample is stored: an interruption in the middle of a multi-step
+// sample, on demand.
+type cancelOnPartial struct {
+	*memory.Store
+	cancel context.CancelFunc
+}
+
+func (c cancelOnPartial) AppendSample(s record.Sample) error {
+	err := c.Store.AppendSample(s)
+	if s.Partial {
+		c.cancel()
+	}
+	return err
+}
+
+// TestAgentSampleResumesMidway: a run interrupted after the first of the
+// two-call weather task's steps resumes that sample from its second step,
+// with the first step as it was stored, and finishes it.
+func TestAgentSampleResumesMidway(t *testing.T) {
+	r, st := newRunner(t)
+	s := agenticTiny(t).Filter([]string{"weather-paris-rome"}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	interrupted := &bench.Runner{Exec: r.Exec, Store: cancelOnPartial{st, cancel}}
+	cfg := bench.Config{Model: "tiny-agent", Suite: s, MaxOutputTokens: 64, Warmup: -1}
+	sess, err := interrupted.Prepare(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Begin(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	run, _ := sess.Execute(ctx, nil)
+	if run.Status != record.StatusCancelled {
+		t.Fatalf("interrupted run: %s", run.Status)
+	}
+	partial, err := st.PartialSamples(run.ID)
+	if err != nil || len(partial) != 1 || len(partial[0].Agent.Steps) != 1 {
+		t.Fatalf("partial samples after the interruption: %+v, %v", partial, err)
+	}
+	if done, _ := st.Samples(run.ID); len(done) != 0 {
+		t.Fatalf("a partial sample counts as finished: %+v", done)
+	}
+	first := partial[0].Agent.Steps[0]
+
+	prev, err := st.GetRun(run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := r.Prepare(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Begin(&prev, nil); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := again.Execute(context.Background(), nil)
+	if err != nil || resumed.Status != record.StatusCompleted || resumed.ID != run.ID {
+		t.Fatalf("resumed run: %+v, %v", resumed, err)
+	}
+	samples, _ := st.Samples(run.ID)
+	if len(samples) != 1 || samples[0].Partial || samples[0].Agent == nil {
+		t.Fatalf("after the resume: %+v", samples)
+	}
+	a := samples[0].Agent
+	if len(a.Steps) != 3 || a.Steps[0].WallMs != first.WallMs || a.Steps[0].TTFTMs != first.TTFTMs || !samples[0].Pass {
+		t.Errorf("resumed trajectory: %d steps (first %.3f ms, stored %.3f ms), pass %v, stop %s", len(a.Steps), a.Steps[0].WallMs, first.WallMs, samples[0].Pass, a.Stop)
+	}
+	if partial, _ := st.PartialSamples(run.ID); len(partial) != 0 {
+		t.Errorf("the finished sample left its partial one: %+v", partial)
 	}
 }

@@ -52,6 +52,7 @@ const ReloadMs = 100
 type Store interface {
 	PutRun(r *record.Run) error
 	AppendSample(s record.Sample) error
+	PartialSamples(runID string) ([]record.Sample, error)
 	FinishRun(id string, status record.Status, summary *record.Summary, errMsg string) error
 	PutSuite(hash, name string, content []byte) error
 }
@@ -142,6 +143,8 @@ type Session struct {
 	writeMu  sync.Mutex
 	writeErr error
 	elapsed  time.Duration // wall time of earlier attempts (resume)
+
+	partial map[Job]record.Sample // agentic samples a resumed run had in progress
 
 	memOnce    sync.Once
 	memory     *record.Memory // the model's memory after the first call, where Ollama reports it
@@ -288,6 +291,14 @@ func (s *Session) Begin(prev *record.Run, done []record.Sample) error {
 			s.prevMemory = prev.Summary.Memory
 		}
 		s.samples = append(s.samples, done...)
+		partial, err := s.r.Store.PartialSamples(prev.ID)
+		if err != nil {
+			return fmt.Errorf("read the samples run %s had in progress: %w", prev.ID, err)
+		}
+		s.partial = map[Job]record.Sample{}
+		for _, p := range partial {
+			s.partial[Job{p.TaskID, p.Iteration}] = p
+		}
 	} else {
 		s.run.StartedAt = time.Now().UTC()
 	}
@@ -452,11 +463,35 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	var m record.Measurement
 	var err error
 	if t.Agent != nil {
+		task := agent.Task{Prompt: req.Prompt, Tools: t.Tools, Spec: *t.Agent, OnStep: func(a *record.Agent) {
+			// The steps so far, stored before the next call so that a
+			// resume continues from them. Written here, between two calls
+			// and outside their timing; the sample writer's queue holds
+			// only other jobs' samples, so the order of this job's writes holds.
+			p := smp
+			p.Partial, p.Agent = true, a
+			if err := s.r.Store.AppendSample(p); err != nil {
+				s.writeMu.Lock()
+				if s.writeErr == nil {
+					s.writeErr = fmt.Errorf("store the steps of sample %s/%d: %w", p.TaskID, p.Iteration, err)
+				}
+				s.writeMu.Unlock()
+			}
+		}}
+		s.mu.Lock()
+		if p, ok := s.partial[j]; ok && p.Agent != nil {
+			task.Done, smp.StartedAt = p.Agent.Steps, p.StartedAt
+			task.Prompt = p.Agent.Prompt
+		}
+		s.mu.Unlock()
 		smp.Agent, m, err = agent.Run(ctx, func(ctx context.Context, msgs []api.Message) (record.Measurement, error) {
 			turn := req
 			turn.Prompt, turn.Messages = "", msgs
 			return s.r.Exec.Chat(ctx, turn)
-		}, agent.Task{Prompt: req.Prompt, Tools: t.Tools, Spec: *t.Agent})
+		}, task)
+		if smp.Agent != nil {
+			smp.Agent.Prompt = task.Prompt
+		}
 	} else {
 		m, err = s.r.Exec.Chat(ctx, req)
 	}

@@ -163,7 +163,10 @@ type AgentStep struct {
 
 // Agent is the trajectory of an agentic sample and how it scored.
 type Agent struct {
-	Steps []AgentStep `json:"steps"`
+	// Prompt is the user message the loop started from (with its depth
+	// padding, if any), so that a resume sends the same history.
+	Prompt string      `json:"prompt,omitempty"`
+	Steps  []AgentStep `json:"steps"`
 	// Stop is why the loop ended: answer (a turn without tool calls),
 	// step_limit, loop (a call repeated with the same arguments), runaway
 	// (the circuit breaker) or error.
@@ -209,6 +212,10 @@ type Sample struct {
 	// Agent is the trajectory of an agentic task (several model turns);
 	// the embedded Measurement then sums the turns and holds the final answer.
 	Agent *Agent `json:"agent,omitempty"`
+	// Partial marks an agentic sample still in progress: its steps so far,
+	// stored after every step so that a resume continues it; the finished
+	// sample replaces it. Statistics never see partial samples.
+	Partial bool `json:"partial,omitempty"`
 
 	Checks []CheckResult `json:"checks,omitempty"`
 	Pass   bool          `json:"pass"`
