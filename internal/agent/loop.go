@@ -46,7 +46,7 @@ const (
 // final answer and whose tool calls are all the calls made. An error (a
 // failed call, ctx ended) comes with the trajectory so far.
 func Run(ctx context.Context, chat Chat, t Task) (*record.Agent, record.Measurement, error) {
-	a := &record.Agent{Steps: append([]record.AgentStep(nil), t.Done...)}
+	a := &record.Agent{Prompt: t.Prompt, Steps: append([]record.AgentStep(nil), t.Done...)}
 	msgs := []api.Message{{Role: "user", Content: t.Prompt}}
 	seen := map[string]bool{}
 	for _, st := range t.Done { // the history of the steps made before a resume

@@ -481,7 +481,9 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 		s.mu.Lock()
 		if p, ok := s.partial[j]; ok && p.Agent != nil {
 			task.Done, smp.StartedAt = p.Agent.Steps, p.StartedAt
-			task.Prompt = p.Agent.Prompt
+			if p.Agent.Prompt != "" { // the same history: a depth filler's nonce differs per call
+				task.Prompt = p.Agent.Prompt
+			}
 		}
 		s.mu.Unlock()
 		smp.Agent, m, err = agent.Run(ctx, func(ctx context.Context, msgs []api.Message) (record.Measurement, error) {
@@ -489,9 +491,6 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 			turn.Prompt, turn.Messages = "", msgs
 			return s.r.Exec.Chat(ctx, turn)
 		}, task)
-		if smp.Agent != nil {
-			smp.Agent.Prompt = task.Prompt
-		}
 	} else {
 		m, err = s.r.Exec.Chat(ctx, req)
 	}
