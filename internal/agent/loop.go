@@ -27,6 +27,10 @@ type Task struct {
 	OnStep func(*record.Agent)
 }
 
+// SourceInvalid is the source of a call's result when its arguments did
+// not fit the tool's schema: the tool rejected it, as a real one would.
+const SourceInvalid = "invalid_arguments"
+
 // Stop reasons of the loop.
 const (
 	StopAnswer    = "answer"
@@ -70,11 +74,18 @@ func Run(ctx context.Context, chat Chat, t Task) (*record.Agent, record.Measurem
 		default:
 			msgs = append(msgs, api.Message{Role: "assistant", Content: m.Output, ToolCalls: apiCalls(m.ToolCalls)})
 			for _, tc := range m.ToolCalls {
-				res, src := Respond(t.Spec.Env, tc.Name, tc.Arguments)
-				tr := record.ToolResult{Name: tc.Name, Arguments: tc.Arguments, Result: res, Source: src}
+				tr := record.ToolResult{Name: tc.Name, Arguments: tc.Arguments}
+				var bad []string
 				for _, se := range CheckArguments(t.Tools, tc.Name, tc.Arguments) {
 					tr.SignatureErrors = append(tr.SignatureErrors, record.SignatureError{Field: se.Field, Kind: se.Kind, Message: se.Message})
+					bad = append(bad, se.Message)
 				}
+				if len(bad) > 0 { // a real tool rejects a call that does not fit its signature
+					tr.Result, tr.Source = "error: invalid arguments: "+strings.Join(bad, "; "), SourceInvalid
+				} else {
+					tr.Result, tr.Source = Respond(t.Spec.Env, tc.Name, tc.Arguments)
+				}
+				res := tr.Result
 				st.Results = append(st.Results, tr)
 				msgs = append(msgs, api.Message{Role: "tool", Content: res, ToolName: tc.Name})
 				key := tc.Name + "\x00" + canonical(tc.Arguments)
@@ -152,8 +163,9 @@ func total(a *record.Agent) record.Measurement {
 
 // Score scores a trajectory against the spec; finalPass is whether the
 // task's checks passed on the final answer (nil when it has none). It
-// returns the sample's verdict: the loop ended with an answer, the checks
-// pass and the trajectory is the expected one, where each is asked for.
+// returns the sample's verdict: the loop ended with an answer, every call
+// fit its tool's schema, the checks pass and the trajectory is the expected
+// one, where each is asked for.
 func Score(a *record.Agent, spec Spec, finalPass *bool) bool {
 	var calls []record.ToolResult
 	for _, st := range a.Steps {
@@ -195,7 +207,7 @@ func Score(a *record.Agent, spec Spec, finalPass *bool) bool {
 	}
 	sc.WastedSteps = wasted(calls, e)
 	a.Scores = sc
-	return a.Stop == StopAnswer && (finalPass == nil || *finalPass) && (sc.Trajectory == nil || *sc.Trajectory)
+	return a.Stop == StopAnswer && sc.SignatureErrors == 0 && (finalPass == nil || *finalPass) && (sc.Trajectory == nil || *sc.Trajectory)
 }
 
 // matches reports whether the calls are the expected ones.
@@ -260,7 +272,7 @@ func usedResult(a *record.Agent) bool {
 	words := map[string]bool{}
 	for _, st := range a.Steps {
 		for _, r := range st.Results {
-			if r.Source == "error" || r.Source == "no_env" {
+			if r.Source == "error" || r.Source == "no_env" || r.Source == SourceInvalid {
 				continue
 			}
 			for _, w := range wordsOf(r.Result) {

@@ -149,7 +149,9 @@ type ToolResult struct {
 	Arguments map[string]any `json:"arguments,omitempty"`
 	Result    string         `json:"result"`
 	// Source is where the result came from: response (a scripted match),
-	// default, error, or no_env (the tool has no script).
+	// default, error, no_env (the tool has no script), or
+	// invalid_arguments (the call did not fit the tool's schema, so the
+	// tool rejected it).
 	Source          string           `json:"source"`
 	SignatureErrors []SignatureError `json:"signature_errors,omitempty"`
 }
