@@ -39,7 +39,7 @@ func (s *Store) Export(w io.Writer, f Filter) (int, error) {
 	for i, r := range runs {
 		var smps []record.Sample
 		if err := s.db.View(func(tx *bolt.Tx) (err error) {
-			smps, err = samplesTx(tx, refs[i])
+			smps, err = samplesTx(tx, refs[i], false)
 			return err
 		}); err != nil {
 			return n, fmt.Errorf("export run %s: %w", r.ID, err)

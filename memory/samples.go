@@ -41,6 +41,11 @@ func (s *Store) AppendSample(smp record.Sample) error {
 // appended (a replaced sample keeps its place); partial ones are left out
 // (PartialSamples).
 func (s *Store) Samples(runID string) ([]record.Sample, error) {
+	return s.samples(runID, false)
+}
+
+// samples reads a run's finished samples, or its partial ones.
+func (s *Store) samples(runID string, partial bool) ([]record.Sample, error) {
 	var out []record.Sample
 	err := s.db.View(func(tx *bolt.Tx) error {
 		rk := getRK(tx, runID)
@@ -48,7 +53,7 @@ func (s *Store) Samples(runID string) ([]record.Sample, error) {
 			return fmt.Errorf("run %s: %w", runID, ErrRunNotFound)
 		}
 		var err error
-		out, err = samplesTx(tx, rk)
+		out, err = samplesTx(tx, rk, partial)
 		return err
 	})
 	if err != nil {
@@ -79,8 +84,7 @@ func (s *Store) SampleCount(runID string) (int, error) {
 // samplesTx reads a run's finished samples, or with partial its partial
 // ones: multi-step samples still in progress, kept so that a resume
 // continues them (record.Sample.Partial), which no statistic may count.
-func samplesTx(tx *bolt.Tx, rk []byte, partial ...bool) ([]record.Sample, error) {
-	want := len(partial) > 0 && partial[0]
+func samplesTx(tx *bolt.Tx, rk []byte, partial bool) ([]record.Sample, error) {
 	sb, ok := openSampleBucket(tx.Bucket(bucketSamples), rk)
 	if !ok {
 		return nil, nil
@@ -91,7 +95,7 @@ func samplesTx(tx *bolt.Tx, rk []byte, partial ...bool) ([]record.Sample, error)
 		if err := unmarshal(v, &smp); err != nil {
 			return fmt.Errorf("decode sample %x of run key %x: %w", k, rk, err)
 		}
-		if smp.Partial == want {
+		if smp.Partial == partial {
 			out = append(out, smp)
 		}
 		return nil
@@ -102,52 +106,5 @@ func samplesTx(tx *bolt.Tx, rk []byte, partial ...bool) ([]record.Sample, error)
 // PartialSamples returns a run's multi-step samples still in progress: the
 // steps an interrupted agentic sample had made, for its resume to continue.
 func (s *Store) PartialSamples(runID string) ([]record.Sample, error) {
-	var out []record.Sample
-	err := s.db.View(func(tx *bolt.Tx) error {
-		rk := getRK(tx, runID)
-		if rk == nil {
-			return fmt.Errorf("run %s: %w", runID, ErrRunNotFound)
-		}
-		var err error
-		out, err = samplesTx(tx, rk, true)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("partial samples: %w", err)
-	}
-	return out, nil
-}
-
-// ScanSamples calls fn with every sample of every run that matches f (its
-// Limit and Offset count runs), runs newest first and samples in insertion
-// order. It reads one run at a time and calls fn outside any transaction,
-// so fn may use the store. An error from fn stops the scan and is returned.
-func (s *Store) ScanSamples(f Filter, fn func(record.Run, record.Sample) error) error {
-	type ref struct {
-		rk  []byte
-		run record.Run
-	}
-	var refs []ref
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return listTx(tx, f, func(rk []byte, r record.Run) { refs = append(refs, ref{rk, r}) })
-	})
-	if err != nil {
-		return fmt.Errorf("scan samples: %w", err)
-	}
-	for _, rf := range refs {
-		var smps []record.Sample
-		err := s.db.View(func(tx *bolt.Tx) (err error) {
-			smps, err = samplesTx(tx, rf.rk)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("scan samples of run %s: %w", rf.run.ID, err)
-		}
-		for _, smp := range smps {
-			if err := fn(rf.run, smp); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.samples(runID, true)
 }

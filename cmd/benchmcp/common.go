@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/tools"
 )
@@ -116,4 +118,20 @@ func (f *seedFlags) values() (*bench.Seed, []bench.Seed, error) {
 		}
 	}
 	return base, seeds, nil
+}
+
+// printResult prints a long tool's result, as JSON or as its markdown, and
+// returns the exit code: 0 when it completed or was only planned, else 1.
+func printResult(stdout io.Writer, asJSON bool, res any, md string, status record.Status) int {
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+	} else {
+		fmt.Fprint(stdout, md)
+	}
+	if status != record.StatusCompleted && status != tools.StatusPlanned {
+		return 1
+	}
+	return 0
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/tools"
 )
 
@@ -89,17 +88,7 @@ func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "benchmcp compare: %v\n", err)
 		return 1
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
-	} else {
-		fmt.Fprint(stdout, md)
-	}
-	if res.Status != record.StatusCompleted && res.Status != tools.StatusPlanned {
-		return 1
-	}
-	return 0
+	return printResult(stdout, *asJSON, res, md, res.Status)
 }
 
 // parseVariant reads 'label=NAME,model=M,preamble=P'. After preamble, a

@@ -78,17 +78,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
 		return 1
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
-	} else {
-		fmt.Fprint(stdout, md)
-	}
-	if res.Status != "completed" && res.Status != tools.StatusPlanned {
-		return 1
-	}
-	return 0
+	return printResult(stdout, *asJSON, res, md, res.Status)
 }
 
 // bar is a terminal progress bar on stderr, or plain lines when stderr is not a terminal.

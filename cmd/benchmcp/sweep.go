@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/sweep"
 	"github.com/benchmcp/benchmcp/tools"
 	"gopkg.in/yaml.v3"
@@ -137,17 +136,7 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "benchmcp sweep: %v\n", err)
 		return 1
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
-	} else {
-		fmt.Fprint(stdout, md)
-	}
-	if res.Status != record.StatusCompleted && res.Status != tools.StatusPlanned {
-		return 1
-	}
-	return 0
+	return printResult(stdout, *asJSON, res, md, res.Status)
 }
 
 // readSpec reads a sweep file, JSON or YAML, into the tool's arguments
