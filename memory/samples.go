@@ -108,3 +108,37 @@ func samplesTx(tx *bolt.Tx, rk []byte, partial bool) ([]record.Sample, error) {
 func (s *Store) PartialSamples(runID string) ([]record.Sample, error) {
 	return s.samples(runID, true)
 }
+
+// ScanSamples calls fn with every sample of every run that matches f (its
+// Limit and Offset count runs), runs newest first and samples in insertion
+// order. It reads one run at a time and calls fn outside any transaction,
+// so fn may use the store. An error from fn stops the scan and is returned.
+func (s *Store) ScanSamples(f Filter, fn func(record.Run, record.Sample) error) error {
+	type ref struct {
+		rk  []byte
+		run record.Run
+	}
+	var refs []ref
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return listTx(tx, f, func(rk []byte, r record.Run) { refs = append(refs, ref{rk, r}) })
+	})
+	if err != nil {
+		return fmt.Errorf("scan samples: %w", err)
+	}
+	for _, rf := range refs {
+		var smps []record.Sample
+		err := s.db.View(func(tx *bolt.Tx) (err error) {
+			smps, err = samplesTx(tx, rf.rk, false)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("scan samples of run %s: %w", rf.run.ID, err)
+		}
+		for _, smp := range smps {
+			if err := fn(rf.run, smp); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
