@@ -25,6 +25,7 @@ var demoPrompts = map[string]string{
 	"tiny-m":     "What is 47+385?",
 	"tiny-l":     "What is 47+385?",
 	"tiny-judge": "Task: What is 47+385?\nAnswer: 432\nGrade the answer from 0 to 10.",
+	"tiny-agent": "Reverse the word planet.",
 }
 
 // demoSuiteModels are the models the demo runs the tiny suite on.
