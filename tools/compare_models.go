@@ -78,14 +78,13 @@ type CompareModelsResult struct {
 // CompareModelsTool is the MCP definition of compare_models.
 func CompareModelsTool() mcp.Tool {
 	return mcp.NewTool("compare_models",
-		mcp.WithDescription("Compare 2-8 variants (models, preambles, option sets, or a mix) side by side on the same tasks, every variant with the same seed at the same iteration, or compare stored runs by run_ids without running anything "+
+		mcp.WithDescription("Compare 2-8 variants (models, preambles, option sets, or a mix) on the same tasks with the same seed per iteration, or compare stored runs by run_ids without running anything "+
 			"(runs that differ in digest, options, preamble, host or Ollama version are refused unless allow_differences says so). "+
-			"Runs are interleaved (A, B, B, A, ...) after a warm-up of each model and stored as normal runs tagged with the comparison id; variants of one model that differ in load-time options (num_ctx, num_gpu, num_batch, num_thread, main_gpu, use_mmap) run one after the other instead, so no call pays a model reload. "+
-			"Returns per-variant summaries with task-clustered intervals, each variant against the baseline paired by task (difference of per-task pass rates with its clustered interval; "+
-			"exact McNemar at one iteration, a sign-flip permutation test over tasks otherwise, so replays are not evidence; Holm-adjusted), the minimum detectable effect and the tasks/iterations a 10-point difference needs, "+
-			"a verdict (better, worse, no clear difference, collapse), per-task winners, the quality/latency Pareto frontier, and a preamble A/B view. plan: true returns cost and power without running. "+
-			"Sends progress notifications; cancelling keeps what was done."),
-		mcp.WithInputSchema[CompareModelsArgs](),
+			"Calls are interleaved (A, B, B, A, ...) after a warm-up; variants of one model that differ in load-time options (num_ctx, num_gpu, num_batch, num_thread) run one after the other, so no call pays a reload. "+
+			"Returns per-variant summaries with task-clustered intervals, each variant against the baseline paired by task (exact McNemar at one iteration, a sign-flip permutation test over tasks otherwise; Holm-adjusted), "+
+			"the minimum detectable effect, a verdict (better, worse, no clear difference, collapse), per-task winners, the quality/latency Pareto frontier and a preamble A/B view. plan: true returns cost and power without running. "+
+			"Sends progress; cancelling keeps what was done."),
+		inputSchema[CompareModelsArgs](),
 		outputSchema[CompareModelsResult](),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional),
 		mcp.WithTitleAnnotation("Compare models"),

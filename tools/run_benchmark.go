@@ -90,7 +90,7 @@ func RunBenchmarkTool() mcp.Tool {
 			"the minimum detectable effect and the tasks/iterations a 10-point difference needs, latency and TTFT percentiles, tokens/s, per-task and per-category tables, and stores the run for later analysis. "+
 			"plan: true returns the cost and power of the design without calling a model. "+
 			"Sends progress notifications; cancelling leaves a cancelled run that resume_run_id can finish."),
-		mcp.WithInputSchema[RunBenchmarkArgs](),
+		inputSchema[RunBenchmarkArgs](),
 		outputSchema[RunBenchmarkResult](),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional),
 		mcp.WithTitleAnnotation("Run a benchmark"),

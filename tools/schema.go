@@ -3,6 +3,7 @@ package tools
 import (
 	"encoding/json"
 
+	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -28,7 +29,7 @@ func outputSchema[T any]() mcp.ToolOption {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return mcp.WithOutputSchema[T]()
 	}
-	cut(m, 0)
+	cut(m, 0, OutputDepth)
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return mcp.WithOutputSchema[T]()
@@ -36,16 +37,21 @@ func outputSchema[T any]() mcp.ToolOption {
 	return mcp.WithRawOutputSchema(raw)
 }
 
-// cut prunes schema s, an object or array schema at object depth d.
-func cut(s map[string]any, d int) {
+// cut prunes schema s, an object or array schema at object depth d, to
+// depth levels of objects: below that an object is just "an object", and
+// only the fields of the top level keep their descriptions.
+func cut(s map[string]any, d, depth int) {
 	if items, ok := s["items"].(map[string]any); ok {
-		cut(items, d)
+		cut(items, d, depth)
+	}
+	if ap, ok := s["additionalProperties"].(map[string]any); ok { // a map's values
+		cut(ap, d, depth)
 	}
 	props, ok := s["properties"].(map[string]any)
 	if !ok {
 		return
 	}
-	if d >= OutputDepth {
+	if d >= depth {
 		delete(s, "properties")
 		delete(s, "required")
 		delete(s, "additionalProperties")
@@ -53,10 +59,45 @@ func cut(s map[string]any, d int) {
 	}
 	for _, p := range props {
 		if ps, ok := p.(map[string]any); ok {
-			if d+1 > OutputDepth {
+			if d >= 1 {
 				delete(ps, "description")
 			}
-			cut(ps, d+1)
+			cut(ps, d+1, depth)
+		}
+	}
+}
+
+// TaskDepth is how deep the tools' input schemas describe an inline task:
+// its fields, and the fields of its checks, tools and agent spec.
+const TaskDepth = 2
+
+// inputSchema is mcp.WithInputSchema[T] with its "tasks" property, inline
+// suite tasks (a []map[string]any in T, so that suite.Parse validates them
+// as it validates a file), described by suite.Task's own schema cut to
+// TaskDepth: an agent sees what a task, a check and an agentic spec hold.
+func inputSchema[T any]() mcp.ToolOption {
+	return func(t *mcp.Tool) {
+		mcp.WithInputSchema[T]()(t)
+		var m map[string]any
+		if json.Unmarshal(t.RawInputSchema, &m) != nil {
+			return
+		}
+		props, _ := m["properties"].(map[string]any)
+		tasks, ok := props["tasks"].(map[string]any)
+		if !ok {
+			return
+		}
+		var task mcp.Tool
+		mcp.WithOutputSchema[suite.Task]()(&task)
+		b, err := json.Marshal(task.OutputSchema)
+		var ts map[string]any
+		if err != nil || json.Unmarshal(b, &ts) != nil {
+			return
+		}
+		cut(ts, 0, TaskDepth)
+		tasks["items"] = ts
+		if raw, err := json.Marshal(m); err == nil {
+			t.RawInputSchema = raw
 		}
 	}
 }

@@ -28,7 +28,7 @@ const KindSweep = "sweep"
 type SweepArgs struct {
 	Axes            *sweep.Axes      `json:"axes,omitempty" jsonschema:"the grid: every combination of models, preambles, options, think, depths and hosts is a cell"`
 	Cells           []sweep.Cell     `json:"cells,omitempty" jsonschema:"instead of axes: the cells to run, each {model, preamble, options, think, depth, host, label}"`
-	Hosts           []string         `json:"hosts,omitempty" jsonschema:"spread the cells over these named hosts, each model's cells on one host that has it; hosts run at the same time (default: the first configured host)"`
+	Hosts           []string         `json:"hosts,omitempty" jsonschema:"spread the cells over these named hosts, each model's cells on one host that has it (default: the first host)"`
 	MaxCells        int              `json:"max_cells,omitempty" jsonschema:"allow more than 256 cells (up to 4096)"`
 	Suite           string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
 	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite"`
@@ -37,8 +37,8 @@ type SweepArgs struct {
 	Seeds           []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, the same for every cell, e.g. [1, 2, 3]"`
 	Objective       string           `json:"objective,omitempty" jsonschema:"what the choice optimises: pass_rate, mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms or points_per_s (default pass_rate)"`
 	PassRateWithin  float64          `json:"pass_rate_within,omitempty" jsonschema:"only cells within this of the best pass rate compete for the objective, e.g. 0.02 = 2 points (default 0.02 for speed objectives)"`
-	EarlyStop       *sweep.EarlyStop `json:"early_stop,omitempty" jsonschema:"stop cells clearly worse than another in pass rate, by a sequential sign test over tasks at the stated error rate; {} for the defaults"`
-	Plan            bool             `json:"plan,omitempty" jsonschema:"dry run: the cells, calls, model loads and a duration estimated from one probe call per model; nothing is stored"`
+	EarlyStop       *sweep.EarlyStop `json:"early_stop,omitempty" jsonschema:"stop cells clearly worse in pass rate (sequential sign test over tasks); {} for the defaults"`
+	Plan            bool             `json:"plan,omitempty" jsonschema:"dry run: cells, calls, loads and a duration from one probe call per model; nothing stored"`
 	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls per cell before measuring (0-10, default 1)"`
 	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker token cap per call (default 2048)"`
 	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
@@ -67,12 +67,11 @@ type SweepResult struct {
 // SweepTool is the MCP definition of sweep.
 func SweepTool() mcp.Tool {
 	return mcp.NewTool("sweep",
-		mcp.WithDescription("Find the best configuration over a grid of models, preambles, Ollama options (num_ctx, num_gpu, temperature, ...), think levels, context depths and hosts, or a list of cells; "+
-			"seeds are the iterations, the same for every cell. Cells that share a model and its load-time options run as one block after a warm-up, one model at a time per host (unloaded before the next), "+
-			"so no call pays a reload; only sampling settings interleave. Cells spread over several hosts (hosts) run at the same time. "+
-			"Returns each cell's run and summary, the best cell per objective with intervals, a constrained choice (objective + pass_rate_within), the Pareto frontier and the marginal effect of each axis value "+
-			"(paired by task, Holm-adjusted). plan: true first gives the cells, calls, loads and an estimated duration from one probe call per model. Runs as a job: background: true returns a job_id; an interrupted sweep resumes."),
-		mcp.WithInputSchema[SweepArgs](),
+		mcp.WithDescription("Find the best configuration over a grid of models, preambles, Ollama options, think levels, context depths and hosts (or a list of cells), every cell on the same seeds. "+
+			"Cells sharing a model and its load-time options run as one warmed block, one model at a time per host, so no call pays a reload; cells spread over several hosts run at once. "+
+			"Returns each cell's run and summary, the best cell per objective with intervals, a constrained choice (objective + pass_rate_within), the Pareto frontier and each axis value's marginal effect (paired by task). "+
+			"plan: true estimates cells, calls, loads and duration from one probe call per model. A job: background returns a job_id; an interrupted sweep resumes."),
+		inputSchema[SweepArgs](),
 		outputSchema[SweepResult](),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional),
 		mcp.WithTitleAnnotation("Sweep configurations"),

@@ -56,3 +56,34 @@ func TestToolSnapshots(t *testing.T) {
 		}
 	}
 }
+
+// TestTasksAreTyped: the inline tasks of the tools that take them are
+// described by the suite's own task schema, agentic spec included.
+func TestTasksAreTyped(t *testing.T) {
+	for _, mk := range []func() mcp.Tool{RunBenchmarkTool, CompareModelsTool, SweepTool} {
+		tool := mk()
+		var s struct {
+			Properties struct {
+				Tasks struct {
+					Items struct {
+						Properties map[string]any `json:"properties"`
+						Required   []string       `json:"required"`
+					} `json:"items"`
+				} `json:"tasks"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(tool.RawInputSchema, &s); err != nil {
+			t.Fatal(err)
+		}
+		p := s.Properties.Tasks.Items.Properties
+		for _, f := range []string{"id", "prompt", "checks", "tools", "agent"} {
+			if _, ok := p[f]; !ok {
+				t.Errorf("%s: tasks items have no %q: %v", tool.Name, f, p)
+			}
+		}
+		agent, _ := p["agent"].(map[string]any)
+		if ap, _ := agent["properties"].(map[string]any); ap["max_steps"] == nil || ap["expect"] == nil {
+			t.Errorf("%s: the agent spec is not described: %v", tool.Name, agent)
+		}
+	}
+}

@@ -683,3 +683,24 @@ func TestFilter(t *testing.T) {
 		t.Error("Filter changed the original suite")
 	}
 }
+
+// TestAgenticTaskRefusals: an agentic task is refused at validation, the
+// field named, without tools, without a success criterion, with a step
+// limit above 50, or with a tool schema that is not JSON Schema.
+func TestAgenticTaskRefusals(t *testing.T) {
+	tool := `{"type": "function", "function": {"name": "calc", "parameters": {"type": "object", "required": ["expression"], "properties": {"expression": {"type": "string"}}}}}`
+	for _, tc := range []struct{ doc, want string }{
+		{`[{"id": "a", "prompt": "p", "agent": {"expect": {"no_tool": true}}}]`, "passes no tools"},
+		{`[{"id": "a", "prompt": "p", "tools": [` + tool + `], "agent": {}}]`, "no success criterion"},
+		{`[{"id": "a", "prompt": "p", "tools": [` + tool + `], "agent": {"max_steps": 51, "expect": {"no_tool": true}}}]`, "agent.max_steps 51"},
+		{`[{"id": "a", "prompt": "p", "tools": [` + strings.Replace(tool, `"string"`, `"strin"`, 1) + `], "agent": {"expect": {"no_tool": true}}}]`, "tools[0]"},
+	} {
+		s, err := Parse([]byte(tc.doc), "bad")
+		if err == nil {
+			err = s.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `task "a"`) {
+			t.Errorf("%s: %v; want it to say %q", tc.doc, err, tc.want)
+		}
+	}
+}

@@ -33,11 +33,11 @@ const (
 // models is required; an axis left out does not vary.
 type Axes struct {
 	Models    []string         `json:"models" jsonschema:"Ollama models, e.g. [\"qwen2.5-coder:7b\", \"gemma3:4b\"]"`
-	Preambles []string         `json:"preambles,omitempty" jsonschema:"system prompts put before every task: names from the preamble library (concise, coder, tool-user, careful), texts, or \"\" for none, e.g. [\"\", \"concise\"]"`
+	Preambles []string         `json:"preambles,omitempty" jsonschema:"system prompts: library names (concise, coder, tool-user, careful), texts, or \"\" for none"`
 	Options   map[string][]any `json:"options,omitempty" jsonschema:"Ollama options and the values to try, e.g. {\"num_ctx\": [2048, 4096], \"temperature\": [0, 0.7]}"`
 	Think     []string         `json:"think,omitempty" jsonschema:"thinking levels for thinking models: true, false, high, medium, low"`
-	Depths    []int            `json:"depths,omitempty" jsonschema:"context depths in tokens: each prompt is padded to this depth with a prefix that defeats the prompt cache (llama-bench's pp512 @ d4096); 0 = no padding"`
-	Hosts     []string         `json:"hosts,omitempty" jsonschema:"named hosts as an axis: every cell runs on each of them (hardware comparison); to spread cells over hosts instead, use the sweep's hosts"`
+	Depths    []int            `json:"depths,omitempty" jsonschema:"context depths in tokens: each prompt padded to it with an uncached prefix (llama-bench's @ d4096); 0 = none"`
+	Hosts     []string         `json:"hosts,omitempty" jsonschema:"hosts as an axis: every cell runs on each (hardware comparison)"`
 }
 
 // Cell is one configuration of a sweep.
