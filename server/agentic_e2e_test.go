@@ -12,6 +12,7 @@ import (
 // suite gives each variant its tool-use funnel: tiny-agent calls tools and
 // answers from their results, tiny-m never calls one; the markdown shows both.
 func TestAgenticOverStdio(t *testing.T) {
+	t.Cleanup(func() { unloadAll(t) })
 	mc := startStdio(t, "")
 	res := mc.call(context.Background(), t, "compare_models", map[string]any{
 		"variants": []any{map[string]any{"model": "tiny-agent"}, map[string]any{"model": "tiny-m"}},

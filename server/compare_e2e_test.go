@@ -18,6 +18,7 @@ import (
 // TestCompareModelsOverStdio is compare_models' acceptance test: tiny-s,
 // tiny-m and tiny-l on the tiny suite, live, then again from the stored runs.
 func TestCompareModelsOverStdio(t *testing.T) {
+	unloadAll(t) // four models interleave here; one left loaded by an earlier test would evict one of them
 	mc := startStdio(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()

@@ -173,3 +173,33 @@ func text(res *mcp.CallToolResult) string {
 	}
 	return ""
 }
+
+// unloadAll unloads every model the shared Ollama server holds, and waits
+// until it holds none: a test that counts reloads must not inherit models
+// an earlier test left loaded (OLLAMA_MAX_LOADED_MODELS would evict one of
+// its own).
+func unloadAll(t testing.TB) {
+	t.Helper()
+	ex := ollamatest.Executor(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		loaded, err := ex.Loaded(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(loaded) == 0 {
+			return
+		}
+		for _, m := range loaded {
+			if err := ex.Unload(ctx, "", m.Name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("models still loaded after 30 s: %+v", loaded)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
