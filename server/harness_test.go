@@ -203,3 +203,24 @@ func unloadAll(t testing.TB) {
 		}
 	}
 }
+
+// secondOllama starts another private ollama serve, a second host, with
+// the given fixture models; it is stopped when the test ends.
+func secondOllama(t *testing.T, models ...string) *ollamaproc.Process {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	p, err := ollamaproc.Start(ctx, ollamaproc.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	dir, err := ollamatest.ModelsDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CreateModels(ctx, dir, models...); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/benchmcp/benchmcp/internal/ollamaproc"
 	"github.com/benchmcp/benchmcp/internal/ollamatest"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
@@ -252,20 +251,7 @@ func TestKillNineResumesJob(t *testing.T) {
 // TestJobsPerHost: two Ollama servers (two hosts) run their jobs at the
 // same time; two jobs on one host run one after the other.
 func TestJobsPerHost(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	second, err := ollamaproc.Start(ctx, ollamaproc.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { second.Close() })
-	dir, err := ollamatest.ModelsDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := second.CreateModels(ctx, dir, "tiny-m"); err != nil {
-		t.Fatal(err)
-	}
+	second := secondOllama(t, "tiny-m")
 	hosts := "a=" + ollamatest.Get(t).URL.String() + ",b=" + second.URL.String()
 	mc, _ := serveHTTP(t, t.TempDir()+"/bench.db", hosts)
 	submit := func(host string) string {

@@ -246,18 +246,7 @@ func TestSweepEarlyStop(t *testing.T) {
 func TestSweepOverTwoHosts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	second, err := ollamaproc.Start(ctx, ollamaproc.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { second.Close() })
-	dir, err := ollamatest.ModelsDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := second.CreateModels(ctx, dir, "tiny-s", "tiny-m"); err != nil {
-		t.Fatal(err)
-	}
+	second := secondOllama(t, "tiny-s", "tiny-m")
 	db := t.TempDir() + "/bench.db"
 	mc, kill := serveHTTP(t, db, "a="+ollamatest.Get(t).URL.String()+",b="+second.URL.String())
 	var res tools.SweepResult

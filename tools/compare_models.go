@@ -170,7 +170,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		for _, r := range runs {
 			prevs[r.Label] = r
 		}
-	} else if id, err = s.newComparisonID(); err != nil {
+	} else if id, err = s.newGroupID("c"); err != nil {
 		return nil, "", err
 	}
 	sessions := make([]*bench.Session, len(cfgs))
@@ -357,13 +357,14 @@ func defaultLabel(v CompareVariant) string {
 	return v.Model + "+preamble"
 }
 
-// newComparisonID is a time-based id not used by any stored run.
-func (s *Service) newComparisonID() (string, error) {
+// newGroupID is a time-based id, with prefix (c: comparison, s: sweep), that
+// no stored run has as its comparison_id: the id of a group of runs.
+func (s *Service) newGroupID(prefix string) (string, error) {
 	for t := time.Now().UTC(); ; t = t.Add(time.Millisecond) {
-		id := "c" + t.Format("20060102-150405.000")
+		id := prefix + t.Format("20060102-150405.000")
 		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: id, Limit: 1})
 		if err != nil {
-			return "", fmt.Errorf("list runs of comparison %s: %w", id, err)
+			return "", fmt.Errorf("list runs of %s: %w", id, err)
 		}
 		if len(runs) == 0 {
 			return id, nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
@@ -267,7 +266,7 @@ func (s *Service) sweep(ctx context.Context, args SweepArgs, progress ProgressFu
 	id := resume
 	if id == "" && !args.Plan {
 		var err error
-		if id, err = s.newSweepID(); err != nil {
+		if id, err = s.newGroupID("s"); err != nil {
 			return nil, "", err
 		}
 	}
@@ -408,17 +407,3 @@ func (s *Service) sweepResult(id string, setup *sweepSetup) (*SweepResult, strin
 // stoppedPrefix starts the error field of a run that early stopping ended,
 // followed by why.
 const stoppedPrefix = "stopped early: "
-
-// newSweepID is a time-based id not used by any stored run.
-func (s *Service) newSweepID() (string, error) {
-	for t := time.Now().UTC(); ; t = t.Add(time.Millisecond) {
-		id := "s" + t.Format("20060102-150405.000")
-		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: id, Limit: 1})
-		if err != nil {
-			return "", fmt.Errorf("list runs of sweep %s: %w", id, err)
-		}
-		if len(runs) == 0 {
-			return id, nil
-		}
-	}
-}

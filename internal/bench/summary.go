@@ -144,6 +144,34 @@ func PassValue(smp record.Sample) float64 {
 // ScoreValue is a sample's score.
 func ScoreValue(smp record.Sample) float64 { return smp.Score }
 
+// SampleValue is a sample's value on one measure and whether it counts:
+// the rule a summary's median of that measure is taken by, so that other
+// statistics of the same measure (a sweep's intervals) take the same samples.
+type SampleValue func(record.Sample) (float64, bool)
+
+// The measures whose medians a summary reports and a sweep compares.
+var (
+	// LatencyValue is the call's wall time; failed calls do not count.
+	LatencyValue SampleValue = func(s record.Sample) (float64, bool) { return s.WallMs, s.Error == "" }
+	// TTFTValue is the time to the first token, when there was one.
+	TTFTValue SampleValue = func(s record.Sample) (float64, bool) { return s.TTFTMs, s.Error == "" && s.TTFTMs > 0 }
+	// GenTPSValue is Ollama's generation rate; a runaway's (client-side estimate) does not count.
+	GenTPSValue SampleValue = func(s record.Sample) (float64, bool) {
+		return s.GenTPS, s.Error == "" && s.GenTPS > 0 && !s.Flags.Runaway
+	}
+	// PromptTPSValue is the prompt rate of a call whose prompt was not served from the cache.
+	PromptTPSValue SampleValue = func(s record.Sample) (float64, bool) {
+		return s.PromptTPS, s.Error == "" && s.PromptTPS > 0 && !s.Flags.PromptCached
+	}
+)
+
+func appendValue(xs []float64, value SampleValue, s record.Sample) []float64 {
+	if v, ok := value(s); ok {
+		return append(xs, v)
+	}
+	return xs
+}
+
 func aggregate(samples []record.Sample) record.Summary {
 	var sum record.Summary
 	var scores, lat, ttft, ttfc, thinking, content, gen, stream, prompt, promptCached []float64
@@ -157,21 +185,16 @@ func aggregate(samples []record.Sample) record.Summary {
 			sum.Errors++
 			continue
 		}
-		lat = append(lat, smp.WallMs)
-		ttft = appendPositive(ttft, smp.TTFTMs)
+		lat = appendValue(lat, LatencyValue, smp)
+		ttft = appendValue(ttft, TTFTValue, smp)
 		ttfc = appendPositive(ttfc, smp.TTFCMs)
 		thinking = appendPositive(thinking, smp.FirstThinkingMs)
 		content = appendPositive(content, smp.FirstContentMs)
-		if smp.GenTPS > 0 && !smp.Flags.Runaway {
-			gen = append(gen, smp.GenTPS)
-		}
+		gen = appendValue(gen, GenTPSValue, smp)
 		stream = appendPositive(stream, smp.StreamTPS) // measured on the stream, a runaway's too
-		if smp.PromptTPS > 0 {
-			if smp.Flags.PromptCached {
-				promptCached = append(promptCached, smp.PromptTPS)
-			} else {
-				prompt = append(prompt, smp.PromptTPS)
-			}
+		prompt = appendValue(prompt, PromptTPSValue, smp)
+		if smp.PromptTPS > 0 && smp.Flags.PromptCached {
+			promptCached = append(promptCached, smp.PromptTPS)
 		}
 		if smp.Flags.Runaway {
 			sum.Runaway++

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
@@ -72,10 +73,10 @@ type metric struct {
 var metrics = []metric{
 	{PassRate, true, func(c CellSummary) float64 { return c.PassRate }, func(c CellSummary, _ [][]record.Sample) record.Interval { return c.PassRateCI }},
 	{MeanScore, true, func(c CellSummary) float64 { return c.MeanScore }, func(c CellSummary, _ [][]record.Sample) record.Interval { return c.MeanScoreCI }},
-	{GenTPS, true, func(c CellSummary) float64 { return c.GenTPS }, medianCI(genTPS)},
-	{PromptTPS, true, func(c CellSummary) float64 { return c.PromptTPS }, medianCI(promptTPS)},
-	{TTFTP50, false, func(c CellSummary) float64 { return c.TTFTP50Ms }, medianCI(ttft)},
-	{LatencyP50, false, func(c CellSummary) float64 { return c.LatencyP50Ms }, medianCI(latency)},
+	{GenTPS, true, func(c CellSummary) float64 { return c.GenTPS }, medianCI(bench.GenTPSValue)},
+	{PromptTPS, true, func(c CellSummary) float64 { return c.PromptTPS }, medianCI(bench.PromptTPSValue)},
+	{TTFTP50, false, func(c CellSummary) float64 { return c.TTFTP50Ms }, medianCI(bench.TTFTValue)},
+	{LatencyP50, false, func(c CellSummary) float64 { return c.LatencyP50Ms }, medianCI(bench.LatencyValue)},
 	{PointsPerSec, true, func(c CellSummary) float64 { return c.PointsPerSecond }, func(_ CellSummary, tasks [][]record.Sample) record.Interval {
 		return bootstrap(tasks, pointsPerSecond)
 	}},
@@ -527,16 +528,6 @@ func format(name string, v float64) string {
 	return fmt.Sprintf("%.0f tok/s", v)
 }
 
-// Per-sample values of the speed metrics, as the run summary takes them.
-func latency(s record.Sample) (float64, bool) { return s.WallMs, s.Error == "" }
-func ttft(s record.Sample) (float64, bool)    { return s.TTFTMs, s.Error == "" && s.TTFTMs > 0 }
-func genTPS(s record.Sample) (float64, bool) {
-	return s.GenTPS, s.Error == "" && s.GenTPS > 0 && !s.Flags.Runaway
-}
-func promptTPS(s record.Sample) (float64, bool) {
-	return s.PromptTPS, s.Error == "" && s.PromptTPS > 0 && !s.Flags.PromptCached
-}
-
 // Bootstrap settings: fixed, so that the same samples give the same interval.
 const (
 	bootstrapResamples = 1000
@@ -544,7 +535,7 @@ const (
 )
 
 // medianCI is a bootstrap over tasks of a metric's median.
-func medianCI(value func(record.Sample) (float64, bool)) func(CellSummary, [][]record.Sample) record.Interval {
+func medianCI(value bench.SampleValue) func(CellSummary, [][]record.Sample) record.Interval {
 	return func(_ CellSummary, tasks [][]record.Sample) record.Interval {
 		return bootstrap(tasks, func(ss []record.Sample) float64 {
 			var xs []float64

@@ -3,6 +3,8 @@ package sweep
 import (
 	"fmt"
 	"strings"
+
+	"github.com/benchmcp/benchmcp/internal/bench"
 )
 
 // Spread assigns every cell that has no host to one of hosts that has its
@@ -65,14 +67,16 @@ func Spread(cells []Cell, hosts []string, has func(host, model string) bool) err
 	return nil
 }
 
-// ByHost groups cell indexes by host, hosts in order of first appearance.
-func ByHost(cells []Cell) (hosts []string, idx map[string][]int) {
+// byHost groups sessions' indexes by the host they run on, hosts in order
+// of first appearance.
+func byHost(sessions []*bench.Session) (hosts []string, idx map[string][]int) {
 	idx = map[string][]int{}
-	for i, c := range cells {
-		if _, ok := idx[c.Host]; !ok {
-			hosts = append(hosts, c.Host)
+	for i, s := range sessions {
+		h := s.Run().Host
+		if _, ok := idx[h]; !ok {
+			hosts = append(hosts, h)
 		}
-		idx[c.Host] = append(idx[c.Host], i)
+		idx[h] = append(idx[h], i)
 	}
 	return hosts, idx
 }

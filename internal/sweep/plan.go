@@ -51,17 +51,12 @@ func MakePlan(ctx context.Context, sessions []*bench.Session, probe bool) Plan {
 	p := Plan{Cells: len(sessions), Hosts: []HostPlan{}, Probes: []Probe{}}
 	type hm struct{ host, model string }
 	probes := map[hm]Probe{}
-	byHost := map[string][]int{}
-	var hosts []string
-	for i, s := range sessions {
+	hosts, groups := byHost(sessions)
+	for _, s := range sessions {
 		c := s.Config()
 		p.Calls += s.Total()
 		p.WarmupCalls += c.Warmup
 		h := s.Run().Host
-		if _, ok := byHost[h]; !ok {
-			hosts = append(hosts, h)
-		}
-		byHost[h] = append(byHost[h], i)
 		k := hm{h, c.Model}
 		if _, ok := probes[k]; ok || !probe {
 			continue
@@ -76,7 +71,7 @@ func MakePlan(ctx context.Context, sessions []*bench.Session, probe bool) Plan {
 	}
 	unknownLoad := false
 	for _, h := range hosts {
-		idx := byHost[h]
+		idx := groups[h]
 		var cfgs []bench.Config
 		hp := HostPlan{Host: h, Cells: len(idx), Models: []string{}}
 		secs := 0.0

@@ -72,18 +72,10 @@ func Run(ctx context.Context, m Machine, sessions []*bench.Session, opt Options)
 			opt.Progress(d, t, sess, smp)
 		}
 	}
-	byHost := map[string][]int{}
-	var hosts []string
-	for i, s := range sessions {
-		h := s.Run().Host
-		if _, ok := byHost[h]; !ok {
-			hosts = append(hosts, h)
-		}
-		byHost[h] = append(byHost[h], i)
-	}
+	hosts, groups := byHost(sessions)
 	var wg sync.WaitGroup
 	for _, h := range hosts {
-		idx := byHost[h]
+		idx := groups[h]
 		wg.Go(func() {
 			sub := make([]*bench.Session, len(idx))
 			cfgs := make([]bench.Config, len(idx))
