@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -329,7 +330,7 @@ func writeV2Fixture(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range bucketsNewInV3 {
+		for _, name := range slices.Concat(bucketsNewInV3, bucketsNewInV4) {
 			if err := tx.DeleteBucket(name); err != nil {
 				return fmt.Errorf("drop bucket %s: %w", name, err)
 			}
@@ -464,7 +465,7 @@ func TestMigrateV2(t *testing.T) {
 		t.Errorf("backup differs from the fixture (-fixture +backup):\n%s", d)
 	}
 
-	// Reopened, it is v3 already: nothing is migrated or backed up again.
+	// Reopened, it is current already: nothing is migrated or backed up again.
 	s.Close()
 	s = openTest(t, path, Options{})
 	if jobs, err := s.ListJobs(JobFilter{}); err != nil || len(jobs) != 1 || jobs[0].ID != j.ID {

@@ -1,9 +1,9 @@
 package memory
 
-// The store is one bbolt file. Its bucket tree, schema v3:
+// The store is one bbolt file. Its bucket tree, schema v4:
 //
 //	meta/
-//	    version                      -> u64 BE (3)
+//	    version                      -> u64 BE (4)
 //	runs/                            Sequence() hands out run keys
 //	    <rk u64 BE>                  -> record.Run JSON
 //	run_ids/
@@ -32,6 +32,8 @@ package memory
 //	    <jk u64 BE>                  -> record.Job JSON, in creation order
 //	job_ids/
 //	    <job ID string>              -> jk
+//	policies/                        Sequence() hands out policy numbers
+//	    <n u64 BE>                   -> record.RoutingPolicy JSON
 //
 // rk is a run's private key: it never changes for the life of the run in one
 // file, and is not its ID (IDs are kept on import, rks are not). jk is the
@@ -48,6 +50,9 @@ package memory
 //
 // Schema v2 (testdata/memory/v2.db) differed from v3 only in having no jobs
 // or job_ids buckets: it kept no job queue. migrate2to3 creates both, empty.
+//
+// Schema v3 differed from v4 only in having no policies bucket: it kept no
+// routing evaluations. migrate3to4 creates it, empty.
 
 import (
 	"bytes"
@@ -62,7 +67,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 3
+const schemaVersion = 4
 
 var (
 	bucketMeta       = []byte("meta")
@@ -80,6 +85,7 @@ var (
 	bucketRoutes     = []byte("routes")
 	bucketJobs       = []byte("jobs")
 	bucketJobIDs     = []byte("job_ids")
+	bucketPolicies   = []byte("policies")
 
 	bucketSampleSeq = []byte("seq")
 	bucketSampleKey = []byte("key")
@@ -97,8 +103,11 @@ var topBucketsV2 = [][]byte{
 // bucketsNewInV3 are the top-level buckets schema v3 added to v2.
 var bucketsNewInV3 = [][]byte{bucketJobs, bucketJobIDs}
 
-// topBuckets are the top-level buckets of schema v3, the current one.
-var topBuckets = slices.Concat(topBucketsV2, bucketsNewInV3)
+// bucketsNewInV4 are the top-level buckets schema v4 added to v3.
+var bucketsNewInV4 = [][]byte{bucketPolicies}
+
+// topBuckets are the top-level buckets of schema v4, the current one.
+var topBuckets = slices.Concat(topBucketsV2, bucketsNewInV3, bucketsNewInV4)
 
 func u64(n uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
@@ -232,6 +241,7 @@ func initSchema(tx *bolt.Tx) error {
 var migrations = map[uint64]func(*bolt.Tx) error{
 	1: migrate1to2,
 	2: migrate2to3,
+	3: migrate3to4,
 }
 
 // createBuckets creates the top-level buckets names that are missing.
@@ -242,6 +252,11 @@ func createBuckets(tx *bolt.Tx, names [][]byte) error {
 		}
 	}
 	return nil
+}
+
+// migrate3to4 adds the routing evaluations' bucket, empty.
+func migrate3to4(tx *bolt.Tx) error {
+	return createBuckets(tx, bucketsNewInV4)
 }
 
 // migrate2to3 adds the job queue: the jobs and job_ids buckets, empty.

@@ -6,6 +6,7 @@ package record
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -497,4 +498,77 @@ func (j Job) HostSet() []string {
 		return j.Hosts
 	}
 	return []string{j.Host}
+}
+
+// RoutingCandidate is one model a router can send a task to, on its host,
+// with what a call to it costs. At most one of the costs is set: per 1,000
+// tokens (prompt and output, a metered API) or per second of measured time
+// (a local model's machine).
+type RoutingCandidate struct {
+	Model           string  `json:"model"`
+	Host            string  `json:"host"`
+	CostPer1KTokens float64 `json:"cost_per_1k_tokens,omitempty"`
+	CostPerSecond   float64 `json:"cost_per_second,omitempty"`
+}
+
+// Name is how results name the candidate: model@host.
+func (c RoutingCandidate) Name() string {
+	if c.Host == "" {
+		return c.Model
+	}
+	return c.Model + "@" + c.Host
+}
+
+// Cost is what one call of tokens tokens taking ms milliseconds costs.
+func (c RoutingCandidate) Cost(tokens int, ms float64) float64 {
+	return c.CostPer1KTokens*float64(tokens)/1000 + c.CostPerSecond*ms/1000
+}
+
+// RoutingSpec is one routing policy at one threshold: enough to route a
+// task the way an evaluation did.
+type RoutingSpec struct {
+	Policy string `json:"policy" jsonschema:"always, heuristic, evidence, cascade or oracle"`
+	// Target is the candidate of an always policy, by name.
+	Target string `json:"target,omitempty"`
+	// Threshold: heuristic, difficulty points at or above which a task goes
+	// to the last candidate; evidence, the cross-validated pass rate a
+	// cheaper candidate needs in the task's category; cascade, the judge
+	// score (0-1) at which an answer is accepted.
+	Threshold *float64 `json:"threshold,omitempty"`
+	// Categories is the evidence policy learned on every task: category to
+	// candidate name. Only in a deployed (recommended) policy.
+	Categories map[string]string `json:"categories,omitempty"`
+}
+
+// ID names a policy at a threshold: "always tiny-s", "evidence@0.8".
+func (s RoutingSpec) ID() string {
+	switch {
+	case s.Policy == "always":
+		return "always " + s.Target
+	case s.Threshold != nil:
+		return s.Policy + "@" + strconv.FormatFloat(*s.Threshold, 'g', 4, 64)
+	}
+	return s.Policy
+}
+
+// RoutingPolicy is a stored routing evaluation: the candidates, the suite
+// and options it was measured on, and the policy it recommends, which
+// route_task follows.
+type RoutingPolicy struct {
+	ID         string             `json:"id"` // "p" and a counter
+	Time       time.Time          `json:"time"`
+	Suite      string             `json:"suite"`
+	SuiteHash  string             `json:"suite_hash"`
+	Options    map[string]any     `json:"options,omitempty"`
+	Candidates []RoutingCandidate `json:"candidates"`
+	// Judge is the cascade's judge, model@host.
+	Judge       string      `json:"judge,omitempty"`
+	Within      float64     `json:"within"`
+	Recommended RoutingSpec `json:"recommended"`
+	// Heuristic is the best heuristic threshold the evaluation found (the
+	// one route_task's heuristic uses for these candidates); nil when the
+	// heuristic had nothing to threshold.
+	Heuristic *float64 `json:"heuristic,omitempty"`
+	// Result is the evaluation's full structured result.
+	Result json.RawMessage `json:"result,omitempty"`
 }

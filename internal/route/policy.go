@@ -19,29 +19,8 @@ const (
 	Oracle = "oracle"
 )
 
-// Candidate is one model a router can send a task to, on its host, with
-// what a call to it costs. At most one of the costs is set: per 1,000
-// tokens (prompt and output, a metered API) or per second of measured time
-// (a local model's machine).
-type Candidate struct {
-	Model           string  `json:"model"`
-	Host            string  `json:"host,omitempty"`
-	CostPer1KTokens float64 `json:"cost_per_1k_tokens,omitempty"`
-	CostPerSecond   float64 `json:"cost_per_second,omitempty"`
-}
-
-// Name is how results name the candidate: model@host when a host is set.
-func (c Candidate) Name() string {
-	if c.Host == "" {
-		return c.Model
-	}
-	return c.Model + "@" + c.Host
-}
-
-// Cost is what one call costs.
-func (c Candidate) Cost(t Trial) float64 {
-	return c.CostPer1KTokens*float64(t.Tokens)/1000 + c.CostPerSecond*t.LatencyMs/1000
-}
+// Candidate is one model a router can send a task to, with its costs.
+type Candidate = record.RoutingCandidate
 
 // ParseCandidate reads model@host; the host is empty without an @.
 func ParseCandidate(s string) Candidate {
@@ -114,34 +93,8 @@ type Outcome struct {
 // Answered is the candidate whose answer the policy returned.
 func (o Outcome) Answered() int { return o.Called[len(o.Called)-1] }
 
-// Spec is one policy at one threshold, enough to route a task the way the
-// evaluation did.
-type Spec struct {
-	Policy string `json:"policy" jsonschema:"always, heuristic, evidence, cascade or oracle"`
-	// Target is the candidate of an always policy, by name.
-	Target string `json:"target,omitempty"`
-	// Threshold: heuristic, difficulty points at or above which a task goes
-	// to the last candidate; evidence, the cross-validated pass rate a
-	// cheaper candidate needs in the task's category; cascade, the judge
-	// score (0-1) at which an answer is accepted.
-	Threshold *float64 `json:"threshold,omitempty"`
-	// Categories is the evidence policy learned on every task: category to
-	// candidate name. Only in a deployed (recommended) policy.
-	Categories map[string]string `json:"categories,omitempty"`
-}
-
-// ID names a policy at a threshold: "always tiny-s", "evidence@0.8".
-func (s Spec) ID() string {
-	switch {
-	case s.Policy == Always:
-		return "always " + s.Target
-	case s.Threshold != nil:
-		return fmt.Sprintf("%s@%s", s.Policy, trimFloat(*s.Threshold))
-	}
-	return s.Policy
-}
-
-func trimFloat(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.4g", f), ".0") }
+// Spec is one policy at one threshold.
+type Spec = record.RoutingSpec
 
 // PolicyResult is one policy at one threshold, evaluated over the matrix.
 type PolicyResult struct {
@@ -262,7 +215,7 @@ func router(m Matrix, sp Spec) func(ti, i int) Outcome {
 // call is the outcome of sending task ti at iteration i to candidate c alone.
 func call(m Matrix, ti, i, c int) Outcome {
 	t := m.Tasks[ti].Trials[c][i]
-	return Outcome{Called: []int{c}, Pass: t.Pass, Cost: m.Candidates[c].Cost(t), LatencyMs: t.LatencyMs}
+	return Outcome{Called: []int{c}, Pass: t.Pass, Cost: m.Candidates[c].Cost(t.Tokens, t.LatencyMs), LatencyMs: t.LatencyMs}
 }
 
 // cascadeOutcome tries the candidates in order and keeps the first answer
@@ -273,7 +226,7 @@ func cascadeOutcome(m Matrix, ti, i int, threshold float64) Outcome {
 	for c := range m.Candidates {
 		t := m.Tasks[ti].Trials[c][i]
 		o.Called = append(o.Called, c)
-		o.Cost += m.Candidates[c].Cost(t)
+		o.Cost += m.Candidates[c].Cost(t.Tokens, t.LatencyMs)
 		o.LatencyMs += t.LatencyMs
 		o.Pass = t.Pass
 		if c == len(m.Candidates)-1 {
