@@ -116,3 +116,20 @@ func (s *Store) RouteDecisions(limit int) ([]record.RouteDecision, error) {
 	}
 	return out, nil
 }
+
+// GetRouteDecision returns the stored decision with this ID.
+func (s *Store) GetRouteDecision(id string) (record.RouteDecision, error) {
+	var d record.RouteDecision
+	n, err := strconv.ParseUint(strings.TrimPrefix(id, "d"), 10, 64)
+	if err != nil || !strings.HasPrefix(id, "d") {
+		return d, fmt.Errorf("no stored decision has ID %q (ids look like d42; route_task returns one as decision_id)", id)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketRoutes).Get(u64(n))
+		if v == nil {
+			return fmt.Errorf("no stored decision has ID %q (route_task returns one as decision_id)", id)
+		}
+		return unmarshal(v, &d)
+	})
+	return d, err
+}

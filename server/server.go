@@ -37,7 +37,7 @@ var Toolsets = map[string][]string{
 	"compare": {"compare_models"},
 	"sweep":   {"sweep"},
 	"analyze": {"analyze_results"},
-	"route":   {"route_task"},
+	"route":   {"route_task", "evaluate_routing"},
 	"jobs":    {"job_status", "job_result", "cancel_job", "list_jobs"},
 }
 
@@ -118,6 +118,7 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		{tools.SweepTool(), svc.SweepHandler(), false},
 		{tools.AnalyzeResultsTool(), svc.AnalyzeResultsHandler(), false},
 		{tools.RouteTaskTool(), svc.RouteTaskHandler(), false},
+		{tools.EvaluateRoutingTool(), svc.EvaluateRoutingHandler(), false},
 		{tools.JobStatusTool(), svc.JobStatusHandler(), true},
 		{tools.JobResultTool(), svc.JobResultHandler(), true},
 		{tools.CancelJobTool(), svc.CancelJobHandler(), true},
@@ -233,7 +234,7 @@ run_benchmark runs a suite (built-in: tiny, coding, tool-use, review; or a file;
 compare_models runs 2-8 variants (models, preambles, option sets) interleaved on the same tasks and seeds, or compares stored run_ids, and says with paired tests whether a difference is real.
 sweep runs a grid of models x preambles x Ollama options x think x depths (x hosts), scheduled so no call pays a model reload, and returns the best cell per objective with intervals, a constrained choice, the Pareto frontier and each axis value's marginal effect; plan=true first estimates its cost.
 analyze_results looks back over stored runs (filter by model, suite, tag, status, time) without running anything: trends, regressions against a baseline, anomalies and findings, optionally as an HTML report.
-route_task says which of several models (cheapest first) should take a task: from stored pass rates (evidence), from rules over the prompt (heuristic), or by running it on each in turn until an answer passes checks or a judge (cascade); decisions are stored.
+route_task says which of several models (cheapest first) should take a task: from stored pass rates (evidence), from rules over the prompt (heuristic), or by running it on each in turn until an answer passes checks or a judge (cascade); decisions are stored; report an outcome back with decision_id and outcome_ok. With strategy policy it follows the recommendation of evaluate_routing, which measures always-X, heuristic, evidence, cascade and oracle policies (pass rate with intervals against the share sent to the big model) from stored runs or online.
 Long calls run as jobs, one at a time per Ollama host: pass background=true to run_benchmark, compare_models or sweep to get a job_id at once, then follow it with job_status (wait_s up to 50) and take the result with job_result; cancel_job stops one, list_jobs lists them. A blocking call works too and sends progress at least every 10 s.
 Every iteration gets its own recorded seed (seeds, a base seed, or drawn); intervals and tests count tasks, not calls, so replays never narrow them. plan=true on run_benchmark or compare_models says what a design can detect without running it.
 Every result carries a pass rate with its 95% interval and a minimum detectable effect; prefer intervals and paired comparisons over single numbers.`

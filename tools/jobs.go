@@ -48,6 +48,7 @@ func (s *Service) EnableJobs() {
 	s.Jobs.Register(KindCompare, s.compareJob)
 	s.Jobs.Register(KindRoute, s.routeJob)
 	s.Jobs.Register(KindSweep, s.sweepJob)
+	s.Jobs.Register(KindRouteEval, s.routeEvalJob)
 }
 
 // RecoverJobs queues again the jobs a previous process left queued, running

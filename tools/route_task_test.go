@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/memory"
@@ -18,7 +19,7 @@ import (
 // `passed` of `samples` tasks (add-0, add-1, ...), and 4 upper tasks passing.
 func storeCategoryRun(t *testing.T, st *memory.Store, model string, passed, samples int) string {
 	t.Helper()
-	r := &record.Run{Model: model, Suite: "tiny", SuiteHash: "h1", StartedAt: time.Now().UTC(), Iterations: 1}
+	r := &record.Run{Model: model, Host: "local", Suite: "tiny", SuiteHash: "h1", StartedAt: time.Now().UTC(), Iterations: 1}
 	if err := st.PutRun(r); err != nil {
 		t.Fatal(err)
 	}
@@ -44,13 +45,23 @@ func storeCategoryRun(t *testing.T, st *memory.Store, model string, passed, samp
 	return r.ID
 }
 
+// localExec is an executor with one host, "local", that no test calls.
+func localExec(t *testing.T) *executor.Executor {
+	t.Helper()
+	hosts, err := executor.ParseHosts("local=http://127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return executor.New(hosts...)
+}
+
 func TestRouteTaskEvidence(t *testing.T) {
 	st, err := memory.Open(filepath.Join(t.TempDir(), "bench.db"), memory.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := &Service{Store: st}
+	svc := &Service{Store: st, Exec: localExec(t)}
 	ctx := context.Background()
 	cands := []string{"tiny-s", "tiny-m", "tiny-l"}
 
@@ -113,7 +124,7 @@ func TestRouteTaskHeuristicAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := &Service{Store: st}
+	svc := &Service{Store: st, Exec: localExec(t)}
 	ctx := context.Background()
 	cands := []string{"tiny-s", "tiny-m", "tiny-l"}
 
@@ -140,5 +151,92 @@ func TestRouteTaskHeuristicAndErrors(t *testing.T) {
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: err %v, want a UserError with %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestRouteTaskOutcomesAndScope: reported outcomes become evidence for the
+// chosen candidate, in their category; runs on another host, or of another
+// suite, do not count.
+func TestRouteTaskOutcomesAndScope(t *testing.T) {
+	st, err := memory.Open(filepath.Join(t.TempDir(), "bench.db"), memory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	hosts, err := executor.ParseHosts("local=http://127.0.0.1:1,other=http://127.0.0.1:2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &Service{Store: st, Exec: executor.New(hosts...)}
+	ctx := context.Background()
+	cands := []string{"tiny-s", "tiny-m"}
+
+	// A run of tiny-s on host other: no evidence for tiny-s on local.
+	r := &record.Run{Model: "tiny-s", Host: "other", Suite: "tiny", SuiteHash: "h1", StartedAt: time.Now().UTC(), Iterations: 1}
+	if err := st.PutRun(r); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if err := st.AppendSample(record.Sample{RunID: r.ID, TaskID: fmt.Sprint("sort-", i), Category: "sort", Iteration: 1, Pass: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.FinishRun(r.ID, record.StatusCompleted, &record.Summary{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := svc.RouteTask(ctx, RouteTaskArgs{Task: "Sort the letters dcab.", Category: "sort", Candidates: cands})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Strategy != "heuristic" {
+		t.Fatalf("a run on another host counted as evidence: %+v", res)
+	}
+	res, _, err = svc.RouteTask(ctx, RouteTaskArgs{Task: "Sort the letters dcab.", Category: "sort", Candidates: []string{"tiny-s@other", "tiny-m@other"}})
+	if err != nil || res.Strategy != "evidence" || res.Chosen != "tiny-s@other" {
+		t.Fatalf("tiny-s@other with its run: %+v, %v", res, err)
+	}
+	res, _, err = svc.RouteTask(ctx, RouteTaskArgs{Task: "Sort the letters dcab.", Category: "sort", Suite: "coding", Candidates: []string{"tiny-s@other", "tiny-m@other"}})
+	if err != nil || res.Strategy != "heuristic" {
+		t.Fatalf("a run of suite tiny counted for suite coding: %+v, %v", res, err)
+	}
+
+	// Three decisions for tiny-s on local, reported good: evidence.
+	for _, p := range []string{"Sort the letters dcab.", "Sort the letters fed.", "Sort the letters zyx."} {
+		res, _, err := svc.RouteTask(ctx, RouteTaskArgs{Task: p, Category: "sort", Candidates: cands})
+		if err != nil || res.Chosen != "tiny-s" {
+			t.Fatalf("route %q: %+v, %v", p, res, err)
+		}
+		ok := true
+		got, _, err := svc.RouteTask(ctx, RouteTaskArgs{DecisionID: res.DecisionID, OutcomeOK: &ok, Outcome: "sorted right"})
+		if err != nil || !strings.Contains(got.Reason, "recorded the outcome of decision "+res.DecisionID) {
+			t.Fatalf("report outcome of %s: %+v, %v", res.DecisionID, got, err)
+		}
+	}
+	res, _, err = svc.RouteTask(ctx, RouteTaskArgs{Task: "Sort the letters cba.", Category: "sort", Candidates: cands})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Strategy != "evidence" || res.Chosen != "tiny-s" || res.Evidence[0].Tasks != 3 || !strings.HasPrefix(res.Evidence[0].RunIDs[0], "d") {
+		t.Errorf("reported outcomes as evidence: %+v", res)
+	}
+	// In another category they do not count.
+	res, _, err = svc.RouteTask(ctx, RouteTaskArgs{Task: "Uppercase river.", Category: "upper", Candidates: cands})
+	if err != nil || res.Strategy != "heuristic" {
+		t.Errorf("sort outcomes counted for upper: %+v, %v", res, err)
+	}
+
+	// Refusals: an outcome without outcome_ok, an unknown decision, an unknown host.
+	if _, _, err := svc.RouteTask(ctx, RouteTaskArgs{DecisionID: "d1"}); err == nil || !strings.Contains(err.Error(), "needs outcome_ok") {
+		t.Errorf("outcome without outcome_ok: %v", err)
+	}
+	ok := true
+	if _, _, err := svc.RouteTask(ctx, RouteTaskArgs{DecisionID: "d999", OutcomeOK: &ok}); err == nil || !strings.Contains(err.Error(), "no stored decision") {
+		t.Errorf("unknown decision: %v", err)
+	}
+	if _, _, err := svc.RouteTask(ctx, RouteTaskArgs{Task: "x", Candidates: []string{"tiny-s@gpu"}}); err == nil || !strings.Contains(err.Error(), `unknown host "gpu"`) {
+		t.Errorf("unknown host: %v", err)
+	}
+	if _, _, err := svc.RouteTask(ctx, RouteTaskArgs{Task: "x", Candidates: cands, Strategy: "policy"}); err == nil || !strings.Contains(err.Error(), "run evaluate_routing") {
+		t.Errorf("policy without an evaluation: %v", err)
 	}
 }

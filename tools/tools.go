@@ -184,3 +184,12 @@ func Throttle(interval time.Duration, fn ProgressFunc) ProgressFunc {
 		fn(done, total, msg)
 	}
 }
+
+// hostNames lists the configured hosts' names.
+func (s *Service) hostNames() []string {
+	var out []string
+	for _, h := range s.Exec.Hosts() {
+		out = append(out, h.Name)
+	}
+	return out
+}

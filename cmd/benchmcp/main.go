@@ -22,6 +22,7 @@ func commands() map[string]command {
 		"run":     runCommand,
 		"compare": compareCommand,
 		"sweep":   sweepCommand,
+		"route":   routeCommand,
 		"demo":    demoCommand,
 		"analyze": analyzeCommand,
 		"jobs":    jobsCommand,
@@ -58,6 +59,7 @@ Usage:
   benchmcp run      --model M --suite S [--iterations N] [--json]           run a suite against one model
   benchmcp compare  --model A --model B --suite S [--json]                  compare models side by side
   benchmcp sweep    --model M --option num_ctx=2048,4096 [--plan] [--json]   the best configuration over a grid (or --spec FILE)
+  benchmcp route    eval --candidate tiny-s --candidate tiny-m [--online] [--json]   routing policies: quality against big-model share
   benchmcp analyze  [--model M] [--suite S] [--since 168h] [--html FILE] [--json]   trends, regressions, anomalies
   benchmcp runs     list|show|delete|export|import [--json]                 the stored runs
   benchmcp jobs     list|show|wait|work|cancel [--json]                    the job queue (run --background queues one)

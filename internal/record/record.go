@@ -430,14 +430,21 @@ type Run struct {
 
 // RouteDecision is one routing decision and, once known, how it turned out.
 type RouteDecision struct {
-	ID        string    `json:"id"`
-	Time      time.Time `json:"time"`
-	Task      string    `json:"task"`
-	Strategy  string    `json:"strategy"`
-	Chosen    string    `json:"chosen"`
-	Reason    string    `json:"reason,omitempty"`
-	Outcome   string    `json:"outcome,omitempty"`
-	OutcomeOK *bool     `json:"outcome_ok,omitempty"`
+	ID       string    `json:"id"`
+	Time     time.Time `json:"time"`
+	Task     string    `json:"task"`
+	Strategy string    `json:"strategy"`
+	Chosen   string    `json:"chosen"` // the candidate as named (model or model@host)
+	// What the decision was scoped to: its evidence, and the evidence its
+	// outcome becomes.
+	Candidates []string       `json:"candidates,omitempty"`
+	Category   string         `json:"category,omitempty"`
+	Suite      string         `json:"suite,omitempty"`
+	Options    map[string]any `json:"options,omitempty"`
+	PolicyID   string         `json:"policy_id,omitempty"`
+	Reason     string         `json:"reason,omitempty"`
+	Outcome    string         `json:"outcome,omitempty"`
+	OutcomeOK  *bool          `json:"outcome_ok,omitempty"`
 }
 
 // JobStatus is the life-cycle state of a job.
@@ -505,14 +512,20 @@ func (j Job) HostSet() []string {
 // tokens (prompt and output, a metered API) or per second of measured time
 // (a local model's machine).
 type RoutingCandidate struct {
+	// Named is the candidate as the caller named it ("tiny-s", or
+	// "qwen2.5-coder:32b@gpu-box"): results name it so.
+	Named           string  `json:"name,omitempty"`
 	Model           string  `json:"model"`
 	Host            string  `json:"host"`
 	CostPer1KTokens float64 `json:"cost_per_1k_tokens,omitempty"`
 	CostPerSecond   float64 `json:"cost_per_second,omitempty"`
 }
 
-// Name is how results name the candidate: model@host.
+// Name is how results name the candidate: as the caller did, else model@host.
 func (c RoutingCandidate) Name() string {
+	if c.Named != "" {
+		return c.Named
+	}
 	if c.Host == "" {
 		return c.Model
 	}

@@ -22,6 +22,8 @@ const (
 	Evidence  = "evidence"
 	Heuristic = "heuristic"
 	Cascade   = "cascade"
+	// Policy follows the recommendation of a stored routing evaluation.
+	Policy = "policy"
 )
 
 // MinEvidence is the least number of tasks a candidate needs before its
@@ -122,7 +124,7 @@ func Pick(candidates []string, d Difficulty) string {
 // ModelEvidence is what the stored runs say about one candidate.
 type ModelEvidence struct {
 	Model      string          `json:"model"`
-	RunIDs     []string        `json:"run_ids" jsonschema:"completed runs that contributed: same options (seed aside), with samples of the category"`
+	RunIDs     []string        `json:"run_ids" jsonschema:"completed runs (r…) and decisions with a reported outcome (d…) that contributed: same options (seed aside), host and suite, with samples of the category"`
 	Samples    int             `json:"samples"`
 	Passed     int             `json:"passed"`
 	Tasks      int             `json:"tasks" jsonschema:"distinct tasks behind the samples: the unit of independence"`
@@ -132,10 +134,30 @@ type ModelEvidence struct {
 	Qualifies  bool            `json:"qualifies" jsonschema:"at least 3 tasks and a pass rate at or above min_pass_rate"`
 }
 
-// EvidenceRun is a stored run with its samples.
+// EvidenceRun is a stored run with its samples. For names the candidate it
+// is evidence for (model@host); empty means the run's model.
 type EvidenceRun struct {
+	For     string
 	Run     record.Run
 	Samples []record.Sample
+}
+
+// DecisionEvidence turns routing decisions whose outcome was reported into
+// evidence: each is a one-sample run of its chosen candidate, its task (the
+// prompt) a cluster of its own.
+func DecisionEvidence(ds []record.RouteDecision) []EvidenceRun {
+	var out []EvidenceRun
+	for _, d := range ds {
+		if d.OutcomeOK == nil {
+			continue
+		}
+		out = append(out, EvidenceRun{
+			For:     d.Chosen,
+			Run:     record.Run{ID: d.ID, Model: d.Chosen, Status: record.StatusCompleted, Options: d.Options, SuiteHash: "decisions"},
+			Samples: []record.Sample{{TaskID: d.Task, Category: d.Category, Pass: *d.OutcomeOK}},
+		})
+	}
+	return out
 }
 
 // Gather pools, per candidate, the samples of its completed runs whose
@@ -150,7 +172,11 @@ func Gather(candidates []string, category string, options map[string]any, runs [
 		idx := map[string]int{}
 		var clusters [][]float64
 		for _, r := range runs {
-			if r.Run.Model != c || r.Run.Status != record.StatusCompleted || compare.OptionsKey(r.Run.Options) != want {
+			who := r.For
+			if who == "" {
+				who = r.Run.Model
+			}
+			if who != c || r.Run.Status != record.StatusCompleted || compare.OptionsKey(r.Run.Options) != want {
 				continue
 			}
 			used := false
