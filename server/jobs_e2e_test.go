@@ -298,8 +298,8 @@ func TestToolListBudget(t *testing.T) {
 	}
 	b, _ := json.Marshal(list.Tools)
 	t.Logf("tools/list: %d tools, %d bytes, about %d tokens", len(list.Tools), len(b), len(b)/4)
-	if len(list.Tools) != 9 || len(b)/4 >= 10000 {
-		t.Errorf("tools/list: %d tools in %d bytes (about %d tokens); want 9 under 10,000 tokens", len(list.Tools), len(b), len(b)/4)
+	if len(list.Tools) != 10 || len(b)/4 >= 10000 {
+		t.Errorf("tools/list: %d tools in %d bytes (about %d tokens); want 10 under 10,000 tokens", len(list.Tools), len(b), len(b)/4)
 	}
 
 	srv := ollamatest.Get(t)

@@ -78,12 +78,10 @@ type CompareModelsResult struct {
 // CompareModelsTool is the MCP definition of compare_models.
 func CompareModelsTool() mcp.Tool {
 	return mcp.NewTool("compare_models",
-		mcp.WithDescription("Compare 2-8 variants (models, preambles, option sets, or a mix) on the same tasks with the same seed per iteration, or compare stored runs by run_ids without running anything "+
-			"(runs that differ in digest, options, preamble, host or Ollama version are refused unless allow_differences says so). "+
-			"Calls are interleaved (A, B, B, A, ...) after a warm-up; variants of one model that differ in load-time options (num_ctx, num_gpu, num_batch, num_thread) run one after the other, so no call pays a reload. "+
-			"Returns per-variant summaries with task-clustered intervals, each variant against the baseline paired by task (exact McNemar at one iteration, a sign-flip permutation test over tasks otherwise; Holm-adjusted), "+
-			"the minimum detectable effect, a verdict (better, worse, no clear difference, collapse), per-task winners, the quality/latency Pareto frontier and a preamble A/B view. plan: true returns cost and power without running. "+
-			"Sends progress; cancelling keeps what was done."),
+		mcp.WithDescription("Compare 2-8 variants (models, preambles, option sets) on the same tasks and seeds, or stored runs by run_ids (refused when they differ in digest, options, preamble, host or Ollama version unless allow_differences). "+
+			"Calls interleave after a warm-up; variants differing in load-time options run in rounds, so no call pays a reload. "+
+			"Returns per-variant summaries with task-clustered intervals, each variant against the baseline paired by task (McNemar or sign-flip, Holm-adjusted), the minimum detectable effect, a verdict, per-task winners, the Pareto frontier and a preamble A/B view. "+
+			"plan: true returns cost and power without running."),
 		inputSchema[CompareModelsArgs](),
 		outputSchema[CompareModelsResult](),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional),

@@ -41,18 +41,18 @@ type RoutingCost struct {
 
 // EvaluateRoutingArgs are the arguments of evaluate_routing.
 type EvaluateRoutingArgs struct {
-	Candidates []string               `json:"candidates" jsonschema:"2-8 models, cheapest first, each model or model@host; the last is the big one"`
-	Costs      map[string]RoutingCost `json:"costs,omitempty" jsonschema:"per candidate (as named in candidates): {per_1k_tokens} or {per_second} of measured time; default none (share of the big model is the cost)"`
+	Candidates []string               `json:"candidates" jsonschema:"2-8 models, cheapest first, model or model@host; the last is the big one"`
+	Costs      map[string]RoutingCost `json:"costs,omitempty" jsonschema:"per candidate: {per_1k_tokens} or {per_second}"`
 	Suite      string                 `json:"suite,omitempty" jsonschema:"built-in suite or suite file (default tiny)"`
-	Options    map[string]any         `json:"options,omitempty" jsonschema:"Ollama options of the runs to use (seed aside); default none"`
-	Iterations int                    `json:"iterations,omitempty" jsonschema:"iterations (seeds) per task, 1-100 (default 3)"`
-	Seed       *bench.Seed            `json:"seed,omitempty" jsonschema:"online: base seed of the runs it makes"`
-	Within     *float64               `json:"within,omitempty" jsonschema:"quality constraint: the recommended policy is within this of always-big's pass rate (0-1, default 0.02)"`
-	Judge      string                 `json:"judge,omitempty" jsonschema:"cascade verifier, model or model@host (e.g. tiny-judge@judge-box): grades the cheaper candidates' stored answers; default the suite's stored llm_judge verdicts"`
-	Online     bool                   `json:"online,omitempty" jsonschema:"run the candidates that have no stored run (a job); default false: only stored runs, no model call"`
-	HTMLPath   string                 `json:"html_path,omitempty" jsonschema:"also write an HTML report with the chart to this file"`
-	Background bool                   `json:"background,omitempty" jsonschema:"with online or judge: return at once with job_id"`
-	Priority   int                    `json:"priority,omitempty" jsonschema:"queue priority (default 0)"`
+	Options    map[string]any         `json:"options,omitempty" jsonschema:"Ollama options of the runs (seed aside)"`
+	Iterations int                    `json:"iterations,omitempty" jsonschema:"seeds per task (default 3)"`
+	Seed       *bench.Seed            `json:"seed,omitempty" jsonschema:"online: base seed"`
+	Within     *float64               `json:"within,omitempty" jsonschema:"the recommendation stays within this of always-big's pass rate (default 0.02)"`
+	Judge      string                 `json:"judge,omitempty" jsonschema:"cascade judge, model@host, grading stored answers (default: stored llm_judge verdicts)"`
+	Online     bool                   `json:"online,omitempty" jsonschema:"run what has no stored run, as a job (default: stored runs only)"`
+	HTMLPath   string                 `json:"html_path,omitempty" jsonschema:"also write an HTML report here"`
+	Background bool                   `json:"background,omitempty" jsonschema:"return at once with job_id"`
+	Priority   int                    `json:"priority,omitempty"`
 }
 
 // RoutingVerdict is what the recommended policy did with one task.
@@ -65,24 +65,24 @@ type RoutingVerdict struct {
 
 // EvaluateRoutingResult is what evaluate_routing returns.
 type EvaluateRoutingResult struct {
-	PolicyID    string                    `json:"policy_id,omitempty" jsonschema:"the stored evaluation: route_task strategy policy follows its recommendation"`
-	Status      record.Status             `json:"status" jsonschema:"completed, or queued (background)"`
+	PolicyID    string                    `json:"policy_id,omitempty" jsonschema:"the stored evaluation"`
+	Status      record.Status             `json:"status"`
 	JobID       string                    `json:"job_id,omitempty"`
-	Mode        string                    `json:"mode,omitempty" jsonschema:"offline (stored runs only) or online (ran what was missing)"`
+	Mode        string                    `json:"mode,omitempty"`
 	Suite       string                    `json:"suite"`
 	SuiteHash   string                    `json:"suite_hash"`
 	Candidates  []record.RoutingCandidate `json:"candidates"`
-	Runs        map[string]string         `json:"runs" jsonschema:"candidate name: the stored run used"`
+	Runs        map[string]string         `json:"runs"`
 	Iterations  int                       `json:"iterations"`
-	Seeds       []int                     `json:"seeds,omitempty" jsonschema:"the seeds of the iterations, when every candidate's run used the same"`
+	Seeds       []int                     `json:"seeds,omitempty"`
 	Tasks       int                       `json:"tasks"`
-	Policies    []route.PolicyResult      `json:"policies" jsonschema:"every policy at every threshold: pass rate with a task bootstrap interval, delta vs always-big (paired), share per model, big_share, cost, latency"`
-	Pareto      []string                  `json:"pareto" jsonschema:"policies on the pass rate / big_share frontier"`
-	Recommended string                    `json:"recommended" jsonschema:"the cheapest policy within the constraint of always-big"`
-	Deployed    record.RoutingSpec        `json:"deployed" jsonschema:"the recommended policy as route_task runs it"`
+	Policies    []route.PolicyResult      `json:"policies" jsonschema:"every policy and threshold: pass_rate, pass_rate_ci, delta_vs_big, share, big_share, cost, latency_p50_ms"`
+	Pareto      []string                  `json:"pareto"`
+	Recommended string                    `json:"recommended"`
+	Deployed    record.RoutingSpec        `json:"deployed"`
 	Why         string                    `json:"why"`
-	Decisions   []route.CategoryRow       `json:"decisions" jsonschema:"the decision matrix: per category, each candidate's pass rate and where the recommended policy sends it"`
-	Verdicts    []RoutingVerdict          `json:"verdicts" jsonschema:"per task, what the recommended policy did"`
+	Decisions   []route.CategoryRow       `json:"decisions" jsonschema:"per category: where the recommendation sends it"`
+	Verdicts    []RoutingVerdict          `json:"verdicts"`
 	Notes       []string                  `json:"notes,omitempty"`
 	ReportPath  string                    `json:"report_path,omitempty"`
 }
@@ -90,10 +90,9 @@ type EvaluateRoutingResult struct {
 // EvaluateRoutingTool is the MCP definition of evaluate_routing.
 func EvaluateRoutingTool() mcp.Tool {
 	return mcp.NewTool("evaluate_routing",
-		mcp.WithDescription("How much can go to the small model without losing quality: evaluates routing policies between candidates (cheapest first, model@host) on a suite, from stored runs (no model call) or online (runs what is missing, as a job). "+
-			"Policies: always-X, heuristic (difficulty threshold swept), evidence (per-category pass rates, cross-validated), cascade (judge threshold swept), oracle. "+
-			"Each with pass rate, task bootstrap interval, share per model, cost and latency; the Pareto frontier against big-model share; a decision matrix; "+
-			"and the recommended policy within `within` of always-big, stored for route_task."),
+		mcp.WithDescription("How much can go to the small model without losing quality: routing policies between candidates (cheapest first) on a suite, from stored runs or online (a job). "+
+			"always-X, heuristic and cascade (thresholds swept), evidence (per category, cross-validated), oracle: pass rate with interval, share per model, cost, latency; "+
+			"the frontier against big-model share, a decision matrix, and a recommendation route_task follows."),
 		inputSchema[EvaluateRoutingArgs](),
 		outputSchema[EvaluateRoutingResult](),
 		mcp.WithTitleAnnotation("Evaluate routing policies"),

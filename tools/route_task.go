@@ -30,45 +30,44 @@ const (
 // RouteTaskArgs are the arguments of route_task.
 type RouteTaskArgs struct {
 	Task        string         `json:"task,omitempty" jsonschema:"the task prompt to route"`
-	Category    string         `json:"category,omitempty" jsonschema:"task family (a suite category id such as add, code, tool); evidence uses that category's samples, else all of a run's samples"`
+	Category    string         `json:"category,omitempty" jsonschema:"task family (a suite category such as add, code); evidence and policy route by it"`
 	Suite       string         `json:"suite,omitempty" jsonschema:"evidence: only runs of this suite (name)"`
-	Options     map[string]any `json:"options,omitempty" jsonschema:"Ollama options the task will run with; evidence counts only runs with the same options (the seed aside); default none"`
+	Options     map[string]any `json:"options,omitempty" jsonschema:"Ollama options of the task; evidence counts runs with the same (seed aside)"`
 	Candidates  []string       `json:"candidates,omitempty" jsonschema:"1-8 models ordered cheapest first, model or model@host, e.g. [tiny-s, tiny-m@gpu-box]"`
-	Strategy    string         `json:"strategy,omitempty" jsonschema:"policy (default when evaluate_routing stored one for these candidates: follow its recommendation), evidence (default otherwise: pass rates of stored runs and reported outcomes), heuristic (rules over the prompt), or cascade (run the task on each candidate in order until an answer passes)"`
-	PolicyID    string         `json:"policy_id,omitempty" jsonschema:"policy: the evaluate_routing policy_id to follow (default the newest for these candidates)"`
-	DecisionID  string         `json:"decision_id,omitempty" jsonschema:"report an outcome: the decision_id of an earlier call, with outcome_ok; nothing is routed"`
-	OutcomeOK   *bool          `json:"outcome_ok,omitempty" jsonschema:"with decision_id: whether the chosen model's answer was good; it becomes evidence"`
-	Outcome     string         `json:"outcome,omitempty" jsonschema:"with decision_id: a note on the outcome"`
+	Strategy    string         `json:"strategy,omitempty" jsonschema:"policy (default after evaluate_routing of these candidates), evidence (default otherwise), heuristic or cascade"`
+	PolicyID    string         `json:"policy_id,omitempty" jsonschema:"policy: evaluate_routing policy_id (default the newest)"`
+	DecisionID  string         `json:"decision_id,omitempty" jsonschema:"report the outcome of an earlier decision (with outcome_ok)"`
+	OutcomeOK   *bool          `json:"outcome_ok,omitempty" jsonschema:"with decision_id: was the answer good; becomes evidence"`
+	Outcome     string         `json:"outcome,omitempty" jsonschema:"with decision_id: a note"`
 	MinPassRate float64        `json:"min_pass_rate,omitempty" jsonschema:"evidence: pass rate a candidate needs, over at least 3 tasks (0-1, default 0.8)"`
 	Checks      []check.Spec   `json:"checks,omitempty" jsonschema:"cascade: checks an answer must pass, same as a suite task's checks"`
-	JudgeModel  string         `json:"judge_model,omitempty" jsonschema:"cascade without checks: judge model, or model@host for a judge on its own host (e.g. tiny-judge), grading each answer with the default judge prompt"`
-	Host        string         `json:"host,omitempty" jsonschema:"named Ollama host of the candidates without @host (default: the first configured)"`
+	JudgeModel  string         `json:"judge_model,omitempty" jsonschema:"cascade without checks: judge model or model@host (e.g. tiny-judge)"`
+	Host        string         `json:"host,omitempty" jsonschema:"host of the candidates without @host (default the first)"`
 	TimeoutS    float64        `json:"timeout_s,omitempty" jsonschema:"cascade: time limit per model call in seconds (default 120)"`
-	Background  bool           `json:"background,omitempty" jsonschema:"cascade: return at once with job_id; job_status and job_result follow it"`
+	Background  bool           `json:"background,omitempty" jsonschema:"cascade: return at once with job_id"`
 }
 
 // RouteTaskResult is what route_task returns.
 type RouteTaskResult struct {
 	Chosen     string                `json:"chosen" jsonschema:"the model that should take the task"`
-	Strategy   string                `json:"strategy" jsonschema:"the strategy actually used (evidence falls back to heuristic without evidence)"`
-	Policy     string                `json:"policy,omitempty" jsonschema:"policy: the followed policy (e.g. evidence@0.8) and its policy_id"`
+	Strategy   string                `json:"strategy" jsonschema:"the strategy used (evidence falls back to heuristic)"`
+	Policy     string                `json:"policy,omitempty" jsonschema:"policy: the one followed, e.g. evidence@0.8 (p3)"`
 	Reason     string                `json:"reason"`
 	Difficulty string                `json:"difficulty,omitempty" jsonschema:"heuristic: easy, medium or hard"`
 	Evidence   []route.ModelEvidence `json:"evidence,omitempty" jsonschema:"evidence: per candidate, the stored runs and pass rate used"`
 	Attempts   []route.Attempt       `json:"attempts,omitempty" jsonschema:"cascade: each candidate tried, in order"`
 	DecisionID string                `json:"decision_id" jsonschema:"id of the stored routing decision"`
-	JobID      string                `json:"job_id,omitempty" jsonschema:"cascade: the job that ran it (with background, follow it with job_status)"`
+	JobID      string                `json:"job_id,omitempty" jsonschema:"cascade: its job"`
 }
 
 // RouteTaskTool is the MCP definition of route_task.
 func RouteTaskTool() mcp.Tool {
 	return mcp.NewTool("route_task",
-		mcp.WithDescription("Decide which of several models (ordered cheapest first) should take a task. "+
-			"evidence: the cheapest candidate whose stored pass rate on the category reaches min_pass_rate (with a 95% interval), else the best; "+
-			"heuristic: estimates easy/medium/hard from the prompt and picks the first/middle/last candidate; "+
-			"cascade: runs the task on each candidate in order and stops at the first answer that passes the checks or the judge. "+
-			"Every decision is stored. A cascade runs as a job (background: true returns its job_id at once)."),
-		mcp.WithInputSchema[RouteTaskArgs](),
+		mcp.WithDescription("Decide which of several models (cheapest first) should take a task. "+
+			"policy: follow evaluate_routing's recommendation; evidence: the cheapest whose stored pass rate on the category reaches min_pass_rate, else the best; "+
+			"heuristic: difficulty from the prompt; cascade: run each candidate in order until an answer passes the checks or judge (a job). "+
+			"Decisions are stored; report outcomes with decision_id."),
+		inputSchema[RouteTaskArgs](),
 		outputSchema[RouteTaskResult](),
 		mcp.WithTitleAnnotation("Route a task"),
 		mcp.WithReadOnlyHintAnnotation(false),

@@ -85,11 +85,9 @@ type RunBenchmarkResult struct {
 // RunBenchmarkTool is the MCP definition of run_benchmark.
 func RunBenchmarkTool() mcp.Tool {
 	return mcp.NewTool("run_benchmark",
-		mcp.WithDescription("Run a suite of tasks against one Ollama model and score every answer (exact, regex, JSON schema, tool call, code execution, LLM judge). "+
-			"Each iteration gets its own seed (seeds, a base seed, or drawn and recorded). Returns pass rate with a task-clustered 95% interval (replays do not narrow it), pass@k and pass^k, "+
-			"the minimum detectable effect and the tasks/iterations a 10-point difference needs, latency and TTFT percentiles, tokens/s, per-task and per-category tables, and stores the run for later analysis. "+
-			"plan: true returns the cost and power of the design without calling a model. "+
-			"Sends progress notifications; cancelling leaves a cancelled run that resume_run_id can finish."),
+		mcp.WithDescription("Run a suite against one Ollama model and score every answer (exact, regex, JSON schema, tool call, code execution, LLM judge), each iteration on its own recorded seed. "+
+			"Returns pass rate with a task-clustered 95% interval, pass@k and pass^k, the minimum detectable effect, latency, TTFT and tokens/s, per-task and per-category tables, and stores the run. "+
+			"plan: true returns the design's cost and power without calling a model. Cancelling leaves a run that resume_run_id finishes."),
 		inputSchema[RunBenchmarkArgs](),
 		outputSchema[RunBenchmarkResult](),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional),

@@ -71,7 +71,8 @@ func cut(s map[string]any, d, depth int) {
 // its fields, and the fields of its checks, tools and agent spec.
 const TaskDepth = 2
 
-// inputSchema is mcp.WithInputSchema[T] with its "tasks" property, inline
+// inputSchema is mcp.WithInputSchema[T] with a "checks" property cut to
+// its fields, and its "tasks" property, inline
 // suite tasks (a []map[string]any in T, so that suite.Parse validates them
 // as it validates a file), described by suite.Task's own schema cut to
 // TaskDepth: an agent sees what a task, a check and an agentic spec hold.
@@ -83,6 +84,14 @@ func inputSchema[T any]() mcp.ToolOption {
 			return
 		}
 		props, _ := m["properties"].(map[string]any)
+		if checks, ok := props["checks"].(map[string]any); ok {
+			// A check's fields, named but not described (route_task's
+			// description points at the suite's check format).
+			cut(checks, 1, 2)
+			if raw, err := json.Marshal(m); err == nil {
+				t.RawInputSchema = raw
+			}
+		}
 		tasks, ok := props["tasks"].(map[string]any)
 		if !ok {
 			return

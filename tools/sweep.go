@@ -66,10 +66,10 @@ type SweepResult struct {
 // SweepTool is the MCP definition of sweep.
 func SweepTool() mcp.Tool {
 	return mcp.NewTool("sweep",
-		mcp.WithDescription("Find the best configuration over a grid of models, preambles, Ollama options, think levels, context depths and hosts (or a list of cells), every cell on the same seeds. "+
-			"Cells sharing a model and its load-time options run as one warmed block, one model at a time per host, so no call pays a reload; cells spread over several hosts run at once. "+
-			"Returns each cell's run and summary, the best cell per objective with intervals, a constrained choice (objective + pass_rate_within), the Pareto frontier and each axis value's marginal effect (paired by task). "+
-			"plan: true estimates cells, calls, loads and duration from one probe call per model. A job: background returns a job_id; an interrupted sweep resumes."),
+		mcp.WithDescription("Find the best configuration over a grid of models, preambles, Ollama options, think levels, context depths and hosts (or listed cells), all on the same seeds. "+
+			"Cells sharing a model and its load-time options run as one warmed block, so no call pays a reload; hosts run at once. "+
+			"Returns each cell's run and summary, the best cell per objective with intervals, a constrained choice, the Pareto frontier and each axis value's paired marginal effect. "+
+			"plan: true estimates cells, loads and duration. A job; an interrupted sweep resumes."),
 		inputSchema[SweepArgs](),
 		outputSchema[SweepResult](),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional),

@@ -17,6 +17,7 @@ var snapTools = []func() mcp.Tool{
 	SweepTool,
 	AnalyzeResultsTool,
 	RouteTaskTool,
+	EvaluateRoutingTool,
 	JobStatusTool,
 	JobResultTool,
 	CancelJobTool,
