@@ -145,6 +145,12 @@ func TestEvaluateRoutingLive(t *testing.T) {
 	if toSmall == 0 {
 		t.Errorf("route_task following %s sent no task to tiny-s", rec.ID)
 	}
+	// The heuristic uses the threshold the evaluation learned.
+	var h tools.RouteTaskResult
+	structured(t, mc.call(ctx, t, "route_task", map[string]any{"task": "What is 4821+967?", "candidates": cands, "strategy": "heuristic"}, ""), &h)
+	if !strings.Contains(h.Reason, "learned by evaluation "+loose.PolicyID) {
+		t.Errorf("heuristic after an evaluation: %s", h.Reason)
+	}
 	// Run each task again on the model route_task chose, with the same
 	// seeds: every (task, iteration) verdict is the stored one.
 	if len(loose.Seeds) != 3 {
