@@ -61,6 +61,26 @@ tasks:
 	if page, err := os.ReadFile(html); err != nil || !strings.Contains(string(page), "<svg") {
 		t.Errorf("HTML report: %v", err)
 	}
+	// A judge grades the cheaper candidate's stored answers (the suite has
+	// no llm_judge checks): the cascade gets thresholds, and its latency the
+	// judging time.
+	code, out, errs = run(append(base, "--judge", "tiny-judge", "--json")...)
+	var judged tools.EvaluateRoutingResult
+	if err := json.Unmarshal([]byte(out), &judged); err != nil || code != 0 {
+		t.Fatalf("--judge: exit %d, %v\n%s\n%s", code, err, out, errs)
+	}
+	cascades := 0
+	for _, p := range judged.Policies {
+		if p.Policy == "cascade" {
+			cascades++
+		}
+	}
+	if cascades == 0 || strings.Contains(strings.Join(judged.Notes, " "), "no judge verdict") {
+		t.Errorf("--judge: %d cascade policies, notes %q", cascades, judged.Notes)
+	}
+	if !strings.Contains(strings.Join(online.Notes, " "), "no judge verdict") {
+		t.Errorf("without a judge the notes should say the answers are unjudged: %q", online.Notes)
+	}
 	for _, bad := range []struct {
 		args []string
 		want string
