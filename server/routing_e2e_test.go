@@ -31,12 +31,15 @@ func TestEvaluateRoutingLive(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	cands := []string{"tiny-s", "tiny-m"}
-	html := filepath.Join(t.TempDir(), "routing.html")
+	html := filepath.Join(filepath.Dir(mc.DB), "reports", "routing.html") // the server's reports directory
 
 	var online tools.EvaluateRoutingResult
 	structured(t, mc.call(ctx, t, "evaluate_routing", map[string]any{
-		"candidates": cands, "suite": "tiny", "iterations": 3, "seed": 11, "online": true, "html_path": html,
+		"candidates": cands, "suite": "tiny", "iterations": 3, "seed": 11, "online": true, "html_path": "routing.html",
 	}, "route-eval"), &online)
+	if online.ReportPath != html {
+		t.Errorf("report path %q, want %q", online.ReportPath, html)
+	}
 	if online.Mode != "online" || online.JobID == "" || online.Tasks != 36 || online.Iterations != 3 || online.PolicyID == "" {
 		t.Fatalf("online evaluation: mode %s job %q tasks %d iterations %d policy %q", online.Mode, online.JobID, online.Tasks, online.Iterations, online.PolicyID)
 	}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,7 +32,7 @@ type AnalyzeResultsArgs struct {
 	Until            string   `json:"until,omitempty" jsonschema:"only runs started before this time: RFC3339 or a duration ago"`
 	Limit            int      `json:"limit,omitempty" jsonschema:"the most recent runs to analyse (1-1000, default 50)"`
 	BaselineRunID    string   `json:"baseline_run_id,omitempty" jsonschema:"run the runs of its suite are measured against; default the stored baseline of each (model, suite), else its oldest selected run"`
-	HTMLPath         string   `json:"html_path,omitempty" jsonschema:"also write a self-contained HTML report to this file (absolute, or relative to the server's working directory); its directory is created"`
+	HTMLPath         string   `json:"html_path,omitempty" jsonschema:"also write a self-contained HTML report (.html) in the reports directory (a bare name, or a path under it)"`
 	IncludeHTML      bool     `json:"include_html,omitempty" jsonschema:"also return the HTML report as an embedded text/html resource"`
 	AllowDifferences []string `json:"allow_differences,omitempty" jsonschema:"differences between a run and its baseline to accept: digest, options, preamble, host, ollama_version, or all; by default such pairs are reported as incomparable and not tested"`
 }
@@ -152,10 +150,16 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 	if err := report.AnalyzeHTML(&page, analyzeTitle(args), a); err != nil {
 		return nil, "", "", fmt.Errorf("analyze results: render html: %w", err)
 	}
-	if args.HTMLPath != "" {
-		if res.ReportPath, err = writeReport(args.HTMLPath, page.Bytes()); err != nil {
-			return nil, "", "", err
-		}
+	ts, err := s.reportTargets("html_path", args.HTMLPath, report.HTML)
+	if err != nil {
+		return nil, "", "", err
+	}
+	written, err := writeReports(ts, nil, page.String)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if len(written) > 0 {
+		res.ReportPath = written[0]
 	}
 	md := report.AnalyzeMarkdown(a)
 	if res.ReportPath != "" {
@@ -240,23 +244,4 @@ func analyzeTitle(args AnalyzeResultsArgs) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-// writeReport writes the HTML page to path, creating its directory, and
-// returns the absolute path.
-func writeReport(path string, page []byte) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", userErrorf("html_path %q: %v", path, err)
-	}
-	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-		return "", userErrorf("html_path %s is a directory; give a file path such as %s", abs, filepath.Join(abs, "report.html"))
-	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return "", userErrorf("html_path %s: create its directory: %v", abs, err)
-	}
-	if err := os.WriteFile(abs, page, 0o644); err != nil {
-		return "", userErrorf("html_path %s: %v", abs, err)
-	}
-	return abs, nil
 }

@@ -38,6 +38,7 @@ type CompareVariant struct {
 // CompareModelsArgs are the arguments of compare_models.
 type CompareModelsArgs struct {
 	Variants         []CompareVariant `json:"variants,omitempty" jsonschema:"2 to 8 variants to run and compare on the same tasks and seeds; models, preambles, option sets or a mix"`
+	ReportPath       string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
 	RunIDs           []string         `json:"run_ids,omitempty" jsonschema:"instead of variants: 2 to 8 stored runs of the same suite to compare without running anything"`
 	Suite            string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
 	Tasks            []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks"`
@@ -72,6 +73,7 @@ type CompareModelsResult struct {
 	Pareto       compare.Frontier         `json:"pareto" jsonschema:"the variants on the pass rate / speed (TTFT p50) frontier, and which are dominated by which"`
 	PreambleAB   []compare.PreambleDelta  `json:"preamble_ab" jsonschema:"when the variants differ only by preamble: per model, pass rate without and with it"`
 	Differences  []compare.Mismatch       `json:"differences,omitempty" jsonschema:"how the runs differ besides the model (allowed ones; others are refused)"`
+	ReportPaths  []string                 `json:"report_paths,omitempty" jsonschema:"files written"`
 	Plan         *bench.Plan              `json:"plan,omitempty" jsonschema:"with plan: what the comparison would take and could detect; nothing else is set"`
 }
 
@@ -119,6 +121,10 @@ func (s *Service) CompareModels(ctx context.Context, args CompareModelsArgs, pro
 // resumed without redoing their finished samples.
 func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, progress ProgressFunc, began func([]string, string), resume string) (*CompareModelsResult, string, error) {
 	defer s.track()()
+	reports, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML)
+	if err != nil {
+		return nil, "", err
+	}
 	switch {
 	case len(args.Variants) > 0 && len(args.RunIDs) > 0:
 		return nil, "", userErrorf("give either variants (to run) or run_ids (to compare stored runs), not both")
@@ -129,7 +135,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
 			return nil, "", &UserError{err}
 		}
-		return s.compareStored(args.RunIDs, args.Baseline, "", args.AllowDifferences, args.Effect)
+		return s.compareStored(args.RunIDs, args.Baseline, "", args.AllowDifferences, args.Effect, reports)
 	case len(args.Variants) == 0:
 		return nil, "", userErrorf("give variants, e.g. [{\"model\": \"tiny-s\"}, {\"model\": \"tiny-m\"}], or run_ids of stored runs")
 	case len(args.AllowDifferences) > 0:
@@ -185,7 +191,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		for _, c := range cfgs {
 			ids = append(ids, prevs[c.Label].ID)
 		}
-		return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect)
+		return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect, reports)
 	}
 	status, runErr := record.StatusFailed, s.beginSessions(sessions, prevs, id, began)
 	if runErr == nil {
@@ -212,7 +218,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 	}
 	// The statistics come from the stored runs, as with run_ids, so the two
 	// agree; the variants differ in options and preambles by design.
-	return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect)
+	return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect, reports)
 }
 
 func sampleVerdict(smp record.Sample) string {
@@ -372,7 +378,7 @@ func (s *Service) newGroupID(prefix string) (string, error) {
 
 // compareStored compares stored runs by id. comparisonID is the live
 // comparison's id, or "" to take the one the runs share.
-func (s *Service) compareStored(ids []string, baseline, comparisonID string, allow []string, effect float64) (*CompareModelsResult, string, error) {
+func (s *Service) compareStored(ids []string, baseline, comparisonID string, allow []string, effect float64, reports []report.Target) (*CompareModelsResult, string, error) {
 	if n := len(ids); n < MinVariants || n > MaxVariants {
 		return nil, "", userErrorf("%d run_ids; compare %d to %d runs", n, MinVariants, MaxVariants)
 	}
@@ -467,7 +473,14 @@ func (s *Service) compareStored(ids []string, baseline, comparisonID string, all
 	if res.ComparisonID != "" {
 		title = fmt.Sprintf("Comparison %s on %s: %s", res.ComparisonID, res.Suite, res.Status)
 	}
-	return res, report.CompareMarkdown(title, cr), nil
+	md := report.CompareMarkdown(title, cr)
+	if res.ReportPaths, err = s.sideBySide(reports, title, cr, vs); err != nil {
+		return nil, "", err
+	}
+	if len(res.ReportPaths) > 0 {
+		md += "\nSide-by-side report: " + strings.Join(res.ReportPaths, ", ") + "\n"
+	}
+	return res, md, nil
 }
 
 // preambleName is the library name of a run's preamble (kept in its notes

@@ -50,7 +50,7 @@ type EvaluateRoutingArgs struct {
 	Within     *float64               `json:"within,omitempty" jsonschema:"the recommendation stays within this of always-big's pass rate (default 0.02)"`
 	Judge      string                 `json:"judge,omitempty" jsonschema:"cascade judge, model@host, grading stored answers (default: stored llm_judge verdicts)"`
 	Online     bool                   `json:"online,omitempty" jsonschema:"run what has no stored run, as a job (default: stored runs only)"`
-	HTMLPath   string                 `json:"html_path,omitempty" jsonschema:"also write an HTML report here"`
+	HTMLPath   string                 `json:"html_path,omitempty" jsonschema:"also write an HTML report (.html) in the reports directory"`
 	Background bool                   `json:"background,omitempty" jsonschema:"return at once with job_id"`
 	Priority   int                    `json:"priority,omitempty"`
 }
@@ -90,9 +90,8 @@ type EvaluateRoutingResult struct {
 // EvaluateRoutingTool is the MCP definition of evaluate_routing.
 func EvaluateRoutingTool() mcp.Tool {
 	return mcp.NewTool("evaluate_routing",
-		mcp.WithDescription("How much can go to the small model without losing quality: routing policies between candidates (cheapest first) on a suite, from stored runs or online (a job). "+
-			"always-X, heuristic and cascade (thresholds swept), evidence (per category, cross-validated), oracle: pass rate with interval, share per model, cost, latency; "+
-			"the frontier against big-model share, a decision matrix, and a recommendation route_task follows."),
+		mcp.WithDescription("How much can go to the small model without losing quality: always-X, heuristic, evidence (cross-validated), cascade and oracle routing between candidates (cheapest first) on a suite, from stored runs or online (a job), "+
+			"with pass-rate intervals, shares, cost and latency, the frontier against big-model share, a decision matrix and a recommendation route_task follows."),
 		inputSchema[EvaluateRoutingArgs](),
 		outputSchema[EvaluateRoutingResult](),
 		mcp.WithTitleAnnotation("Evaluate routing policies"),
@@ -165,6 +164,7 @@ type routingSetup struct {
 	within     float64
 	judge      *record.RoutingCandidate
 	runs       []*record.Run
+	reports    []report.Target
 }
 
 // missing lists the candidates without a stored run.
@@ -247,6 +247,11 @@ func (s *Service) routingSetup(ctx context.Context, args EvaluateRoutingArgs) (*
 		}
 		rs.judge = &j
 	}
+	reports, err := s.reportTargets("html_path", args.HTMLPath, report.HTML)
+	if err != nil {
+		return nil, err
+	}
+	rs.reports = reports
 	st, err := loadSuite(args.Suite, nil)
 	if err != nil {
 		return nil, err
@@ -380,13 +385,16 @@ func (s *Service) evaluateRouting(ctx context.Context, args EvaluateRoutingArgs,
 		return nil, "", err
 	}
 	emptyRouting(res)
-	page := report.RoutingHTML(routingReport(res))
-	if args.HTMLPath != "" {
-		if res.ReportPath, err = writeReport(args.HTMLPath, []byte(page)); err != nil {
-			return nil, "", err
-		}
+	written, err := writeReports(rs.reports, nil, func() string { return report.RoutingHTML(routingReport(res)) })
+	if err != nil {
+		return nil, "", err
 	}
-	return res, report.RoutingMarkdown(routingReport(res)), nil
+	md := report.RoutingMarkdown(routingReport(res))
+	if len(written) > 0 {
+		res.ReportPath = written[0]
+		md += "\nHTML report: " + res.ReportPath + "\n"
+	}
+	return res, md, nil
 }
 
 // storeRouting stores the evaluation, with the heuristic threshold learned

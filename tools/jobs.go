@@ -141,6 +141,9 @@ func (s *Service) checkRun(ctx context.Context, args RunBenchmarkArgs) (bench.Co
 // submitCompare validates a compare_models call that runs variants and
 // submits it as a job.
 func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (record.Job, error) {
+	if _, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML); err != nil {
+		return record.Job{}, err
+	}
 	cfgs, err := s.compareConfigs(args)
 	if err != nil {
 		return record.Job{}, err
@@ -419,9 +422,9 @@ func (s *Service) JobResultHandler() func(context.Context, mcp.CallToolRequest) 
 // CancelJobTool is the MCP definition of cancel_job.
 func CancelJobTool() mcp.Tool {
 	return mcp.NewTool("cancel_job",
-		mcp.WithDescription("Cancel a queued or running job. A running job stops after its current call; its runs keep their samples and stay resumable (run_benchmark resume_run_id)."),
+		mcp.WithDescription("Cancel a queued or running job. A running job stops after its current call; its runs keep their samples and stay resumable (run_benchmark resume_run_id). Returns the job as job_status does."),
 		mcp.WithInputSchema[JobIDArgs](),
-		outputSchema[JobStatusResult](),
+		terseOutputSchema[JobStatusResult](),
 		mcp.WithTitleAnnotation("Cancel a job"),
 		mcp.WithReadOnlyHintAnnotation(false),
 		mcp.WithDestructiveHintAnnotation(false),

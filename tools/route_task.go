@@ -63,10 +63,8 @@ type RouteTaskResult struct {
 // RouteTaskTool is the MCP definition of route_task.
 func RouteTaskTool() mcp.Tool {
 	return mcp.NewTool("route_task",
-		mcp.WithDescription("Decide which of several models (cheapest first) should take a task. "+
-			"policy: follow evaluate_routing's recommendation; evidence: the cheapest whose stored pass rate on the category reaches min_pass_rate, else the best; "+
-			"heuristic: difficulty from the prompt; cascade: run each candidate in order until an answer passes the checks or judge (a job). "+
-			"Decisions are stored; report outcomes with decision_id."),
+		mcp.WithDescription("Decide which of several models (cheapest first) should take a task: policy (evaluate_routing's recommendation), evidence (stored pass rates on the category), "+
+			"heuristic (prompt difficulty) or cascade (each candidate in turn until an answer passes the checks or judge; a job). Decisions are stored; report outcomes with decision_id."),
 		inputSchema[RouteTaskArgs](),
 		outputSchema[RouteTaskResult](),
 		mcp.WithTitleAnnotation("Route a task"),

@@ -37,6 +37,29 @@ func outputSchema[T any]() mcp.ToolOption {
 	return mcp.WithRawOutputSchema(raw)
 }
 
+// terseOutputSchema is outputSchema without the top-level descriptions:
+// for a tool that returns a type another tool already describes
+// (cancel_job returns what job_status describes).
+func terseOutputSchema[T any]() mcp.ToolOption {
+	return func(t *mcp.Tool) {
+		outputSchema[T]()(t)
+		var m map[string]any
+		if json.Unmarshal(t.RawOutputSchema, &m) != nil {
+			return
+		}
+		if props, ok := m["properties"].(map[string]any); ok {
+			for _, p := range props {
+				if ps, ok := p.(map[string]any); ok {
+					delete(ps, "description")
+				}
+			}
+		}
+		if raw, err := json.Marshal(m); err == nil {
+			t.RawOutputSchema = raw
+		}
+	}
+}
+
 // cut prunes schema s, an object or array schema at object depth d, to
 // depth levels of objects: below that an object is just "an object", and
 // only the fields of the top level keep their descriptions.

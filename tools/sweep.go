@@ -42,25 +42,27 @@ type SweepArgs struct {
 	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker token cap per call (default 2048)"`
 	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
 	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with every cell's run, besides sweep:<id>"`
+	ReportPath      string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
 	Background      bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status and take the result with job_result"`
 	Priority        int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
 }
 
 // SweepResult is what sweep returns.
 type SweepResult struct {
-	SweepID   string             `json:"sweep_id,omitempty" jsonschema:"id shared by the cells' runs (their comparison_id, and tag sweep:<id>)"`
-	Status    record.Status      `json:"status" jsonschema:"completed when every cell completed or was stopped early; planned (plan), queued (background), or the state of the first cell that did neither"`
-	JobID     string             `json:"job_id,omitempty"`
-	Suite     string             `json:"suite"`
-	SuiteHash string             `json:"suite_hash"`
-	Seeds     []int              `json:"seeds" jsonschema:"the seed of each iteration, the same for every cell"`
-	Cells     []sweep.CellResult `json:"cells" jsonschema:"every cell: settings, run_id, status and its run's summary (full detail: analyze_results with the run_id)"`
-	Best      []sweep.Best       `json:"best" jsonschema:"the best cell on each objective, with its 95% interval and the cells it cannot be told apart from"`
-	Choice    *sweep.Choice      `json:"choice,omitempty" jsonschema:"the best cell on the objective among those within pass_rate_within of the best pass rate"`
-	Pareto    compare.Frontier   `json:"pareto" jsonschema:"the cells on the pass rate / cost frontier"`
-	Effects   []sweep.Effect     `json:"effects" jsonschema:"the marginal effect of every axis value against the axis's first, cells paired that differ only there"`
-	Notes     []string           `json:"notes,omitempty"`
-	Plan      *sweep.Plan        `json:"plan,omitempty" jsonschema:"with plan: what the sweep would take"`
+	SweepID     string             `json:"sweep_id,omitempty" jsonschema:"id shared by the cells' runs (their comparison_id, and tag sweep:<id>)"`
+	Status      record.Status      `json:"status" jsonschema:"completed when every cell completed or was stopped early; planned (plan), queued (background), or the state of the first cell that did neither"`
+	JobID       string             `json:"job_id,omitempty"`
+	Suite       string             `json:"suite"`
+	SuiteHash   string             `json:"suite_hash"`
+	Seeds       []int              `json:"seeds" jsonschema:"the seed of each iteration, the same for every cell"`
+	Cells       []sweep.CellResult `json:"cells" jsonschema:"every cell: settings, run_id, status and its run's summary (full detail: analyze_results with the run_id)"`
+	Best        []sweep.Best       `json:"best" jsonschema:"the best cell on each objective, with its 95% interval and the cells it cannot be told apart from"`
+	Choice      *sweep.Choice      `json:"choice,omitempty" jsonschema:"the best cell on the objective among those within pass_rate_within of the best pass rate"`
+	Pareto      compare.Frontier   `json:"pareto" jsonschema:"the cells on the pass rate / cost frontier"`
+	Effects     []sweep.Effect     `json:"effects" jsonschema:"the marginal effect of every axis value against the axis's first, cells paired that differ only there"`
+	Notes       []string           `json:"notes,omitempty"`
+	Plan        *sweep.Plan        `json:"plan,omitempty" jsonschema:"with plan: what the sweep would take"`
+	ReportPaths []string           `json:"report_paths,omitempty" jsonschema:"files written"`
 }
 
 // SweepTool is the MCP definition of sweep.
@@ -160,6 +162,7 @@ type sweepSetup struct {
 	cfgs     []bench.Config
 	sessions []*bench.Session
 	hosts    []string // the named hosts it runs on, in order
+	reports  []report.Target
 	obj      sweep.Objective
 	stop     *sweep.EarlyStop
 }
@@ -175,6 +178,10 @@ func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sw
 	obj := sweep.Objective{Name: args.Objective, Within: args.PassRateWithin}
 	if err := obj.Check(); err != nil {
 		return nil, &UserError{err}
+	}
+	reports, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML)
+	if err != nil {
+		return nil, err
 	}
 	if args.EarlyStop != nil {
 		stop := *args.EarlyStop
@@ -221,7 +228,7 @@ func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sw
 	if err != nil {
 		return nil, err
 	}
-	setup := &sweepSetup{cells: cells, obj: obj, stop: args.EarlyStop}
+	setup := &sweepSetup{cells: cells, obj: obj, stop: args.EarlyStop, reports: reports}
 	var first bench.Config
 	for i, c := range cells {
 		cfg, err := s.variantConfig(RunBenchmarkArgs{
@@ -378,6 +385,7 @@ func (s *Service) sweepResult(id string, setup *sweepSetup) (*SweepResult, strin
 	res := &SweepResult{SweepID: id, Status: record.StatusCompleted, Suite: setup.cfgs[0].Suite.Name, SuiteHash: setup.cfgs[0].Suite.Hash(), Seeds: setup.cfgs[0].Seeds.Seeds}
 	var cells []sweep.CellResult
 	var samples [][]record.Sample
+	var variants []compare.Variant
 	for _, c := range setup.cells {
 		r, ok := byLabel[c.Label]
 		if !ok {
@@ -397,11 +405,24 @@ func (s *Service) sweepResult(id string, setup *sweepSetup) (*SweepResult, strin
 		}
 		cells = append(cells, cr)
 		samples = append(samples, smp)
+		variants = append(variants, compare.Variant{Label: c.Label, Run: r, Samples: smp})
 	}
 	a := sweep.Analyze(cells, samples, setup.obj)
 	res.Cells, res.Best, res.Choice, res.Pareto, res.Effects, res.Notes = a.Cells, a.Best, a.Choice, a.Pareto, a.Effects, a.Notes
 	emptySweep(res)
-	return res, report.SweepMarkdown(fmt.Sprintf("Sweep %s on %s: %s", id, res.Suite, res.Status), a), nil
+	title := fmt.Sprintf("Sweep %s on %s: %s", id, res.Suite, res.Status)
+	md := report.SweepMarkdown(title, a)
+	if len(setup.reports) > 0 {
+		cr, err := compare.Compare(variants, variants[0].Label)
+		if err != nil {
+			return nil, "", fmt.Errorf("sweep %s: side-by-side report: %w", id, err)
+		}
+		if res.ReportPaths, err = s.sideBySide(setup.reports, title, cr, variants); err != nil {
+			return nil, "", err
+		}
+		md += "\nSide-by-side report: " + strings.Join(res.ReportPaths, ", ") + "\n"
+	}
+	return res, md, nil
 }
 
 // stoppedPrefix starts the error field of a run that early stopping ended,

@@ -13,6 +13,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/jobs"
+	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -28,8 +29,11 @@ type ProgressFunc func(done, total int, message string)
 type Service struct {
 	Exec   *executor.Executor
 	Store  *memory.Store
-	Python string   // interpreter for code_exec checks; "" = python3 on PATH
-	Notify Notifier // progress to MCP clients
+	Python string // interpreter for code_exec checks; "" = python3 on PATH
+	// Reports is where report files go: confined to its root for the MCP
+	// server, relative to the working directory for the CLI.
+	Reports report.Dir
+	Notify  Notifier // progress to MCP clients
 
 	// ProgressInterval is the least time between two progress notifications
 	// of one call (default 200 ms); the last one is always sent.

@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/tools"
 )
@@ -20,15 +22,17 @@ import (
 // common holds the flags every model-running command takes, each with a
 // BENCHMCP_* environment twin (the flag wins).
 type common struct {
-	db     string
-	hosts  string
-	python string
-	debug  bool
+	db      string
+	reports string
+	hosts   string
+	python  string
+	debug   bool
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.db, "db", envOr("BENCHMCP_DB", memory.DefaultPath()), "the run store (env BENCHMCP_DB)")
 	fs.StringVar(&c.hosts, "hosts", os.Getenv("BENCHMCP_HOSTS"), `named Ollama hosts "local=http://127.0.0.1:11434,gpu-box=http://10.0.0.5:11434" (env BENCHMCP_HOSTS; default local=OLLAMA_HOST)`)
+	fs.StringVar(&c.reports, "reports-dir", os.Getenv("BENCHMCP_REPORTS"), "where the MCP server writes reports; it writes nowhere else (env BENCHMCP_REPORTS; default reports/ next to the store)")
 	fs.StringVar(&c.python, "python", os.Getenv("BENCHMCP_PYTHON"), "Python interpreter for code_exec checks (env BENCHMCP_PYTHON; default python3 on PATH)")
 	fs.BoolVar(&c.debug, "debug", os.Getenv("BENCHMCP_DEBUG") != "", "debug logging to stderr (env BENCHMCP_DEBUG)")
 }
@@ -58,8 +62,17 @@ func (c *common) service() (svc *tools.Service, closeFn func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	svc = &tools.Service{Exec: executor.New(hosts...), Store: st, Python: c.python}
+	svc = &tools.Service{Exec: executor.New(hosts...), Store: st, Python: c.python, Reports: report.Dir{Root: c.reportsDir()}}
 	return svc, func() { st.Close() }, nil
+}
+
+// reportsDir is the reports directory: --reports-dir, else reports/ next
+// to the store.
+func (c *common) reportsDir() string {
+	if c.reports != "" {
+		return c.reports
+	}
+	return filepath.Join(filepath.Dir(c.db), "reports")
 }
 
 // multiFlag is a repeatable string flag.

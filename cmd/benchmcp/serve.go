@@ -40,6 +40,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 1
 	}
 	defer closeFn()
+	// MCP clients write reports only inside the reports directory.
+	svc.Reports.Confined = true
 	svc.EnableJobs()
 	s := server.New(svc, log, sets...)
 	svc.Jobs.SetNotify(server.JobNotifier(s))

@@ -131,6 +131,7 @@ func RoutingHTML(r Routing) string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+`+HTMLMeta+`
 <title>%s</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #111; }

@@ -1,0 +1,74 @@
+package tools
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/internal/suite"
+)
+
+// reportTargets checks a report path against the reports directory and the
+// formats the caller writes, before anything runs; nothing is written.
+// where names the argument in errors (report_path, html_path).
+func (s *Service) reportTargets(where, path string, formats ...string) ([]report.Target, error) {
+	if path == "" {
+		return nil, nil
+	}
+	ts, err := s.Reports.Resolve(path)
+	if err != nil {
+		return nil, userErrorf("%s: %v", where, err)
+	}
+	for _, t := range ts {
+		if !slices.Contains(formats, t.Format) {
+			return nil, userErrorf("%s %s: this report is written as %s only; use the .%s extension", where, path, strings.Join(formats, " or "), formats[0])
+		}
+	}
+	return ts, nil
+}
+
+// writeReports writes each target in its format, markdown or HTML, and
+// returns the paths written.
+func writeReports(ts []report.Target, markdown, html func() string) ([]string, error) {
+	var out []string
+	for _, t := range ts {
+		content := markdown
+		if t.Format == report.HTML {
+			content = html
+		}
+		if err := report.Write(t, []byte(content())); err != nil {
+			return out, &UserError{err}
+		}
+		out = append(out, t.Path)
+	}
+	return out, nil
+}
+
+// prompts is each task's prompt of the stored suite with this hash; empty
+// when the suite is not stored.
+func (s *Service) prompts(hash string) map[string]string {
+	out := map[string]string{}
+	name, content, err := s.Store.Suite(hash)
+	if err != nil {
+		return out
+	}
+	st, err := suite.Parse(content, name)
+	if err != nil {
+		return out
+	}
+	for _, t := range st.Tasks {
+		out[t.ID] = t.Prompt
+	}
+	return out
+}
+
+// sideBySide writes the side-by-side artifact of a comparison (or a
+// sweep's cells) to the report path's targets.
+func (s *Service) sideBySide(ts []report.Target, title string, cr compare.Result, vs []compare.Variant) ([]string, error) {
+	if len(ts) == 0 || len(vs) == 0 {
+		return nil, nil
+	}
+	sb := report.SideBySide{Title: title, Result: cr, Variants: vs, Prompts: s.prompts(vs[0].Run.SuiteHash)}
+	return writeReports(ts, func() string { return report.SideBySideMarkdown(sb) }, func() string { return report.SideBySideHTML(sb) })
+}
