@@ -59,7 +59,7 @@ func ParseFormat(s string) (Format, error) {
 // Detect tells a file's format from its beginning (as much of it as the
 // caller has read; a megabyte is plenty): benchmcp's lines start with a
 // "run" object, llama-bench's tests carry avg_ns and samples_ns, and
-// promptfoo's output has results and evalId or shareableUrl. Empty content
+// promptfoo's output has evalId (or results and shareableUrl). Empty content
 // is benchmcp's (no runs). The error names the formats it knows.
 func Detect(head []byte) (Format, error) {
 	head = bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))
@@ -91,7 +91,7 @@ func Detect(head []byte) (Format, error) {
 		return Benchmcp, nil
 	case keys["avg_ns"] || keys["samples_ns"] || (keys["model_filename"] && keys["n_gen"]):
 		return LlamaBench, nil
-	case keys["results"] && (keys["evalId"] || keys["shareableUrl"] || keys["config"]):
+	case keys["evalId"] || (keys["results"] && keys["shareableUrl"]):
 		return Promptfoo, nil
 	}
 	return "", fmt.Errorf("%w: the first record has none of the fields of the formats runs import reads (%s)", ErrUnknownFormat, formatList())
@@ -176,11 +176,8 @@ func jsonError(data []byte, err error) error {
 	off = max(0, min(off, int64(len(data))))
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
 	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
-	rest := data[off:]
-	if te == nil && len(rest) > 0 && rest[0] != 'N' && rest[0] != 'I' && rest[0] != '-' && off > 0 {
-		rest = data[off-1:] // a syntax error's offset is just past the bad byte
-	}
-	for _, bad := range []string{"NaN", "Infinity", "-Infinity", "inf", "-inf", "nan"} {
+	rest := data[off:] // a syntax error's offset counts the bad byte
+	for _, bad := range []string{"NaN", "nan", "Infinity", "inf"} {
 		if bytes.HasPrefix(rest, []byte(bad)) {
 			return fmt.Errorf("line %d, column %d: %w: %s is not a number (JSON has no NaN or infinity)", line, col, ErrImpossible, bad)
 		}

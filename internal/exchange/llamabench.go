@@ -19,6 +19,10 @@ import (
 // pass rate means nothing.
 const ThroughputOnly = "throughput-only import: no verdicts"
 
+// ThroughputOnlyTag tags such runs, so that listings show no pass rate
+// for them and `runs list --tag throughput-only` finds them.
+const ThroughputOnlyTag = "throughput-only"
+
 // llamaBenchTest is one test of llama-bench's JSON output (tools/llama-bench
 // in llama.cpp): one model and configuration, one of pp (prompt
 // processing), tg (text generation) or pg (both), repeated -r times.
@@ -178,7 +182,7 @@ func llamaBenchRun(i int, raw json.RawMessage, now time.Time, where *string) (Ru
 		Suite:      string(LlamaBench),
 		Iterations: len(times),
 		Depth:      t.NDepth,
-		Tags:       []string{"import:llama-bench"},
+		Tags:       []string{"import:llama-bench", ThroughputOnlyTag},
 		Notes:      llamaBenchNotes(t),
 		StartedAt:  start,
 		Options:    map[string]any{},

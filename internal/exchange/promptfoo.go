@@ -321,12 +321,13 @@ func promptfooSample(r promptfooResult, task string, iteration int, start time.T
 			warnings = append(warnings, fmt.Sprintf("success %v but gradingResult.pass %v", r.Success, g.Pass))
 		}
 	}
+	checked := smp
 	if cached && smp.WallMs == 0 {
 		// A cache read takes no time and its tokens were counted when the
 		// response was made: possible, so not refused; the caller warns once.
-		smp.PromptTokens, smp.EvalTokens = 0, 0
+		checked.PromptTokens, checked.EvalTokens = 0, 0
 	}
-	ws, err := CheckSample(smp)
+	ws, err := CheckSample(checked)
 	if err != nil {
 		return smp, nil, err
 	}
