@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/exchange"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
 )
@@ -22,9 +24,24 @@ const runsUsage = `Usage: benchmcp runs <subcommand> [flags]
   list   [--model M] [--suite S] [--tag T] [--status S] [--limit N] [--json]   stored runs, newest first
   show   ID [--json]                                                           one run, its summary and samples
   delete ID                                                                    remove a run and its samples
-  export [--out FILE] [--model M] [--suite S] [--tag T] [--status S] [--limit N]
-                                                                               runs as JSON lines (stdout by default)
-  import FILE                                                                  runs from JSON lines (- for stdin)
+  export [--format jsonl|csv] [--out FILE|DIR|PREFIX] [--model M] [--suite S] [--tag T] [--status S] [--limit N]
+         jsonl (default): a run with its samples per line, what import reads (stdout by default)
+         csv: two tables for pandas and spreadsheets, <out>samples.csv and <out>summaries.csv
+           (--out DIR writes DIR/samples.csv; --out runs- writes runs-samples.csv)
+           samples.csv:   run_id model host suite suite_hash label task_id category iteration seed
+                          started_at pass score wall_ms ttft_ms prompt_tokens eval_tokens gen_tps
+                          prompt_tps error output (the full output, quoted)
+           summaries.csv: id model host suite suite_hash label status started_at ended_at iterations
+                          tags (';'-joined) samples passed pass_rate pass_rate_ci_lo pass_rate_ci_hi
+                          mean_score task_count latency_p50_ms latency_p95_ms ttft_p50_ms gen_tps
+                          prompt_tps errors reloads
+           (docs/exports.md says what each column means)
+  import FILE [--format benchmcp|llama-bench|promptfoo]                        runs from a results file (- for stdin)
+         benchmcp: export's JSON lines; llama-bench: its -o json or -o jsonl output (a run per
+         test, throughput only); promptfoo: eval --output results.json (a run per provider).
+         Without --format the format is told from the content. Impossible data (TTFT after the
+         whole call, negative times or tokens, pass rates outside 0-1, NaN, tokens in no time)
+         refuses the whole file and stores nothing; suspicious data is stored with a warning.
   compact OUT                                                                  a compacted copy of the store in a new file OUT
 
 Every subcommand takes --db PATH (BENCHMCP_DB; default %s).
@@ -208,14 +225,17 @@ func runsList(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(tw, "ID\tSTATUS\tMODEL\tSUITE\tSAMPLES\tPASS\tSTARTED")
 	for _, r := range runs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n",
-			r.ID, r.Status, r.Model, r.Suite, r.SampleCount, passRate(r.Summary), r.StartedAt.Local().Format("2006-01-02 15:04"))
+			r.ID, r.Status, r.Model, r.Suite, r.SampleCount, passRate(r.Run), r.StartedAt.Local().Format("2006-01-02 15:04"))
 	}
 	tw.Flush()
 	return 0
 }
 
-func passRate(s *record.Summary) string {
-	if s == nil {
+// passRate is a run's pass rate as a percentage, "-" when it has none: no
+// summary, or samples that carry no verdict (a throughput-only import).
+func passRate(r record.Run) string {
+	s := r.Summary
+	if s == nil || slices.Contains(r.Tags, exchange.ThroughputOnlyTag) {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", 100*s.PassRate)
@@ -284,18 +304,22 @@ func printRun(w io.Writer, r record.Run, smps []record.Sample) {
 	field("notes", r.Notes)
 	field("error", r.Error)
 	if sm := r.Summary; sm != nil {
-		field("pass rate", fmt.Sprintf("%s (%d/%d, 95%% CI %.1f-%.1f%%, %d tasks worth %.0f independent samples)", passRate(sm), sm.Passed, sm.Samples, 100*sm.PassRateCI.Lo, 100*sm.PassRateCI.Hi, sm.TaskCount, sm.EffectiveN))
-		if sm.Seeds != nil {
-			replays := ""
-			if sm.Replays {
-				replays = " (pinned: the iterations are replays)"
+		if slices.Contains(r.Tags, exchange.ThroughputOnlyTag) {
+			field("pass rate", "- (throughput only: the samples neither pass nor fail)")
+		} else {
+			field("pass rate", fmt.Sprintf("%s (%d/%d, 95%% CI %.1f-%.1f%%, %d tasks worth %.0f independent samples)", passRate(r), sm.Passed, sm.Samples, 100*sm.PassRateCI.Lo, 100*sm.PassRateCI.Hi, sm.TaskCount, sm.EffectiveN))
+			if sm.Seeds != nil {
+				replays := ""
+				if sm.Replays {
+					replays = " (pinned: the iterations are replays)"
+				}
+				field("seeds", fmt.Sprintf("%s %v%s", sm.Seeds.Mode, sm.Seeds.Seeds, replays))
 			}
-			field("seeds", fmt.Sprintf("%s %v%s", sm.Seeds.Mode, sm.Seeds.Seeds, replays))
+			if p := sm.Power; p != nil {
+				field("detectable", fmt.Sprintf("%.0f points at 80%% power; %s", 100*p.MDE, p.Advice))
+			}
+			field("mean score", fmt.Sprintf("%.3f", sm.MeanScore))
 		}
-		if p := sm.Power; p != nil {
-			field("detectable", fmt.Sprintf("%.0f points at 80%% power; %s", 100*p.MDE, p.Advice))
-		}
-		field("mean score", fmt.Sprintf("%.3f", sm.MeanScore))
 		field("latency", fmt.Sprintf("p50 %.0f ms, p95 %.0f ms; ttft p50 %.0f ms; %.1f tok/s", sm.LatencyP50Ms, sm.LatencyP95Ms, sm.TTFTP50Ms, sm.GenTPS))
 		if sm.Runaway+sm.Truncated+sm.Empty+sm.Errors > 0 {
 			field("flags", fmt.Sprintf("%d runaway, %d truncated, %d empty, %d errors", sm.Runaway, sm.Truncated, sm.Empty, sm.Errors))
@@ -366,76 +390,6 @@ func runsDelete(_ context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	fmt.Fprintf(stdout, "deleted run %s and its %d samples\n", id, n)
-	return 0
-}
-
-func runsExport(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	rf := newRunsFlags("export", stderr).withFilter()
-	var out string
-	rf.fs.StringVar(&out, "out", "", "write to this file instead of stdout")
-	if _, ok := rf.parse(args, 0, "", stderr); !ok {
-		return rf.fail()
-	}
-	s, missing, ok := rf.open(false, stderr)
-	if !ok {
-		return 1
-	}
-	if missing {
-		fmt.Fprintf(stderr, "benchmcp runs export: no store at %s; check --db or BENCHMCP_DB\n", rf.db)
-		return 1
-	}
-	defer s.Close()
-	w, dest := stdout, "stdout"
-	var f *os.File
-	if out != "" && out != "-" {
-		var err error
-		if f, err = os.Create(out); err != nil {
-			fmt.Fprintf(stderr, "benchmcp runs export: %v\n", err)
-			return 1
-		}
-		w, dest = f, out
-	}
-	n, err := s.Export(w, rf.filter)
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp runs export: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stderr, "exported %d runs to %s\n", n, dest)
-	return 0
-}
-
-func runsImport(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	rf := newRunsFlags("import", stderr)
-	pos, ok := rf.parse(args, 1, "one file of JSON lines, or - for stdin: benchmcp runs import FILE", stderr)
-	if !ok {
-		return rf.fail()
-	}
-	var in io.Reader = os.Stdin
-	if pos[0] != "-" {
-		f, err := os.Open(pos[0])
-		if err != nil {
-			fmt.Fprintf(stderr, "benchmcp runs import: %v\n", err)
-			return 1
-		}
-		defer f.Close()
-		in = f
-	}
-	s, _, ok := rf.open(true, stderr)
-	if !ok {
-		return 1
-	}
-	defer s.Close()
-	n, err := s.Import(in)
-	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp runs import: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "imported %d runs into %s\n", n, rf.db)
 	return 0
 }
 
