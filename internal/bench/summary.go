@@ -34,6 +34,7 @@ func Summarize(s suite.Suite, samples []record.Sample, wall time.Duration) recor
 	}
 	sum.JudgeAgreement = judgeAgreement(samples)
 	sum.Funnel = Funnel(samples)
+	sum.Criteria = Criteria(samples)
 
 	byTask := map[string][]record.Sample{}
 	var order []string
@@ -393,4 +394,34 @@ func judgeAgreement(samples []record.Sample) *float64 {
 	}
 	share := float64(agree) / float64(n)
 	return &share
+}
+
+// Criteria rolls up the judges' scores per rubric criterion over the
+// samples (every llm_judge verdict with criteria, advisory ones too), in
+// the order the criteria first appear.
+func Criteria(samples []record.Sample) []record.CriterionSummary {
+	var out []record.CriterionSummary
+	idx := map[string]int{}
+	for _, smp := range samples {
+		for _, c := range smp.Checks {
+			if c.Judge == nil {
+				continue
+			}
+			for _, cs := range c.Judge.Criteria {
+				i, ok := idx[cs.Name]
+				if !ok {
+					i = len(out)
+					idx[cs.Name] = i
+					out = append(out, record.CriterionSummary{Name: cs.Name, Weight: cs.Weight})
+				}
+				out[i].Samples++
+				out[i].Mean += cs.Score
+			}
+		}
+	}
+	for i := range out {
+		out[i].Mean /= float64(out[i].Samples)
+		out[i].Points = out[i].Mean * out[i].Weight
+	}
+	return out
 }

@@ -218,13 +218,13 @@ func (c judgeCheck) Evaluate(ctx context.Context, a Answer, env Env) record.Chec
 		r.Judge = v
 		return r
 	}
-	score, why, ok := c.parse(raw)
+	score, why, criteria, ok := c.parse(raw)
 	if !ok {
 		r := failed("llm_judge", "judge reply not understood: %s", excerpt(raw, 160))
 		r.Judge = v
 		return r
 	}
-	v.Score = score
+	v.Score, v.Criteria = score, criteria
 	// The tolerance keeps a weighted mean such as 0.7000000000000001 below
 	// or 0.6999999999999999 from missing a 0.7 pass mark by rounding.
 	r := record.CheckResult{Type: "llm_judge", Pass: score >= c.pass-1e-9, Score: score, Judge: v}
@@ -247,18 +247,19 @@ func (c judgeCheck) scale(x float64) string {
 // in "scores" when all are there, else "score"; failing that, a score in
 // words ("Score: 7/10") or a bare number. It returns the score normalised to
 // [0,1], the judge's "reason" if any, and whether it understood the reply.
-func (c judgeCheck) parse(raw string) (score float64, why string, ok bool) {
+func (c judgeCheck) parse(raw string) (score float64, why string, criteria []record.CriterionScore, ok bool) {
 	if obj := firstJSONObject(raw); obj != nil {
 		if s, ok := field(obj, "reason"); ok {
 			why, _ = s.(string)
 		}
+		criteria = c.criteria(obj)
 		if x, ok := c.rubricScore(obj); ok {
-			return x, why, true
+			return x, why, criteria, true
 		}
 		for _, k := range []string{"score", "rating", "grade"} {
 			if v, ok := field(obj, k); ok {
 				if x, ok := c.normalise(v); ok {
-					return x, why, true
+					return x, why, criteria, true
 				}
 			}
 		}
@@ -266,11 +267,35 @@ func (c judgeCheck) parse(raw string) (score float64, why string, ok bool) {
 	for _, re := range []*regexp.Regexp{wordScoreRE, bareScoreRE} {
 		if m := re.FindStringSubmatch(raw); m != nil {
 			if x, ok := c.fraction(m[1], m[2]); ok {
-				return x, why, true
+				return x, why, nil, true
 			}
 		}
 	}
-	return 0, "", false
+	return 0, "", nil, false
+}
+
+// criteria are the rubric criteria the reply scored, in rubric order, each
+// normalised; none without a rubric.
+func (c judgeCheck) criteria(obj map[string]any) []record.CriterionScore {
+	v, ok := field(obj, "scores")
+	if !ok || len(c.rubric) == 0 {
+		return nil
+	}
+	scores, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	var out []record.CriterionScore
+	for _, cr := range c.rubric {
+		v, ok := field(scores, strings.TrimSpace(cr.Name))
+		if !ok {
+			continue
+		}
+		if x, ok := c.normalise(v); ok {
+			out = append(out, record.CriterionScore{Name: cr.Name, Weight: cr.Weight, Score: x})
+		}
+	}
+	return out
 }
 
 var (

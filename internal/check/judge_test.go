@@ -43,6 +43,40 @@ func TestJudgeDefaultPromptIsTinyJudgeFormat(t *testing.T) {
 	}
 }
 
+// TestJudgeCriteria: the verdict keeps the judge's score per rubric
+// criterion, named as the rubric names it, normalised, in rubric order.
+func TestJudgeCriteria(t *testing.T) {
+	rubric := &JudgeSpec{Model: "big-judge", Rubric: []Criterion{
+		{Name: "Problem Analysis", Weight: 20}, {Name: "Code Completeness", Weight: 30},
+	}}
+	for _, tc := range []struct {
+		name  string
+		judge *JudgeSpec
+		reply string
+		want  []record.CriterionScore
+	}{
+		{"both", rubric, `{"scores": {"code completeness": 25, "problem analysis": 10}, "score": 7}`, []record.CriterionScore{
+			{Name: "Problem Analysis", Weight: 20, Score: 1}, {Name: "Code Completeness", Weight: 30, Score: 1}}},
+		{"on the scale", &JudgeSpec{Model: "j", MaxScore: 20, Rubric: rubric.Rubric}, `{"scores": {"Problem Analysis": 16, "Code Completeness": 20}}`, []record.CriterionScore{
+			{Name: "Problem Analysis", Weight: 20, Score: 0.8}, {Name: "Code Completeness", Weight: 30, Score: 1}}},
+		{"one of two", rubric, `{"scores": {"Problem Analysis": 5}, "score": 5}`, []record.CriterionScore{{Name: "Problem Analysis", Weight: 20, Score: 0.5}}},
+		{"not an object", rubric, `{"scores": [1, 2], "score": 2}`, nil},
+		{"no rubric", &JudgeSpec{Model: "j"}, `{"scores": {"a": 1}, "score": 2}`, nil},
+		{"words", rubric, "Score: 7/10", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustCompile(t, Spec{Type: "llm_judge", Judge: tc.judge})
+			r := c.Evaluate(context.Background(), add, Env{Judge: replying(tc.reply, nil, new(call))})
+			if r.Judge == nil {
+				t.Fatal("no verdict")
+			}
+			if diff := cmp.Diff(tc.want, r.Judge.Criteria, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+				t.Errorf("criteria (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestJudgeVerdicts(t *testing.T) {
 	plain := &JudgeSpec{Model: "tiny-judge"}
 	rubric := &JudgeSpec{Model: "big-judge", Rubric: []Criterion{
@@ -103,7 +137,7 @@ func TestJudgeVerdicts(t *testing.T) {
 				t.Fatal("no verdict recorded")
 			}
 			want := record.JudgeVerdict{Model: tc.judge.Model, Prompt: got.Prompt, Raw: tc.reply, Score: tc.score}
-			if diff := cmp.Diff(want, *r.Judge, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+			if diff := cmp.Diff(want, *r.Judge, cmpopts.EquateApprox(0, 1e-9), cmpopts.IgnoreFields(record.JudgeVerdict{}, "Criteria")); diff != "" {
 				t.Errorf("verdict (-want +got):\n%s", diff)
 			}
 		})

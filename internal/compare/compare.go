@@ -55,38 +55,39 @@ type Variant struct {
 
 // VariantSummary is one variant's run, summarised from its samples.
 type VariantSummary struct {
-	Label           string           `json:"label"`
-	RunID           string           `json:"run_id"`
-	Status          record.Status    `json:"status"`
-	Model           string           `json:"model"`
-	Preamble        string           `json:"preamble,omitempty" jsonschema:"preamble name, or the start of its text"`
-	Options         map[string]any   `json:"options,omitempty"`
-	Samples         int              `json:"samples"`
-	Passed          int              `json:"passed"`
-	PassRate        float64          `json:"pass_rate"`
-	PassRateCI      record.Interval  `json:"pass_rate_ci" jsonschema:"95% Wilson interval at the task-clustered effective sample size (plain Wilson for one iteration)"`
-	PassRateSE      float64          `json:"pass_rate_se" jsonschema:"task-clustered standard error of the pass rate"`
-	EffectiveN      float64          `json:"effective_n" jsonschema:"independent observations the samples are worth: from the number of tasks (replays) to the number of samples"`
-	Tasks           int              `json:"tasks"`
-	Iterations      int              `json:"iterations"`
-	Seeds           *record.SeedInfo `json:"seeds,omitempty" jsonschema:"how the iterations were seeded"`
-	Replays         bool             `json:"replays,omitempty" jsonschema:"the iterations repeated one pinned seed (options.seed): each task is one sample, replayed"`
-	VariedTasks     int              `json:"varied_tasks" jsonschema:"tasks whose iterations gave more than one distinct answer"`
-	PassK           []record.KPoint  `json:"pass_k,omitempty" jsonschema:"mean pass@k and pass^k over tasks, when iterations > 1"`
-	MeanScore       float64          `json:"mean_score"`
-	MeanScoreCI     record.Interval  `json:"mean_score_ci" jsonschema:"95% bootstrap interval over tasks"`
-	LatencyP50Ms    float64          `json:"latency_p50_ms"`
-	LatencyP95Ms    float64          `json:"latency_p95_ms"`
-	TTFTP50Ms       float64          `json:"ttft_p50_ms"`
-	GenTPS          float64          `json:"gen_tps" jsonschema:"median generated tokens/s"`
-	PromptTPS       float64          `json:"prompt_tps" jsonschema:"median prompt tokens/s (prompt processing speed; grows with model size)"`
-	Reloads         int              `json:"reloads" jsonschema:"calls that paid a model load because the model had been evicted; their latency includes it"`
-	PointsPerSecond float64          `json:"points_per_second" jsonschema:"total score per second of this variant's own call time (the other variants' calls, interleaved with it, are not counted)"`
-	Runaway         int              `json:"runaway"`
-	Empty           int              `json:"empty"`
-	Errors          int              `json:"errors"`
-	Broken          int              `json:"broken" jsonschema:"samples that ran away, came back empty or failed (each counted once)"`
-	Funnel          *record.Funnel   `json:"funnel,omitempty" jsonschema:"agentic tasks: needed a tool -> called one -> right tool -> valid arguments -> used the result -> right answer, and the failure modes"`
+	Label           string                    `json:"label"`
+	RunID           string                    `json:"run_id"`
+	Status          record.Status             `json:"status"`
+	Model           string                    `json:"model"`
+	Preamble        string                    `json:"preamble,omitempty" jsonschema:"preamble name, or the start of its text"`
+	Options         map[string]any            `json:"options,omitempty"`
+	Samples         int                       `json:"samples"`
+	Passed          int                       `json:"passed"`
+	PassRate        float64                   `json:"pass_rate"`
+	PassRateCI      record.Interval           `json:"pass_rate_ci" jsonschema:"95% Wilson interval at the task-clustered effective sample size (plain Wilson for one iteration)"`
+	PassRateSE      float64                   `json:"pass_rate_se" jsonschema:"task-clustered standard error of the pass rate"`
+	EffectiveN      float64                   `json:"effective_n" jsonschema:"independent observations the samples are worth: from the number of tasks (replays) to the number of samples"`
+	Tasks           int                       `json:"tasks"`
+	Iterations      int                       `json:"iterations"`
+	Seeds           *record.SeedInfo          `json:"seeds,omitempty" jsonschema:"how the iterations were seeded"`
+	Replays         bool                      `json:"replays,omitempty" jsonschema:"the iterations repeated one pinned seed (options.seed): each task is one sample, replayed"`
+	VariedTasks     int                       `json:"varied_tasks" jsonschema:"tasks whose iterations gave more than one distinct answer"`
+	PassK           []record.KPoint           `json:"pass_k,omitempty" jsonschema:"mean pass@k and pass^k over tasks, when iterations > 1"`
+	MeanScore       float64                   `json:"mean_score"`
+	MeanScoreCI     record.Interval           `json:"mean_score_ci" jsonschema:"95% bootstrap interval over tasks"`
+	LatencyP50Ms    float64                   `json:"latency_p50_ms"`
+	LatencyP95Ms    float64                   `json:"latency_p95_ms"`
+	TTFTP50Ms       float64                   `json:"ttft_p50_ms"`
+	GenTPS          float64                   `json:"gen_tps" jsonschema:"median generated tokens/s"`
+	PromptTPS       float64                   `json:"prompt_tps" jsonschema:"median prompt tokens/s (prompt processing speed; grows with model size)"`
+	Reloads         int                       `json:"reloads" jsonschema:"calls that paid a model load because the model had been evicted; their latency includes it"`
+	PointsPerSecond float64                   `json:"points_per_second" jsonschema:"total score per second of this variant's own call time (the other variants' calls, interleaved with it, are not counted)"`
+	Runaway         int                       `json:"runaway"`
+	Empty           int                       `json:"empty"`
+	Errors          int                       `json:"errors"`
+	Broken          int                       `json:"broken" jsonschema:"samples that ran away, came back empty or failed (each counted once)"`
+	Funnel          *record.Funnel            `json:"funnel,omitempty" jsonschema:"agentic tasks: needed a tool -> called one -> right tool -> valid arguments -> used the result -> right answer, and the failure modes"`
+	Criteria        []record.CriterionSummary `json:"criteria,omitempty" jsonschema:"judge rubric: mean score and points per criterion"`
 }
 
 // Diff is a paired difference b - a over the tasks both variants did: per
@@ -131,6 +132,31 @@ type Comparison struct {
 	SpeedRatio      float64      `json:"speed_ratio" jsonschema:"b latency p50 / a latency p50: above 1 means b is slower"`
 	Verdict         string       `json:"verdict" jsonschema:"better, worse, no clear difference, or collapse (b breaks: runaways, empty output, errors)"`
 	Reason          string       `json:"reason"`
+	// Criteria are the rubric criteria both sides were judged on: where a
+	// change of the mean score comes from.
+	Criteria []CriterionDelta `json:"criteria,omitempty" jsonschema:"judge rubric per criterion: a's and b's points and the change"`
+}
+
+// CriterionDelta is one rubric criterion, baseline against variant.
+type CriterionDelta struct {
+	Name    string  `json:"name"`
+	Weight  float64 `json:"weight"`
+	PointsA float64 `json:"points_a"`
+	PointsB float64 `json:"points_b"`
+	Diff    float64 `json:"diff" jsonschema:"points_b - points_a"`
+}
+
+// criterionDeltas pairs the criteria both summaries have, in a's order.
+func criterionDeltas(a, b []record.CriterionSummary) []CriterionDelta {
+	var out []CriterionDelta
+	for _, ca := range a {
+		for _, cb := range b {
+			if cb.Name == ca.Name {
+				out = append(out, CriterionDelta{Name: ca.Name, Weight: ca.Weight, PointsA: ca.Points, PointsB: cb.Points, Diff: cb.Points - ca.Points})
+			}
+		}
+	}
+	return out
 }
 
 // TaskCell is one variant's result on one task.
@@ -228,6 +254,7 @@ func Compare(variants []Variant, baseline string) (Result, error) {
 		c := &res.Comparisons[i]
 		c.Significant = c.PAdjusted < Alpha
 		c.Verdict, c.Reason = verdict(*c, res.Variants[base], summaryOf(res.Variants, c.B))
+		c.Criteria = criterionDeltas(res.Variants[base].Criteria, summaryOf(res.Variants, c.B).Criteria)
 	}
 	res.Tasks = taskRows(variants)
 	res.Pareto = frontier(res.Variants)
@@ -270,7 +297,7 @@ func summarize(v Variant) VariantSummary {
 		MeanScore: s.MeanScore, MeanScoreCI: s.MeanScoreCI,
 		LatencyP50Ms: s.LatencyP50Ms, LatencyP95Ms: s.LatencyP95Ms, TTFTP50Ms: s.TTFTP50Ms,
 		GenTPS: s.GenTPS, PromptTPS: s.PromptTPS, Reloads: s.Reloads, PointsPerSecond: s.PointsPerSecond,
-		Runaway: s.Runaway, Empty: s.Empty, Errors: s.Errors, Broken: broken, Funnel: s.Funnel,
+		Runaway: s.Runaway, Empty: s.Empty, Errors: s.Errors, Broken: broken, Funnel: s.Funnel, Criteria: s.Criteria,
 	}
 }
 

@@ -120,6 +120,27 @@ type JudgeVerdict struct {
 	Prompt string  `json:"prompt"`
 	Raw    string  `json:"raw"`
 	Score  float64 `json:"score"` // normalised to [0,1]
+	// Criteria are the judge's scores per rubric criterion, when the check
+	// has a rubric and the reply scored them.
+	Criteria []CriterionScore `json:"criteria,omitempty"`
+}
+
+// CriterionScore is a judge's score on one rubric criterion.
+type CriterionScore struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+	Score  float64 `json:"score"` // normalised to [0,1]
+}
+
+// CriterionSummary is one rubric criterion over a run's judged samples.
+// Points puts the mean on the criterion's weight, as rubrics are written
+// ("Problem Analysis 16/20" for weight 20).
+type CriterionSummary struct {
+	Name    string  `json:"name"`
+	Weight  float64 `json:"weight"`
+	Samples int     `json:"samples"`
+	Mean    float64 `json:"mean" jsonschema:"mean score, 0-1"`
+	Points  float64 `json:"points" jsonschema:"mean times the weight: the points out of the weight"`
 }
 
 // CheckResult is the outcome of one check on one sample.
@@ -358,6 +379,8 @@ type Summary struct {
 	JudgeAgreement *float64 `json:"judge_agreement,omitempty"`
 	// Funnel is the tool-use funnel of the run's agentic samples.
 	Funnel *Funnel `json:"funnel,omitempty"`
+	// Criteria are the rubric criteria of the judged samples, in rubric order.
+	Criteria []CriterionSummary `json:"criteria,omitempty"`
 	// Memory is what the model took once loaded for the run, as Ollama
 	// reports it (/api/ps): the GPU share is the main lever on a GPU.
 	Memory *Memory `json:"memory,omitempty"`

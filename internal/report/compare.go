@@ -106,6 +106,8 @@ func CompareMarkdown(title string, r compare.Result) string {
 	}
 	b.WriteString(".\n")
 
+	b.WriteString(RubricMarkdown(r))
+
 	if len(r.PreambleAB) > 0 {
 		b.WriteString("\nPreamble A/B (pass rate, %):\n\n")
 		for _, p := range r.PreambleAB {
@@ -114,6 +116,62 @@ func CompareMarkdown(title string, r compare.Result) string {
 		}
 	}
 	return b.String()
+}
+
+// RubricMarkdown is the judge rubric per criterion: each variant's points
+// out of the criterion's weight (the mean score times the weight), then
+// each comparison's changes, which say where a change of score comes from.
+// Empty when no variant was judged on a rubric.
+func RubricMarkdown(r compare.Result) string {
+	var names []string
+	weight := map[string]float64{}
+	for _, v := range r.Variants {
+		for _, c := range v.Criteria {
+			if _, ok := weight[c.Name]; !ok {
+				names = append(names, c.Name)
+				weight[c.Name] = c.Weight
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\nJudge rubric (mean points out of each criterion's weight):\n\n| criterion | weight |")
+	for _, v := range r.Variants {
+		fmt.Fprintf(&b, " %s |", v.Label)
+	}
+	b.WriteString("\n|---|---|" + strings.Repeat("---|", len(r.Variants)) + "\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "| %s | %g |", n, weight[n])
+		for _, v := range r.Variants {
+			text := "-"
+			for _, c := range v.Criteria {
+				if c.Name == n {
+					text = fmt.Sprintf("%s/%g (%d judged)", trimPoints(c.Points), c.Weight, c.Samples)
+				}
+			}
+			fmt.Fprintf(&b, " %s |", text)
+		}
+		b.WriteString("\n")
+	}
+	for _, c := range r.Comparisons {
+		if len(c.Criteria) == 0 {
+			continue
+		}
+		var parts []string
+		for _, d := range c.Criteria {
+			parts = append(parts, fmt.Sprintf("%s %s/%g → %s/%g (%+.1f)", d.Name, trimPoints(d.PointsA), d.Weight, trimPoints(d.PointsB), d.Weight, d.Diff))
+		}
+		fmt.Fprintf(&b, "\n- %s vs %s: %s", c.B, c.A, strings.Join(parts, ", "))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// trimPoints shows points with one decimal, without a trailing .0.
+func trimPoints(x float64) string {
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", x), ".0")
 }
 
 // taskCell is one variant's result on one task: passes, latency, answer.

@@ -71,3 +71,35 @@ func TestCompareMarkdown(t *testing.T) {
 func cells(row string) int {
 	return strings.Count(strings.ReplaceAll(row, `\|`, ""), "|") - 1
 }
+
+// TestRubricMarkdown: per-criterion points per variant, and the changes
+// that explain a preamble's regression (Problem Analysis 20/20 -> 16/20).
+func TestRubricMarkdown(t *testing.T) {
+	judged := func(task string, pa, cc float64) record.Sample {
+		return record.Sample{TaskID: task, Iteration: 1, Pass: true, Score: 1, Checks: []record.CheckResult{{Type: "llm_judge", Pass: true,
+			Judge: &record.JudgeVerdict{Criteria: []record.CriterionScore{{Name: "Problem Analysis", Weight: 20, Score: pa}, {Name: "Code Completeness", Weight: 30, Score: cc}}}}}}
+	}
+	base := compare.Variant{Label: "coder", Run: record.Run{ID: "r1", Model: "m"}, Samples: []record.Sample{judged("t1", 1, 1), judged("t2", 1, 1)}}
+	pre := compare.Variant{Label: "coder+terse", Run: record.Run{ID: "r2", Model: "m"}, Samples: []record.Sample{judged("t1", 0.8, 0.9), judged("t2", 0.8, 0.76666666)}}
+	res, err := compare.Compare([]compare.Variant{base, pre}, "coder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := RubricMarkdown(res)
+	for _, want := range []string{
+		"| criterion | weight | coder | coder+terse |",
+		"| Problem Analysis | 20 | 20/20 (2 judged) | 16/20 (2 judged) |",
+		"| Code Completeness | 30 | 30/30 (2 judged) | 25/30 (2 judged) |",
+		"- coder+terse vs coder: Problem Analysis 20/20 → 16/20 (-4.0), Code Completeness 30/30 → 25/30 (-5.0)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("rubric markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if !strings.Contains(CompareMarkdown("x", res), "Judge rubric") {
+		t.Error("the comparison's markdown has no rubric table")
+	}
+	if RubricMarkdown(compare.Result{}) != "" {
+		t.Error("a comparison without rubric scores got a rubric table")
+	}
+}
