@@ -147,6 +147,16 @@ func (mc *mcpClient) wantErrorsStoreNothing(ctx context.Context, t *testing.T, t
 	want string
 }) {
 	t.Helper()
+	mc.wantErrorsStoreNothingSince(ctx, t, tool, 0, cases)
+}
+
+// wantErrorsStoreNothingSince is wantErrorsStoreNothing on a store that
+// held `before` runs already.
+func (mc *mcpClient) wantErrorsStoreNothingSince(ctx context.Context, t *testing.T, tool string, before int, cases []struct {
+	args map[string]any
+	want string
+}) {
+	t.Helper()
 	for _, c := range cases {
 		res := mc.call(ctx, t, tool, c.args, "")
 		if !res.IsError || !strings.Contains(text(res), c.want) {
@@ -159,8 +169,8 @@ func (mc *mcpClient) wantErrorsStoreNothing(ctx context.Context, t *testing.T, t
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if runs, _ := st.ListRuns(memory.Filter{}); len(runs) != 0 {
-		t.Errorf("bad arguments stored %d runs", len(runs))
+	if runs, _ := st.ListRuns(memory.Filter{}); len(runs) != before {
+		t.Errorf("bad arguments stored %d runs", len(runs)-before)
 	}
 }
 

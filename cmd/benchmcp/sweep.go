@@ -42,6 +42,7 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	warmup := fs.Int("warmup", -1, "untimed warm-up calls per cell (default 1)")
 	timeout := fs.Float64("timeout", 0, "seconds per call (default 120)")
 	fs.Var(&tags, "tag", "tag stored with every cell's run (repeatable)")
+	reportPath := fs.String("report", "", "write the cells side by side: FILE.md, FILE.html, or FILE for both")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -119,6 +120,9 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if *timeout != 0 {
 		a.TimeoutS = *timeout
+	}
+	if *reportPath != "" {
+		a.ReportPath = *reportPath
 	}
 	if a.Axes == nil && len(a.Cells) == 0 {
 		return fail("give axes: --model M (repeatable) with --option name=v1,v2, --preamble, --think, --depth, --on-host; or --spec FILE")

@@ -42,13 +42,16 @@ objective: latency_p50_ms
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs = run("--spec", spec, "--json")
+	code, out, errs = run("--spec", spec, "--json", "--report", filepath.Join(dir, "cells.md"))
 	var res tools.SweepResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 {
 		t.Fatalf("sweep --spec: exit %d, %v\n%s\n%s", code, err, out, errs)
 	}
 	if res.Status != record.StatusCompleted || len(res.Cells) != 2 || res.Choice == nil || res.Choice.Objective != "latency_p50_ms" {
 		t.Fatalf("sweep --spec: %+v", res)
+	}
+	if md, err := os.ReadFile(filepath.Join(dir, "cells.md")); err != nil || !strings.Contains(string(md), "## rev-1") || len(res.ReportPaths) != 1 {
+		t.Errorf("sweep --report: %v, report_paths %v", err, res.ReportPaths)
 	}
 	for _, c := range res.Cells {
 		if c.Summary.Samples != 4 {

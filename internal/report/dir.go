@@ -74,9 +74,27 @@ func (d Dir) Resolve(path string) ([]Target, error) {
 		if ext == "" {
 			p = base + "." + f
 		}
+		if err := overwritable(p); err != nil {
+			return nil, err
+		}
 		out = append(out, Target{Path: p, Format: f})
 	}
 	return out, nil
+}
+
+// overwritable says why a report may not be written at path: a directory,
+// or a file benchmcp did not write. A path with nothing there is fine.
+func overwritable(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case err != nil:
+		return nil
+	case fi.IsDir():
+		return fmt.Errorf("report path %s is a directory; give a file name such as %s", path, filepath.Join(path, "report.md"))
+	case !fi.Mode().IsRegular() || !isReport(path):
+		return fmt.Errorf("report path %s is a file benchmcp did not write; it is not overwritten: give another name or remove it", path)
+	}
+	return nil
 }
 
 // place is the absolute path a report path names, checked against the root.
@@ -141,13 +159,8 @@ func Write(t Target, content []byte) error {
 	if err := os.MkdirAll(filepath.Dir(t.Path), 0o755); err != nil {
 		return fmt.Errorf("write report %s: create its directory: %w", t.Path, err)
 	}
-	if fi, err := os.Lstat(t.Path); err == nil {
-		if fi.IsDir() {
-			return fmt.Errorf("report path %s is a directory; give a file name such as %s", t.Path, filepath.Join(t.Path, "report."+t.Format))
-		}
-		if !fi.Mode().IsRegular() || !isReport(t.Path) {
-			return fmt.Errorf("report path %s is a file benchmcp did not write; it is not overwritten: give another name or remove it", t.Path)
-		}
+	if err := overwritable(t.Path); err != nil {
+		return err
 	}
 	if err := os.WriteFile(t.Path, content, 0o644); err != nil {
 		return fmt.Errorf("write report %s: %w", t.Path, err)
