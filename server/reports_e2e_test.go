@@ -29,7 +29,17 @@ func TestSideBySideReport(t *testing.T) {
 	var res tools.CompareModelsResult
 	structured(t, mc.call(ctx, t, "compare_models", map[string]any{
 		"variants": []map[string]any{{"model": "tiny-s"}, {"model": "tiny-m"}}, "tasks": tasks, "iterations": 2, "report_path": "tiny-cmp",
+		"pairwise_judge": "tiny-judge",
 	}, ""), &res)
+	// The pairwise judge was asked about every paired answer, in both
+	// orders. tiny-judge only grades one answer ({"score": n}), so a real
+	// judge's replies are recorded as undecided here, not guessed.
+	if len(res.Comparisons) != 1 || res.Comparisons[0].Pairwise == nil {
+		t.Fatalf("no pairwise verdicts: %+v", res.Comparisons)
+	}
+	if p := res.Comparisons[0].Pairwise; p.Items != 4 || p.WinsA+p.WinsB+p.Ties+p.Undecided != 4 || len(p.Tasks) != 2 || p.Judge != "tiny-judge" {
+		t.Errorf("pairwise: %+v", p)
+	}
 	want := []string{filepath.Join(reports, "tiny-cmp.md"), filepath.Join(reports, "tiny-cmp.html")}
 	if strings.Join(res.ReportPaths, ",") != strings.Join(want, ",") {
 		t.Fatalf("report_paths %v, want %v", res.ReportPaths, want)

@@ -38,6 +38,7 @@ type CompareVariant struct {
 // CompareModelsArgs are the arguments of compare_models.
 type CompareModelsArgs struct {
 	Variants         []CompareVariant `json:"variants,omitempty" jsonschema:"2 to 8 variants to run and compare on the same tasks and seeds; models, preambles, option sets or a mix"`
+	PairwiseJudge    string           `json:"pairwise_judge,omitempty" jsonschema:"judge model (or model@host) asked which answer is better, each variant against the baseline, in both orders"`
 	ReportPath       string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
 	RunIDs           []string         `json:"run_ids,omitempty" jsonschema:"instead of variants: 2 to 8 stored runs of the same suite to compare without running anything"`
 	Suite            string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
@@ -125,6 +126,13 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 	if err != nil {
 		return nil, "", err
 	}
+	pw, err := s.pairwiseJudge(args.PairwiseJudge, args.TimeoutS)
+	if err != nil {
+		return nil, "", err
+	}
+	stored := func(ids []string, comparisonID string, allow []string) (*CompareModelsResult, string, error) {
+		return s.compareStored(ctx, ids, args.Baseline, comparisonID, allow, args.Effect, reports, pw)
+	}
 	switch {
 	case len(args.Variants) > 0 && len(args.RunIDs) > 0:
 		return nil, "", userErrorf("give either variants (to run) or run_ids (to compare stored runs), not both")
@@ -135,7 +143,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
 			return nil, "", &UserError{err}
 		}
-		return s.compareStored(args.RunIDs, args.Baseline, "", args.AllowDifferences, args.Effect, reports)
+		return stored(args.RunIDs, "", args.AllowDifferences)
 	case len(args.Variants) == 0:
 		return nil, "", userErrorf("give variants, e.g. [{\"model\": \"tiny-s\"}, {\"model\": \"tiny-m\"}], or run_ids of stored runs")
 	case len(args.AllowDifferences) > 0:
@@ -191,7 +199,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		for _, c := range cfgs {
 			ids = append(ids, prevs[c.Label].ID)
 		}
-		return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect, reports)
+		return stored(ids, id, []string{compare.DiffOptions, compare.DiffPreamble})
 	}
 	status, runErr := record.StatusFailed, s.beginSessions(sessions, prevs, id, began)
 	if runErr == nil {
@@ -218,7 +226,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 	}
 	// The statistics come from the stored runs, as with run_ids, so the two
 	// agree; the variants differ in options and preambles by design.
-	return s.compareStored(ids, args.Baseline, id, []string{compare.DiffOptions, compare.DiffPreamble}, args.Effect, reports)
+	return stored(ids, id, []string{compare.DiffOptions, compare.DiffPreamble})
 }
 
 func sampleVerdict(smp record.Sample) string {
@@ -378,7 +386,7 @@ func (s *Service) newGroupID(prefix string) (string, error) {
 
 // compareStored compares stored runs by id. comparisonID is the live
 // comparison's id, or "" to take the one the runs share.
-func (s *Service) compareStored(ids []string, baseline, comparisonID string, allow []string, effect float64, reports []report.Target) (*CompareModelsResult, string, error) {
+func (s *Service) compareStored(ctx context.Context, ids []string, baseline, comparisonID string, allow []string, effect float64, reports []report.Target, pw *pairwiseJudge) (*CompareModelsResult, string, error) {
 	if n := len(ids); n < MinVariants || n > MaxVariants {
 		return nil, "", userErrorf("%d run_ids; compare %d to %d runs", n, MinVariants, MaxVariants)
 	}
@@ -450,6 +458,9 @@ func (s *Service) compareStored(ids []string, baseline, comparisonID string, all
 		for i := range cr.Comparisons {
 			cr.Comparisons[i].Power = bench.Retarget(cr.Comparisons[i].Power, effect)
 		}
+	}
+	if pw != nil {
+		s.judgePairs(ctx, pw, &cr, vs)
 	}
 	res := &CompareModelsResult{
 		ComparisonID: comparisonID, Status: record.StatusCompleted,

@@ -144,6 +144,9 @@ func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (re
 	if _, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML); err != nil {
 		return record.Job{}, err
 	}
+	if _, err := s.pairwiseJudge(args.PairwiseJudge, args.TimeoutS); err != nil {
+		return record.Job{}, err
+	}
 	cfgs, err := s.compareConfigs(args)
 	if err != nil {
 		return record.Job{}, err

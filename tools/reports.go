@@ -1,11 +1,16 @@
 package tools
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/internal/suite"
 )
 
@@ -71,4 +76,54 @@ func (s *Service) sideBySide(ts []report.Target, title string, cr compare.Result
 	}
 	sb := report.SideBySide{Title: title, Result: cr, Variants: vs, Prompts: s.prompts(vs[0].Run.SuiteHash)}
 	return writeReports(ts, func() string { return report.SideBySideMarkdown(sb) }, func() string { return report.SideBySideHTML(sb) })
+}
+
+// pairwiseJudge is compare_models' pairwise judge, resolved.
+type pairwiseJudge struct {
+	name    string // as given
+	host    string
+	timeout time.Duration
+	judge   *check.Pairwise
+}
+
+// pairwiseJudge checks a pairwise_judge argument (model or model@host);
+// nil for "".
+func (s *Service) pairwiseJudge(spec string, timeoutS float64) (*pairwiseJudge, error) {
+	if strings.TrimSpace(spec) == "" {
+		return nil, nil
+	}
+	c := route.ParseCandidate(spec)
+	h, err := s.Exec.Host(c.Host)
+	if err != nil {
+		return nil, userErrorf("pairwise_judge %q: unknown host %q; the configured hosts are %s", spec, c.Host, strings.Join(s.hostNames(), ", "))
+	}
+	p, err := check.NewPairwise(c.Model, "", "")
+	if err != nil {
+		return nil, userErrorf("pairwise_judge: %v", err)
+	}
+	timeout := time.Duration(timeoutS * float64(time.Second))
+	if timeout == 0 {
+		timeout = DefaultRouteTimeout
+	}
+	return &pairwiseJudge{name: strings.TrimSpace(spec), host: h.Name, timeout: timeout, judge: p}, nil
+}
+
+// judgePairs asks the pairwise judge about every variant against the
+// baseline, on the tasks' prompts.
+func (s *Service) judgePairs(ctx context.Context, pw *pairwiseJudge, cr *compare.Result, vs []compare.Variant) {
+	byLabel := map[string]compare.Variant{}
+	for _, v := range vs {
+		byLabel[v.Label] = v
+	}
+	if len(vs) == 0 {
+		return
+	}
+	prompts := s.prompts(vs[0].Run.SuiteHash)
+	judge := bench.Judge(s.Exec, pw.host, pw.timeout)
+	for i := range cr.Comparisons {
+		c := &cr.Comparisons[i]
+		c.Pairwise = compare.Pairwise(ctx, pw.name, byLabel[c.A], byLabel[c.B], func(ctx context.Context, task, a, b string) check.PairVerdict {
+			return pw.judge.Compare(ctx, judge, prompts[task], a, b)
+		})
+	}
 }

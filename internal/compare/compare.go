@@ -7,6 +7,7 @@
 package compare
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/internal/suite"
@@ -135,6 +137,8 @@ type Comparison struct {
 	// Criteria are the rubric criteria both sides were judged on: where a
 	// change of the mean score comes from.
 	Criteria []CriterionDelta `json:"criteria,omitempty" jsonschema:"judge rubric per criterion: a's and b's points and the change"`
+	// Pairwise is the pairwise judge's verdicts, when one was asked.
+	Pairwise *PairwiseSummary `json:"pairwise,omitempty" jsonschema:"pairwise judge: which answer is better, asked in both orders"`
 }
 
 // CriterionDelta is one rubric criterion, baseline against variant.
@@ -601,4 +605,75 @@ func preambleView(variants []Variant, sums []VariantSummary) []PreambleDelta {
 		}
 	}
 	return out
+}
+
+// PairwiseSummary is a pairwise judge's verdicts on a comparison: each
+// paired (task, iteration) asked in both orders, b against a.
+type PairwiseSummary struct {
+	Judge     string `json:"judge"`
+	Items     int    `json:"items"`
+	WinsA     int    `json:"wins_a"`
+	WinsB     int    `json:"wins_b"`
+	Ties      int    `json:"ties" jsonschema:"the two orders disagreed, or the judge called the answers equal"`
+	Undecided int    `json:"undecided" jsonschema:"a reply not understood, or a failed judge call"`
+	// Tasks is the verdict per task: the answer preferred on more of its
+	// iterations, else tie.
+	Tasks map[string]string `json:"tasks"`
+}
+
+// JudgePair judges one task's two answers; it is check.Pairwise.Compare
+// bound to a judge.
+type JudgePair func(ctx context.Context, taskID, answerA, answerB string) check.PairVerdict
+
+// Pairwise asks judge about every (task, iteration) a and b both answered,
+// in task order; a cancelled ctx stops it with what it has.
+func Pairwise(ctx context.Context, judgeName string, a, b Variant, judge JudgePair) *PairwiseSummary {
+	s := &PairwiseSummary{Judge: judgeName, Tasks: map[string]string{}}
+	am, bm := byKey(a.Samples), byKey(b.Samples)
+	var keys []key
+	for k := range am {
+		if _, ok := bm[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := strings.Compare(x.task, y.task); c != 0 {
+			return c
+		}
+		return x.it - y.it
+	})
+	net := map[string]int{}
+	for _, k := range keys {
+		if ctx.Err() != nil {
+			break
+		}
+		v := judge(ctx, k.task, am[k].Output, bm[k].Output)
+		s.Items++
+		switch v.Winner {
+		case check.PreferA:
+			s.WinsA++
+			net[k.task]--
+		case check.PreferB:
+			s.WinsB++
+			net[k.task]++
+		case check.PreferTie:
+			s.Ties++
+		default:
+			s.Undecided++
+		}
+		if _, ok := net[k.task]; !ok {
+			net[k.task] = 0
+		}
+	}
+	for task, n := range net {
+		switch {
+		case n > 0:
+			s.Tasks[task] = b.Label
+		case n < 0:
+			s.Tasks[task] = a.Label
+		default:
+			s.Tasks[task] = Tie
+		}
+	}
+	return s
 }

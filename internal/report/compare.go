@@ -107,6 +107,12 @@ func CompareMarkdown(title string, r compare.Result) string {
 	b.WriteString(".\n")
 
 	b.WriteString(RubricMarkdown(r))
+	for _, c := range r.Comparisons {
+		if p := c.Pairwise; p != nil {
+			fmt.Fprintf(&b, "\nPairwise judge %s, %s vs %s, each answer pair asked in both orders: %s preferred %d, %s preferred %d, ties (orders disagree or equal) %d, undecided %d, of %d.\n",
+				p.Judge, c.B, c.A, c.B, p.WinsB, c.A, p.WinsA, p.Ties, p.Undecided, p.Items)
+		}
+	}
 
 	if len(r.PreambleAB) > 0 {
 		b.WriteString("\nPreamble A/B (pass rate, %):\n\n")
