@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/ollamatest"
 	"github.com/benchmcp/benchmcp/tools"
 )
 
@@ -75,5 +77,55 @@ func TestSideBySideReport(t *testing.T) {
 	})
 	if b, _ := os.ReadFile(notes); string(b) != "mine\n" {
 		t.Errorf("the user's notes.md changed: %q", b)
+	}
+}
+
+// TestJudgeOnItsOwnHost: an llm_judge check naming a host asks the judge
+// there; the run's judge_host moves every judge check. The second server
+// has only tiny-judge, so a judge call anywhere else would fail the check;
+// and its /api/ps shows the judge loaded there.
+func TestJudgeOnItsOwnHost(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	judgeBox := secondOllama(t, "tiny-judge")
+	db := filepath.Join(t.TempDir(), "bench.db")
+	mc, kill := serveHTTP(t, db, "local="+ollamatest.Get(t).URL.String()+",judge="+judgeBox.URL.String())
+	defer kill()
+	task := func(host string) []map[string]any {
+		judge := map[string]any{"model": "tiny-judge"}
+		if host != "" {
+			judge["host"] = host
+		}
+		return []map[string]any{{"id": "add-01", "prompt": "What is 3+5?", "checks": []map[string]any{
+			{"type": "exact", "value": "8"}, {"type": "llm_judge", "judge": judge}}}}
+	}
+	for _, c := range []struct {
+		name string
+		args map[string]any
+	}{
+		{"check names the host", map[string]any{"model": "tiny-m", "tasks": task("judge")}},
+		{"run's judge_host", map[string]any{"model": "tiny-m", "tasks": task(""), "judge_host": "judge"}},
+	} {
+		var res tools.RunBenchmarkResult
+		structured(t, mc.call(ctx, t, "run_benchmark", c.args, ""), &res)
+		if res.Summary.Passed != 1 || res.Summary.Errors != 0 {
+			t.Errorf("%s: %d of %d passed, %d errors; failures %+v", c.name, res.Summary.Passed, res.Summary.Samples, res.Summary.Errors, res.Failures)
+		}
+		hosts, err := executor.ParseHosts("judge=" + judgeBox.URL.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex := executor.New(hosts...)
+		loaded, err := ex.Loaded(ctx, "judge")
+		if err != nil || len(loaded) != 1 || !strings.HasPrefix(loaded[0].Name, "tiny-judge") {
+			t.Errorf("%s: the judge host holds %+v (%v); want tiny-judge, which only a judge call there loads", c.name, loaded, err)
+		}
+		if err := ex.Unload(ctx, "judge", "tiny-judge"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := mc.call(ctx, t, "run_benchmark", map[string]any{"model": "tiny-m", "tasks": task("nowhere")}, "")
+	if !res.IsError || !strings.Contains(text(res), `host "nowhere"`) {
+		t.Errorf("an unknown judge host: %s", text(res))
 	}
 }

@@ -38,7 +38,7 @@ type CompareVariant struct {
 // CompareModelsArgs are the arguments of compare_models.
 type CompareModelsArgs struct {
 	Variants         []CompareVariant `json:"variants,omitempty" jsonschema:"2 to 8 variants to run and compare on the same tasks and seeds; models, preambles, option sets or a mix"`
-	PairwiseJudge    string           `json:"pairwise_judge,omitempty" jsonschema:"judge model (or model@host) asked which answer is better, each variant against the baseline, in both orders"`
+	PairwiseJudge    string           `json:"pairwise_judge,omitempty" jsonschema:"model@host asked which answer is better, vs the baseline, in both orders"`
 	ReportPath       string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
 	RunIDs           []string         `json:"run_ids,omitempty" jsonschema:"instead of variants: 2 to 8 stored runs of the same suite to compare without running anything"`
 	Suite            string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
@@ -56,6 +56,7 @@ type CompareModelsArgs struct {
 	TimeoutS         float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
 	Tags             []string         `json:"tags,omitempty" jsonschema:"labels stored with every variant's run, besides comparison:<id>"`
 	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
+	JudgeHost        string           `json:"judge_host,omitempty" jsonschema:"host of every llm_judge check"`
 	Background       bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
 	Priority         int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
 }
@@ -269,7 +270,7 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 		cfg, err := s.variantConfig(RunBenchmarkArgs{
 			Model: v.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: v.Preamble, Options: v.Options, Think: v.Think,
 			Iterations: iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
-			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host, Seed: args.Seed, Seeds: args.Seeds,
+			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host, JudgeHost: args.JudgeHost, Seed: args.Seed, Seeds: args.Seeds,
 		}, "variant "+label, shared)
 		if err != nil {
 			return nil, err

@@ -28,8 +28,8 @@ type RunBenchmarkArgs struct {
 	Options          map[string]any   `json:"options,omitempty" jsonschema:"Ollama options for every call: num_ctx, num_gpu, num_thread, temperature, seed, top_p, top_k, repeat_penalty, num_predict, stop, ..."`
 	Iterations       int              `json:"iterations,omitempty" jsonschema:"times each task is run (1-100, default 1, or the length of seeds); each iteration gets its own seed, and the interval counts tasks, not calls"`
 	Seed             *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed: iteration i runs with a seed derived from it (reproducible); leave seed and seeds out to have fresh seeds drawn and recorded"`
-	Seeds            []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, e.g. [42, 7, 13] (its length is the number of iterations); instead of seed. options.seed instead pins every iteration to one seed, making the iterations replays"`
-	Plan             bool             `json:"plan,omitempty" jsonschema:"plan only: return the calls, the seeds and what this many tasks x iterations can detect (minimum detectable effect, tasks or iterations a target effect needs); no model is called and nothing is stored"`
+	Seeds            []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, e.g. [42, 7, 13]; instead of seed (options.seed pins all iterations to one: replays)"`
+	Plan             bool             `json:"plan,omitempty" jsonschema:"plan only: the calls, seeds and what this design can detect (MDE, tasks a target effect needs); nothing runs or is stored"`
 	Effect           float64          `json:"effect,omitempty" jsonschema:"pass-rate difference the power analysis aims to detect, 0-1 (default 0.10 = 10 points)"`
 	ExpectedPassRate float64          `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5, the worst case)"`
 	Warmup           *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls before measuring (0-10, default 1)"`
@@ -40,6 +40,7 @@ type RunBenchmarkArgs struct {
 	Think            string           `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
 	Tags             []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
 	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured, normally OLLAMA_HOST)"`
+	JudgeHost        string           `json:"judge_host,omitempty" jsonschema:"host of every llm_judge check"`
 	ResumeRunID      string           `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
 	Background       bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
 	Priority         int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first; jobs of equal priority run in order of submission (default 0)"`
@@ -282,7 +283,7 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 		return bench.Config{}, fmt.Errorf("encode arguments: %w", err)
 	}
 	return bench.Config{
-		Host: args.Host, Model: args.Model, Suite: st,
+		Host: args.Host, JudgeHost: args.JudgeHost, Model: args.Model, Suite: st,
 		Preamble: preamble, PreambleName: preambleName, Options: args.Options,
 		Iterations: iterations, Seeds: seeds, Warmup: warmup, Concurrency: args.Concurrency,
 		MaxOutputTokens: args.MaxOutputTokens, Timeout: time.Duration(args.TimeoutS * float64(time.Second)),

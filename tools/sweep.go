@@ -42,6 +42,7 @@ type SweepArgs struct {
 	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker token cap per call (default 2048)"`
 	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
 	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with every cell's run, besides sweep:<id>"`
+	JudgeHost       string           `json:"judge_host,omitempty" jsonschema:"host of every llm_judge check"`
 	ReportPath      string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
 	Background      bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status and take the result with job_result"`
 	Priority        int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
@@ -234,7 +235,7 @@ func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sw
 		cfg, err := s.variantConfig(RunBenchmarkArgs{
 			Model: c.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: c.Preamble, Options: c.Options, Think: c.Think,
 			Iterations: iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
-			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: c.Host, Seed: args.Seed, Seeds: args.Seeds,
+			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: c.Host, JudgeHost: args.JudgeHost, Seed: args.Seed, Seeds: args.Seeds,
 		}, "cell "+c.Label, shared)
 		if err != nil {
 			return nil, err

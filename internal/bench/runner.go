@@ -5,6 +5,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,7 +60,10 @@ type Store interface {
 
 // Config describes one run.
 type Config struct {
-	Host         string // named Ollama host; "" = default
+	Host string // named Ollama host; "" = default
+	// JudgeHost runs every llm_judge check of the run on this named host,
+	// whatever host the check names; "" = each check's host, else Host.
+	JudgeHost    string
 	Model        string
 	Suite        suite.Suite
 	Preamble     string // system prompt put before every task's own
@@ -240,9 +244,13 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	if cfg.Think != nil && (cfg.Think.Value != false) && !slices.Contains(info.Capabilities, "thinking") {
 		return nil, inputErrorf("model %s does not support thinking (its capabilities: %s); leave think out or set it to false", cfg.Model, strings.Join(info.Capabilities, ", "))
 	}
-	for _, jm := range check.JudgeModels(specs) {
-		if _, err := r.Exec.ModelInfo(ctx, cfg.Host, jm); err != nil {
-			return nil, fmt.Errorf("judge model: %w", err)
+	for _, jt := range check.JudgeTargets(specs) {
+		host := cmp.Or(cfg.JudgeHost, jt.Host, cfg.Host)
+		if _, err := r.Exec.Host(host); err != nil {
+			return nil, inputErrorf("judge %s: host %q: %v", jt.Model, host, err)
+		}
+		if _, err := r.Exec.ModelInfo(ctx, host, jt.Model); err != nil {
+			return nil, fmt.Errorf("judge model on host %s: %w", host, err)
 		}
 	}
 	version, _ := r.Exec.Version(ctx, cfg.Host)
@@ -516,7 +524,11 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	} else {
 		var final *bool // the checks' verdict on the answer; nil for an agentic task without checks
 		if len(s.checks[t.ID]) > 0 {
-			env := check.Env{Judge: Judge(s.r.Exec, s.cfg.Host, s.cfg.Timeout), Python: s.r.Python}
+			env := check.Env{Judge: Judge(s.r.Exec, s.judgeHost(), s.cfg.Timeout), Python: s.r.Python,
+				JudgeAt: func(host string) check.Judge { return Judge(s.r.Exec, host, s.cfg.Timeout) }}
+			if s.cfg.JudgeHost != "" { // the run's override puts every judge there
+				env.JudgeAt = nil
+			}
 			smp.Checks, smp.Pass, smp.Score = check.Evaluate(ctx, s.checks[t.ID], check.Answer{Task: t.Prompt, Output: m.Output, ToolCalls: m.ToolCalls}, env)
 			final = &smp.Pass
 			if ctx.Err() != nil {
@@ -565,6 +577,14 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// judgeHost is where the run's judge checks go by default.
+func (s *Session) judgeHost() string {
+	if s.cfg.JudgeHost != "" {
+		return s.cfg.JudgeHost
+	}
+	return s.cfg.Host
 }
 
 // Judge grades answers with a judge model on a host, at temperature 0 and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -41,6 +42,9 @@ type Answer struct {
 // interpreter for code_exec.
 type Env struct {
 	Judge Judge
+	// JudgeAt is the judge on a named host, for a judge check that names
+	// one (the judge on its own host); nil: such checks use Judge.
+	JudgeAt func(host string) Judge
 	// Python is the interpreter for code_exec. Empty: look up python3, then
 	// python, on PATH. A path that does not exist makes code_exec skip.
 	Python string
@@ -159,23 +163,24 @@ func Evaluate(ctx context.Context, checks []Check, a Answer, env Env) (results [
 	return results, pass, score / float64(ran)
 }
 
-// JudgeModels returns the distinct judge models that llm_judge specs use, in
-// order of first use, so that the runner can check they exist before running.
-func JudgeModels(specs []Spec) []string {
-	var models []string
-	seen := map[string]bool{}
+// JudgeTarget is a judge model and the host a check names for it ("" for
+// the run's host).
+type JudgeTarget struct{ Model, Host string }
+
+// JudgeTargets lists the distinct (judge model, host) pairs of the specs'
+// llm_judge checks, in order.
+func JudgeTargets(specs []Spec) []JudgeTarget {
+	var out []JudgeTarget
 	for _, s := range specs {
 		if s.Type != "llm_judge" || s.Judge == nil {
 			continue
 		}
-		m := strings.TrimSpace(s.Judge.Model)
-		if m == "" || seen[m] {
-			continue
+		t := JudgeTarget{Model: strings.TrimSpace(s.Judge.Model), Host: strings.TrimSpace(s.Judge.Host)}
+		if t.Model != "" && !slices.Contains(out, t) {
+			out = append(out, t)
 		}
-		seen[m] = true
-		models = append(models, m)
 	}
-	return models
+	return out
 }
 
 // result helpers

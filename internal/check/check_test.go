@@ -200,20 +200,43 @@ func TestEvaluateRealChecks(t *testing.T) {
 	}
 }
 
-func TestJudgeModels(t *testing.T) {
+func TestJudgeTargets(t *testing.T) {
 	specs := []Spec{
 		{Type: "exact", Value: "x"},
 		{Type: "llm_judge", Judge: &JudgeSpec{Model: "tiny-judge"}},
-		{Type: "llm_judge", Judge: &JudgeSpec{Model: "qwen2.5:14b"}},
+		{Type: "llm_judge", Judge: &JudgeSpec{Model: "qwen2.5:14b", Host: "gpu-box"}},
 		{Type: "llm_judge", Judge: &JudgeSpec{Model: " tiny-judge "}},
+		{Type: "llm_judge", Judge: &JudgeSpec{Model: "tiny-judge", Host: "judge-box"}},
 		{Type: "llm_judge"},
 		{Type: "exact", Judge: &JudgeSpec{Model: "not-a-judge-check"}},
 	}
-	if diff := cmp.Diff([]string{"tiny-judge", "qwen2.5:14b"}, JudgeModels(specs)); diff != "" {
-		t.Errorf("JudgeModels (-want +got):\n%s", diff)
+	want := []JudgeTarget{{"tiny-judge", ""}, {"qwen2.5:14b", "gpu-box"}, {"tiny-judge", "judge-box"}}
+	if diff := cmp.Diff(want, JudgeTargets(specs)); diff != "" {
+		t.Errorf("JudgeTargets (-want +got):\n%s", diff)
 	}
-	if got := JudgeModels(nil); len(got) != 0 {
-		t.Errorf("JudgeModels(nil) = %v, want none", got)
+	if got := JudgeTargets(nil); len(got) != 0 {
+		t.Errorf("JudgeTargets(nil) = %v, want none", got)
+	}
+}
+
+// TestJudgeOnItsOwnHost: a judge check naming a host asks the judge there.
+func TestJudgeOnItsOwnHost(t *testing.T) {
+	asked := ""
+	at := func(host string) Judge {
+		return JudgeFunc(func(context.Context, string, string, string) (string, error) {
+			asked = host
+			return `{"score": 10}`, nil
+		})
+	}
+	local := JudgeFunc(func(context.Context, string, string, string) (string, error) {
+		asked = "run host"
+		return `{"score": 10}`, nil
+	})
+	for _, c := range []struct{ host, want string }{{"judge-box", "judge-box"}, {"", "run host"}} {
+		ch := mustCompile(t, Spec{Type: "llm_judge", Judge: &JudgeSpec{Model: "j", Host: c.host}})
+		if r := ch.Evaluate(context.Background(), Answer{Task: "t", Output: "o"}, Env{Judge: local, JudgeAt: at}); !r.Pass || asked != c.want {
+			t.Errorf("host %q: asked %q (pass %v), want %q", c.host, asked, r.Pass, c.want)
+		}
 	}
 }
 

@@ -77,6 +77,7 @@ func (r Rubric) String() string {
 
 type judgeCheck struct {
 	model     string
+	host      string
 	system    string
 	tmpl      *template.Template
 	rubric    Rubric
@@ -93,6 +94,7 @@ func compileJudge(s Spec) (Check, error) {
 	}
 	c := judgeCheck{
 		model:     strings.TrimSpace(j.Model),
+		host:      strings.TrimSpace(j.Host),
 		system:    j.System,
 		rubric:    Rubric(j.Rubric),
 		reference: j.Reference,
@@ -200,7 +202,11 @@ func answerText(a Answer) string {
 // Evaluate asks the judge and scores its verdict. The result always carries
 // the verdict (prompt and raw reply), even when the judge failed.
 func (c judgeCheck) Evaluate(ctx context.Context, a Answer, env Env) record.CheckResult {
-	if env.Judge == nil {
+	judge := env.Judge
+	if c.host != "" && env.JudgeAt != nil {
+		judge = env.JudgeAt(c.host)
+	}
+	if judge == nil {
 		return skipped("llm_judge", "no judge to call (Env.Judge is nil)")
 	}
 	prompt, err := c.render(a)
@@ -211,7 +217,7 @@ func (c judgeCheck) Evaluate(ctx context.Context, a Answer, env Env) record.Chec
 	if c.system != "" {
 		v.Prompt = "system: " + c.system + "\n" + prompt
 	}
-	raw, err := env.Judge.Grade(ctx, c.model, c.system, prompt)
+	raw, err := judge.Grade(ctx, c.model, c.system, prompt)
 	v.Raw = raw
 	if err != nil {
 		r := failed("llm_judge", "judge %s failed: %v", c.model, err)

@@ -52,6 +52,9 @@ type Spec struct {
 type JudgeSpec struct {
 	// Model is the judge model on Ollama (e.g. tiny-judge, qwen2.5:14b).
 	Model string `json:"model" jsonschema:"judge model on Ollama"`
+	// Host is the named Ollama host the judge runs on, so that a big judge
+	// can sit on its own machine; empty: the run's host.
+	Host string `json:"host,omitempty" jsonschema:"named host of the judge (default: the run's host)"`
 	// System is an optional system prompt for the judge.
 	System string `json:"system,omitempty" jsonschema:"judge system prompt"`
 	// Prompt is a Go text/template for the judge's user message, with
