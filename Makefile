@@ -44,7 +44,8 @@ lint:
 
 ## bench: every benchmark, each printing a table, with a round count that fits a
 ## 2-core machine (about 10 minutes in all): the paired test's power for a
-## 10-point difference (simulated), the store (100,000 samples), the
+## 10-point difference (simulated), the store (100,000 samples),
+## analyze_results over 1,000,000 samples (10,000 runs), the
 ## executor's overhead over api.Client.Chat, run_benchmark's runner against a
 ## plain Chat loop, what concurrency buys with OLLAMA_NUM_PARALLEL, how
 ## fast a background call answers, and a 4-cell sweep scheduled interleaved
@@ -52,6 +53,7 @@ lint:
 bench: ollama
 	$(GO) test -run '^$$' -bench Power -benchtime=1x -timeout 20m ./internal/stats/
 	$(GO) test -run '^$$' -bench Memory -benchtime=200x -timeout 20m ./memory/
+	$(GO) test -run '^$$' -bench Analyze1M -benchtime=3x -timeout 20m ./tools/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Overhead -benchtime=240x -timeout 20m ./internal/executor/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench RunnerVsLoop -benchtime=8x -timeout 20m ./internal/bench/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Concurrency -benchtime=3x -timeout 20m ./internal/bench/

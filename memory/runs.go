@@ -203,26 +203,35 @@ func (s *Store) ListRuns(f Filter) ([]record.Run, error) {
 	return runs, nil
 }
 
-// listTx calls fn for each run matching f, newest first, reading the most
-// selective index that f names.
+// listTx calls fn for each run matching f, newest first. It walks the most
+// selective index that f names and checks the others on their own indexes
+// (the same <ts><rk> keys), so that only matching runs are decoded:
+// decoding, mostly of a summary's per-task rows, is most of a list's cost.
 func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
 	var idx *bolt.Bucket
-	switch {
-	case f.ComparisonID != "":
-		idx = tx.Bucket(bucketComparison).Bucket([]byte(f.ComparisonID))
-	case f.Tag != "":
-		idx = tx.Bucket(bucketTag).Bucket([]byte(f.Tag))
-	case f.Model != "":
-		idx = tx.Bucket(bucketModel).Bucket([]byte(f.Model))
-	case f.Suite != "":
-		idx = tx.Bucket(bucketSuite).Bucket([]byte(f.Suite))
-	case f.Status != "":
-		idx = tx.Bucket(bucketStatus).Bucket([]byte(f.Status))
-	default:
-		idx = tx.Bucket(bucketTime)
+	var also []*bolt.Bucket
+	for _, by := range []struct {
+		bucket []byte
+		value  string
+	}{ // most selective first
+		{bucketComparison, f.ComparisonID}, {bucketTag, f.Tag}, {bucketModel, f.Model},
+		{bucketSuite, f.Suite}, {bucketStatus, string(f.Status)},
+	} {
+		if by.value == "" {
+			continue
+		}
+		b := tx.Bucket(by.bucket).Bucket([]byte(by.value))
+		switch {
+		case b == nil:
+			return nil // no run has it
+		case idx == nil:
+			idx = b
+		default:
+			also = append(also, b)
+		}
 	}
 	if idx == nil {
-		return nil
+		idx = tx.Bucket(bucketTime)
 	}
 	var lo uint64
 	if !f.Since.IsZero() {
@@ -276,6 +285,9 @@ func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
 		if binary.BigEndian.Uint64(k[:8]) < lo {
 			break
 		}
+		if !inAll(also, k) {
+			continue
+		}
 		v := runs.Get(k[8:])
 		if v == nil {
 			return fmt.Errorf("index names missing run key %x", k[8:])
@@ -290,6 +302,16 @@ func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
 	}
 	_, err := flush()
 	return err
+}
+
+// inAll reports whether every index in idxs holds key k.
+func inAll(idxs []*bolt.Bucket, k []byte) bool {
+	for _, b := range idxs {
+		if b.Get(k) == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // parallel calls fn(0..n-1) spread over the CPUs, and returns when all are done.

@@ -95,30 +95,26 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 	}
 	var explicit *analyze.Input
 	if args.BaselineRunID != "" {
-		in, err := s.input(args.BaselineRunID)
+		r, err := s.Store.GetRun(args.BaselineRunID)
 		if errors.Is(err, memory.ErrRunNotFound) {
 			return nil, "", "", userErrorf("baseline_run_id %s is not in the store; list runs with `benchmcp runs list`", args.BaselineRunID)
 		}
 		if err != nil {
-			return nil, "", "", err
+			return nil, "", "", fmt.Errorf("analyze results: read run %s: %w", args.BaselineRunID, err)
 		}
-		explicit = &in
+		explicit = &analyze.Input{Run: r}
 	}
 	runs, err := s.Store.ListRuns(f)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("analyze results: %w", err)
 	}
-	var inputs []analyze.Input
+	// Runs and baselines first, without samples: the summaries stored at
+	// each run's finish stand for them, and only the samples the analysis
+	// needs are read afterwards.
+	inputs := make([]analyze.Input, 0, len(runs))
 	baselines := map[analyze.Key]analyze.Input{}
 	for _, r := range runs {
-		if err := ctx.Err(); err != nil {
-			return nil, "", "", err
-		}
-		samples, err := s.Store.Samples(r.ID)
-		if err != nil {
-			return nil, "", "", fmt.Errorf("analyze results: read samples of run %s: %w", r.ID, err)
-		}
-		inputs = append(inputs, analyze.Input{Run: r, Samples: samples})
+		inputs = append(inputs, analyze.Input{Run: r})
 		k := analyze.Key{Model: r.Model, Suite: r.Suite}
 		if _, ok := baselines[k]; ok {
 			continue
@@ -131,15 +127,38 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 		case err != nil:
 			return nil, "", "", fmt.Errorf("analyze results: %w", err)
 		default:
-			in, err := s.input(b.ID)
-			if err != nil {
-				return nil, "", "", err
-			}
-			baselines[k] = in
+			baselines[k] = analyze.Input{Run: b}
 		}
 	}
 	if explicit != nil && len(runs) > 0 && !hasSuite(runs, explicit.Run.Suite) {
 		return nil, "", "", userErrorf("baseline_run_id %s is a run of suite %s, but no selected run is; pick a baseline of the selected suite or widen the filters", explicit.Run.ID, explicit.Run.Suite)
+	}
+	need := analyze.SamplesNeeded(inputs, baselines, args.AllowDifferences)
+	read := map[string][]record.Sample{}
+	samples := func(id string) ([]record.Sample, error) {
+		if smps, ok := read[id]; ok || !need[id] {
+			return smps, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		smps, err := s.Store.Samples(id)
+		if err != nil {
+			return nil, fmt.Errorf("analyze results: read samples of run %s: %w", id, err)
+		}
+		read[id] = smps
+		return smps, nil
+	}
+	for i := range inputs {
+		if inputs[i].Samples, err = samples(inputs[i].Run.ID); err != nil {
+			return nil, "", "", err
+		}
+	}
+	for k, b := range baselines {
+		if b.Samples, err = samples(b.Run.ID); err != nil {
+			return nil, "", "", err
+		}
+		baselines[k] = b
 	}
 	a := analyze.Analyze(inputs, baselines, args.AllowDifferences)
 	res := &AnalyzeResultsResult{Runs: a.Runs, Trends: a.Trends, Regressions: a.Regressions, Anomalies: a.Anomalies, Findings: a.Findings}
@@ -166,19 +185,6 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 		md += "\nHTML report: " + res.ReportPath + "\n"
 	}
 	return res, md, page.String(), nil
-}
-
-// input reads a run and its samples.
-func (s *Service) input(id string) (analyze.Input, error) {
-	r, err := s.Store.GetRun(id)
-	if err != nil {
-		return analyze.Input{}, fmt.Errorf("read run %s: %w", id, err)
-	}
-	samples, err := s.Store.Samples(id)
-	if err != nil {
-		return analyze.Input{}, fmt.Errorf("read samples of run %s: %w", id, err)
-	}
-	return analyze.Input{Run: r, Samples: samples}, nil
 }
 
 func hasSuite(runs []record.Run, suite string) bool {

@@ -157,3 +157,45 @@ func TestAnalyzeResults(t *testing.T) {
 		t.Errorf("no match: %v, %+v", err, res)
 	}
 }
+
+// TestAnalyzeResultsFromStoredSummaries: runs stored with the summary the
+// runner makes at their end are analysed from it, reading only the samples
+// of multi-iteration pairs, and the analysis is the one their samples give
+// (the same runs with summaries of an older version, recomputed).
+func TestAnalyzeResultsFromStoredSummaries(t *testing.T) {
+	t0 := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
+	var current, old []memory.Line
+	for i := range 3 * len(a1mModels) * len(a1mSuites) { // 3 runs a series, of 1 and 5 iterations
+		l := a1mLine(i, t0)
+		current = append(current, l)
+		s := *l.Run.Summary
+		s.Version = 0
+		l.Run.Summary = &s
+		old = append(old, l)
+	}
+	analyse := func(lines []memory.Line) *AnalyzeResultsResult {
+		st, err := memory.Open(filepath.Join(t.TempDir(), "bench.db"), memory.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if _, err := st.PutLines(lines); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetBaseline(lines[len(lines)-1].Run.ID); err != nil { // a stored baseline: its series is measured against its newest run
+			t.Fatal(err)
+		}
+		res, _, _, err := (&Service{Store: st}).AnalyzeResults(context.Background(), AnalyzeResultsArgs{Status: "all", Limit: MaxAnalyzeLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	want, got := analyse(old), analyse(current)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("analysis from stored summaries (-samples +summaries):\n%s", diff)
+	}
+	if len(got.Runs) != len(current) || len(got.Regressions) != len(current)-len(a1mModels)*len(a1mSuites) {
+		t.Errorf("%d runs, %d regressions", len(got.Runs), len(got.Regressions))
+	}
+}

@@ -1,7 +1,8 @@
 // Package analyze looks back over stored runs: per-run headline numbers,
 // trends per (model, suite), each run against its baseline with a paired
 // test, anomalies, and findings an agent can act on. It is pure: the caller
-// selects the runs and their baselines and reads their samples.
+// selects the runs and their baselines and reads the samples SamplesNeeded
+// names; the other runs' stored summaries stand for theirs.
 package analyze
 
 import (
@@ -48,7 +49,9 @@ const (
 	Incomparable = "incomparable"
 )
 
-// Input is one run with its samples.
+// Input is one run with its samples. Samples may be left out of a run
+// whose stored summary is current (bench.Current) and that no paired test
+// needs them for (SamplesNeeded).
 type Input struct {
 	Run     record.Run
 	Samples []record.Sample
@@ -143,46 +146,30 @@ type Result struct {
 // a (model, suite); a series without one is measured against its oldest
 // run. A run is only compared with a baseline of the same suite hash, and
 // only when they do not differ in digest, options, preamble, host or Ollama
-// version unless allow names the difference (compare.Mismatches). Every
-// summary is recomputed from the samples, so runs stored by older versions
-// get today's statistics.
+// version unless allow names the difference (compare.Mismatches). A
+// summary that is not current (bench.Current) is recomputed from the
+// samples, so runs stored by older versions get today's statistics; a
+// current one is what that would give, and is used as stored.
 func Analyze(runs []Input, baselines map[Key]Input, allow []string) Result {
-	runs = slices.Clone(runs)
+	runs = newestFirst(runs)
 	for i := range runs {
-		runs[i].Run.Summary = bench.Resummarize(runs[i].Run, runs[i].Samples)
+		runs[i].Run.Summary = resummarize(runs[i])
 	}
 	baselines = maps.Clone(baselines)
 	for k, b := range baselines {
-		b.Run.Summary = bench.Resummarize(b.Run, b.Samples)
+		b.Run.Summary = resummarize(b)
 		baselines[k] = b
 	}
-	slices.SortStableFunc(runs, func(a, b Input) int { return b.Run.StartedAt.Compare(a.Run.StartedAt) })
 	res := Result{Runs: []RunRow{}, Trends: []Trend{}, Regressions: []Check{}, Anomalies: []Anomaly{}, Findings: []string{}}
 	for _, in := range runs {
 		res.Runs = append(res.Runs, row(in.Run))
 	}
-	// Series, oldest first, in order of their newest run.
-	var keys []Key
-	series := map[Key][]Input{}
-	for i := len(runs) - 1; i >= 0; i-- {
-		k := keyOf(runs[i].Run)
-		if _, ok := series[k]; !ok {
-			keys = append(keys, k)
-		}
-		series[k] = append(series[k], runs[i])
-	}
-	slices.SortStableFunc(keys, func(a, b Key) int {
-		s := series
-		return s[b][len(s[b])-1].Run.StartedAt.Compare(s[a][len(s[a])-1].Run.StartedAt)
-	})
+	keys, series := seriesOf(runs)
 	skipped := map[Key]int{}
 	for _, k := range keys {
 		ser := series[k]
 		res.Trends = append(res.Trends, trend(k, ser))
-		base, ok := baselines[k]
-		if !ok {
-			base = ser[0]
-		}
+		base := baseOf(k, ser, baselines)
 		for _, in := range ser {
 			if in.Run.ID == base.Run.ID {
 				continue
@@ -197,6 +184,85 @@ func Analyze(runs []Input, baselines map[Key]Input, allow []string) Result {
 	}
 	res.Findings = findings(res, keys, series, skipped)
 	return res
+}
+
+// SamplesNeeded names the runs, of runs and baselines, whose samples
+// Analyze needs: those whose stored summary is not current, to recompute
+// it, and the runs of the pairs it tests whose summaries cannot stand in
+// for their samples there (see Compare). The others may be given without
+// samples, so that an analysis of current one-iteration runs reads none.
+func SamplesNeeded(runs []Input, baselines map[Key]Input, allow []string) map[string]bool {
+	need := map[string]bool{}
+	for _, in := range runs {
+		if !bench.Current(in.Run) {
+			need[in.Run.ID] = true
+		}
+	}
+	for _, b := range baselines {
+		if !bench.Current(b.Run) {
+			need[b.Run.ID] = true
+		}
+	}
+	keys, series := seriesOf(newestFirst(runs))
+	for _, k := range keys {
+		base := baseOf(k, series[k], baselines)
+		for _, in := range series[k] {
+			if in.Run.ID == base.Run.ID || in.Run.SuiteHash != base.Run.SuiteHash {
+				continue
+			}
+			if len(compare.Refused(compare.Mismatches([]record.Run{base.Run, in.Run}, allow))) > 0 {
+				continue // incomparable: not tested
+			}
+			for _, r := range []record.Run{base.Run, in.Run} {
+				if !tasksStandIn(r) {
+					need[r.ID] = true
+				}
+			}
+		}
+	}
+	return need
+}
+
+// resummarize is in's summary with this version's statistics.
+func resummarize(in Input) *record.Summary {
+	if bench.Current(in.Run) {
+		return in.Run.Summary
+	}
+	return bench.Resummarize(in.Run, in.Samples)
+}
+
+// newestFirst is a copy of runs, newest StartedAt first.
+func newestFirst(runs []Input) []Input {
+	runs = slices.Clone(runs)
+	slices.SortStableFunc(runs, func(a, b Input) int { return b.Run.StartedAt.Compare(a.Run.StartedAt) })
+	return runs
+}
+
+// seriesOf groups runs (newest first) by (model, suite): each series
+// oldest first, the keys in order of their series' newest run.
+func seriesOf(runs []Input) ([]Key, map[Key][]Input) {
+	var keys []Key
+	series := map[Key][]Input{}
+	for i := len(runs) - 1; i >= 0; i-- {
+		k := keyOf(runs[i].Run)
+		if _, ok := series[k]; !ok {
+			keys = append(keys, k)
+		}
+		series[k] = append(series[k], runs[i])
+	}
+	slices.SortStableFunc(keys, func(a, b Key) int {
+		s := series
+		return s[b][len(s[b])-1].Run.StartedAt.Compare(s[a][len(s[a])-1].Run.StartedAt)
+	})
+	return keys, series
+}
+
+// baseOf is the baseline of series k: the given one, else its oldest run.
+func baseOf(k Key, ser []Input, baselines map[Key]Input) Input {
+	if base, ok := baselines[k]; ok {
+		return base
+	}
+	return ser[0]
 }
 
 func row(r record.Run) RunRow {
@@ -265,7 +331,11 @@ func direction(slope, eps float64) string {
 // iterations both did) with its clustered interval and test (exact McNemar
 // at one iteration, a sign-flip permutation test otherwise), and the
 // latency p50 ratio, and gives the verdict. Runs that differ in a way
-// allow does not name are incomparable and not tested.
+// allow does not name are incomparable and not tested. A run of one
+// iteration with a current summary and no samples is paired by its
+// per-task verdicts (Summary.Tasks), which are then all its data; at more
+// iterations a summary does not say which iterations passed, so its
+// (task, iteration) pairs need the samples.
 func Compare(base, run Input, allow []string) Check {
 	bs, rs := summary(base.Run), summary(run.Run)
 	c := Check{
@@ -281,7 +351,7 @@ func Compare(base, run Input, allow []string) Check {
 		}
 		return c
 	}
-	p := compare.Pair(compare.Variant{Label: "baseline", Samples: base.Samples}, compare.Variant{Label: "run", Samples: run.Samples})
+	p := compare.Pair(compare.Variant{Label: "baseline", Samples: pairSamples(base)}, compare.Variant{Label: "run", Samples: pairSamples(run)})
 	if c.Pairs, c.Tasks = p.Pairs, p.Tasks; c.Pairs > 0 {
 		t, pv, ci := p.Table, p.PValue, p.PassRate.CI
 		c.Table, c.PValue, c.DiffCI, c.Test, c.MDE = &t, &pv, &ci, p.Test, p.Power.MDE
@@ -310,6 +380,28 @@ func Compare(base, run Input, allow []string) Check {
 		c.Verdict = Stable
 	}
 	return c
+}
+
+// tasksStandIn reports whether r's per-task summaries can stand in for its
+// samples in a pair: its summary is current and of one iteration, so that
+// each task's one sample is iteration 1 and its verdict is the task's pass
+// rate.
+func tasksStandIn(r record.Run) bool {
+	return bench.Current(r) && r.Iterations == 1 && r.Summary.Iterations == 1 && len(r.Summary.Tasks) == r.Summary.TaskCount
+}
+
+// pairSamples are what Compare pairs of in: its samples, or when it has
+// none and tasksStandIn, per task its verdict and score at iteration 1,
+// which is all that Compare's test reads of them.
+func pairSamples(in Input) []record.Sample {
+	if len(in.Samples) > 0 || !tasksStandIn(in.Run) {
+		return in.Samples
+	}
+	out := make([]record.Sample, 0, len(in.Run.Summary.Tasks))
+	for _, t := range in.Run.Summary.Tasks {
+		out = append(out, record.Sample{RunID: in.Run.ID, TaskID: t.ID, Category: t.Category, Iteration: 1, Pass: t.Passed > 0, Score: t.MeanScore})
+	}
+	return out
 }
 
 // anomalies finds what is wrong with the runs of one series (oldest first).

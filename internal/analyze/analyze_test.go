@@ -3,12 +3,15 @@ package analyze
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
+	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -233,5 +236,102 @@ func TestCompareCountsTasksNotReplays(t *testing.T) {
 	c := Compare(base, run, nil)
 	if c.Pairs != 30 || c.Tasks != 10 || c.Table.AOnly != 21 || c.PValue == nil || math.Abs(*c.PValue-0.015625) > 1e-12 || c.Test != "sign_flip_permutation" {
 		t.Errorf("replayed: pairs %d tasks %d table %+v p %v test %s; want 30, 10, 21 lost pairs, p 0.015625", c.Pairs, c.Tasks, c.Table, deref(c.PValue), c.Test)
+	}
+}
+
+// finished is run id of model on suite (hash h1) started day days after
+// t0, iterations per task, as the runner stores it: completed, its samples
+// (verdicts[task] per iteration; task t0 errored, t1 a runaway) and the
+// summary bench.Summarize made at its end.
+func finished(id, model, suiteName string, day, iterations int, lat float64, verdicts ...bool) Input {
+	in := Input{Run: record.Run{ID: id, Model: model, Suite: suiteName, SuiteHash: "h1", Status: record.StatusCompleted, Iterations: iterations, StartedAt: t0.Add(time.Duration(day) * 24 * time.Hour)}}
+	for it := 1; it <= iterations; it++ {
+		for i, v := range verdicts {
+			pass := v != (it == 2 && i%3 == 0) // the second iteration flips some
+			smp := record.Sample{RunID: id, TaskID: fmt.Sprintf("t%d", i), Iteration: it, Pass: pass, Score: b2f(pass)*0.7 + 0.1, Measurement: record.Measurement{WallMs: lat + float64(i), TTFTMs: 10, GenTPS: 40}}
+			smp.Error = map[bool]string{true: "boom"}[i == 0 && it == 1]
+			smp.Flags.Runaway = i == 1
+			in.Samples = append(in.Samples, smp)
+		}
+	}
+	var s suite.Suite
+	for i := len(verdicts) - 1; i >= 0; i-- { // suite order is not sample order
+		s.Tasks = append(s.Tasks, suite.Task{ID: fmt.Sprintf("t%d", i)})
+	}
+	sum := bench.Summarize(s, in.Samples, time.Minute)
+	in.Run.Summary = &sum
+	return in
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestAnalyzeFromStoredSummaries: runs whose stored summaries are current
+// give, without their samples (but those SamplesNeeded names), the analysis
+// their samples give.
+func TestAnalyzeFromStoredSummaries(t *testing.T) {
+	runs := []Input{
+		// One iteration: paired from the summaries' per-task verdicts.
+		finished("a0", "m", "one", 0, 1, 100, verdicts(10, 0)...),
+		finished("a1", "m", "one", 1, 1, 101, verdicts(9, 1)...),
+		finished("a2", "m", "one", 2, 1, 100, verdicts(2, 8)...),
+		finished("a3", "m", "one", 3, 1, 300, verdicts(10, 0)...),
+		finished("b0", "small", "one", 1, 1, 50, verdicts(6, 4)...),
+		// Three iterations: the pairs need the samples.
+		finished("c0", "m", "three", 0, 3, 100, verdicts(10, 0)...),
+		finished("c1", "m", "three", 1, 3, 100, verdicts(3, 7)...),
+	}
+	stale := finished("a4", "m", "one", 4, 1, 100, verdicts(5, 5)...)
+	stale.Run.Summary.Version = 0 // stored by an older version
+	interrupted := finished("a5", "m", "one", 5, 1, 100, verdicts(8, 2)...)
+	interrupted.Run.Status = record.StatusInterrupted // may have samples newer than its summary
+	runs = append(runs, stale, interrupted)
+	base := map[Key]Input{{"small", "one"}: finished("bb", "small", "one", 0, 1, 50, verdicts(7, 3)...)}
+
+	// What the samples give: every summary recomputed, every pair from samples.
+	old := slices.Clone(runs)
+	for i := range old {
+		s := *old[i].Run.Summary
+		s.Version = 0
+		old[i].Run.Summary = &s
+	}
+	want := Analyze(old, base, nil)
+
+	bare := func(in Input) Input { return Input{Run: in.Run} }
+	var without []Input
+	for _, in := range runs {
+		without = append(without, bare(in))
+	}
+	need := SamplesNeeded(without, map[Key]Input{{"small", "one"}: bare(base[Key{"small", "one"}])}, nil)
+	if diff := cmp.Diff(map[string]bool{"a4": true, "a5": true, "c0": true, "c1": true}, need); diff != "" {
+		t.Errorf("samples needed (-want +got):\n%s", diff)
+	}
+	var given []Input
+	for _, in := range runs {
+		if !need[in.Run.ID] {
+			in = bare(in)
+		}
+		given = append(given, in)
+	}
+	got := Analyze(given, map[Key]Input{{"small", "one"}: bare(base[Key{"small", "one"}])}, nil)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("analysis from stored summaries (-samples +summaries):\n%s", diff)
+	}
+	// The test is there to compare: a regression, paired by task.
+	var tested int
+	for _, c := range got.Regressions {
+		if c.Table != nil {
+			tested++
+		}
+		if c.RunID == "a2" && (c.Verdict != Regression || c.Tasks != 10 || c.Test != "mcnemar_exact") {
+			t.Errorf("a2 against a0: %+v", c)
+		}
+	}
+	if tested != len(got.Regressions) || tested != 7 {
+		t.Errorf("%d of %d regressions tested, want all 7", tested, len(got.Regressions))
 	}
 }

@@ -19,6 +19,22 @@ const (
 	BootstrapSeed      = 20261123
 )
 
+// SummaryVersion numbers the statistics Summarize computes; every summary
+// it makes carries it (record.Summary.Version). Bump it with any change to
+// Summarize that alters a stored number, so that readers trusting stored
+// summaries (Current) recompute older ones from their samples.
+const SummaryVersion = 1
+
+// Current reports whether a run's stored summary stands for its samples:
+// made by this version's Summarize when the run last finished. A running
+// or interrupted run may have samples newer than its summary (an
+// interrupted one may have been resumed after an earlier finish), so its
+// summary is never current.
+func Current(r record.Run) bool {
+	return r.Summary != nil && r.Summary.Version == SummaryVersion &&
+		r.Status.Terminal() && r.Status != record.StatusInterrupted
+}
+
 // Summarize rolls samples up into the run summary: pass rate with a
 // task-clustered Wilson interval, mean score with a bootstrap over tasks,
 // latency and TTFT percentiles, medians of the other latencies and of the
@@ -92,6 +108,7 @@ func Summarize(s suite.Suite, samples []record.Sample, wall time.Duration) recor
 		sum.Categories = []record.TaskSummary{}
 	}
 	sum.PassK = passK(sum.Tasks)
+	sum.Version = SummaryVersion
 	return sum
 }
 

@@ -366,9 +366,12 @@ func Pair(a, b Variant) Comparison {
 			c.DiscordantTasks++
 		}
 	}
-	c.PassRate = diff(aPass, bPass, dPass)
-	c.MeanScore = diff(aScore, bScore, taskDiffs(aScore, bScore))
-	c.PValue = stats.PairedTaskDiff(dPass, 0.95, Permutations, Seed).PValue
+	// One permutation test, on the verdicts: the score difference is only
+	// reported with its interval.
+	pass := stats.PairedTaskDiff(dPass, 0.95, Permutations, Seed)
+	c.PassRate = diff(aPass, bPass, pass)
+	c.MeanScore = diff(aScore, bScore, stats.PairedTaskInterval(taskDiffs(aScore, bScore), 0.95))
+	c.PValue = pass.PValue
 	c.Test = TestPermutation
 	if c.Iterations <= 1 {
 		c.Test = TestMcNemar // the permutation test on 0/±1 differences is exactly McNemar's
@@ -386,8 +389,7 @@ func taskDiffs(a, b [][]float64) []float64 {
 	return d
 }
 
-func diff(a, b [][]float64, d []float64) Diff {
-	r := stats.PairedTaskDiff(d, 0.95, Permutations, Seed)
+func diff(a, b [][]float64, r stats.PairedDiff) Diff {
 	// Rates and scores lie in [0, 1], so their difference lies in [-1, 1]:
 	// the t interval of a handful of tasks can reach beyond it.
 	ci := record.Interval{Lo: max(r.CI.Lo, -1), Hi: min(r.CI.Hi, 1)}

@@ -384,6 +384,11 @@ type Summary struct {
 	// Memory is what the model took once loaded for the run, as Ollama
 	// reports it (/api/ps): the GPU share is the main lever on a GPU.
 	Memory *Memory `json:"memory,omitempty"`
+	// Version is the version of the statistics that made the summary
+	// (bench.SummaryVersion); 0 for summaries stored before they had one.
+	// A reader that trusts stored summaries (analyze_results) recomputes
+	// one of another version from its samples.
+	Version int `json:"version,omitempty"`
 
 	Tasks      []TaskSummary `json:"tasks,omitempty"`
 	Categories []TaskSummary `json:"categories,omitempty"`
