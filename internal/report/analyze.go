@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,14 +71,16 @@ var analyzeHTML string
 
 var analyzeTmpl = template.Must(template.New("analyze").Funcs(template.FuncMap{
 	"pct": pct, "msec": msec, "pvalue": pValue, "ratio": ratio,
-	"pts":       func(x float64) string { return fmt.Sprintf("%+.0f pts", 100*x) },
-	"time":      func(t time.Time) string { return t.Format("2006-01-02 15:04") },
-	"sparkline": sparkline,
+	"pts":        func(x float64) string { return fmt.Sprintf("%+.0f pts", 100*x) },
+	"time":       func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+	"sparkline":  sparkline,
+	"trendchart": trendChart,
 }).Parse(analyzeHTML))
 
 // AnalyzeHTML writes the analysis as a self-contained HTML page: the
 // findings, then one table per section, with an inline SVG sparkline of
-// each trend's pass rate.
+// each trend's pass rate, and under the trends a chart of each trend of two
+// runs or more with its regressions marked.
 func AnalyzeHTML(w io.Writer, title string, res analyze.Result) error {
 	return analyzeTmpl.Execute(w, struct {
 		Title string
@@ -99,4 +102,17 @@ func sparkline(t analyze.Trend) template.HTML {
 	}
 	return template.HTML(fmt.Sprintf(`<svg width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img" aria-label="pass rate per run"><polyline fill="none" stroke="#2563eb" stroke-width="1.5" points="%s"/></svg>`,
 		w, h, w, h, strings.Join(pts, " ")))
+}
+
+// trendChart is TrendChart of t, with the runs the checks found to be
+// regressions against their baseline marked.
+func trendChart(t analyze.Trend, checks []analyze.Check) template.HTML {
+	s := TrendSeries{Model: t.Model, Suite: t.Suite}
+	for _, p := range t.Points {
+		reg := slices.ContainsFunc(checks, func(c analyze.Check) bool {
+			return c.RunID == p.RunID && c.Model == t.Model && c.Suite == t.Suite && c.Verdict == analyze.Regression
+		})
+		s.Runs = append(s.Runs, TrendRun{RunID: p.RunID, StartedAt: p.StartedAt, PassRate: p.PassRate, Regression: reg})
+	}
+	return template.HTML(TrendChart(s)) // built from escaped text: see chartSVG
 }

@@ -132,8 +132,15 @@ func TestReportsInBrowser(t *testing.T) {
 		{ID: "r1", Model: "tiny-m", Suite: "tiny", Status: record.StatusCompleted, StartedAt: now.Add(-2 * time.Hour), PassRate: 0.9},
 		{ID: "r2", Model: "tiny-m", Suite: "tiny", Status: record.StatusCompleted, StartedAt: now.Add(-time.Hour), PassRate: 0.8},
 	}
+	runs = append(runs, analyze.RunRow{ID: "r3", Model: "tiny-s", Suite: "tiny", Status: record.StatusCompleted, StartedAt: now.Add(-30 * time.Minute), PassRate: 0.6})
+	// Two trends: tiny-m's two runs get a chart (r2 marked as a
+	// regression), tiny-s's one run only its sparkline.
 	a := analyze.Result{Runs: runs, Findings: []string{"tiny-m dropped 10 points on tiny."},
-		Trends: []analyze.Trend{{Model: "tiny-m", Suite: "tiny", Points: []analyze.TrendPoint{{RunID: "r1", PassRate: 0.9}, {RunID: "r2", PassRate: 0.8}}}}}
+		Trends: []analyze.Trend{
+			{Model: "tiny-m", Suite: "tiny", Points: []analyze.TrendPoint{{RunID: "r1", StartedAt: runs[0].StartedAt, PassRate: 0.9}, {RunID: "r2", StartedAt: runs[1].StartedAt, PassRate: 0.8}}},
+			{Model: "tiny-s", Suite: "tiny", Points: []analyze.TrendPoint{{RunID: "r3", StartedAt: runs[2].StartedAt, PassRate: 0.6}}},
+		},
+		Regressions: []analyze.Check{{RunID: "r2", BaselineRunID: "r1", Model: "tiny-m", Suite: "tiny", PassRate: 0.8, BaselinePassRate: 0.9, PassRateDiff: -0.1, Verdict: analyze.Regression}}}
 	if err := AnalyzeHTML(&analyzePage, "analysis", a); err != nil {
 		t.Fatal(err)
 	}
@@ -151,9 +158,9 @@ func TestReportsInBrowser(t *testing.T) {
 		content string
 		charts  int
 	}{
-		{"analyze.html", analyzePage.String(), strings.Count(analyzePage.String(), "<svg")},
+		{"analyze.html", analyzePage.String(), 2 + 1}, // two sparklines, one trend chart
 		{"routing.html", RoutingHTML(routing), 1},
-		{"sidebyside.html", SideBySideHTML(sideBySide(t)), 0},
+		{"sidebyside.html", SideBySideHTML(sideBySide(t)), 3}, // quality/speed, latency, per category
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
@@ -221,7 +222,9 @@ func cellText(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// SideBySideHTML is the side-by-side artifact as a self-contained HTML page.
+// SideBySideHTML is the side-by-side artifact as a self-contained HTML page:
+// the summary, then three inline SVG charts (quality against speed, the
+// latency of each call, the pass rate per category), then the tasks.
 func SideBySideHTML(s SideBySide) string {
 	e := html.EscapeString
 	var b strings.Builder
@@ -240,6 +243,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #f8f8f8; border: 1px solid #e5e5e5; padding: 6px; white-space: pre-wrap; margin: 0; }
 .pass { color: #15803d; font-weight: bold; }
 .fail { color: #b91c1c; font-weight: bold; }
+svg.chart { display: block; max-width: 100%%; height: auto; margin: 0.5em 0 1em; }
 .answers { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 8px; }
 </style>
 </head>
@@ -261,6 +265,13 @@ pre { background: #f8f8f8; border: 1px solid #e5e5e5; padding: 6px; white-space:
 		fmt.Fprintf(&b, "<p>%s vs %s: %s → %s, %s (95%% CI %s to %s), p = %s: <strong>%s</strong>.</p>\n", e(c.B), e(c.A), pct(c.PassRate.A), pct(c.PassRate.B),
 			points(c.PassRate.Diff), points(c.PassRate.CI.Lo), points(c.PassRate.CI.Hi), pval(c.PAdjusted), e(c.Verdict))
 	}
+	b.WriteString("<section id=\"charts\">\n<h2>Quality against speed</h2>\n")
+	b.WriteString(QualitySpeedChart(s.qualitySpeed()))
+	b.WriteString("<h2>Latency per call</h2>\n")
+	b.WriteString(LatencyChart(s.latencies()))
+	b.WriteString("<h2>Pass rate per category</h2>\n")
+	b.WriteString(CategoryChart(s.categories()))
+	b.WriteString("</section>\n")
 	for _, t := range tasks {
 		fmt.Fprintf(&b, "<section class=\"task\" id=\"task-%s\">\n<h2>%s", e(t.ID), e(t.ID))
 		if t.Category != "" {
@@ -293,4 +304,68 @@ pre { background: #f8f8f8; border: 1px solid #e5e5e5; padding: 6px; white-space:
 	}
 	b.WriteString("</body>\n</html>\n")
 	return b.String()
+}
+
+// qualitySpeed is each variant's pass rate, its interval and its latency
+// p50, for QualitySpeedChart.
+func (s SideBySide) qualitySpeed() []QualitySpeedPoint {
+	var out []QualitySpeedPoint
+	for _, v := range s.Result.Variants {
+		out = append(out, QualitySpeedPoint{Label: v.Label, LatencyMs: v.LatencyP50Ms, PassRate: v.PassRate, Lo: v.PassRateCI.Lo, Hi: v.PassRateCI.Hi})
+	}
+	return out
+}
+
+// latencies are each variant's call latencies, for LatencyChart: the calls
+// a summary's latency p50 is taken over (bench.LatencyValue: errors left out).
+func (s SideBySide) latencies() []LatencySeries {
+	var out []LatencySeries
+	for _, v := range s.Variants {
+		ls := LatencySeries{Label: v.Label}
+		for _, smp := range v.Samples {
+			if ms, ok := bench.LatencyValue(smp); ok {
+				ls.WallMs = append(ls.WallMs, ms)
+			}
+		}
+		out = append(out, ls)
+	}
+	return out
+}
+
+// categories are each variant's pass rate per category (in name order),
+// for CategoryChart. The interval is the one the summaries give the
+// overall pass rate: stats.ClusteredWilson, a Wilson interval at the
+// task-clustered effective sample size, so that replayed iterations of a
+// task do not narrow it (plain Wilson at one iteration).
+func (s SideBySide) categories() []CategorySeries {
+	var cats []string
+	for _, v := range s.Variants {
+		for _, smp := range v.Samples {
+			if !slices.Contains(cats, smp.Category) {
+				cats = append(cats, smp.Category)
+			}
+		}
+	}
+	slices.Sort(cats)
+	var out []CategorySeries
+	for _, v := range s.Variants {
+		cs := CategorySeries{Label: v.Label}
+		samples := slices.Clone(v.Samples)
+		slices.SortStableFunc(samples, func(a, b record.Sample) int { return strings.Compare(a.TaskID, b.TaskID) })
+		for _, c := range cats {
+			var in []record.Sample
+			for _, smp := range samples {
+				if smp.Category == c {
+					in = append(in, smp)
+				}
+			}
+			if len(in) == 0 {
+				continue
+			}
+			r := stats.ClusteredWilson(bench.Clusters(in, bench.PassValue), 0.95)
+			cs.Rates = append(cs.Rates, CategoryRate{Category: c, PassRate: r.Rate, Lo: r.CI.Lo, Hi: r.CI.Hi})
+		}
+		out = append(out, cs)
+	}
+	return out
 }

@@ -93,7 +93,17 @@ func TestSideBySideHTML(t *testing.T) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if strings.Contains(page, "<script") || strings.Contains(page, "http") {
+	if strings.Contains(page, "<script") || strings.Contains(strings.ReplaceAll(page, `xmlns="http://www.w3.org/2000/svg"`, ""), "http") {
 		t.Error("the page has a script or a link")
+	}
+	// The three charts, after the summary and before the first task.
+	charts := page[strings.Index(page, `<table id="summary">`):strings.Index(page, `<section class="task"`)]
+	if n := strings.Count(charts, "<svg"); n != 3 {
+		t.Errorf("%d charts between the summary and the tasks, want 3", n)
+	}
+	for _, want := range []string{"Pareto frontier: tiny-s, tiny-m.", "tiny-s: 6 calls", "tiny-s: add 0%", "tiny-m: add 100%"} {
+		if !strings.Contains(charts, want) {
+			t.Errorf("the charts lack %q", want)
+		}
 	}
 }
