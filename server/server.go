@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -144,6 +145,8 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 			}), nil
 		})
 
+	addWriteupPrompts(s, svc)
+
 	s.AddResource(mcp.NewResource("benchmcp://preambles", "preambles",
 		mcp.WithResourceDescription("The preamble library: names and texts usable as run_benchmark's preamble."),
 		mcp.WithMIMEType("application/json")),
@@ -209,6 +212,64 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 			})
 	}
 	return s
+}
+
+// addWriteupPrompts registers the prompts filled with the store's real
+// numbers: plan_benchmark (power of a planned run), write_findings (a
+// findings report) and compare_writeup (side-by-side verdicts). The data
+// comes from the tools service; a missing or unknown id is a prompt error
+// that says what to pass.
+func addWriteupPrompts(s *mcpserver.MCPServer, svc *tools.Service) {
+	user := func(title, text string) *mcp.GetPromptResult {
+		return mcp.NewGetPromptResult(title, []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text))})
+	}
+	s.AddPrompt(mcp.NewPrompt("plan_benchmark",
+		mcp.WithPromptDescription("Plan a benchmark of a local model with real power numbers: what the design can detect, and the tasks or iterations a 10-point difference needs."),
+		mcp.WithArgument("model", mcp.ArgumentDescription("Ollama model, e.g. qwen2.5-coder:1.5b"), mcp.RequiredArgument()),
+		mcp.WithArgument("goal", mcp.ArgumentDescription("what you want to learn, e.g. is it good enough for code review")),
+		mcp.WithArgument("suite", mcp.ArgumentDescription("built-in suite (tiny, coding, tool-use, review) or a suite file; default tiny")),
+		mcp.WithArgument("iterations", mcp.ArgumentDescription("iterations per task to plan for; default 3"))),
+		func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			a := req.Params.Arguments
+			iterations := 0
+			if v := strings.TrimSpace(a["iterations"]); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return nil, fmt.Errorf("iterations %q is not a whole number; give e.g. 3", v)
+				}
+				iterations = n
+			}
+			plan, err := svc.PlanFor(a["model"], a["suite"], iterations)
+			if err != nil {
+				return nil, err
+			}
+			return user("Plan a benchmark of "+a["model"], prompts.PlanBenchmark(a["model"], a["goal"], plan)), nil
+		})
+	ids := func(a map[string]string) []string {
+		return strings.FieldsFunc(a["run_ids"], func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	idArgs := []mcp.PromptOption{
+		mcp.WithArgument("comparison_id", mcp.ArgumentDescription("a compare_models result's comparison_id, e.g. c20260101-120000.000")),
+		mcp.WithArgument("run_ids", mcp.ArgumentDescription("instead: 2 to 8 stored run ids of the same suite, comma-separated; the first is the baseline")),
+	}
+	s.AddPrompt(mcp.NewPrompt("write_findings", append([]mcp.PromptOption{
+		mcp.WithPromptDescription("Write a findings report of a stored comparison: executive summary, three recommendations balancing throughput, TTFT and quality, a risk/mitigation table; filled with its real numbers.")}, idArgs...)...),
+		func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			c, err := svc.FindingsFor(ctx, req.Params.Arguments["comparison_id"], ids(req.Params.Arguments))
+			if err != nil {
+				return nil, err
+			}
+			return user("Findings of "+c.Subject(), prompts.WriteFindings(c.Subject(), c.Findings())), nil
+		})
+	s.AddPrompt(mcp.NewPrompt("compare_writeup", append([]mcp.PromptOption{
+		mcp.WithPromptDescription("Write side-by-side verdicts of a stored comparison: per task the winner and why, and the summary table; filled with its real numbers.")}, idArgs...)...),
+		func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			c, err := svc.FindingsFor(ctx, req.Params.Arguments["comparison_id"], ids(req.Params.Arguments))
+			if err != nil {
+				return nil, err
+			}
+			return user("Side-by-side verdicts of "+c.Subject(), prompts.CompareWriteup(c.Subject(), c.Result, c.Prompts)), nil
+		})
 }
 
 // JobNotifier sends a job's state change to every client as a logging
