@@ -112,7 +112,10 @@ func TestAnalyzeResults(t *testing.T) {
 			t.Errorf("html lacks %q", want)
 		}
 	}
-	if strings.Contains(page, "http://") || strings.Contains(page, "https://") || strings.Contains(page, "<script") {
+	// The inline charts' SVG namespace is a name, not a link; the browser
+	// test in internal/report proves the page makes no request.
+	bare := strings.ReplaceAll(page, `xmlns="http://www.w3.org/2000/svg"`, "")
+	if strings.Contains(bare, "http://") || strings.Contains(bare, "https://") || strings.Contains(bare, "<script") {
 		t.Error("html is not self-contained")
 	}
 	for _, want := range []string{"| `" + worse + "` |", "**regression**", "### Anomalies", "tiny-m on tiny: pass rate 20% (95% CI 6–51%), 40 points below tiny-s."} {
