@@ -375,6 +375,7 @@ type Options struct {
 	Transport string // stdio, sse or http
 	Addr      string // listen address for sse and http
 	Workers   int    // stdio: tool calls served at once
+	Guard     Guard  // sse and http: origin, token and size checks
 }
 
 // Serve runs the server on the chosen transport until ctx ends.
@@ -389,13 +390,19 @@ func Serve(ctx context.Context, s *mcpserver.MCPServer, opt Options, log *slog.L
 		stdio.SetErrorLogger(slog.NewLogLogger(log.Handler(), slog.LevelError))
 		mcpserver.WithWorkerPoolSize(workers)(stdio)
 		return stdio.Listen(ctx, os.Stdin, os.Stdout)
+	case "sse", "http":
+		if err := opt.Guard.CheckListen(opt.Addr); err != nil {
+			return err
+		}
+	}
+	switch opt.Transport {
 	case "sse":
 		base := "http://" + opt.Addr
 		sse := mcpserver.NewSSEServer(s, mcpserver.WithBaseURL(base), mcpserver.WithKeepAlive(true))
-		return serveHTTP(ctx, opt.Addr, sse, func(c context.Context) error { return sse.Shutdown(c) }, log, base+"/sse")
+		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(sse), func(c context.Context) error { return sse.Shutdown(c) }, log, base+"/sse")
 	case "http":
 		h := mcpserver.NewStreamableHTTPServer(s, mcpserver.WithSessionIdleTTL(30*time.Minute), mcpserver.WithHeartbeatInterval(25*time.Second))
-		return serveHTTP(ctx, opt.Addr, h, func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
+		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(h), func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
 	}
 	return fmt.Errorf("unknown transport %q; use stdio, sse or http", opt.Transport)
 }

@@ -36,6 +36,18 @@ func startServer(t *testing.T, transport, db, hosts string) (base string, kill f
 	}
 	addr := l.Addr().String()
 	l.Close()
+	return startServerOn(t, transport, addr, db, hosts)
+}
+
+// startServerAt is startServer on a given listen address.
+func startServerAt(t *testing.T, transport, addr, db, hosts string) string {
+	t.Helper()
+	base, _ := startServerOn(t, transport, addr, db, hosts)
+	return base
+}
+
+func startServerOn(t *testing.T, transport, addr, db, hosts string) (base string, kill func()) {
+	t.Helper()
 	cmd := exec.Command(binary, "serve", "--transport", transport, "--addr", addr, "--db", db)
 	cmd.Env = append(os.Environ(), "BENCHMCP_HOSTS="+hosts)
 	cmd.Stderr = os.Stderr

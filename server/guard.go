@@ -1,0 +1,91 @@
+package server
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// DefaultMaxBody is the largest request body the HTTP transports read: a
+// tool call with inline tasks fits many times over.
+const DefaultMaxBody = 4 << 20
+
+// Guard is what the HTTP and SSE transports check on every request before
+// the MCP server sees it: a web page in the user's browser must not drive
+// the server (Origin), other machines must not reach it without a token,
+// and a request must not be unbounded.
+type Guard struct {
+	// Token, when set, must come as "Authorization: Bearer <token>".
+	Token string
+	// Origins are the allowed Origin values besides loopback ones, such as
+	// "https://inspector.example".
+	Origins []string
+	// MaxBody bounds a request body; 0 is DefaultMaxBody.
+	MaxBody int64
+}
+
+// CheckListen refuses a listen address other machines can reach when no
+// token is set.
+func (g Guard) CheckListen(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %v; give host:port, e.g. 127.0.0.1:8080", addr, err)
+	}
+	if loopbackHost(host) || g.Token != "" {
+		return nil
+	}
+	return fmt.Errorf("listen address %s is reachable from other machines, and anyone reaching it could run models, write reports and execute code checks: set a bearer token with --token or BENCHMCP_TOKEN (clients send Authorization: Bearer <token>), or listen on 127.0.0.1", addr)
+}
+
+// loopbackHost reports whether a host name or address is the local machine only.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// Handler wraps h with the checks.
+func (g Guard) Handler(h http.Handler) http.Handler {
+	max := g.MaxBody
+	if max <= 0 {
+		max = DefaultMaxBody
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && !g.originAllowed(o) {
+			http.Error(w, fmt.Sprintf("origin %s is not allowed: benchmcp answers only loopback origins and those given with --allow-origin", o), http.StatusForbidden)
+			return
+		}
+		if g.Token != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(g.Token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="benchmcp"`)
+				http.Error(w, "missing or wrong bearer token: send Authorization: Bearer <the token given to serve with --token or BENCHMCP_TOKEN>", http.StatusUnauthorized)
+				return
+			}
+		}
+		if r.ContentLength > max {
+			http.Error(w, fmt.Sprintf("request body of %d bytes is over the limit of %d", r.ContentLength, max), http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// originAllowed: a loopback origin (any port), or one given exactly.
+func (g Guard) originAllowed(origin string) bool {
+	if slices.Contains(g.Origins, strings.TrimSuffix(origin, "/")) {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return loopbackHost(u.Hostname())
+}
