@@ -118,6 +118,16 @@ func TestCrash(t *testing.T) {
 	}
 	cmd.Wait() // reaped, so its pid is no longer alive
 
+	// A reader (read-only: nothing is swept) sees it interrupted already.
+	ro := openTest(t, path, Options{ReadOnly: true})
+	if r, err := ro.GetRun(id); err != nil || r.Status != record.StatusInterrupted || !strings.Contains(r.Error, "is gone") {
+		t.Errorf("read-only view of the dead run: %q %q, %v; want interrupted", r.Status, r.Error, err)
+	}
+	if rs, err := ro.ListRuns(Filter{}); err != nil || len(rs) != 1 || rs[0].Status != record.StatusInterrupted {
+		t.Errorf("read-only list of the dead run: %+v, %v", rs, err)
+	}
+	ro.Close()
+
 	s := openTest(t, path, Options{}) // its cleanup runs tx.Check
 	r, err := s.GetRun(id)
 	if err != nil {

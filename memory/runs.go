@@ -188,14 +188,32 @@ func (s *Store) GetRun(id string) (record.Run, error) {
 	if err != nil {
 		return record.Run{}, fmt.Errorf("get run: %w", err)
 	}
+	s.view(&r)
 	return r, nil
+}
+
+// view makes a run honest for readers: one still marked running whose owner
+// process is gone is shown as interrupted, as the next writable open will
+// record it (a read-only open, or a server opened before the run's process
+// died, has not swept it).
+func (s *Store) view(r *record.Run) {
+	if r.Status != record.StatusRunning || (r.OwnerHost == s.host && processAlive(r.OwnerPID)) {
+		return
+	}
+	r.Status = record.StatusInterrupted
+	if r.Error == "" {
+		r.Error = fmt.Sprintf("interrupted: its process (pid %d on %s) is gone; it is recorded as interrupted when the store is next opened for writing, and run_benchmark resume_run_id finishes it", r.OwnerPID, r.OwnerHost)
+	}
 }
 
 // ListRuns returns the runs that match f, newest StartedAt first.
 func (s *Store) ListRuns(f Filter) ([]record.Run, error) {
 	var runs []record.Run
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return listTx(tx, f, func(_ []byte, r record.Run) { runs = append(runs, r) })
+		return listTx(tx, f, func(_ []byte, r record.Run) {
+			s.view(&r)
+			runs = append(runs, r)
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)

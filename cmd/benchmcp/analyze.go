@@ -33,7 +33,7 @@ func analyzeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		return 2
 	}
 	a.AllowDifferences = allow
-	svc, closeFn, err := c.service()
+	svc, closeFn, err := c.readService()
 	if err != nil {
 		fmt.Fprintf(stderr, "benchmcp analyze: %v\n", err)
 		return 1

@@ -33,6 +33,17 @@ func TestAnalyzeCommand(t *testing.T) {
 		t.Errorf("report: %v", err)
 	}
 
+	// A mistyped --db is an error, not a new empty store.
+	out.Reset()
+	errb.Reset()
+	typo := filepath.Join(dir, "bench-typo.db")
+	if code := analyzeCommand(context.Background(), []string{"--db", typo}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "no store at "+typo) {
+		t.Errorf("mistyped --db: exit %d, %q", code, errb.String())
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Error("analyze created a store at the mistyped path")
+	}
+
 	out.Reset()
 	errb.Reset()
 	if code := analyzeCommand(context.Background(), []string{"--db", db, "--since", "yesterday"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "RFC3339") {

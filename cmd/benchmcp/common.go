@@ -54,11 +54,25 @@ func (c *common) logger(stderr io.Writer) *slog.Logger {
 
 // service opens the store and the executor; close releases them.
 func (c *common) service() (svc *tools.Service, closeFn func(), err error) {
+	return c.open(memory.Options{})
+}
+
+// readService is service on a store opened read-only, for commands that
+// only read: they work while a server holds the store, and a mistyped --db
+// is an error, not a new empty store.
+func (c *common) readService() (svc *tools.Service, closeFn func(), err error) {
+	if _, err := os.Stat(c.db); err != nil {
+		return nil, nil, fmt.Errorf("no store at %s (%v); check --db or BENCHMCP_DB", c.db, err)
+	}
+	return c.open(memory.Options{ReadOnly: true})
+}
+
+func (c *common) open(opt memory.Options) (svc *tools.Service, closeFn func(), err error) {
 	hosts, err := executor.ParseHosts(c.hosts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--hosts: %w", err)
 	}
-	st, err := memory.Open(c.db, memory.Options{})
+	st, err := memory.Open(c.db, opt)
 	if err != nil {
 		return nil, nil, err
 	}
