@@ -200,21 +200,8 @@ func (s *Service) routingSetup(ctx context.Context, args EvaluateRoutingArgs) (*
 	if err := bench.CheckOptions("options", args.Options); err != nil {
 		return nil, &UserError{err}
 	}
-	resolve := func(where, spec string) (record.RoutingCandidate, error) {
-		c := route.ParseCandidate(spec)
-		c.Named = strings.TrimSpace(spec)
-		if c.Model == "" {
-			return c, userErrorf("%s is empty; give a model name, or model@host", where)
-		}
-		h, err := s.Exec.Host(c.Host)
-		if err != nil {
-			return c, userErrorf("%s %q: unknown host %q; the configured hosts are %s (set more with --hosts or BENCHMCP_HOSTS)", where, spec, c.Host, strings.Join(s.hostNames(), ", "))
-		}
-		c.Host = h.Name
-		return c, nil
-	}
 	for i, spec := range args.Candidates {
-		c, err := resolve(fmt.Sprintf("candidates[%d]", i), spec)
+		c, err := s.resolveCandidate(fmt.Sprintf("candidates[%d]", i), spec, "")
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +228,7 @@ func (s *Service) routingSetup(ctx context.Context, args EvaluateRoutingArgs) (*
 		rs.cands[i].CostPer1KTokens, rs.cands[i].CostPerSecond = cost.Per1KTokens, cost.PerSecond
 	}
 	if args.Judge != "" {
-		j, err := resolve("judge", args.Judge)
+		j, err := s.resolveCandidate("judge", args.Judge, "")
 		if err != nil {
 			return nil, err
 		}

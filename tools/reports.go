@@ -10,7 +10,6 @@ import (
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/report"
-	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/internal/suite"
 )
 
@@ -92,10 +91,9 @@ func (s *Service) pairwiseJudge(spec string, timeoutS float64) (*pairwiseJudge, 
 	if strings.TrimSpace(spec) == "" {
 		return nil, nil
 	}
-	c := route.ParseCandidate(spec)
-	h, err := s.Exec.Host(c.Host)
+	c, err := s.resolveCandidate("pairwise_judge", spec, "")
 	if err != nil {
-		return nil, userErrorf("pairwise_judge %q: unknown host %q; the configured hosts are %s", spec, c.Host, strings.Join(s.hostNames(), ", "))
+		return nil, err
 	}
 	p, err := check.NewPairwise(c.Model, "", "")
 	if err != nil {
@@ -105,7 +103,7 @@ func (s *Service) pairwiseJudge(spec string, timeoutS float64) (*pairwiseJudge, 
 	if timeout == 0 {
 		timeout = DefaultRouteTimeout
 	}
-	return &pairwiseJudge{name: strings.TrimSpace(spec), host: h.Name, timeout: timeout, judge: p}, nil
+	return &pairwiseJudge{name: c.Name(), host: c.Host, timeout: timeout, judge: p}, nil
 }
 
 // judgePairs asks the pairwise judge about every variant against the

@@ -501,24 +501,19 @@ func (s *Service) resolveRoute(args *RouteTaskArgs) (*routeCall, error) {
 	}
 	rc := &routeCall{checks: checks}
 	for i, spec := range args.Candidates {
-		c := route.ParseCandidate(spec)
-		if c.Host == "" {
-			c.Host = args.Host
-		}
-		h, err := s.Exec.Host(c.Host)
+		c, err := s.resolveCandidate(fmt.Sprintf("candidates[%d]", i), spec, args.Host)
 		if err != nil {
-			return nil, userErrorf("candidates[%d] %q: unknown host %q; the configured hosts are %s (set more with --hosts or BENCHMCP_HOSTS)", i, spec, c.Host, strings.Join(s.hostNames(), ", "))
+			return nil, err
 		}
-		c.Host, c.Named = h.Name, strings.TrimSpace(spec)
 		if slices.ContainsFunc(rc.cands, func(o record.RoutingCandidate) bool { return o.Model == c.Model && o.Host == c.Host }) {
 			return nil, userErrorf("candidate %s is listed twice", c.Name())
 		}
 		rc.cands = append(rc.cands, c)
 		rc.names = append(rc.names, c.Name())
 	}
-	if h := route.ParseCandidate(args.JudgeModel).Host; h != "" {
-		if _, err := s.Exec.Host(h); err != nil {
-			return nil, userErrorf("judge_model %q: unknown host %q; the configured hosts are %s", args.JudgeModel, h, strings.Join(s.hostNames(), ", "))
+	if args.JudgeModel != "" {
+		if _, err := s.resolveCandidate("judge_model", args.JudgeModel, args.Host); err != nil {
+			return nil, err
 		}
 	}
 	if args.Strategy == "" {

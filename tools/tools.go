@@ -7,13 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/jobs"
+	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -187,6 +190,26 @@ func Throttle(interval time.Duration, fn ProgressFunc) ProgressFunc {
 		last = now
 		fn(done, total, msg)
 	}
+}
+
+// resolveCandidate reads model@host (a bare model is on defaultHost, ""
+// for the first configured) and resolves the host; where names the
+// argument in the error.
+func (s *Service) resolveCandidate(where, spec, defaultHost string) (record.RoutingCandidate, error) {
+	c := route.ParseCandidate(spec)
+	c.Named = strings.TrimSpace(spec)
+	if c.Model == "" {
+		return c, userErrorf("%s is empty; give a model name, or model@host", where)
+	}
+	if c.Host == "" {
+		c.Host = defaultHost
+	}
+	h, err := s.Exec.Host(c.Host)
+	if err != nil {
+		return c, userErrorf("%s %q: unknown host %q; the configured hosts are %s (set more with --hosts or BENCHMCP_HOSTS)", where, spec, c.Host, strings.Join(s.hostNames(), ", "))
+	}
+	c.Host = h.Name
+	return c, nil
 }
 
 // hostNames lists the configured hosts' names.

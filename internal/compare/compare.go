@@ -311,6 +311,24 @@ type key struct {
 	it   int
 }
 
+// pairedKeys are the (task, iteration) items both sides did, in task
+// order, then iteration order.
+func pairedKeys(am, bm map[key]record.Sample) []key {
+	var keys []key
+	for k := range am {
+		if _, ok := bm[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := strings.Compare(x.task, y.task); c != 0 {
+			return c
+		}
+		return x.it - y.it
+	})
+	return keys
+}
+
 func byKey(samples []record.Sample) map[key]record.Sample {
 	m := make(map[key]record.Sample, len(samples))
 	for _, smp := range samples {
@@ -326,18 +344,7 @@ func byKey(samples []record.Sample) map[key]record.Sample {
 // the result does not depend on the order samples were recorded in.
 func Pair(a, b Variant) Comparison {
 	am, bm := byKey(a.Samples), byKey(b.Samples)
-	var keys []key
-	for k := range am {
-		if _, ok := bm[k]; ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(x, y key) int {
-		if c := strings.Compare(x.task, y.task); c != 0 {
-			return c
-		}
-		return x.it - y.it
-	})
+	keys := pairedKeys(am, bm)
 	c := Comparison{A: a.Label, B: b.Label, Pairs: len(keys), SameSeeds: len(keys) > 0}
 	var ap, bp []bool
 	var aPass, bPass, aScore, bScore [][]float64
@@ -632,18 +639,7 @@ type JudgePair func(ctx context.Context, taskID, answerA, answerB string) check.
 func Pairwise(ctx context.Context, judgeName string, a, b Variant, judge JudgePair) *PairwiseSummary {
 	s := &PairwiseSummary{Judge: judgeName, Tasks: map[string]string{}}
 	am, bm := byKey(a.Samples), byKey(b.Samples)
-	var keys []key
-	for k := range am {
-		if _, ok := bm[k]; ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(x, y key) int {
-		if c := strings.Compare(x.task, y.task); c != 0 {
-			return c
-		}
-		return x.it - y.it
-	})
+	keys := pairedKeys(am, bm)
 	net := map[string]int{}
 	for _, k := range keys {
 		if ctx.Err() != nil {
