@@ -72,7 +72,7 @@ type CompareModelsResult struct {
 	Variants     []compare.VariantSummary `json:"variants" jsonschema:"per variant, its run summarised"`
 	Comparisons  []compare.Comparison     `json:"comparisons" jsonschema:"each other variant (b) against the baseline (a), paired by (task, iteration)"`
 	Tasks        []compare.TaskRow        `json:"tasks" jsonschema:"per task, each variant's result and the winner"`
-	Pareto       compare.Frontier         `json:"pareto" jsonschema:"the variants on the pass rate / speed (TTFT p50) frontier, and which are dominated by which"`
+	Pareto       compare.Frontier         `json:"pareto" jsonschema:"the variants on the pass rate / latency p50 frontier, and which are dominated by which"`
 	PreambleAB   []compare.PreambleDelta  `json:"preamble_ab" jsonschema:"when the variants differ only by preamble: per model, pass rate without and with it"`
 	Differences  []compare.Mismatch       `json:"differences,omitempty" jsonschema:"how the runs differ besides the model (allowed ones; others are refused)"`
 	ReportPaths  []string                 `json:"report_paths,omitempty" jsonschema:"files written"`

@@ -184,7 +184,7 @@ type TaskRow struct {
 // Frontier is the quality/latency Pareto frontier of the variants.
 type Frontier struct {
 	Quality     string              `json:"quality" jsonschema:"the quality axis: pass_rate"`
-	Cost        string              `json:"cost" jsonschema:"the cost axis: ttft_p50_ms, or latency_p50_ms when a variant has no TTFT"`
+	Cost        string              `json:"cost" jsonschema:"the cost axis: latency_p50_ms"`
 	Points      []stats.Point       `json:"points"`
 	Optimal     []string            `json:"optimal" jsonschema:"labels no other variant beats on both axes"`
 	DominatedBy map[string][]string `json:"dominated_by" jsonschema:"for each other label, the labels that beat it"`
@@ -565,25 +565,17 @@ func Winner(cells []TaskCell) string {
 }
 
 // frontier is the Pareto frontier over pass rate (higher is better) and
-// speed (lower is better). Speed is TTFT p50 when every variant has one: it
-// measures the model, whereas a call's latency also grows with how much the
-// model says, so a weak model that rambles looks slower than it is (seen with
-// the fixture models, whose p50 latencies are within noise of each other
-// while their TTFTs differ 2.5x). Without TTFTs it is latency p50.
+// latency p50 (lower is better): the time a user waits for a whole answer,
+// the same axis as speed_ratio and the side-by-side chart. A model that
+// says more takes longer, and that is a cost the user pays; TTFT, which
+// leaves it out, is reported next to it in each variant's summary.
 func frontier(vs []VariantSummary) Frontier {
-	cost, costOf := "ttft_p50_ms", func(v VariantSummary) float64 { return v.TTFTP50Ms }
-	for _, v := range vs {
-		if v.TTFTP50Ms <= 0 {
-			cost, costOf = "latency_p50_ms", func(v VariantSummary) float64 { return v.LatencyP50Ms }
-			break
-		}
-	}
 	pts := []stats.Point{}
 	for _, v := range vs {
-		pts = append(pts, stats.Point{Label: v.Label, Quality: v.PassRate, Cost: costOf(v)})
+		pts = append(pts, stats.Point{Label: v.Label, Quality: v.PassRate, Cost: v.LatencyP50Ms})
 	}
 	f := stats.Pareto(pts)
-	return Frontier{Quality: "pass_rate", Cost: cost, Points: pts, Optimal: f.Optimal, DominatedBy: f.DominatedBy}
+	return Frontier{Quality: "pass_rate", Cost: "latency_p50_ms", Points: pts, Optimal: f.Optimal, DominatedBy: f.DominatedBy}
 }
 
 // preambleView pairs, per model, the variant without a preamble with each

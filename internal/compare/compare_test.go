@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -283,9 +284,10 @@ var approx = cmpopts.EquateApprox(1e-12, 0)
 
 func near(x, y float64) bool { return cmp.Equal(x, y, approx) }
 
-// With TTFTs the frontier's speed axis is TTFT: a weak model that rambles
-// (longer calls) but starts answering sooner stays on the frontier.
-func TestFrontierUsesTTFT(t *testing.T) {
+// The frontier's speed axis is latency p50, whatever the TTFTs say: s
+// starts answering sooner but takes longer end to end than m, which also
+// passes more, so m dominates s.
+func TestFrontierUsesLatency(t *testing.T) {
 	s := variant("s", "tiny-s", 60, bools("PPFF")...)
 	m := variant("m", "tiny-m", 55, bools("PPPP")...)
 	for i := range s.Samples {
@@ -296,8 +298,11 @@ func TestFrontierUsesTTFT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Pareto.Cost != "ttft_p50_ms" || len(res.Pareto.Optimal) != 2 {
-		t.Errorf("frontier on %s: optimal %v, want both s and m on ttft_p50_ms", res.Pareto.Cost, res.Pareto.Optimal)
+	want := Frontier{Quality: "pass_rate", Cost: "latency_p50_ms",
+		Points:  []stats.Point{{Label: "s", Quality: 0.5, Cost: 60}, {Label: "m", Quality: 1, Cost: 55}},
+		Optimal: []string{"m"}, DominatedBy: map[string][]string{"s": {"m"}}}
+	if diff := cmp.Diff(want, res.Pareto); diff != "" {
+		t.Errorf("frontier (-want +got):\n%s", diff)
 	}
 }
 

@@ -165,8 +165,8 @@ func QualitySpeedChart(points []QualitySpeedPoint) string {
 		labels.Labels = append(labels.Labels, q.Label)
 	}
 
-	// The frontier of what is plotted: compare's own (Result.Pareto) is on
-	// TTFT when every variant has one, which this chart's x axis is not.
+	// The frontier of what is plotted (the points that could be placed), on
+	// the axes of compare's own (Result.Pareto): pass rate and latency p50.
 	sp := make([]stats.Point, len(pts))
 	for k, q := range pts {
 		sp[k] = stats.Point{Label: strconv.Itoa(k), Quality: q.PassRate, Cost: q.LatencyMs}

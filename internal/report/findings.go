@@ -201,10 +201,7 @@ func (wr *writer) findings() {
 		wr.through = wr.add("Throughput: **%.2f points/s** for %s, the most score per second of its own call time; %s.", top.PointsPerSecond, top.Label, strings.Join(parts, ", "))
 	}
 	if p := r.Pareto; len(p.Optimal) > 0 {
-		axis := "TTFT p50"
-		if p.Cost == "latency_p50_ms" {
-			axis = "latency p50"
-		}
+		axis := strings.ReplaceAll(strings.TrimSuffix(p.Cost, "_ms"), "_", " ")
 		f := fmt.Sprintf("On pass rate against %s, **%s** %s on the Pareto frontier (point estimates)", axis, strings.Join(p.Optimal, ", "), isAre(len(p.Optimal)))
 		var dominated []string
 		for _, v := range r.Variants {
