@@ -30,10 +30,12 @@ var (
 // Options tune Open.
 type Options struct {
 	// ReadOnly opens the file for analysis: it shares the lock with other
-	// readers, writes fail with ErrReadOnly and nothing is migrated or swept.
+	// readers (or reads a snapshot while a writer holds it), writes fail
+	// with ErrReadOnly and nothing is migrated or swept.
 	ReadOnly bool
 	// LockTimeout is how long Open waits for another process to let go of
-	// the file before failing with ErrLocked; 0 means 2s.
+	// the file before failing with ErrLocked (or, read-only, reading a
+	// snapshot); 0 means 2s (read-only: 100ms).
 	LockTimeout time.Duration
 }
 
@@ -42,6 +44,7 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	readOnly bool
+	snapshot string // the copy a read-only open reads while a writer holds path; removed on Close
 	now      func() time.Time
 	pid      int
 	host     string
@@ -63,10 +66,16 @@ func DefaultPath() string {
 // opt.ReadOnly. A store of an older schema is migrated in one transaction,
 // after a copy of it is saved next to it as <path>.v<N>.bak. On a writable
 // open, runs left running by a process that no longer exists are marked
-// interrupted.
+// interrupted. A read-only open of a store another process holds for
+// writing reads a consistent snapshot of it (see snapshot.go): what was
+// committed when it opened.
 func Open(path string, opt Options) (*Store, error) {
 	timeout := opt.LockTimeout
-	if timeout <= 0 {
+	switch {
+	case timeout > 0:
+	case opt.ReadOnly:
+		timeout = 100 * time.Millisecond // then read a snapshot
+	default:
 		timeout = 2 * time.Second
 	}
 	if opt.ReadOnly {
@@ -76,11 +85,23 @@ func Open(path string, opt Options) (*Store, error) {
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	boltOpt := &bolt.Options{
 		Timeout:      timeout,
 		ReadOnly:     opt.ReadOnly,
 		FreelistType: bolt.FreelistMapType,
-	})
+	}
+	db, err := bolt.Open(path, 0o600, boltOpt)
+	snap := ""
+	if errors.Is(err, bolt.ErrTimeout) && opt.ReadOnly {
+		// A writer holds the store: read a consistent copy instead.
+		if snap, err = snapshot(path); err != nil {
+			return nil, fmt.Errorf("open store %s read-only while another process writes it: %w", path, err)
+		}
+		if db, err = bolt.Open(snap, 0o600, boltOpt); err != nil {
+			os.Remove(snap)
+			return nil, fmt.Errorf("open a snapshot of store %s: %w", path, err)
+		}
+	}
 	if errors.Is(err, bolt.ErrTimeout) {
 		holder := "another benchmcp process"
 		switch pid := lockHolder(path); {
@@ -96,9 +117,9 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	host, _ := os.Hostname()
-	s := &Store{db: db, path: path, readOnly: opt.ReadOnly, now: time.Now, pid: os.Getpid(), host: host}
+	s := &Store{db: db, path: path, readOnly: opt.ReadOnly, snapshot: snap, now: time.Now, pid: os.Getpid(), host: host}
 	if err := s.prepare(); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil
@@ -171,7 +192,13 @@ func (s *Store) migrate(v uint64) error {
 }
 
 // Close releases the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.snapshot != "" {
+		os.Remove(s.snapshot)
+	}
+	return err
+}
 
 // Path is the file the store was opened from.
 func (s *Store) Path() string { return s.path }

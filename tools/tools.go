@@ -17,6 +17,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/route"
+	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -36,7 +37,10 @@ type Service struct {
 	// Reports is where report files go: confined to its root for the MCP
 	// server, relative to the working directory for the CLI.
 	Reports report.Dir
-	Notify  Notifier // progress to MCP clients
+	// SuiteRoots confine the suite files a call may name (nil: any path);
+	// the server over HTTP or SSE sets them.
+	SuiteRoots suite.Roots
+	Notify     Notifier // progress to MCP clients
 
 	// ProgressInterval is the least time between two progress notifications
 	// of one call (default 200 ms); the last one is always sent.
@@ -135,6 +139,7 @@ func isUserError(err error) bool {
 	return errors.As(err, &ue) || errors.As(err, &ie) ||
 		errors.Is(err, executor.ErrModelNotFound) || errors.Is(err, executor.ErrHostUnreachable) ||
 		errors.Is(err, executor.ErrUnknownHost) || errors.Is(err, memory.ErrRunNotFound) ||
+		errors.Is(err, jobs.ErrClientLimit) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 

@@ -44,6 +44,18 @@ func envOr(key, def string) string {
 	return def
 }
 
+// envInt is the integer in the environment variable key, else def (with
+// a warning when the variable is set to something else).
+func envInt(key string, def int) int {
+	if v := strings.TrimSpace(os.Getenv(key)); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		fmt.Fprintf(os.Stderr, "benchmcp: %s=%q is not an integer; using %d\n", key, v, def)
+	}
+	return def
+}
+
 func (c *common) logger(stderr io.Writer) *slog.Logger {
 	level := slog.LevelInfo
 	if c.debug {

@@ -46,7 +46,11 @@ func jobsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "benchmcp jobs: unknown subcommand %q\n\n%s", sub, jobsUsage)
 		return 2
 	}
-	svc, closeFn, err := c.service()
+	open := c.service
+	if sub == "list" || sub == "show" {
+		open = c.readService // they only read: they work while a server runs
+	}
+	svc, closeFn, err := open()
 	if err != nil {
 		fmt.Fprintf(stderr, "benchmcp jobs %s: %v\n", sub, err)
 		return 1

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/server"
 )
 
@@ -21,7 +23,11 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	addr := fs.String("addr", envOr("BENCHMCP_ADDR", "127.0.0.1:8080"), "listen address for sse and http (env BENCHMCP_ADDR)")
 	token := fs.String("token", os.Getenv("BENCHMCP_TOKEN"), "sse and http: bearer token clients must send; required when --addr is not loopback (env BENCHMCP_TOKEN)")
 	origins := fs.String("allow-origin", os.Getenv("BENCHMCP_ALLOWED_ORIGINS"), "sse and http: comma-separated Origins allowed besides loopback ones (env BENCHMCP_ALLOWED_ORIGINS)")
+	var suiteRoots multiFlag
+	fs.Var(&suiteRoots, "suite-root", "sse and http: a directory suite files may be read from; repeat for more (env BENCHMCP_SUITE_ROOTS, separated by "+string(os.PathListSeparator)+"; default suites/ next to the store)")
+	clientJobs := fs.Int("max-client-jobs", envInt("BENCHMCP_MAX_CLIENT_JOBS", 16), "unfinished jobs (queued or running) one MCP session may have at a time; 0 for no cap (env BENCHMCP_MAX_CLIENT_JOBS)")
 	workers := fs.Int("workers", 16, "stdio: tool calls served at once")
+	fixtures := fs.Bool("conformance-fixtures", os.Getenv("BENCHMCP_CONFORMANCE_FIXTURES") == "1", "testing only: also serve the fixture tools, resources and prompts of the MCP conformance suite (scripts/conformance.sh; env BENCHMCP_CONFORMANCE_FIXTURES=1)")
 	toolsets := fs.String("toolsets", envOr("BENCHMCP_TOOLSETS", "all"), "comma-separated tool groups to expose: run, compare, analyze, route, jobs, all (env BENCHMCP_TOOLSETS)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -52,8 +58,17 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer closeFn()
 	// MCP clients write reports only inside the reports directory.
 	svc.Reports.Confined = true
+	if *transport == "sse" || *transport == "http" {
+		// Clients over the network read suite files only under the roots.
+		svc.SuiteRoots = suite.Roots(suiteRootsOf(suiteRoots, c.db))
+		log.Info("suite files are read only under the suite roots", "roots", strings.Join(svc.SuiteRoots, string(os.PathListSeparator)))
+	}
 	svc.EnableJobs()
+	svc.Jobs.SetClientLimit(*clientJobs)
 	s := server.New(svc, log, sets...)
+	if *fixtures {
+		server.AddConformanceFixtures(s)
+	}
 	svc.Jobs.SetNotify(server.JobNotifier(s))
 	if err := svc.RecoverJobs(); err != nil {
 		log.Warn("some unfinished jobs could not be queued again", "err", err)
@@ -74,6 +89,24 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 1
 	}
 	return 0
+}
+
+// suiteRootsOf is --suite-root, else BENCHMCP_SUITE_ROOTS, else suites/
+// next to the store.
+func suiteRootsOf(flagged []string, db string) []string {
+	if len(flagged) > 0 {
+		return flagged
+	}
+	var roots []string
+	for _, r := range filepath.SplitList(os.Getenv("BENCHMCP_SUITE_ROOTS")) {
+		if r = strings.TrimSpace(r); r != "" {
+			roots = append(roots, r)
+		}
+	}
+	if len(roots) == 0 {
+		roots = []string{filepath.Join(filepath.Dir(db), "suites")}
+	}
+	return roots
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

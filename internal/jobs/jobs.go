@@ -44,6 +44,7 @@ type Work func(ctx context.Context, job record.Job, r Reporter) (result any, tex
 var (
 	ErrUnknownKind = errors.New("unknown job kind")
 	ErrFinished    = errors.New("job already finished")
+	ErrClientLimit = errors.New("too many unfinished jobs for one client")
 )
 
 // errShutdown is the cause of a job's context ending because the server stops.
@@ -85,6 +86,11 @@ type Manager struct {
 	perSec  map[string]float64 // host -> measured seconds per unit of work (a multi-host job measures for its first host)
 	watchID int
 	closed  bool
+	// perClient caps the unfinished (queued or running) jobs one client
+	// may have in this process; 0 is no cap. submitting counts the
+	// client's submissions under way (not live yet).
+	perClient  int
+	submitting map[string]int
 }
 
 // entry is a live job: its latest state and what it needs to run.
@@ -96,7 +102,10 @@ type entry struct {
 	doneAt0  int           // done when it began running here
 	persist  time.Time     // last time progress was stored
 	byCaller bool          // cancelled by cancel_job
-	watchers map[int]func(done, total int, msg string)
+	// recovered: queued again from a previous process, whose clients
+	// are gone, so it counts for no client's limit.
+	recovered bool
+	watchers  map[int]func(done, total int, msg string)
 }
 
 // New returns a manager over store. notify, if not nil, is called with the
@@ -106,6 +115,7 @@ func New(store Store, notify func(record.Job)) *Manager {
 	return &Manager{
 		store: store, notify: notify, ctx: ctx, cancel: cancel,
 		kinds: map[string]Work{}, live: map[string]*entry{}, busy: map[string]string{}, perSec: map[string]float64{},
+		submitting: map[string]int{},
 	}
 }
 
@@ -116,11 +126,26 @@ func (m *Manager) Register(kind string, w Work) {
 	m.kinds[kind] = w
 }
 
-// Submit stores a new job and queues it. hosts are the named Ollama hosts it
+// SetClientLimit caps the unfinished jobs (queued or running) one client
+// may have at a time; n <= 0 removes the cap. Jobs recovered from a
+// previous process count for nobody: their clients are gone.
+func (m *Manager) SetClientLimit(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.perClient = max(n, 0)
+}
+
+// Submit is SubmitFor with no client: the CLI's jobs.
+func (m *Manager) Submit(kind string, hosts []string, models []string, args any, priority int) (record.Job, error) {
+	return m.SubmitFor("", kind, hosts, models, args, priority)
+}
+
+// SubmitFor stores a new job of client and queues it, unless the client
+// already has as many unfinished jobs as the client limit allows. hosts are the named Ollama hosts it
 // holds while it runs (at least one; a repeated name counts once): it starts
 // only when all of them are free, and no other job runs on any of them until
 // it ends. args are the tool's arguments.
-func (m *Manager) Submit(kind string, hosts []string, models []string, args any, priority int) (record.Job, error) {
+func (m *Manager) SubmitFor(client, kind string, hosts []string, models []string, args any, priority int) (record.Job, error) {
 	if len(hosts) == 0 {
 		return record.Job{}, errors.New("a job needs at least one host to run on")
 	}
@@ -132,6 +157,18 @@ func (m *Manager) Submit(kind string, hosts []string, models []string, args any,
 	m.mu.Lock()
 	_, known := m.kinds[kind]
 	closed := m.closed
+	// Submissions of the client that are being stored count too, so
+	// that concurrent calls cannot pass the limit together.
+	unfinished := m.submitting[client]
+	for _, e := range m.live {
+		if e.job.Client == client && !e.recovered {
+			unfinished++
+		}
+	}
+	over := m.perClient > 0 && unfinished >= m.perClient
+	if known && !closed && !over {
+		m.submitting[client]++
+	}
 	m.mu.Unlock()
 	if !known {
 		return record.Job{}, fmt.Errorf("%w %q", ErrUnknownKind, kind)
@@ -139,7 +176,17 @@ func (m *Manager) Submit(kind string, hosts []string, models []string, args any,
 	if closed {
 		return record.Job{}, errors.New("the server is shutting down; submit the job again after it restarts")
 	}
-	j := record.Job{Kind: kind, Status: record.JobQueued, Priority: priority, Host: hosts[0], Models: models, Args: raw, CreatedAt: time.Now().UTC()}
+	if over {
+		return record.Job{}, fmt.Errorf("%w: this client has %d queued or running, the most one client may have; wait for one to end (job_status), cancel one (cancel_job), or start the server with a higher --max-client-jobs", ErrClientLimit, unfinished)
+	}
+	defer func() {
+		m.mu.Lock()
+		if m.submitting[client]--; m.submitting[client] <= 0 {
+			delete(m.submitting, client)
+		}
+		m.mu.Unlock()
+	}()
+	j := record.Job{Kind: kind, Status: record.JobQueued, Priority: priority, Host: hosts[0], Models: models, Args: raw, Client: client, CreatedAt: time.Now().UTC()}
 	if len(hosts) > 1 {
 		j.Hosts = hosts
 	}
@@ -184,7 +231,7 @@ func (m *Manager) Recover(unfinished []record.Job) error {
 			continue
 		}
 		m.mu.Lock()
-		m.live[stored.ID] = &entry{job: stored, ended: make(chan struct{})}
+		m.live[stored.ID] = &entry{job: stored, ended: make(chan struct{}), recovered: true}
 		m.mu.Unlock()
 	}
 	m.schedule()

@@ -506,6 +506,9 @@ type Job struct {
 	Hosts    []string        `json:"hosts,omitempty"`    // a multi-host job: every host it holds while it runs, Host first; read with HostSet
 	Models   []string        `json:"models,omitempty"`
 	Args     json.RawMessage `json:"args"` // the tool arguments, to run or resume it
+	// Client is the MCP session that submitted it, for the per-client cap;
+	// "" from the CLI.
+	Client string `json:"client,omitempty"`
 
 	Done    int    `json:"done"`
 	Total   int    `json:"total"`

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/benchmcp/benchmcp/internal/confine"
 )
 
 // Report formats, by file extension.
@@ -114,7 +116,7 @@ func (d Dir) place(path string) (string, error) {
 		p = filepath.Join(root, p)
 	}
 	p = filepath.Clean(p)
-	if !within(root, p) {
+	if !confine.Within(root, p) {
 		return "", fmt.Errorf("report path %s is outside the reports directory %s; give a file name (it is written there) or a path under it", path, root)
 	}
 	// A symlink on the way (a directory or the file) could point out: the
@@ -138,19 +140,13 @@ func (d Dir) place(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("report path %s: %w", path, err)
 	}
-	if !within(realRoot, realDir) {
+	if !confine.Within(realRoot, realDir) {
 		return "", fmt.Errorf("report path %s leads outside the reports directory %s through a symlink", path, root)
 	}
 	if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		return "", fmt.Errorf("report path %s is a symlink; reports are written to plain files only", path)
 	}
 	return p, nil
-}
-
-// within reports whether p is root or under it.
-func within(root, p string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // Write writes a report to its target, creating the directory. A file that

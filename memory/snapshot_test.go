@@ -1,0 +1,99 @@
+package memory
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestReadWhileWriterHoldsStore: while another process holds the store
+// and commits a sample after another, read-only opens work (they read a
+// snapshot), each sees a consistent store (bbolt's check passes, every
+// sample is whole and in order, counts never go back), writes through them
+// fail, and the snapshot file is gone after Close.
+func TestReadWhileWriterHoldsStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bench.db")
+	_, sc, _ := startChild(t, "crash", path)
+	id := expectLine(t, sc, "run")
+	expectLine(t, sc, "committed")
+	go func() { // keep the writer writing
+		for sc.Scan() {
+		}
+	}()
+
+	last := 0
+	for i := range 15 {
+		ro, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatalf("read-only open %d while the writer commits: %v", i, err)
+		}
+		if err := ro.db.View(checkTx); err != nil {
+			t.Errorf("snapshot %d is not a consistent bbolt file: %v", i, err)
+		}
+		r, err := ro.GetRun(id)
+		if err != nil || r.Status != record.StatusRunning {
+			t.Errorf("snapshot %d: run %+v, %v; want it running (its owner is alive)", i, r.Status, err)
+		}
+		smps, err := ro.Samples(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(smps) < last {
+			t.Errorf("snapshot %d has %d samples, an earlier one had %d", i, len(smps), last)
+		}
+		last = len(smps)
+		for j, got := range smps {
+			if d := cmp.Diff(crashSample(id, j+1), got); d != "" {
+				t.Fatalf("snapshot %d sample %d (-want +got):\n%s", i, j+1, d)
+			}
+		}
+		if err := ro.PutRun(testRun("tiny-s", "arith", t0)); err == nil || !strings.Contains(err.Error(), "read-only") {
+			t.Errorf("write through a snapshot: %v, want a read-only error", err)
+		}
+		snap := ro.snapshot
+		if snap == "" {
+			t.Fatalf("open %d did not read a snapshot though the writer holds the file", i)
+		}
+		ro.Close()
+		if _, err := os.Stat(snap); !os.IsNotExist(err) {
+			t.Errorf("snapshot %s left behind after Close: %v", snap, err)
+		}
+	}
+	t.Logf("15 snapshots, the last with %d samples", last)
+}
+
+// TestCommittedTxid reads the txid bbolt itself reports.
+func TestCommittedTxid(t *testing.T) {
+	s := newTestStore(t)
+	for i := range 3 {
+		if err := s.PutRun(testRun("tiny-s", fmt.Sprint("s", i), t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, err := s.db.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := uint64(tx.ID())
+	tx.Rollback()
+	f, err := os.Open(s.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, err := committedTxid(f); err != nil || got != want {
+		t.Errorf("committedTxid = %d, %v; bbolt says %d", got, err, want)
+	}
+	junk := filepath.Join(t.TempDir(), "junk.db")
+	os.WriteFile(junk, []byte(strings.Repeat("not a store", 1000)), 0o644)
+	j, _ := os.Open(junk)
+	defer j.Close()
+	if _, err := committedTxid(j); err == nil {
+		t.Error("committedTxid of a junk file succeeded")
+	}
+}
