@@ -46,7 +46,8 @@ lint:
 ## 2-core machine (about 10 minutes in all): the paired test's power for a
 ## 10-point difference (simulated), the store (100,000 samples),
 ## analyze_results over 1,000,000 samples (10,000 runs), the
-## executor's overhead over api.Client.Chat, run_benchmark's runner against a
+## executor's overhead over api.Client.Chat, how soon a cancelled call
+## returns, run_benchmark's runner against a
 ## plain Chat loop, what concurrency buys with OLLAMA_NUM_PARALLEL, how
 ## fast a background call answers, and a 4-cell sweep scheduled interleaved
 ## against in reload-free blocks (model loads, TTFT)
@@ -55,6 +56,7 @@ bench: ollama
 	$(GO) test -run '^$$' -bench Memory -benchtime=200x -timeout 20m ./memory/
 	$(GO) test -run '^$$' -bench Analyze1M -benchtime=3x -timeout 20m ./tools/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Overhead -benchtime=240x -timeout 20m ./internal/executor/
+	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Cancel -benchtime=20x -timeout 20m ./internal/executor/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench RunnerVsLoop -benchtime=8x -timeout 20m ./internal/bench/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Concurrency -benchtime=3x -timeout 20m ./internal/bench/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench BackgroundSubmit -benchtime=1x -timeout 20m ./server/

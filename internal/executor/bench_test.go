@@ -2,8 +2,10 @@ package executor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -76,4 +78,40 @@ func BenchmarkOverhead(b *testing.B) {
 		fmt.Fprintf(tw, "%d\t%.3f\t%.3f\t%+.3f\t%+.2f%%\t<= 2%%\t\n", len(d), md/1000, me/1000, stats.Median(diffs)/1000, over)
 		tw.Flush()
 	}
+}
+
+// BenchmarkCancel measures how soon a call cancelled mid-stream returns:
+// each round starts an endless tiny-l generation, cancels it once its first
+// chunk has passed, and times cancel() to Chat's return. It prints p50, p95
+// and max. Target: under 100 ms.
+func BenchmarkCancel(b *testing.B) {
+	ex, first := generating(b)
+	var ms []float64
+	b.ResetTimer()
+	for range b.N {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := ex.Chat(ctx, endless)
+			done <- err
+		}()
+		select {
+		case <-first:
+		case err := <-done:
+			b.Fatalf("the call ended before streaming: %v", err)
+		}
+		at := time.Now()
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			b.Fatalf("want context.Canceled, got %v", err)
+		}
+		ms = append(ms, float64(time.Since(at).Microseconds())/1000)
+	}
+	b.StopTimer()
+	slices.Sort(ms)
+	b.ReportMetric(stats.Median(ms), "cancel_ms")
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "cancels mid-stream (tiny-l)\tcancel to return p50\tp95\tmax\ttarget\t\n")
+	fmt.Fprintf(tw, "%d\t%.1f ms\t%.1f ms\t%.1f ms\t< 100 ms\t\n", len(ms), stats.Median(ms), stats.Percentile(ms, 95), ms[len(ms)-1])
+	tw.Flush()
 }
