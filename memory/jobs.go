@@ -54,6 +54,7 @@ func (s *Store) PutJob(j *record.Job) error {
 	if j.Status == "" {
 		j.Status = record.JobQueued
 	}
+	s.own(j)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if j.ID == "" {
 			j.ID = s.newID(tx.Bucket(bucketJobIDs), "j")
@@ -64,6 +65,29 @@ func (s *Store) PutJob(j *record.Job) error {
 		return fmt.Errorf("put job %s: %w", j.ID, err)
 	}
 	return nil
+}
+
+// own marks a running job as this process's; a job that is not running
+// has no owner.
+func (s *Store) own(j *record.Job) {
+	if j.Status == record.JobRunning {
+		j.OwnerPID, j.OwnerHost = s.pid, s.host
+	} else {
+		j.OwnerPID, j.OwnerHost = 0, ""
+	}
+}
+
+// viewJob makes a job honest for readers, as view does for runs: one still
+// marked running whose process is gone is shown as interrupted; the next
+// server (or benchmcp jobs work) queues it again and it resumes its runs.
+func (s *Store) viewJob(j *record.Job) {
+	if j.Status != record.JobRunning || (j.OwnerHost == s.host && processAlive(j.OwnerPID)) {
+		return
+	}
+	j.Status = record.JobInterrupted
+	if j.Error == "" {
+		j.Error = fmt.Sprintf("interrupted: the process running it (pid %d on %s) is gone; benchmcp serve or benchmcp jobs work queues it again when it next starts and it resumes its runs", j.OwnerPID, j.OwnerHost)
+	}
 }
 
 // putJobTx writes j under key jk, or under a new key if jk is nil.
@@ -123,6 +147,7 @@ func (s *Store) GetJob(id string) (record.Job, error) {
 	if err != nil {
 		return record.Job{}, fmt.Errorf("get job: %w", err)
 	}
+	s.viewJob(&j)
 	return j, nil
 }
 
@@ -138,6 +163,7 @@ func (s *Store) ListJobs(f JobFilter) ([]record.Job, error) {
 			if err := unmarshal(v, &j); err != nil {
 				return fmt.Errorf("decode job key %x: %w", k, err)
 			}
+			s.viewJob(&j)
 			if !f.match(&j) {
 				continue
 			}
@@ -178,6 +204,7 @@ func (s *Store) UpdateJob(id string, fn func(*record.Job) error) (record.Job, er
 		if j.ID != id {
 			return fmt.Errorf("the update changed the job's ID to %q; a job keeps its ID (put a new job instead)", j.ID)
 		}
+		s.own(&j)
 		return putJobTx(tx, jk, &j)
 	})
 	if err != nil {

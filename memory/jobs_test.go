@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/benchmcp/benchmcp/internal/record"
 )
@@ -381,4 +384,52 @@ func TestCompactKeepsJobs(t *testing.T) {
 	if jobs, _ := c.ListJobs(JobFilter{}); len(jobs) != 3 || jobs[0].ID != j.ID {
 		t.Errorf("after a put into the compacted store: %v, want %s newest", jobIDs(jobs), j.ID)
 	}
+}
+
+// TestJobWhoseProcessIsGone: a job stored running by a process that has
+// died reads as interrupted (in GetJob, ListJobs and their status filter),
+// in a read-only open too; one whose process lives reads as running.
+func TestJobWhoseProcessIsGone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bench.db")
+	s := openTest(t, path, Options{})
+	live := record.Job{Kind: "run_benchmark", Status: record.JobRunning, Host: "local", Args: []byte(`{}`)}
+	dead := live
+	for _, j := range []*record.Job{&live, &dead} {
+		if err := s.PutJob(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if live.OwnerPID != os.Getpid() {
+		t.Fatalf("a running job is owned by pid %d, want this process %d", live.OwnerPID, os.Getpid())
+	}
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { // as if a process that died had stored it
+		j, jk, err := loadJobByID(tx, dead.ID)
+		if err != nil {
+			return err
+		}
+		j.OwnerPID = gone.Process.Pid
+		return putJobTx(tx, jk, &j)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, st *Store) {
+		if j, err := st.GetJob(dead.ID); err != nil || j.Status != record.JobInterrupted || !strings.Contains(j.Error, "is gone") {
+			t.Errorf("%s: job of a dead process: %s %q %v, want interrupted", name, j.Status, j.Error, err)
+		}
+		if j, err := st.GetJob(live.ID); err != nil || j.Status != record.JobRunning {
+			t.Errorf("%s: job of a live process: %s %v, want running", name, j.Status, err)
+		}
+		running, _ := st.ListJobs(JobFilter{Status: record.JobRunning})
+		interrupted, _ := st.ListJobs(JobFilter{Status: record.JobInterrupted})
+		if len(running) != 1 || running[0].ID != live.ID || len(interrupted) != 1 || interrupted[0].ID != dead.ID {
+			t.Errorf("%s: running %v, interrupted %v", name, running, interrupted)
+		}
+	}
+	check("writable", s)
+	s.Close()
+	check("read-only", openTest(t, path, Options{ReadOnly: true}))
 }

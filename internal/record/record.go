@@ -509,6 +509,10 @@ type Job struct {
 	// Client is the MCP session that submitted it, for the per-client cap;
 	// "" from the CLI.
 	Client string `json:"client,omitempty"`
+	// Owner is the process running it (set while it runs), so that a
+	// reader can tell a job whose server is gone.
+	OwnerPID  int    `json:"owner_pid,omitempty"`
+	OwnerHost string `json:"owner_host,omitempty"`
 
 	Done    int    `json:"done"`
 	Total   int    `json:"total"`
