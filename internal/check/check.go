@@ -48,6 +48,9 @@ type Env struct {
 	// Python is the interpreter for code_exec. Empty: look up python3, then
 	// python, on PATH. A path that does not exist makes code_exec skip.
 	Python string
+	// Sandbox is how code_exec confines the code; the zero value is
+	// bubblewrap from PATH, and a skip when it cannot be used.
+	Sandbox Sandbox
 }
 
 // Check is one compiled check, ready to score answers. Evaluate never

@@ -46,10 +46,13 @@ func compileCodeExec(s Spec) (Check, error) {
 
 func (codeExecCheck) Type() string { return "code_exec" }
 
-// Evaluate writes the answer's code and the tests to one file in a fresh
-// temporary directory and runs it there with the interpreter, in its own
-// process group, with an environment of PATH, HOME (the directory) and LANG
-// only, under the time limit. Exit code 0 passes.
+// Evaluate runs the answer's code with the tests appended, as solution.py
+// in a directory of its own that is also its HOME, with an environment of
+// PATH, HOME and LANG only, under the time limit and the output limit.
+// Exit code 0 passes. The code runs in the sandbox (see command): without a
+// working one the check skips and says what to do. With env.Sandbox.Unsafe
+// it runs unconfined in a fresh temporary directory, in its own process
+// group.
 func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.CheckResult {
 	py, why := interpreter(env.Python)
 	if py == "" {
@@ -59,29 +62,42 @@ func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.C
 	if strings.TrimSpace(code) == "" {
 		return failedText("code_exec", a, "no code in the answer")
 	}
-
-	dir, err := os.MkdirTemp("", "benchmcp-code-")
-	if err != nil {
-		return failed("code_exec", "could not make a directory to run the code in: %v", err)
-	}
-	defer os.RemoveAll(dir)
-	const file = "solution.py"
-	if err := os.WriteFile(filepath.Join(dir, file), []byte(code+"\n\n"+c.tests+"\n"), 0o600); err != nil {
-		return failed("code_exec", "could not write the code to run: %v", err)
-	}
+	source := code + "\n\n" + c.tests + "\n"
 
 	runCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	cmd := exec.CommandContext(runCtx, py, file)
-	cmd.Dir = dir
-	cmd.Env = childEnv(dir)
-	var stdout, stderr tailBuffer
+	runCtx, stop := context.WithCancelCause(runCtx)
+	defer stop(nil)
+	var (
+		cmd     *exec.Cmd
+		cleanup func()
+	)
+	if env.Sandbox.Unsafe {
+		var err error
+		if cmd, cleanup, err = unconfined(runCtx, py, source); err != nil {
+			return failed("code_exec", "%v", err)
+		}
+	} else {
+		j, err := sandboxFor(ctx, env.Sandbox.Bwrap, py)
+		if err != nil {
+			if ctx.Err() != nil {
+				return failed("code_exec", "cancelled before the code ran: %v", context.Cause(ctx))
+			}
+			return skipped("code_exec", "%v", err)
+		}
+		if cmd, cleanup, err = j.command(runCtx, py, source, c.timeout); err != nil {
+			return failed("code_exec", "%v", err)
+		}
+	}
+	defer cleanup()
+	budget := &outputBudget{max: OutputMax, over: func() { stop(errOutputLimit) }}
+	stdout, stderr := tailBuffer{budget: budget}, tailBuffer{budget: budget}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	ownProcessGroup(cmd)
 	// Stop waiting for output soon after the interpreter exits, even if a
 	// process it left behind holds the pipes open.
 	cmd.WaitDelay = 500 * time.Millisecond
-	err = cmd.Run()
+	err := cmd.Run()
 	if cmd.Process != nil && cmd.Cancel != nil {
 		_ = cmd.Cancel() // kill whatever the code left running in its group
 	}
@@ -91,15 +107,38 @@ func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.C
 		return passed("code_exec")
 	case ctx.Err() != nil:
 		return failed("code_exec", "cancelled before the code finished: %v", context.Cause(ctx))
+	case errors.Is(context.Cause(runCtx), errOutputLimit):
+		return failed("code_exec", "stopped: the code wrote more than %d MiB to stdout and stderr (the output limit)%s", OutputMax>>20, outputTail(&stdout, &stderr))
 	case errors.Is(runCtx.Err(), context.DeadlineExceeded):
 		return failed("code_exec", "timed out after %s (the time limit; raise timeout_s if the code is meant to be this slow)%s", c.timeout, outputTail(&stdout, &stderr))
 	case cmd.ProcessState == nil:
 		return failed("code_exec", "could not run %s: %v", py, err)
 	case cmd.ProcessState.ExitCode() < 0:
 		return failed("code_exec", "%s%s", cmd.ProcessState, outputTail(&stdout, &stderr))
+	case !env.Sandbox.Unsafe && killedBy(cmd.ProcessState.ExitCode(), c.timeout) != "":
+		return failed("code_exec", "%s%s", killedBy(cmd.ProcessState.ExitCode(), c.timeout), outputTail(&stdout, &stderr))
 	default:
 		return failed("code_exec", "tests failed: exit code %d%s", cmd.ProcessState.ExitCode(), outputTail(&stdout, &stderr))
 	}
+}
+
+// unconfined is the interpreter running source as solution.py in a fresh
+// temporary directory with the user's rights: --unsafe-code-exec. cleanup
+// removes the directory.
+func unconfined(ctx context.Context, py, source string) (*exec.Cmd, func(), error) {
+	dir, err := os.MkdirTemp("", "benchmcp-code-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("could not make a directory to run the code in: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	if err := os.WriteFile(filepath.Join(dir, "solution.py"), []byte(source), 0o600); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("could not write the code to run: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, py, "solution.py")
+	cmd.Dir = dir
+	cmd.Env = childEnv(dir)
+	return cmd, cleanup, nil
 }
 
 // interpreter finds the Python interpreter: python3, then python, on PATH
@@ -195,15 +234,20 @@ func outputTail(stdout, stderr *tailBuffer) string {
 }
 
 // tailBuffer keeps the last tailMax bytes written to it, so that code that
-// prints without end cannot fill the memory.
+// prints without end cannot fill the memory, and spends what is written
+// from its budget, if any.
 type tailBuffer struct {
-	buf []byte
+	buf    []byte
+	budget *outputBudget
 }
 
 const tailMax = 64 << 10
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	n := len(p)
+	if t.budget != nil {
+		t.budget.spend(n)
+	}
 	t.buf = append(t.buf, p...)
 	if len(t.buf) > 2*tailMax {
 		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailMax:]...)
