@@ -26,6 +26,8 @@ ollama:
 test: ollama
 	@command -v python3 >/dev/null 2>&1 || [ -n "$$BENCHMCP_PYTHON" ] || \
 		{ echo "make test: the code_exec checks need python3 (Debian: apt-get install python3) or BENCHMCP_PYTHON" >&2; exit 1; }
+	@command -v bwrap >/dev/null 2>&1 || \
+		{ echo "make test: the code_exec checks run the code in a bubblewrap sandbox, and its tests prove what it stops (Debian: apt-get install bubblewrap)" >&2; exit 1; }
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 		{ echo "make test: the HTML reports are checked in headless Chromium (Debian: apt-get install chromium)" >&2; exit 1; }
 	$(WITH_OLLAMA) $(GO) test -race -count=1 -p 1 -timeout 60m ./...

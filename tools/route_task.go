@@ -460,7 +460,7 @@ func (s *Service) cascade(ctx context.Context, res *RouteTaskResult, d *record.R
 			host = cj.host
 		}
 		judge := bench.Judge(s.Exec, host, timeout)
-		results, pass, _ := check.Evaluate(ctx, checks, check.Answer{Task: args.Task, Output: a.Text}, check.Env{Judge: judge, Python: s.Python})
+		results, pass, _ := check.Evaluate(ctx, checks, check.Answer{Task: args.Task, Output: a.Text}, check.Env{Judge: judge, Python: s.Python, Sandbox: s.Sandbox})
 		if cj != nil && cj.threshold != nil && len(results) == 1 && !results[0].Skipped {
 			if results[0].Score < *cj.threshold {
 				return false, fmt.Sprintf("judge score %.2f below the policy's threshold %g", results[0].Score, *cj.threshold)

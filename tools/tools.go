@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -34,6 +35,9 @@ type Service struct {
 	Exec   *executor.Executor
 	Store  *memory.Store
 	Python string // interpreter for code_exec checks; "" = python3 on PATH
+	// Sandbox is how code_exec checks confine the code they run (the
+	// opt-out --unsafe-code-exec sets Unsafe).
+	Sandbox check.Sandbox
 	// Reports is where report files go: confined to its root for the MCP
 	// server, relative to the working directory for the CLI.
 	Reports report.Dir
@@ -119,7 +123,7 @@ func (s *Service) hostName(host string) string {
 var ErrSessionEnded = errors.New("the client session ended")
 
 func (s *Service) runner() *bench.Runner {
-	return &bench.Runner{Exec: s.Exec, Store: s.Store, Python: s.Python}
+	return &bench.Runner{Exec: s.Exec, Store: s.Store, Python: s.Python, Sandbox: s.Sandbox}
 }
 
 // UserError is a problem with a tool call that the caller can fix; it

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
@@ -26,7 +27,9 @@ type common struct {
 	reports string
 	hosts   string
 	python  string
-	debug   bool
+	// unsafeCode runs code_exec checks unconfined, with the user's rights.
+	unsafeCode bool
+	debug      bool
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -34,7 +37,15 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.hosts, "hosts", os.Getenv("BENCHMCP_HOSTS"), `named Ollama hosts "local=http://127.0.0.1:11434,gpu-box=http://10.0.0.5:11434" (env BENCHMCP_HOSTS; default local=OLLAMA_HOST)`)
 	fs.StringVar(&c.reports, "reports-dir", os.Getenv("BENCHMCP_REPORTS"), "where the MCP server writes reports; it writes nowhere else (env BENCHMCP_REPORTS; default reports/ next to the store)")
 	fs.StringVar(&c.python, "python", os.Getenv("BENCHMCP_PYTHON"), "Python interpreter for code_exec checks (env BENCHMCP_PYTHON; default python3 on PATH)")
+	fs.BoolVar(&c.unsafeCode, "unsafe-code-exec", envTrue("BENCHMCP_UNSAFE_CODE_EXEC"), "run code_exec checks unconfined, with your rights, instead of in the bubblewrap sandbox (env BENCHMCP_UNSAFE_CODE_EXEC=1); only for suites and models you trust")
 	fs.BoolVar(&c.debug, "debug", os.Getenv("BENCHMCP_DEBUG") != "", "debug logging to stderr (env BENCHMCP_DEBUG)")
+}
+
+// envTrue reports whether the environment variable key is set to a true
+// value (1, true, ...): an opt-out like BENCHMCP_UNSAFE_CODE_EXEC needs a yes.
+func envTrue(key string) bool {
+	v, err := strconv.ParseBool(os.Getenv(key))
+	return err == nil && v
 }
 
 func envOr(key, def string) string {
@@ -88,7 +99,7 @@ func (c *common) open(opt memory.Options) (svc *tools.Service, closeFn func(), e
 	if err != nil {
 		return nil, nil, err
 	}
-	svc = &tools.Service{Exec: executor.New(hosts...), Store: st, Python: c.python, Reports: report.Dir{Root: c.reportsDir()}}
+	svc = &tools.Service{Exec: executor.New(hosts...), Store: st, Python: c.python, Sandbox: check.Sandbox{Unsafe: c.unsafeCode}, Reports: report.Dir{Root: c.reportsDir()}}
 	return svc, func() { st.Close() }, nil
 }
 

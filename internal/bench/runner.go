@@ -124,6 +124,9 @@ type Runner struct {
 	Exec   *executor.Executor
 	Store  Store
 	Python string // interpreter for code_exec; "" = python3 on PATH
+	// Sandbox is how code_exec confines the code it runs; the zero value
+	// is bubblewrap, and a run with code_exec checks is refused without it.
+	Sandbox check.Sandbox
 }
 
 // Session is a validated run, ready to execute jobs.
@@ -233,6 +236,12 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		s.tasks[t.ID] = t
 		specs = append(specs, t.Checks...)
 	}
+	code := slices.ContainsFunc(specs, func(sp check.Spec) bool { return sp.Type == "code_exec" })
+	if code {
+		if err := check.CheckSandbox(ctx, r.Python, r.Sandbox); err != nil {
+			return nil, &InputError{fmt.Errorf("suite %s has code_exec checks: %w", cfg.Suite.Name, err)}
+		}
+	}
 	host, err := r.Exec.Host(cfg.Host)
 	if err != nil {
 		return nil, &InputError{err}
@@ -276,6 +285,9 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	if cfg.PreambleName != "" {
 		s.run.Notes = strings.TrimSpace(s.run.Notes + " preamble:" + cfg.PreambleName)
+	}
+	if code && r.Sandbox.Unsafe { // the record says the code ran with the user's rights
+		s.run.Notes = strings.TrimSpace(s.run.Notes + " code_exec:unconfined")
 	}
 	return s, nil
 }
@@ -524,7 +536,7 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	} else {
 		var final *bool // the checks' verdict on the answer; nil for an agentic task without checks
 		if len(s.checks[t.ID]) > 0 {
-			env := check.Env{Judge: Judge(s.r.Exec, s.judgeHost(), s.cfg.Timeout), Python: s.r.Python,
+			env := check.Env{Judge: Judge(s.r.Exec, s.judgeHost(), s.cfg.Timeout), Python: s.r.Python, Sandbox: s.r.Sandbox,
 				JudgeAt: func(host string) check.Judge { return Judge(s.r.Exec, host, s.cfg.Timeout) }}
 			if s.cfg.JudgeHost != "" { // the run's override puts every judge there
 				env.JudgeAt = nil
