@@ -57,11 +57,16 @@ type mcpClient struct {
 // A db of "" makes a new store in a temp dir.
 func startStdio(t testing.TB, db string) *mcpClient {
 	t.Helper()
-	srv := ollamatest.Get(t)
+	return startStdioOn(t, db, ollamatest.Get(t).URL.String())
+}
+
+// startStdioOn is startStdio with the host "local" at url (a chatGate's).
+func startStdioOn(t testing.TB, db, url string) *mcpClient {
+	t.Helper()
 	if db == "" {
 		db = filepath.Join(t.TempDir(), "bench.db")
 	}
-	env := append(os.Environ(), "BENCHMCP_HOSTS=local="+srv.URL.String(), "BENCHMCP_DB="+db)
+	env := append(os.Environ(), "BENCHMCP_HOSTS=local="+url, "BENCHMCP_DB="+db)
 	c, err := client.NewStdioMCPClient(binary, env, "serve")
 	if err != nil {
 		t.Fatal(err)

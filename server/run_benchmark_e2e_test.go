@@ -3,10 +3,12 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/tools"
@@ -70,25 +72,37 @@ func TestRunBenchmarkOverStdio(t *testing.T) {
 	}
 }
 
+// TestCancelThenResumeOverStdio: a run cancelled while one of its model
+// calls is under way keeps every sample finished before (each answered call
+// but the warm-up), stores nothing for the cancelled call, is marked
+// cancelled, and resumes with the missing samples only. The cancel comes
+// while a chatGate holds the next call, so the samples done at the cancel
+// are known whatever the machine's speed.
 func TestCancelThenResumeOverStdio(t *testing.T) {
-	mc := startStdio(t, "")
+	gate := newChatGate(t)
+	mc := startStdioOn(t, "", gate.URL)
 	ctx := context.Background()
 	callCtx, cancel := context.WithCancel(ctx)
-	done := make(chan *mcp.CallToolResult, 1)
+	defer cancel()
+	done := make(chan error, 1)
 	go func() {
 		req := mcp.CallToolRequest{}
 		req.Params.Name = "run_benchmark"
 		req.Params.Arguments = map[string]any{"model": "tiny-m", "tasks": quickTasks(), "iterations": 4}
 		req.Params.Meta = &mcp.Meta{ProgressToken: "c"}
-		res, _ := mc.CallTool(callCtx, req)
-		done <- res
+		_, err := mc.CallTool(callCtx, req)
+		done <- err
 	}()
-	waitFor(t, func() bool { return len(mc.progress("c")) >= 2 })
+	waitFor(t, func() bool { return len(mc.progress("c")) >= 2 }) // warmed up, timed calls under way
+	gate.Hold()
+	var answered int
+	waitFor(t, func() (ok bool) { answered, ok = gate.Stopped(); return ok })
 	cancel()
-	<-done
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("the cancelled call returned %v, want context.Canceled", err)
+	}
 
 	// Closing the client ends the server; it lets the cancelled call record its run first.
-	var runID string
 	mc.Close()
 	st, err := memory.Open(mc.DB, memory.Options{ReadOnly: true})
 	if err != nil {
@@ -102,22 +116,22 @@ func TestCancelThenResumeOverStdio(t *testing.T) {
 		t.Fatalf("run status %s, want cancelled", runs[0].Status)
 	}
 	kept, _ := st.Samples(runs[0].ID)
-	runID = runs[0].ID
+	runID := runs[0].ID
 	st.Close()
-	if len(kept) == 0 || len(kept) >= 24 {
-		t.Fatalf("cancelled run kept %d samples", len(kept))
+	if want := answered - bench.DefaultWarmup; len(kept) != want || len(kept) < 2 {
+		t.Fatalf("cancelled run kept %d samples; Ollama answered %d calls before the cancel, %d of them timed (at least the 2 reported)", len(kept), answered, want)
 	}
 
-	mc2 := startStdio(t, mc.DB)
+	gate.Open()
+	mc2 := startStdioOn(t, mc.DB, gate.URL)
 	var res tools.RunBenchmarkResult
 	structured(t, mc2.call(ctx, t, "run_benchmark", map[string]any{"resume_run_id": runID}, "r"), &res)
 	if res.RunID != runID || res.Status != record.StatusCompleted || res.Summary.Samples != 24 {
 		t.Errorf("resumed: id %s status %s samples %d", res.RunID, res.Status, res.Summary.Samples)
 	}
-	// Only the missing samples ran: progress starts after the kept ones.
+	// Only the missing samples ran: progress starts right after the kept ones.
 	waitFor(t, func() bool { return len(mc2.progress("r")) > 0 })
-	first, _ := mc2.progress("r")[0]["progress"].(float64)
-	if int(first) <= len(kept) {
+	if first, _ := mc2.progress("r")[0]["progress"].(float64); int(first) != len(kept)+1 {
 		t.Errorf("resume progress started at %v, but %d samples were already done", first, len(kept))
 	}
 }
