@@ -86,12 +86,9 @@ func (s *Service) AnalyzeResultsHandler() func(context.Context, mcp.CallToolRequ
 // result, its markdown and its HTML page, written to args.HTMLPath if set.
 func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (*AnalyzeResultsResult, string, string, error) {
 	defer s.track()()
-	f, err := analyzeFilter(args, time.Now())
+	f, ts, err := s.checkAnalyze(args, time.Now())
 	if err != nil {
 		return nil, "", "", err
-	}
-	if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
-		return nil, "", "", &UserError{err}
 	}
 	var explicit *analyze.Input
 	if args.BaselineRunID != "" {
@@ -169,10 +166,6 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 	if err := report.AnalyzeHTML(&page, analyzeTitle(args), a); err != nil {
 		return nil, "", "", fmt.Errorf("analyze results: render html: %w", err)
 	}
-	ts, err := s.reportTargets("html_path", args.HTMLPath, report.HTML)
-	if err != nil {
-		return nil, "", "", err
-	}
 	written, err := writeReports(ts, nil, page.String)
 	if err != nil {
 		return nil, "", "", err
@@ -194,6 +187,20 @@ func hasSuite(runs []record.Run, suite string) bool {
 		}
 	}
 	return false
+}
+
+// checkAnalyze checks analyze_results arguments before the store is read:
+// the filter they make, the differences allowed and the report path.
+func (s *Service) checkAnalyze(args AnalyzeResultsArgs, now time.Time) (memory.Filter, []report.Target, error) {
+	f, err := analyzeFilter(args, now)
+	if err != nil {
+		return f, nil, err
+	}
+	if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
+		return f, nil, &UserError{err}
+	}
+	ts, err := s.reportTargets("html_path", args.HTMLPath, report.HTML)
+	return f, ts, err
 }
 
 // analyzeFilter turns the arguments into a store filter, times relative to now.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/stats"
@@ -123,37 +124,17 @@ func (s *Service) CompareModels(ctx context.Context, args CompareModelsArgs, pro
 // resumed without redoing their finished samples.
 func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, progress ProgressFunc, began func([]string, string), resume string) (*CompareModelsResult, string, error) {
 	defer s.track()()
-	reports, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML)
-	if err != nil {
-		return nil, "", err
-	}
-	pw, err := s.pairwiseJudge(args.PairwiseJudge, args.TimeoutS)
+	c, err := s.checkCompare(args)
 	if err != nil {
 		return nil, "", err
 	}
 	stored := func(ids []string, comparisonID string, allow []string) (*CompareModelsResult, string, error) {
-		return s.compareStored(ctx, ids, args.Baseline, comparisonID, allow, args.Effect, reports, pw)
+		return s.compareStored(ctx, ids, args.Baseline, comparisonID, allow, args.Effect, c.reports, c.pw)
 	}
-	switch {
-	case len(args.Variants) > 0 && len(args.RunIDs) > 0:
-		return nil, "", userErrorf("give either variants (to run) or run_ids (to compare stored runs), not both")
-	case len(args.RunIDs) > 0:
-		if args.Suite != "" || len(args.Tasks) > 0 || args.Iterations != 0 || args.Seed != nil || args.Seeds != nil || args.Plan {
-			return nil, "", userErrorf("run_ids compares stored runs as they are; leave out suite, tasks, iterations, seed, seeds and plan")
-		}
-		if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
-			return nil, "", &UserError{err}
-		}
+	if len(args.RunIDs) > 0 {
 		return stored(args.RunIDs, "", args.AllowDifferences)
-	case len(args.Variants) == 0:
-		return nil, "", userErrorf("give variants, e.g. [{\"model\": \"tiny-s\"}, {\"model\": \"tiny-m\"}], or run_ids of stored runs")
-	case len(args.AllowDifferences) > 0:
-		return nil, "", userErrorf("allow_differences applies to run_ids; the variants of a live comparison differ in exactly what they set")
 	}
-	cfgs, err := s.compareConfigs(args)
-	if err != nil {
-		return nil, "", err
-	}
+	cfgs := c.cfgs
 	if args.Plan {
 		var models []string
 		for _, c := range cfgs {
@@ -230,6 +211,49 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 	return stored(ids, id, []string{compare.DiffOptions, compare.DiffPreamble})
 }
 
+// compareCall is a compare_models call checked before anything runs: its
+// report targets, its pairwise judge and, for a live comparison, the
+// variants' run configurations (none for run_ids).
+type compareCall struct {
+	reports []report.Target
+	pw      *pairwiseJudge
+	cfgs    []bench.Config
+}
+
+// checkCompare checks a compare_models call as far as it can be without
+// Ollama or the stored runs.
+func (s *Service) checkCompare(args CompareModelsArgs) (*compareCall, error) {
+	reports, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML)
+	if err != nil {
+		return nil, err
+	}
+	pw, err := s.pairwiseJudge(args.PairwiseJudge, args.TimeoutS)
+	if err != nil {
+		return nil, err
+	}
+	c := &compareCall{reports: reports, pw: pw}
+	switch {
+	case len(args.Variants) > 0 && len(args.RunIDs) > 0:
+		return nil, userErrorf("give either variants (to run) or run_ids (to compare stored runs), not both")
+	case len(args.RunIDs) > 0:
+		if args.Suite != "" || len(args.Tasks) > 0 || args.Iterations != 0 || args.Seed != nil || args.Seeds != nil || args.Plan {
+			return nil, userErrorf("run_ids compares stored runs as they are; leave out suite, tasks, iterations, seed, seeds and plan")
+		}
+		if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
+			return nil, &UserError{err}
+		}
+		return c, nil
+	case len(args.Variants) == 0:
+		return nil, userErrorf("give variants, e.g. [{\"model\": \"tiny-s\"}, {\"model\": \"tiny-m\"}], or run_ids of stored runs")
+	case len(args.AllowDifferences) > 0:
+		return nil, userErrorf("allow_differences applies to run_ids; the variants of a live comparison differ in exactly what they set")
+	}
+	if c.cfgs, err = s.compareConfigs(args); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 func sampleVerdict(smp record.Sample) string {
 	switch {
 	case smp.Error != "":
@@ -247,6 +271,15 @@ func sampleVerdict(smp record.Sample) string {
 func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error) {
 	if n := len(args.Variants); n < MinVariants || n > MaxVariants {
 		return nil, userErrorf("%d variants; compare %d to %d", n, MinVariants, MaxVariants)
+	}
+	var bad []error
+	for i, v := range args.Variants {
+		if err := option.Check(fmt.Sprintf("variants[%d].options", i), v.Options); err != nil {
+			bad = append(bad, err)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, &UserError{errors.Join(bad...)}
 	}
 	// One plan for all: every variant gets the same seed at the same iteration.
 	iterations, shared, err := seedPlan(args.Iterations, args.Seed, args.Seeds, nil)
@@ -279,6 +312,9 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 			cfg.Suite = cfgs[0].Suite
 		}
 		cfg.Label = label
+		if err := cfg.Validate(); err != nil {
+			return nil, fmt.Errorf("variant %s: %w", label, err)
+		}
 		cfgs = append(cfgs, cfg)
 	}
 	if args.Baseline != "" && !labels[args.Baseline] {

@@ -12,6 +12,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/jobs"
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/route"
@@ -178,9 +179,10 @@ func (rs *routingSetup) missing() []int {
 	return out
 }
 
-// routingSetup checks the arguments (nothing runs or is stored) and finds
-// each candidate's newest matching run.
-func (s *Service) routingSetup(ctx context.Context, args EvaluateRoutingArgs) (*routingSetup, error) {
+// checkRouting checks an evaluation's arguments as far as they can be
+// without Ollama or the stored runs: the candidates and their hosts, costs,
+// options, judge, report path and suite.
+func (s *Service) checkRouting(args EvaluateRoutingArgs) (*routingSetup, error) {
 	if n := len(args.Candidates); n < 2 || n > MaxRouteCandidates {
 		return nil, userErrorf("candidates has %d models; give 2 to %d, cheapest first, e.g. [\"tiny-s\", \"tiny-m\"] or [\"qwen2.5-coder:7b@local\", \"qwen2.5-coder:32b@gpu-box\"]", n, MaxRouteCandidates)
 	}
@@ -197,7 +199,7 @@ func (s *Service) routingSetup(ctx context.Context, args EvaluateRoutingArgs) (*
 		}
 		rs.within = *args.Within
 	}
-	if err := bench.CheckOptions("options", args.Options); err != nil {
+	if err := option.Check("options", args.Options); err != nil {
 		return nil, &UserError{err}
 	}
 	for i, spec := range args.Candidates {
@@ -244,6 +246,16 @@ func (s *Service) routingSetup(ctx context.Context, args EvaluateRoutingArgs) (*
 		return nil, err
 	}
 	rs.suite = st
+	return rs, nil
+}
+
+// routingSetup checks the arguments (nothing runs or is stored) and finds
+// each candidate's newest matching run.
+func (s *Service) routingSetup(ctx context.Context, args EvaluateRoutingArgs) (*routingSetup, error) {
+	rs, err := s.checkRouting(args)
+	if err != nil {
+		return nil, err
+	}
 	// The models must be on their hosts when anything will be called.
 	if args.Online || rs.judge != nil {
 		check := slices.Clone(rs.cands)
@@ -258,7 +270,7 @@ func (s *Service) routingSetup(ctx context.Context, args EvaluateRoutingArgs) (*
 	}
 	rs.runs = make([]*record.Run, len(rs.cands))
 	for i, c := range rs.cands {
-		if rs.runs[i], err = s.routingRun(c, st, args.Options, rs.iterations); err != nil {
+		if rs.runs[i], err = s.routingRun(c, rs.suite, args.Options, rs.iterations); err != nil {
 			return nil, err
 		}
 	}

@@ -141,18 +141,12 @@ func (s *Service) checkRun(ctx context.Context, args RunBenchmarkArgs) (bench.Co
 // submitCompare validates a compare_models call that runs variants and
 // submits it as a job.
 func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (record.Job, error) {
-	if _, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML); err != nil {
-		return record.Job{}, err
-	}
-	if _, err := s.pairwiseJudge(args.PairwiseJudge, args.TimeoutS); err != nil {
-		return record.Job{}, err
-	}
-	cfgs, err := s.compareConfigs(args)
+	call, err := s.checkCompare(args)
 	if err != nil {
 		return record.Job{}, err
 	}
 	var models []string
-	for _, c := range cfgs {
+	for _, c := range call.cfgs {
 		if _, err := s.runner().Prepare(ctx, c); err != nil {
 			return record.Job{}, fmt.Errorf("variant %s: %w", c.Label, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/jobs"
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/memory"
@@ -559,6 +560,9 @@ func validateRoute(args *RouteTaskArgs) ([]check.Check, error) {
 	}
 	if args.TimeoutS < 0 {
 		return nil, userErrorf("timeout_s %g is negative; give seconds, e.g. 60", args.TimeoutS)
+	}
+	if err := option.Check("options", args.Options); err != nil {
+		return nil, &UserError{err}
 	}
 	if args.Strategy != route.Cascade {
 		return nil, nil

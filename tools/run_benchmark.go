@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/stats"
@@ -119,9 +120,10 @@ func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 	return s.runBenchmark(ctx, args, progress, nil)
 }
 
-// resolveRun turns arguments into a run configuration; with resume_run_id
-// it takes the stored run's own arguments and returns the run and its
-// finished samples. Nothing runs.
+// resolveRun turns arguments into a run configuration and checks all of
+// it that can be checked without Ollama (the rest is Prepare's); with
+// resume_run_id it takes the stored run's own arguments and returns the
+// run and its finished samples. Nothing runs.
 func (s *Service) resolveRun(args RunBenchmarkArgs) (cfg bench.Config, resolved RunBenchmarkArgs, prev *record.Run, done []record.Sample, err error) {
 	if args.ResumeRunID != "" {
 		run, err := s.Store.GetRun(args.ResumeRunID)
@@ -145,8 +147,15 @@ func (s *Service) resolveRun(args RunBenchmarkArgs) (cfg bench.Config, resolved 
 		}
 		prev = &run
 	}
-	cfg, err = s.benchConfig(args)
-	return cfg, args, prev, done, err
+	if cfg, err = s.benchConfig(args); err != nil {
+		return cfg, args, prev, done, err
+	}
+	if args.Plan {
+		if err := checkPlan(args.Effect, args.ExpectedPassRate); err != nil {
+			return cfg, args, prev, done, err
+		}
+	}
+	return cfg, args, prev, done, cfg.Validate()
 }
 
 // runBenchmark is RunBenchmark; began, if not nil, is told the run's id
@@ -201,11 +210,8 @@ const StatusPlanned record.Status = "planned"
 // one of these models and several iterations), the duration from the
 // stored runs' median latency.
 func (s *Service) plan(cfg bench.Config, models []string, variants int, effect, rate float64) (bench.Plan, error) {
-	if effect < 0 || effect >= 1 {
-		return bench.Plan{}, userErrorf("effect %.3f is out of range; give a pass-rate difference between 0 and 1, e.g. 0.10 for 10 points", effect)
-	}
-	if rate < 0 || rate >= 1 {
-		return bench.Plan{}, userErrorf("expected_pass_rate %.3f is out of range; give a rate between 0 and 1 (exclusive), e.g. 0.7", rate)
+	if err := checkPlan(effect, rate); err != nil {
+		return bench.Plan{}, err
 	}
 	runs, err := s.Store.ListRuns(memory.Filter{Suite: cfg.Suite.Name, Status: record.StatusCompleted})
 	if err != nil {
@@ -246,11 +252,25 @@ func (s *Service) plan(cfg bench.Config, models []string, variants int, effect, 
 	return bench.MakePlan(cfg.Suite, cfg.Iterations, variants, cfg.Seeds, effect, rate, ev, stats.Median(lat)), nil
 }
 
+// checkPlan checks a plan's effect and expected pass rate.
+func checkPlan(effect, rate float64) error {
+	if effect < 0 || effect >= 1 {
+		return userErrorf("effect %.3f is out of range; give a pass-rate difference between 0 and 1, e.g. 0.10 for 10 points", effect)
+	}
+	if rate < 0 || rate >= 1 {
+		return userErrorf("expected_pass_rate %.3f is out of range; give a rate between 0 and 1 (exclusive), e.g. 0.7", rate)
+	}
+	return nil
+}
+
 // benchConfig turns tool arguments into a run configuration, resolving the
 // suite and preamble. It checks what can be checked without Ollama.
 func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 	if args.Model == "" {
 		return bench.Config{}, userErrorf("model is required; name an Ollama model such as qwen2.5-coder:1.5b")
+	}
+	if err := option.Check("options", args.Options); err != nil {
+		return bench.Config{}, &UserError{err}
 	}
 	st, err := loadSuite(args.Suite, args.Tasks)
 	if err != nil {

@@ -168,10 +168,10 @@ type sweepSetup struct {
 	stop     *sweep.EarlyStop
 }
 
-// sweepPlan resolves and checks a sweep without running or storing
-// anything: the grid, the objective, the hosts and their models, and every
-// cell as Prepare checks a run. id, if set, is the sweep's id for the runs.
-func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sweepSetup, error) {
+// checkSweep checks a sweep's arguments as far as they can be without
+// Ollama: the grid or cells (their options included), the objective, the
+// report path, early stopping and the named hosts.
+func (s *Service) checkSweep(args SweepArgs) (*sweepSetup, error) {
 	cells, err := sweep.Grid(args.Axes, args.Cells, args.MaxCells)
 	if err != nil {
 		return nil, &UserError{err}
@@ -211,6 +211,18 @@ func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sw
 		}
 		return nil, userErrorf("unknown host %s; the configured hosts are %s (set more with --hosts or BENCHMCP_HOSTS)", strings.Join(unknown, ", "), strings.Join(names, ", "))
 	}
+	return &sweepSetup{cells: cells, obj: obj, stop: args.EarlyStop, reports: reports}, nil
+}
+
+// sweepPlan resolves and checks a sweep without running or storing
+// anything: the grid, the objective, the hosts and their models, and every
+// cell as Prepare checks a run. id, if set, is the sweep's id for the runs.
+func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sweepSetup, error) {
+	setup, err := s.checkSweep(args)
+	if err != nil {
+		return nil, err
+	}
+	cells := setup.cells
 	var listErr error
 	has := func(host, model string) bool { // as Prepare will check it
 		_, err := s.Exec.ModelInfo(ctx, host, model)
@@ -229,7 +241,6 @@ func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sw
 	if err != nil {
 		return nil, err
 	}
-	setup := &sweepSetup{cells: cells, obj: obj, stop: args.EarlyStop, reports: reports}
 	var first bench.Config
 	for i, c := range cells {
 		cfg, err := s.variantConfig(RunBenchmarkArgs{

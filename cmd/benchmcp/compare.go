@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/tools"
 )
 
@@ -48,6 +49,10 @@ func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if opts != "" {
 		if err := json.Unmarshal([]byte(opts), &options); err != nil {
 			fmt.Fprintf(stderr, "benchmcp compare: --options is not a JSON object: %v\n", err)
+			return 2
+		}
+		if err := option.Check("--options", options); err != nil {
+			fmt.Fprintf(stderr, "benchmcp compare: %v\n", err)
 			return 2
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/tools"
 	"github.com/schollz/progressbar/v3"
 )
@@ -53,6 +54,10 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if opts != "" {
 		if err := json.Unmarshal([]byte(opts), &a.Options); err != nil {
 			fmt.Fprintf(stderr, "benchmcp run: --options is not a JSON object: %v\n", err)
+			return 2
+		}
+		if err := option.Check("--options", a.Options); err != nil {
+			fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
 			return 2
 		}
 	}

@@ -1,32 +1,11 @@
 package bench_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/google/go-cmp/cmp"
 )
-
-func TestCheckOptions(t *testing.T) {
-	if err := bench.CheckOptions("options", map[string]any{"num_ctx": 4096, "temperature": 0, "seed": 1, "num_gpu": -1, "stop": []string{"x"}}); err != nil {
-		t.Errorf("known options refused: %v", err)
-	}
-	for _, tc := range []struct {
-		opts map[string]any
-		want string
-	}{
-		{map[string]any{"num_ctxx": 4096}, "options.num_ctxx is not an Ollama option (Ollama would ignore it and use its default); did you mean num_ctx?"},
-		{map[string]any{"temprature": 1}, "did you mean temperature?"},
-		{map[string]any{"top-p": 0.9}, "did you mean top_p?"},
-		{map[string]any{"gpu_layers_everywhere": 1}, "options.gpu_layers_everywhere is not an Ollama option (Ollama would ignore it and use its default). Known options:"},
-	} {
-		err := bench.CheckOptions("options", tc.opts)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: %v, want it to say %q", tc.opts, err, tc.want)
-		}
-	}
-}
 
 func TestLoadOptionsFollowOllama(t *testing.T) {
 	// api.Runner, which Ollama's needsReload compares.

@@ -20,6 +20,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/agent"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/ollama/ollama/api"
@@ -168,11 +169,10 @@ type Job struct {
 	Iteration int
 }
 
-// Prepare validates a run without running or storing anything: the suite
-// and its checks, the ranges of the numbers, the model and judge models on
-// the host. Problems the caller can fix come back as *InputError, or as the
-// executor's typed errors (model not found, host unreachable).
-func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
+// Validate reports, as one *InputError, everything wrong with cfg that
+// can be seen without Ollama: the model named, the ranges of the numbers
+// (after defaults), the suite and the options. Prepare calls it first.
+func (cfg Config) Validate() error {
 	cfg.defaults()
 	var errs []error
 	if strings.TrimSpace(cfg.Model) == "" {
@@ -202,16 +202,23 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	if err := cfg.Suite.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := CheckOptions("options", cfg.Options); err != nil {
+	if err := option.Check("options", cfg.Options); err != nil { // the tasks' own: Suite.Validate
 		errs = append(errs, err)
 	}
-	for _, t := range cfg.Suite.Tasks {
-		if err := CheckOptions("task "+t.ID+" options", t.Options); err != nil {
-			errs = append(errs, err)
-		}
-	}
 	if len(errs) > 0 {
-		return nil, &InputError{errors.Join(errs...)}
+		return &InputError{errors.Join(errs...)}
+	}
+	return nil
+}
+
+// Prepare validates a run without running or storing anything: the suite
+// and its checks, the ranges of the numbers, the model and judge models on
+// the host. Problems the caller can fix come back as *InputError, or as the
+// executor's typed errors (model not found, host unreachable).
+func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
+	cfg.defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if len(cfg.Seeds.Seeds) == 0 {
 		plan, err := PlanSeeds(cfg.Iterations, nil, nil, cfg.Options)

@@ -15,7 +15,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -24,6 +23,7 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/agent"
 	"github.com/benchmcp/benchmcp/internal/check"
+	"github.com/benchmcp/benchmcp/internal/option"
 )
 
 // Suite is a named list of tasks, as written in a suite file.
@@ -109,36 +109,63 @@ func toJSON(data []byte) ([]byte, error) {
 	if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("line %d: expected an object with name and tasks, or a list of tasks", root.Line)
 	}
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, root, 0); err != nil {
+	c := converter{aliased: map[*yaml.Node][]byte{}, merged: map[*yaml.Node][]pair{}}
+	if err := c.writeJSON(root, 0); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return c.buf.Bytes(), nil
+}
+
+// MaxJSON is the most JSON a YAML suite may expand to. Aliases repeat what
+// they name, so a few lines that alias one another ("billion laughs") would
+// otherwise expand without bound.
+const MaxJSON = 16 << 20
+
+// converter writes a YAML document as JSON. It remembers what each
+// aliased node became, and each mapping's merged pairs, so that aliases of
+// aliases cost their output and not a walk per repetition.
+type converter struct {
+	buf     bytes.Buffer
+	aliased map[*yaml.Node][]byte
+	merged  map[*yaml.Node][]pair
 }
 
 // writeJSON writes a YAML node as JSON, keeping the order of mapping keys
 // (so tool parameters keep the order their author gave them).
-func writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
+func (c *converter) writeJSON(n *yaml.Node, depth int) error {
+	buf := &c.buf
 	if depth > 100 {
 		return fmt.Errorf("line %d: document nested too deeply (or an alias refers to itself)", n.Line)
 	}
+	if buf.Len() > MaxJSON {
+		return fmt.Errorf("line %d: the document expands to more than %d MiB (aliases that repeat one another?)", n.Line, MaxJSON>>20)
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return writeJSON(buf, n.Alias, depth+1)
+		if b, ok := c.aliased[n.Alias]; ok {
+			buf.Write(b)
+			return nil
+		}
+		start := buf.Len()
+		if err := c.writeJSON(n.Alias, depth+1); err != nil {
+			return err
+		}
+		c.aliased[n.Alias] = bytes.Clone(buf.Bytes()[start:])
+		return nil
 	case yaml.SequenceNode:
 		buf.WriteByte('[')
-		for i, c := range n.Content {
+		for i, item := range n.Content {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := writeJSON(buf, c, depth+1); err != nil {
+			if err := c.writeJSON(item, depth+1); err != nil {
 				return err
 			}
 		}
 		buf.WriteByte(']')
 		return nil
 	case yaml.MappingNode:
-		pairs, err := mappingPairs(n, depth)
+		pairs, err := c.mappingPairs(n, depth)
 		if err != nil {
 			return err
 		}
@@ -150,7 +177,7 @@ func writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 			k, _ := json.Marshal(p.key)
 			buf.Write(k)
 			buf.WriteByte(':')
-			if err := writeJSON(buf, p.value, depth+1); err != nil {
+			if err := c.writeJSON(p.value, depth+1); err != nil {
 				return err
 			}
 		}
@@ -179,15 +206,18 @@ type pair struct {
 
 // mappingPairs returns a mapping's keys and values in order, with merge keys
 // (<<: *anchor) expanded and later keys overriding earlier ones.
-func mappingPairs(n *yaml.Node, depth int) ([]pair, error) {
+func (c *converter) mappingPairs(n *yaml.Node, depth int) ([]pair, error) {
+	if pairs, ok := c.merged[n]; ok {
+		return pairs, nil
+	}
 	var pairs []pair
+	at := map[string]int{}
 	set := func(p pair) {
-		for i := range pairs {
-			if pairs[i].key == p.key {
-				pairs[i].value = p.value
-				return
-			}
+		if i, ok := at[p.key]; ok {
+			pairs[i].value = p.value
+			return
 		}
+		at[p.key] = len(pairs)
 		pairs = append(pairs, p)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -209,7 +239,7 @@ func mappingPairs(n *yaml.Node, depth int) ([]pair, error) {
 				if src.Kind != yaml.MappingNode || depth > 100 {
 					return nil, fmt.Errorf("line %d: a merge key (<<) needs a mapping", k.Line)
 				}
-				merged, err := mappingPairs(src, depth+1)
+				merged, err := c.mappingPairs(src, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -224,6 +254,7 @@ func mappingPairs(n *yaml.Node, depth int) ([]pair, error) {
 		}
 		set(pair{key: k.Value, value: v})
 	}
+	c.merged[n] = pairs
 	return pairs, nil
 }
 
@@ -340,53 +371,10 @@ func (t Task) validate(where string) []error {
 			}
 		}
 	}
-	if err := validateOptions(t.Options); err != nil {
+	if err := option.Check("options", t.Options); err != nil {
 		fail("%w", err)
 	}
 	return errs
-}
-
-// optionNames are the keys api.Options accepts.
-var optionNames = func() map[string]bool {
-	names := map[string]bool{}
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[api.Options]()) {
-		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
-			names[name] = true
-		}
-	}
-	return names
-}()
-
-// validateOptions rejects option names Ollama does not know (Ollama only
-// logs them) and values of the wrong type.
-func validateOptions(opts map[string]any) error {
-	if len(opts) == 0 {
-		return nil
-	}
-	var unknown []string
-	for k := range opts {
-		if !optionNames[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		return fmt.Errorf("unknown Ollama option %s; see https://docs.ollama.com/modelfile#valid-parameters-and-values for valid names", strings.Join(unknown, ", "))
-	}
-	// Check the values as the Ollama server will see them: through JSON.
-	b, err := json.Marshal(opts)
-	if err != nil {
-		return fmt.Errorf("options cannot be encoded as JSON: %w", err)
-	}
-	var wire map[string]any
-	if err := json.Unmarshal(b, &wire); err != nil {
-		return fmt.Errorf("options: %w", err)
-	}
-	o := api.DefaultOptions()
-	if err := o.FromMap(wire); err != nil {
-		return fmt.Errorf("options: %w", err)
-	}
-	return nil
 }
 
 // Hash identifies the suite's content: the first 16 hex digits of the

@@ -509,8 +509,8 @@ func TestValidateErrors(t *testing.T) {
 			t.Tools = weather
 			t.Checks = []check.Spec{{Type: "tool_call", Name: "get_time"}}
 		}), []string{`task "wrong-tool"`, `call to "get_time"`, "it passes get_weather"}},
-		{"unknown option", with("bad-option", func(t *Task) { t.Options = map[string]any{"temprature": 0.0} }), []string{`task "bad-option"`, "unknown Ollama option temprature"}},
-		{"option of the wrong type", with("bad-option-type", func(t *Task) { t.Options = map[string]any{"num_ctx": "big"} }), []string{`task "bad-option-type"`, `"num_ctx" must be of type integer`}},
+		{"unknown option", with("bad-option", func(t *Task) { t.Options = map[string]any{"temprature": 0.0} }), []string{`task "bad-option": options.temprature is not an Ollama option`, "did you mean temperature?"}},
+		{"option of the wrong type", with("bad-option-type", func(t *Task) { t.Options = map[string]any{"num_ctx": "big"} }), []string{`task "bad-option-type": options.num_ctx must be an integer, e.g. 4096; got "big" (a string)`}},
 		{"missing id", with("", func(*Task) {}), []string{"task #2", "id is empty"}},
 	}
 	for _, tt := range tests {

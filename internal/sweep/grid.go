@@ -16,7 +16,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/option"
 )
 
 // Limits of a sweep.
@@ -111,7 +111,7 @@ func Grid(axes *Axes, cells []Cell, maxCells int) ([]Cell, error) {
 			if c.Depth < 0 {
 				errs = append(errs, fmt.Errorf("cells[%d].depth %d is negative; use 0 for no padding", i, c.Depth))
 			}
-			if err := bench.CheckOptions(fmt.Sprintf("cells[%d].options", i), c.Options); err != nil {
+			if err := option.Check(fmt.Sprintf("cells[%d].options", i), c.Options); err != nil {
 				errs = append(errs, err)
 			}
 			c.Options = maps.Clone(c.Options)
@@ -171,18 +171,15 @@ func (a *Axes) check() error {
 	dup("depths", depths)
 	empty("hosts", len(a.Hosts), a.Hosts != nil)
 	dup("hosts", a.Hosts)
-	names := slices.Sorted(maps.Keys(a.Options))
-	probe := map[string]any{}
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(a.Options)) {
 		empty("options."+k, len(a.Options[k]), true)
 		var vals []string
 		for _, v := range a.Options[k] {
 			vals = append(vals, valueText(v))
 		}
 		dup("options."+k, vals)
-		probe[k] = true
 	}
-	if err := bench.CheckOptions("axes.options", probe); err != nil {
+	if err := option.CheckValues("axes.options", a.Options); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
