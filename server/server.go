@@ -26,11 +26,6 @@ import (
 // Version is benchmcp's version, reported to clients.
 var Version = "0.1.0"
 
-// settle is how long a tool call waits after its handler returns, so that
-// Streamable HTTP delivers the notifications sent just before (mcp-go drops
-// them otherwise; see docs/mcp-notes.md).
-const settle = 20 * time.Millisecond
-
 // Toolsets group the tools, so that a host that needs only some of them
 // pays only for their definitions in its context (--toolsets).
 var Toolsets = map[string][]string{
@@ -103,10 +98,12 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		if message != "" {
 			params["message"] = message
 		}
-		if err := s.SendNotificationToClient(ctx, string(mcp.MethodNotificationProgress), params); err != nil {
+		if err := notifyClient(ctx, s, string(mcp.MethodNotificationProgress), params); err != nil {
 			log.Debug("progress notification dropped", "err", err)
 		}
 	}
+	// settleMiddleware: over Streamable HTTP a call that sent notifications
+	// waits until they are written (settle.go, docs/mcp-notes.md).
 	s.Use(cancels.middleware, settleMiddleware)
 
 	for _, t := range []struct {
@@ -312,14 +309,6 @@ func templateArg(req mcp.ReadResourceRequest, name string) string {
 	return strings.TrimPrefix(req.Params.URI, "benchmcp://runs/")
 }
 
-func settleMiddleware(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		res, err := next(ctx, req)
-		time.Sleep(settle)
-		return res, err
-	}
-}
-
 // sessionCancels cancels a session's tool calls when the session goes away:
 // mcp-go's SSE transport runs handlers on a context that a disconnect does
 // not cancel.
@@ -401,10 +390,16 @@ func Serve(ctx context.Context, s *mcpserver.MCPServer, opt Options, log *slog.L
 		sse := mcpserver.NewSSEServer(s, mcpserver.WithBaseURL(base), mcpserver.WithKeepAlive(true))
 		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(sse), func(c context.Context) error { return sse.Shutdown(c) }, log, base+"/sse")
 	case "http":
-		h := mcpserver.NewStreamableHTTPServer(s, mcpserver.WithSessionIdleTTL(30*time.Minute), mcpserver.WithHeartbeatInterval(25*time.Second))
-		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(h), func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
+		h := newStreamableHTTP(s)
+		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(settleHandler(h, maxSettle)), func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
 	}
 	return fmt.Errorf("unknown transport %q; use stdio, sse or http", opt.Transport)
+}
+
+// newStreamableHTTP is the Streamable HTTP transport Serve uses; serve it
+// behind settleHandler.
+func newStreamableHTTP(s *mcpserver.MCPServer) *mcpserver.StreamableHTTPServer {
+	return mcpserver.NewStreamableHTTPServer(s, mcpserver.WithSessionIdleTTL(30*time.Minute), mcpserver.WithHeartbeatInterval(25*time.Second))
 }
 
 func serveHTTP(ctx context.Context, addr string, h http.Handler, shutdown func(context.Context) error, log *slog.Logger, url string) error {
