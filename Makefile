@@ -8,7 +8,7 @@ GO        ?= go
 # prints (instant once `make ollama` has run).
 WITH_OLLAMA = bin=$$(scripts/ollama.sh) && BENCHMCP_OLLAMA_BIN=$$bin
 
-.PHONY: all build ollama test demo lint bench clean
+.PHONY: all build ollama test conformance demo lint bench clean
 
 all: build
 
@@ -20,7 +20,8 @@ build:
 ollama:
 	@scripts/ollama.sh
 
-## test: every test, against a real private ollama serve with the fixture models.
+## test: every test, against a real private ollama serve with the fixture models,
+## then the MCP conformance suite (scripts/conformance.sh).
 ## -p 1: one package at a time, so that two private ollama servers never fight
 ## over the cores (each package starts its own).
 test: ollama
@@ -31,6 +32,13 @@ test: ollama
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 		{ echo "make test: the HTML reports are checked in headless Chromium (Debian: apt-get install chromium)" >&2; exit 1; }
 	$(WITH_OLLAMA) $(GO) test -race -count=1 -p 1 -timeout 60m ./...
+	scripts/conformance.sh
+
+## conformance: the official MCP conformance suite's active scenarios against
+## `benchmcp serve --transport http --conformance-fixtures` (no Ollama; Node 22
+## and the suite are fetched from the npm registry into .tools once)
+conformance:
+	scripts/conformance.sh
 
 ## demo: one measured call per fixture model, then the tiny suite on tiny-s and tiny-m
 ## (the demo uses the Ollama at OLLAMA_HOST when one answers, and builds an
