@@ -137,7 +137,7 @@ func (s *Service) submitRouteEval(ctx context.Context, args EvaluateRoutingArgs)
 	if setup.judge != nil && !slices.Contains(hosts, setup.judge.Host) {
 		hosts = append(hosts, setup.judge.Host)
 	}
-	return s.Jobs.Submit(KindRouteEval, hosts, models, args, args.Priority)
+	return s.Jobs.SubmitFor(clientOf(ctx), KindRouteEval, hosts, models, args, args.Priority)
 }
 
 // routeEvalJob is the work of an evaluate_routing job; an interrupted one
@@ -241,7 +241,7 @@ func (s *Service) checkRouting(args EvaluateRoutingArgs) (*routingSetup, error) 
 		return nil, err
 	}
 	rs.reports = reports
-	st, err := loadSuite(args.Suite, nil)
+	st, err := s.loadSuite(args.Suite, nil)
 	if err != nil {
 		return nil, err
 	}

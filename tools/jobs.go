@@ -17,6 +17,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
 // Job kinds: the tools whose calls run as jobs.
@@ -112,6 +113,15 @@ func (s *Service) compareJob(ctx context.Context, job record.Job, r jobs.Reporte
 	return res, md, err
 }
 
+// clientOf names the client of a call for the per-client job cap: its MCP
+// session, "" outside one (the CLI).
+func clientOf(ctx context.Context) string {
+	if cs := mcpserver.ClientSessionFromContext(ctx); cs != nil {
+		return cs.SessionID()
+	}
+	return ""
+}
+
 func reporterProgress(r jobs.Reporter) ProgressFunc {
 	return func(done, total int, msg string) { r.Progress(done, total, msg) }
 }
@@ -124,7 +134,7 @@ func (s *Service) submitRun(ctx context.Context, args RunBenchmarkArgs) (record.
 	if err != nil {
 		return record.Job{}, err
 	}
-	return s.Jobs.Submit(KindRun, []string{s.hostName(cfg.Host)}, []string{cfg.Model}, args, args.Priority)
+	return s.Jobs.SubmitFor(clientOf(ctx), KindRun, []string{s.hostName(cfg.Host)}, []string{cfg.Model}, args, args.Priority)
 }
 
 // checkRun validates a run_benchmark call as Prepare does (arguments, suite,
@@ -152,7 +162,7 @@ func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (re
 		}
 		models = append(models, c.Model)
 	}
-	return s.Jobs.Submit(KindCompare, []string{s.hostName(args.Host)}, models, args, args.Priority)
+	return s.Jobs.SubmitFor(clientOf(ctx), KindCompare, []string{s.hostName(args.Host)}, models, args, args.Priority)
 }
 
 // longTool is how a long tool runs: as a job with a job manager, in the

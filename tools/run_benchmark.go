@@ -272,7 +272,7 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 	if err := option.Check("options", args.Options); err != nil {
 		return bench.Config{}, &UserError{err}
 	}
-	st, err := loadSuite(args.Suite, args.Tasks)
+	st, err := s.loadSuite(args.Suite, args.Tasks)
 	if err != nil {
 		return bench.Config{}, err
 	}
@@ -342,8 +342,9 @@ func parseThink(s string) (*api.ThinkValue, error) {
 	return nil, userErrorf("think %q is not one of true, false, high, medium, low", s)
 }
 
-// loadSuite resolves a suite reference or inline tasks.
-func loadSuite(ref string, tasks []map[string]any) (suite.Suite, error) {
+// loadSuite resolves a suite reference or inline tasks; a suite file must
+// lie inside the service's suite roots.
+func (s *Service) loadSuite(ref string, tasks []map[string]any) (suite.Suite, error) {
 	switch {
 	case ref != "" && len(tasks) > 0:
 		return suite.Suite{}, userErrorf("give either suite or tasks, not both")
@@ -362,6 +363,9 @@ func loadSuite(ref string, tasks []map[string]any) (suite.Suite, error) {
 		return st, nil
 	case ref == "":
 		ref = "tiny"
+	}
+	if err := s.SuiteRoots.Allow(ref); err != nil {
+		return suite.Suite{}, &UserError{err}
 	}
 	st, err := suite.Load(ref)
 	if err != nil {

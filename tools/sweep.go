@@ -129,7 +129,7 @@ func (s *Service) submitSweep(ctx context.Context, args SweepArgs) (record.Job, 
 			models = append(models, c.Model)
 		}
 	}
-	return s.Jobs.Submit(KindSweep, plan.hosts, models, args, args.Priority)
+	return s.Jobs.SubmitFor(clientOf(ctx), KindSweep, plan.hosts, models, args, args.Priority)
 }
 
 func queuedSweep(j record.Job) (*SweepResult, string) {
