@@ -59,7 +59,8 @@ lint:
 ## executor's overhead over api.Client.Chat, how soon a cancelled call
 ## returns, run_benchmark's runner against a
 ## plain Chat loop, what concurrency buys with OLLAMA_NUM_PARALLEL, how
-## fast a background call answers, and a 4-cell sweep scheduled interleaved
+## fast a background call answers, the fixture models' speeds against each
+## other (latency, TTFT, prompt tokens/s), and a 4-cell sweep scheduled interleaved
 ## against in reload-free blocks (model loads, TTFT)
 bench: ollama
 	$(GO) test -run '^$$' -bench Power -benchtime=1x -timeout 20m ./internal/stats/
@@ -70,6 +71,7 @@ bench: ollama
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench RunnerVsLoop -benchtime=8x -timeout 20m ./internal/bench/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Concurrency -benchtime=3x -timeout 20m ./internal/bench/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench BackgroundSubmit -benchtime=1x -timeout 20m ./server/
+	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench FixtureSpeeds -benchtime=1x -timeout 30m ./server/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench SweepSchedule -benchtime=3x -timeout 20m ./internal/sweep/
 
 ## clean: remove bin/ (the ollama build in .tools is kept; `rm -rf .tools` to rebuild it)

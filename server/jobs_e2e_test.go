@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/ollamatest"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
@@ -61,9 +62,12 @@ func jobStatusOf(t *testing.T, mc *mcpClient, id string) tools.JobStatusResult {
 // started with background returns before it has run (its job queued or
 // running, nothing done yet), job_status shows progress rising, job_result
 // equals what the blocking call returns for the same run, logging
-// notifications follow the job, and cancel_job leaves a resumable run.
+// notifications follow the job, and cancel_job leaves a resumable run with
+// exactly the samples finished before it (the cancel comes while a chatGate
+// holds the job's next model call, whatever the machine's speed).
 func TestBackgroundRunOverStdio(t *testing.T) {
-	mc := startStdio(t, "")
+	gate := newChatGate(t)
+	mc := startStdioOn(t, "", gate.URL)
 	ctx := context.Background()
 	args := map[string]any{"model": "tiny-m", "tasks": quickTasks(), "iterations": 34, "seed": 7}
 	bg := map[string]any{"background": true}
@@ -124,19 +128,27 @@ func TestBackgroundRunOverStdio(t *testing.T) {
 		t.Error("no running notification for the job")
 	}
 
-	// cancel_job on a running job leaves a cancelled, resumable run.
+	// cancel_job on a running job, while its next model call is held,
+	// leaves a cancelled, resumable run holding every timed call answered
+	// before (all answered calls but the warm-up) and nothing for the held one.
+	answeredBefore, _ := gate.Stopped() // the jobs above have ended
 	structured(t, mc.call(ctx, t, "run_benchmark", bg, ""), &queued)
 	waitFor(t, func() bool { return jobStatusOf(t, mc, queued.JobID).Done >= 5 })
+	gate.Hold()
+	var answered int
+	waitFor(t, func() (ok bool) { answered, ok = gate.Stopped(); return ok })
+	timed := answered - answeredBefore - bench.DefaultWarmup
 	var cancelled tools.JobStatusResult
 	structured(t, mc.call(ctx, t, "cancel_job", map[string]any{"job_id": queued.JobID}, ""), &cancelled)
-	if cancelled.Status != record.JobCancelled || len(cancelled.RunIDs) != 1 || cancelled.Done >= 204 {
-		t.Fatalf("cancelled job %+v", cancelled)
+	if cancelled.Status != record.JobCancelled || len(cancelled.RunIDs) != 1 || cancelled.Done != timed || timed < 5 {
+		t.Fatalf("cancelled job %+v; want cancelled with the %d samples Ollama answered before", cancelled, timed)
 	}
 	var partial tools.RunBenchmarkResult
 	structured(t, mc.call(ctx, t, "job_result", map[string]any{"job_id": queued.JobID}, ""), &partial)
-	if partial.Status != record.StatusCancelled || partial.Summary.Samples == 0 || partial.Summary.Samples >= 204 {
-		t.Errorf("cancelled job's result: %s with %d samples", partial.Status, partial.Summary.Samples)
+	if partial.Status != record.StatusCancelled || partial.Summary.Samples != timed {
+		t.Errorf("cancelled job's result: %s with %d samples, want cancelled with %d", partial.Status, partial.Summary.Samples, timed)
 	}
+	gate.Open()
 	var resumed tools.RunBenchmarkResult
 	structured(t, mc.call(ctx, t, "run_benchmark", map[string]any{"resume_run_id": cancelled.RunIDs[0]}, ""), &resumed)
 	if resumed.RunID != cancelled.RunIDs[0] || resumed.Status != record.StatusCompleted || resumed.Summary.Samples != 204 {

@@ -194,7 +194,7 @@ func TestRunIDsComparabilityGuard(t *testing.T) {
 func TestLoadOptionVariantsDoNotReload(t *testing.T) {
 	srv := ollamatest.Get(t)
 	unloadAll(t)
-	before := runnerStarts(srv)
+	mark := srv.LogMark()
 	mc := startStdio(t, "")
 	ctx := context.Background()
 	var res tools.CompareModelsResult
@@ -205,7 +205,7 @@ func TestLoadOptionVariantsDoNotReload(t *testing.T) {
 		},
 		"tasks": quickTasks(), "iterations": 3,
 	}, ""), &res)
-	if loads := runnerStarts(srv) - before; loads != 2 {
+	if loads := srv.LoadsSince(mark); loads != 2 {
 		t.Errorf("ollama started %d runners for two num_ctx variants run from a server holding no model; want 2 (one per num_ctx: no timed call reloaded)", loads)
 	}
 	for _, v := range res.Variants {

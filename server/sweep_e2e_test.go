@@ -9,19 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/benchmcp/benchmcp/internal/ollamaproc"
 	"github.com/benchmcp/benchmcp/internal/ollamatest"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/sweep"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/tools"
 )
-
-// runnerStarts counts the model loads an Ollama server has made: every
-// load starts a runner process and logs it.
-func runnerStarts(p *ollamaproc.Process) int {
-	return strings.Count(p.Logs(), `msg="starting runner"`)
-}
 
 // storedSamples reads every cell's samples from a closed server's store.
 func storedSamples(t *testing.T, db string, cells []sweep.CellResult) (map[string][]record.Sample, map[string]record.Run) {
@@ -56,7 +49,7 @@ func storedSamples(t *testing.T, db string, cells []sweep.CellResult) (map[strin
 func TestSweepRunsInReloadFreeBlocks(t *testing.T) {
 	srv := ollamatest.Get(t)
 	unloadAll(t)
-	before := runnerStarts(srv)
+	mark := srv.LogMark()
 	mc := startStdio(t, "")
 	ctx := context.Background()
 	var res tools.SweepResult
@@ -64,7 +57,7 @@ func TestSweepRunsInReloadFreeBlocks(t *testing.T) {
 		"axes":  map[string]any{"models": []any{"tiny-m"}, "options": map[string]any{"num_ctx": []any{256, 512}, "temperature": []any{0, 0.7}}},
 		"tasks": quickTasks(), "seeds": []any{1, 2},
 	}, "sw"), &res)
-	loads := runnerStarts(srv) - before
+	loads := srv.LoadsSince(mark)
 	t.Logf("sweep %s: %d runner starts for 2 load-option blocks\n%s", res.SweepID, loads, text(mc.call(ctx, t, "job_result", map[string]any{"job_id": res.JobID}, "")))
 	if loads != 2 {
 		t.Errorf("the server loaded the model %d times from none loaded; 2 blocks (num_ctx 256, 512) need exactly 2, and a timed call that reloaded would make more", loads)

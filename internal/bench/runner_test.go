@@ -267,7 +267,8 @@ func mustSeeds(t *testing.T, iterations, base int) bench.SeedPlan {
 func TestLoadOptionsFollowOllamasReloadRule(t *testing.T) {
 	ex := ollamatest.Executor(t)
 	srv := ollamatest.Get(t)
-	starts := func() int { return strings.Count(srv.Logs(), `msg="starting runner"`) }
+	mark := srv.LogMark()
+	starts := func() int { return srv.LoadsSince(mark) }
 	for _, tc := range []struct {
 		name string
 		a, b any

@@ -371,7 +371,8 @@ func TestModelInfoAndVersion(t *testing.T) {
 func TestColdAndWarm(t *testing.T) {
 	ex := ollamatest.Executor(t)
 	srv := ollamatest.Get(t)
-	starts := func() int { return strings.Count(srv.Logs(), `msg="starting runner"`) }
+	mark := srv.LogMark()
+	starts := func() int { return srv.LoadsSince(mark) }
 	ctx := context.Background()
 	if err := ex.Unload(ctx, "", "tiny-s"); err != nil {
 		t.Fatal(err)

@@ -269,8 +269,42 @@ func createModel(ctx context.Context, client *api.Client, dir, name string) erro
 	return client.Create(ctx, req, func(api.ProgressResponse) error { return nil })
 }
 
-// Logs is what the server printed so far.
+// Logs is what the server printed so far (the last few MiB of it).
 func (p *Process) Logs() string { return p.logs.String() }
+
+// LogMark is the position of the end of the server's log, for LogsSince.
+func (p *Process) LogMark() int64 { return p.logs.mark() }
+
+// LogsSince is what the server printed after mark (all of it that is
+// still kept: the log drops its oldest MiBs as it grows).
+func (p *Process) LogsSince(mark int64) string { return p.logs.since(mark) }
+
+// ModelLoadsSince counts, per model file, the runners the server started
+// after mark: each is one model load. (A runner started without a model
+// is GPU discovery, not a load.)
+func (p *Process) ModelLoadsSince(mark int64) map[string]int {
+	n := map[string]int{}
+	for _, line := range strings.Split(p.LogsSince(mark), "\n") {
+		if !strings.Contains(line, `msg="starting runner"`) {
+			continue
+		}
+		if _, rest, ok := strings.Cut(line, "--model "); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				n[f[0]]++
+			}
+		}
+	}
+	return n
+}
+
+// LoadsSince is the number of model loads after mark.
+func (p *Process) LoadsSince(mark int64) int {
+	total := 0
+	for _, c := range p.ModelLoadsSince(mark) {
+		total += c
+	}
+	return total
+}
 
 // Close stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temp dir.
 func (p *Process) Close() error {
@@ -337,17 +371,36 @@ func lastLines(s string, n int) string {
 }
 
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu   sync.Mutex
+	b    bytes.Buffer
+	base int64 // bytes dropped before b
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.b.Len() > 4<<20 { // keep the log bounded
+		s.base += int64(s.b.Len())
 		s.b.Reset()
 	}
 	return s.b.Write(p)
+}
+
+// mark is the position of the log's end: every byte ever written.
+func (s *syncBuffer) mark() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.base + int64(s.b.Len())
+}
+
+// since is what was written after mark (of it, what is still kept).
+func (s *syncBuffer) since(mark int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mark < s.base {
+		return s.b.String()
+	}
+	return string(s.b.Bytes()[mark-s.base:])
 }
 
 func (s *syncBuffer) String() string {

@@ -73,9 +73,11 @@ func begin(tb testing.TB, cfgs []bench.Config) ([]*bench.Session, *memory.Store)
 	return out, st
 }
 
-func runnerStarts(tb testing.TB) int {
-	return strings.Count(ollamatest.Get(tb).Logs(), `msg="starting runner"`)
-}
+// logMark is the end of the shared server's log, for loadsSince.
+func logMark(tb testing.TB) int64 { return ollamatest.Get(tb).LogMark() }
+
+// loadsSince is the number of model loads the shared server made after mark.
+func loadsSince(tb testing.TB, mark int64) int { return ollamatest.Get(tb).LoadsSince(mark) }
 
 // unloadAll unloads every model the shared server holds and waits until it
 // holds none: a known start for a test that counts loads.
@@ -111,9 +113,9 @@ func unloadAll(tb testing.TB) {
 func TestRunPaysALoadPerBlock(t *testing.T) {
 	sessions, _ := begin(t, cells4(t))
 	unloadAll(t)
-	before := runnerStarts(t)
+	mark := logMark(t)
 	out := sweep.Run(context.Background(), ollamatest.Executor(t), sessions, sweep.Options{})
-	loads := runnerStarts(t) - before
+	loads := loadsSince(t, mark)
 	for i, s := range sessions {
 		if out[i].Status != record.StatusCompleted || out[i].Err != nil {
 			t.Fatalf("cell %s: %+v", s.Config().Label, out[i])
@@ -175,7 +177,7 @@ func BenchmarkSweepSchedule(b *testing.B) {
 	for range b.N {
 		for _, mode := range []string{"interleaved", "blocks"} {
 			sessions, _ := begin(b, cells4(b))
-			before := runnerStarts(b)
+			mark := logMark(b)
 			start := time.Now()
 			if mode == "blocks" {
 				for _, o := range sweep.Run(context.Background(), ollamatest.Executor(b), sessions, sweep.Options{}) {
@@ -188,7 +190,7 @@ func BenchmarkSweepSchedule(b *testing.B) {
 			}
 			r := res[mode]
 			r.wall = append(r.wall, time.Since(start).Seconds())
-			r.loads += runnerStarts(b) - before
+			r.loads += loadsSince(b, mark)
 			for _, s := range sessions {
 				for _, smp := range s.Samples() {
 					r.ttft = append(r.ttft, smp.TTFTMs)
