@@ -177,8 +177,10 @@ func TestCodeExecCancelled(t *testing.T) {
 	c := mustCompile(t, Spec{Type: "code_exec", Tests: "pass"})
 	start := time.Now()
 	r := c.Evaluate(ctx, Answer{Output: "while True:\n    pass"}, env)
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("took %s after the context ended", took)
+	// A hang guard, not a speed claim: without the cancel it would run to
+	// the 10 s default time limit.
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("took %s after the context ended: the cancel did not stop the code", took)
 	}
 	if r.Pass || !strings.Contains(r.Reason, "cancelled") {
 		t.Errorf("got %+v, want a failure that says it was cancelled", r)
