@@ -97,3 +97,45 @@ func TestCommittedTxid(t *testing.T) {
 		t.Error("committedTxid of a junk file succeeded")
 	}
 }
+
+// TestWriterServesSnapshots: a writable open serves snapshots on a socket
+// only its owner may use, gone after Close; without the socket (a writer
+// of an older version) a reader copies the file.
+func TestWriterServesSnapshots(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bench.db")
+	cmd, sc, stdin := startChild(t, "lock", path)
+	expectLine(t, sc, "opened")
+	fi, err := os.Stat(socketPath(path))
+	if err != nil || fi.Mode().Type() != os.ModeSocket || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the writer's snapshot socket: %v, %v; want a socket of mode 0600", fi, err)
+	}
+	if snap, err := fetchSnapshot(path); err != nil {
+		t.Errorf("fetch a snapshot from the writer: %v", err)
+	} else {
+		os.Remove(snap)
+	}
+	// As if the writer served none: the reader copies the quiet file.
+	if err := os.Remove(socketPath(path)); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open by copying the file: %v", err)
+	}
+	if err := ro.db.View(checkTx); err != nil {
+		t.Errorf("copied snapshot: %v", err)
+	}
+	ro.Close()
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	s := openTest(t, path, Options{})
+	if _, err := os.Stat(socketPath(path)); err != nil {
+		t.Errorf("a writable open serves no socket: %v", err)
+	}
+	s.Close()
+	if _, err := os.Stat(socketPath(path)); !os.IsNotExist(err) {
+		t.Errorf("the socket outlives Close: %v", err)
+	}
+}

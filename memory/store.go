@@ -6,6 +6,7 @@ package memory
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -44,7 +45,8 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	readOnly bool
-	snapshot string // the copy a read-only open reads while a writer holds path; removed on Close
+	snapshot string       // the copy a read-only open reads while a writer holds path; removed on Close
+	serving  net.Listener // a writable open serves snapshots to readers here (nil: none)
 	now      func() time.Time
 	pid      int
 	host     string
@@ -94,7 +96,7 @@ func Open(path string, opt Options) (*Store, error) {
 	snap := ""
 	if errors.Is(err, bolt.ErrTimeout) && opt.ReadOnly {
 		// A writer holds the store: read a consistent copy instead.
-		if snap, err = snapshot(path); err != nil {
+		if snap, err = readSnapshot(path); err != nil {
 			return nil, fmt.Errorf("open store %s read-only while another process writes it: %w", path, err)
 		}
 		if db, err = bolt.Open(snap, 0o600, boltOpt); err != nil {
@@ -121,6 +123,9 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := s.prepare(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if !opt.ReadOnly {
+		s.serving = s.serveSnapshots()
 	}
 	return s, nil
 }
@@ -193,6 +198,9 @@ func (s *Store) migrate(v uint64) error {
 
 // Close releases the file.
 func (s *Store) Close() error {
+	if s.serving != nil {
+		s.serving.Close() // removes the socket
+	}
 	err := s.db.Close()
 	if s.snapshot != "" {
 		os.Remove(s.snapshot)

@@ -136,7 +136,7 @@ func TestBadSeedArgumentsStoreNothing(t *testing.T) {
 		{map[string]any{"model": "tiny-m", "seed": 1, "seeds": []any{1}}, "either seed"},
 		{map[string]any{"model": "tiny-m", "seed": 1.5}, "whole number"},
 		{map[string]any{"model": "tiny-m", "seeds": []any{1, 2.5}}, "whole number"},
-		{map[string]any{"model": "tiny-m", "options": map[string]any{"seed": 2.5}}, "not an integer"},
+		{map[string]any{"model": "tiny-m", "options": map[string]any{"seed": 2.5}}, "must be an integer"},
 		{map[string]any{"model": "tiny-m", "options": map[string]any{"seed": 3}, "seeds": []any{1}}, "pins every iteration"},
 		{map[string]any{"model": "tiny-m", "seeds": []any{-1}}, "cannot be replayed"},
 		{map[string]any{"model": "tiny-m", "plan": true, "effect": 1.5}, "effect"},
