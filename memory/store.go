@@ -147,8 +147,7 @@ func (s *Store) prepare() error {
 	case s.readOnly && v == 0:
 		return fmt.Errorf("%w: the file is empty, not a benchmcp store", ErrSchemaUnknown)
 	case s.readOnly:
-		return fmt.Errorf("%w: schema v%d needs migrating to v%d; open it once without read-only",
-			ErrReadOnly, v, schemaVersion)
+		return s.readMigrated(v)
 	case v == 0:
 		if err := s.db.Update(initSchema); err != nil {
 			return fmt.Errorf("create schema: %w", err)
@@ -182,7 +181,16 @@ func (s *Store) migrate(v uint64) error {
 	if err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(backup, 0o600) }); err != nil {
 		return fmt.Errorf("back up before migrating schema v%d: %w", v, err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	if err := s.applyMigrations(v); err != nil {
+		return fmt.Errorf("%w (the file is unchanged; a copy is at %s)", err, backup)
+	}
+	return nil
+}
+
+// applyMigrations brings the open file from schema v to the current one in
+// one transaction.
+func (s *Store) applyMigrations(v uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
 		for ; v < schemaVersion; v++ {
 			if err := migrations[v](tx); err != nil {
 				return fmt.Errorf("migrate schema v%d to v%d: %w", v, v+1, err)
@@ -190,8 +198,39 @@ func (s *Store) migrate(v uint64) error {
 		}
 		return tx.Bucket(bucketMeta).Put(keyVersion, u64(schemaVersion))
 	})
+}
+
+// readMigrated lets a read-only open read a store of an older schema
+// without changing the file: it migrates a private copy (a temporary file,
+// removed on Close, like a snapshot) and reads that.
+func (s *Store) readMigrated(v uint64) error {
+	for w := v; w < schemaVersion; w++ {
+		if migrations[w] == nil {
+			return fmt.Errorf("%w: no migration from schema v%d", ErrSchemaUnknown, w)
+		}
+	}
+	f, err := os.CreateTemp("", "benchmcp-migrated-*.db")
 	if err != nil {
-		return fmt.Errorf("%w (the file is unchanged; a copy is at %s)", err, backup)
+		return fmt.Errorf("read schema v%d: make a copy to migrate: %w", v, err)
+	}
+	f.Close()
+	tmp := f.Name()
+	if err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(tmp, 0o600) }); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("read schema v%d: copy it to migrate: %w", v, err)
+	}
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("read schema v%d: open its copy: %w", v, err)
+	}
+	s.db.Close()
+	if s.snapshot != "" {
+		os.Remove(s.snapshot)
+	}
+	s.db, s.snapshot = db, tmp
+	if err := s.applyMigrations(v); err != nil {
+		return fmt.Errorf("read schema v%d: migrate a copy: %w", v, err)
 	}
 	return nil
 }

@@ -160,8 +160,9 @@ func (rf *runsFlags) fail() int {
 	return 1
 }
 
-// open opens the store; readers use a read-only open unless the store
-// needs migrating first. missing reports a store file that does not exist.
+// open opens the store; readers use a read-only open (of a store of an
+// older schema, that reads a migrated copy and leaves the file as it is).
+// missing reports a store file that does not exist.
 func (rf *runsFlags) open(write bool, stderr io.Writer) (s *memory.Store, missing bool, ok bool) {
 	if !write {
 		if _, err := os.Stat(rf.db); errors.Is(err, os.ErrNotExist) {
@@ -169,9 +170,6 @@ func (rf *runsFlags) open(write bool, stderr io.Writer) (s *memory.Store, missin
 		}
 	}
 	s, err := memory.Open(rf.db, memory.Options{ReadOnly: !write})
-	if !write && errors.Is(err, memory.ErrReadOnly) {
-		s, err = memory.Open(rf.db, memory.Options{})
-	}
 	if err != nil {
 		fmt.Fprintf(stderr, "benchmcp runs: %v\n", err)
 		return nil, false, false
