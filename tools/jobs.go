@@ -2,6 +2,8 @@ package tools
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,13 +115,17 @@ func (s *Service) compareJob(ctx context.Context, job record.Job, r jobs.Reporte
 	return res, md, err
 }
 
-// clientOf names the client of a call for the per-client job cap: its MCP
-// session, "" outside one (the CLI).
+// clientOf names the client of a call for the per-client job cap: a hash
+// of its MCP session id (stored with the job and shown in the jobs
+// resource, where the id itself would let another client use the
+// session), "" outside a session (the CLI).
 func clientOf(ctx context.Context) string {
-	if cs := mcpserver.ClientSessionFromContext(ctx); cs != nil {
-		return cs.SessionID()
+	cs := mcpserver.ClientSessionFromContext(ctx)
+	if cs == nil {
+		return ""
 	}
-	return ""
+	sum := sha256.Sum256([]byte(cs.SessionID()))
+	return "session-" + hex.EncodeToString(sum[:8])
 }
 
 func reporterProgress(r jobs.Reporter) ProgressFunc {

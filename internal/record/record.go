@@ -506,8 +506,8 @@ type Job struct {
 	Hosts    []string        `json:"hosts,omitempty"`    // a multi-host job: every host it holds while it runs, Host first; read with HostSet
 	Models   []string        `json:"models,omitempty"`
 	Args     json.RawMessage `json:"args"` // the tool arguments, to run or resume it
-	// Client is the MCP session that submitted it, for the per-client cap;
-	// "" from the CLI.
+	// Client names the MCP session that submitted it (a hash of its id),
+	// for the per-client cap; "" from the CLI.
 	Client string `json:"client,omitempty"`
 	// Owner is the process running it (set while it runs), so that a
 	// reader can tell a job whose server is gone.
