@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/benchmcp/benchmcp/internal/ollamatest"
 	"github.com/benchmcp/benchmcp/tools"
 	"github.com/mark3labs/mcp-go/client"
 )
@@ -37,13 +38,7 @@ func TestSuiteRootsOverHTTP(t *testing.T) {
 	}
 	t.Setenv("BENCHMCP_SUITE_ROOTS", root)
 	db := filepath.Join(dir, "bench.db")
-	base := startHTTP(t, "http", db)
-	c, err := client.NewStreamableHttpClient(base + "/mcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mc := initClient(t, c)
-	mc.DB = db
+	mc, _ := serveHTTP(t, db, "local="+ollamatest.Get(t).URL.String())
 	ctx := context.Background()
 
 	// Inside the root the suite is read (plan reads it and runs nothing).
@@ -110,12 +105,7 @@ func TestClientJobCapOverHTTP(t *testing.T) {
 // --db is an error, not a new store.
 func TestReadersWhileServing(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "bench.db")
-	base := startHTTP(t, "http", db)
-	c, err := client.NewStreamableHttpClient(base + "/mcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mc := initClient(t, c)
+	mc, _ := serveHTTP(t, db, "local="+ollamatest.Get(t).URL.String())
 	var res tools.RunBenchmarkResult
 	structured(t, mc.call(context.Background(), t, "run_benchmark", map[string]any{"model": "tiny-m", "tasks": quickTasks()}, ""), &res)
 	for _, args := range [][]string{

@@ -85,16 +85,3 @@ func (s *Session) calibrate(ctx context.Context) error {
 	s.depthWords = max(1, int(math.Round(float64(s.cfg.Depth)/s.tokensPerWord)))
 	return nil
 }
-
-// number is a JSON or Go number as a float64.
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	}
-	return 0, false
-}

@@ -2,31 +2,16 @@ package bench
 
 import (
 	"encoding/json"
-	"reflect"
-	"slices"
-	"strings"
 
-	"github.com/ollama/ollama/api"
+	"github.com/benchmcp/benchmcp/internal/option"
 )
-
-// optionNames are the json names of a struct's fields, embedded ones included.
-func optionNames(t reflect.Type) []string {
-	var names []string
-	for _, f := range reflect.VisibleFields(t) {
-		if name := strings.Split(f.Tag.Get("json"), ",")[0]; name != "" && name != "-" {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names
-}
 
 // LoadOptions are the options fixed when Ollama loads a model (api.Runner:
 // num_ctx, num_batch, num_gpu, main_gpu, use_mmap, num_thread). A call with
 // other values than the loaded runner's makes Ollama reload the model
 // (needsReload in its server/sched.go compares exactly these), so variants
 // that differ in them must not be interleaved.
-var LoadOptions = optionNames(reflect.TypeOf(api.Runner{}))
+var LoadOptions = option.LoadTime
 
 // LoadKey is the load-time part of options in a canonical form: two
 // option sets with the same key run on the same loaded model. A negative
@@ -36,7 +21,7 @@ func LoadKey(options map[string]any) string {
 	m := map[string]any{}
 	for _, k := range LoadOptions {
 		if v, ok := options[k]; ok {
-			if n, isNum := number(v); isNum && k == "num_gpu" && n < 0 {
+			if n, isNum := option.Number(v); isNum && k == "num_gpu" && n < 0 {
 				continue
 			}
 			m[k] = v

@@ -196,7 +196,7 @@ func (cfg Config) Validate() error {
 	if cfg.Depth < 0 {
 		errs = append(errs, fmt.Errorf("depth %d is negative; use 0 for no padding", cfg.Depth))
 	}
-	if n, ok := number(cfg.Options["num_ctx"]); ok && cfg.Depth > 0 && float64(cfg.Depth) >= n {
+	if n, ok := option.Number(cfg.Options["num_ctx"]); ok && cfg.Depth > 0 && float64(cfg.Depth) >= n {
 		errs = append(errs, fmt.Errorf("depth %d does not fit num_ctx %.0f: the prompt would be cut; raise num_ctx above the depth plus the prompt", cfg.Depth, n))
 	}
 	if err := cfg.Suite.Validate(); err != nil {

@@ -26,9 +26,10 @@ type field struct {
 	kind reflect.Kind // Int, Float32, Slice ([]string), Pointer (*bool)
 }
 
-var fields = func() map[string]field {
+// fieldsOf are the json-named fields of struct t, embedded ones' included.
+func fieldsOf(t reflect.Type) map[string]field {
 	out := map[string]field{}
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[api.Options]()) {
+	for _, f := range reflect.VisibleFields(t) {
 		if f.Anonymous {
 			continue
 		}
@@ -37,11 +38,18 @@ var fields = func() map[string]field {
 		}
 	}
 	return out
-}()
+}
+
+var fields = fieldsOf(reflect.TypeFor[api.Options]())
 
 // Known are the option names Ollama accepts, sorted: the json names of
 // api.Options and its embedded api.Runner.
 var Known = slices.Sorted(maps.Keys(fields))
+
+// LoadTime are the options fixed when Ollama loads a model, sorted: those
+// of api.Runner (num_ctx, num_batch, num_gpu, main_gpu, use_mmap,
+// num_thread).
+var LoadTime = slices.Sorted(maps.Keys(fieldsOf(reflect.TypeFor[api.Runner]())))
 
 // ranges are the bounds of the options whose values have an obvious
 // domain; the others are only checked for their type.
@@ -140,13 +148,13 @@ func checkValue(path, name string, v any) error {
 	f := fields[name]
 	switch f.kind {
 	case reflect.Int:
-		n, ok := number(v)
+		n, ok := Number(v)
 		if !ok || n != math.Trunc(n) || math.Abs(n) > 1<<53 {
 			return fmt.Errorf("%s must be an integer, e.g. %s; got %s", path, example(name), show(v))
 		}
 		return inRange(path, name, n)
 	case reflect.Float32:
-		n, ok := number(v)
+		n, ok := Number(v)
 		if !ok || math.IsNaN(n) || math.IsInf(n, 0) || math.Abs(n) > math.MaxFloat32 {
 			return fmt.Errorf("%s must be a number, e.g. %s; got %s", path, example(name), show(v))
 		}
@@ -191,9 +199,9 @@ func example(name string) string {
 	return "1"
 }
 
-// number reads a numeric value as JSON or YAML decoding or a Go caller
+// Number reads a numeric value as JSON or YAML decoding or a Go caller
 // gives it.
-func number(v any) (float64, bool) {
+func Number(v any) (float64, bool) {
 	switch n := v.(type) {
 	case float64:
 		return n, true

@@ -129,14 +129,7 @@ func (d Dir) place(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reports directory %s: %w", root, err)
 	}
-	dir := filepath.Dir(p)
-	for {
-		if _, err := os.Lstat(dir); err == nil || dir == root {
-			break
-		}
-		dir = filepath.Dir(dir)
-	}
-	realDir, err := filepath.EvalSymlinks(dir)
+	realDir, err := confine.Real(filepath.Dir(p))
 	if err != nil {
 		return "", fmt.Errorf("report path %s: %w", path, err)
 	}
