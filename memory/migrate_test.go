@@ -271,7 +271,8 @@ func v2Runs() []Line {
 		Tasks: []record.TaskSummary{{ID: "a", Samples: 1, Passed: 1, PassRate: 1}, {ID: "b", Samples: 2, Passed: 1, PassRate: 0.5}}}
 	b := run("r20251201-100000-0001", "tiny-m", "arith", record.StatusFailed, v2Clock.Add(time.Hour), "nightly", "gpu")
 	b.ComparisonID, b.Label, b.Error = "c20251201", "big", "ollama: model runner crashed"
-	b.Config = json.RawMessage(`{"models":["tiny-s","tiny-m"],"suite":"arith"}`)
+	// What migrate4to5 makes of the arguments v2 stored (v2LegacyConfig).
+	b.Config = &record.RunConfig{Version: record.RunConfigVersion, Suite: "arith"}
 	c := run("r20251202-080000-0001", "tiny-s", "code", record.StatusCancelled, v2Clock.Add(23*time.Hour))
 	c.Notes, c.Preamble = "stopped by hand", "Answer in Go."
 	c.Summary = &record.Summary{Samples: 1, Passed: 1, PassRate: 1, TaskCount: 1, Iterations: 1}
@@ -289,6 +290,10 @@ func v2Decision() record.RouteDecision {
 	return record.RouteDecision{ID: "d1", Time: v2Clock.Add(2 * time.Hour), Task: "sum", Strategy: "cheapest",
 		Chosen: "tiny-s", Reason: "passes arith at the lowest latency", Outcome: "passed", OutcomeOK: &ok}
 }
+
+// v2LegacyConfig is the config run r20251201-100000-0001 of the v2 fixture
+// holds: the arguments of the call that started it, as stored up to schema v4.
+const v2LegacyConfig = `{"models":["tiny-s","tiny-m"],"suite":"arith"}`
 
 const v2SuiteHash, v2SuiteText = "sha256:arith-v2", "name: arith\ntasks:\n  - id: sum\n    prompt: 'What is 400+32?'\n"
 
@@ -357,6 +362,22 @@ func writeV2Fixture(t *testing.T, path string) {
 		for _, name := range slices.Concat(bucketsNewInV3, bucketsNewInV4) {
 			if err := tx.DeleteBucket(name); err != nil {
 				return fmt.Errorf("drop bucket %s: %w", name, err)
+			}
+		}
+		// Up to v4 a run's config held its call's arguments, as they were.
+		typed := []byte(`"config":{"version":1,"suite":"arith"}`)
+		runs := tx.Bucket(bucketRuns)
+		var keys [][]byte
+		runs.ForEach(func(k, v []byte) error {
+			if bytes.Contains(v, typed) {
+				keys = append(keys, slices.Clone(k))
+			}
+			return nil
+		})
+		for _, k := range keys {
+			legacy := bytes.Replace(runs.Get(k), typed, []byte(`"config":`+v2LegacyConfig), 1)
+			if err := runs.Put(k, legacy); err != nil {
+				return err
 			}
 		}
 		return tx.Bucket(bucketMeta).Put(keyVersion, u64(2))

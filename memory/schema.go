@@ -1,9 +1,9 @@
 package memory
 
-// The store is one bbolt file. Its bucket tree, schema v4:
+// The store is one bbolt file. Its bucket tree, schema v5:
 //
 //	meta/
-//	    version                      -> u64 BE (4)
+//	    version                      -> u64 BE (5)
 //	runs/                            Sequence() hands out run keys
 //	    <rk u64 BE>                  -> record.Run JSON
 //	run_ids/
@@ -53,10 +53,17 @@ package memory
 //
 // Schema v3 differed from v4 only in having no policies bucket: it kept no
 // routing evaluations. migrate3to4 creates it, empty.
+//
+// Schema v4 (testdata/memory/v4.db) differed from v5 only in what a run's
+// "config" held: the arguments of the tool call that started it (a
+// run_benchmark call's, plan, background, priority and all), where v5 holds
+// a record.RunConfig, the run settings alone with their version.
+// migrate4to5 rewrites every run's config.
 
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -67,7 +74,7 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes.
-const schemaVersion = 4
+const schemaVersion = 5
 
 var (
 	bucketMeta       = []byte("meta")
@@ -106,7 +113,7 @@ var bucketsNewInV3 = [][]byte{bucketJobs, bucketJobIDs}
 // bucketsNewInV4 are the top-level buckets schema v4 added to v3.
 var bucketsNewInV4 = [][]byte{bucketPolicies}
 
-// topBuckets are the top-level buckets of schema v4, the current one.
+// topBuckets are the top-level buckets of schema v4 and v5, the current one.
 var topBuckets = slices.Concat(topBucketsV2, bucketsNewInV3, bucketsNewInV4)
 
 func u64(n uint64) []byte {
@@ -242,6 +249,7 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 	1: migrate1to2,
 	2: migrate2to3,
 	3: migrate3to4,
+	4: migrate4to5,
 }
 
 // createBuckets creates the top-level buckets names that are missing.
@@ -249,6 +257,50 @@ func createBuckets(tx *bolt.Tx, names [][]byte) error {
 	for _, name := range names {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// migrate4to5 turns each run's stored tool arguments into a
+// record.RunConfig: the run settings are kept as they were (the names and
+// values are the same), what only the call needed is dropped, and the
+// version is set. A config that cannot be read as run settings is dropped:
+// such a run could not be resumed before either, and now says so.
+func migrate4to5(tx *bolt.Tx) error {
+	runs := tx.Bucket(bucketRuns)
+	type v4Run struct {
+		record.Run
+		Config json.RawMessage `json:"config,omitempty"` // shadows Run.Config
+	}
+	type put struct{ k, v []byte }
+	var puts []put
+	err := runs.ForEach(func(k, v []byte) error {
+		var r v4Run
+		if err := unmarshal(v, &r); err != nil {
+			return fmt.Errorf("run key %x: %w", k, err)
+		}
+		r.Run.Config = nil
+		if len(r.Config) > 0 && string(r.Config) != "null" {
+			var c record.RunConfig
+			if err := unmarshal(r.Config, &c); err == nil {
+				c.Version = record.RunConfigVersion
+				r.Run.Config = &c
+			}
+		}
+		out, err := json.Marshal(r.Run)
+		if err != nil {
+			return fmt.Errorf("run %s: encode: %w", r.ID, err)
+		}
+		puts = append(puts, put{slices.Clone(k), out})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range puts { // not inside ForEach: a Put may move the cursor's page
+		if err := runs.Put(p.k, p.v); err != nil {
+			return err
 		}
 	}
 	return nil

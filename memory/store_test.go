@@ -152,7 +152,7 @@ func TestDefaultPath(t *testing.T) {
 func TestPutGetRun(t *testing.T) {
 	s := newTestStore(t)
 	r := testRun("tiny-s", "arith", time.Time{}, "nightly")
-	r.Config = []byte(`{"model":"tiny-s"}`)
+	r.Config = &record.RunConfig{Version: record.RunConfigVersion, Model: "tiny-s"}
 	mustPut(t, s, r)
 
 	if !regexp.MustCompile(`^r\d{8}-\d{6}-\d{4}$`).MatchString(r.ID) {
@@ -527,7 +527,7 @@ func fillStore(t testing.TB, s *Store) {
 	for i := range 4 {
 		r := testRun([]string{"tiny-s", "tiny-m"}[i%2], "arith", t0.Add(time.Duration(i)*time.Hour), "t"+fmt.Sprint(i%3))
 		r.Preamble, r.Notes, r.ComparisonID, r.Label = "Be brief.", "note", "c1", fmt.Sprint("v", i)
-		r.Config = []byte(`{"iterations":3}`)
+		r.Config = &record.RunConfig{Version: record.RunConfigVersion, Iterations: 3}
 		mustPut(t, s, r)
 		for _, task := range []string{"b", "a"} {
 			for iter := 1; iter <= 3; iter++ {

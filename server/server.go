@@ -26,45 +26,6 @@ import (
 // Version is benchmcp's version, reported to clients.
 var Version = "0.1.0"
 
-// Toolsets group the tools, so that a host that needs only some of them
-// pays only for their definitions in its context (--toolsets).
-var Toolsets = map[string][]string{
-	"run":     {"run_benchmark"},
-	"compare": {"compare_models"},
-	"sweep":   {"sweep"},
-	"analyze": {"analyze_results"},
-	"route":   {"route_task", "evaluate_routing"},
-	"jobs":    {"job_status", "job_result", "cancel_job", "list_jobs"},
-}
-
-// CheckToolsets refuses names that are not toolsets; empty means all.
-func CheckToolsets(names []string) error {
-	for _, n := range names {
-		if _, ok := Toolsets[n]; !ok && n != "all" {
-			return fmt.Errorf("toolset %q is not one of run, compare, sweep, analyze, route, jobs, all", n)
-		}
-	}
-	return nil
-}
-
-// enabled reports whether tool is in one of the toolsets (none: all).
-func enabled(toolsets []string, tool string) bool {
-	if len(toolsets) == 0 {
-		return true
-	}
-	for _, n := range toolsets {
-		if n == "all" {
-			return true
-		}
-		for _, t := range Toolsets[n] {
-			if t == tool {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // New builds the MCP server over a tools service with the given toolsets
 // (none: all). It sets the service's Notifier to deliver progress to the
 // calling client; if the service runs jobs, their state changes go to every
@@ -106,26 +67,11 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 	// waits until they are written (settle.go, docs/mcp-notes.md).
 	s.Use(cancels.middleware, settleMiddleware)
 
-	for _, t := range []struct {
-		tool    mcp.Tool
-		handler mcpserver.ToolHandlerFunc
-		jobs    bool
-	}{
-		{tools.RunBenchmarkTool(), svc.RunBenchmarkHandler(), false},
-		{tools.CompareModelsTool(), svc.CompareModelsHandler(), false},
-		{tools.SweepTool(), svc.SweepHandler(), false},
-		{tools.AnalyzeResultsTool(), svc.AnalyzeResultsHandler(), false},
-		{tools.RouteTaskTool(), svc.RouteTaskHandler(), false},
-		{tools.EvaluateRoutingTool(), svc.EvaluateRoutingHandler(), false},
-		{tools.JobStatusTool(), svc.JobStatusHandler(), true},
-		{tools.JobResultTool(), svc.JobResultHandler(), true},
-		{tools.CancelJobTool(), svc.CancelJobHandler(), true},
-		{tools.ListJobsTool(), svc.ListJobsHandler(), true},
-	} {
-		if (t.jobs && svc.Jobs == nil) || !enabled(toolsets, t.tool.Name) {
+	for _, t := range tools.Registry {
+		if (t.NeedsJobs && svc.Jobs == nil) || !t.Enabled(toolsets) {
 			continue
 		}
-		s.AddTool(t.tool, t.handler)
+		s.AddTool(t.Definition(), t.Handler(svc))
 	}
 	for _, extra := range extraTools {
 		extra(s, svc)

@@ -47,11 +47,11 @@ const (
 // previous process left unfinished. Call Jobs.Shutdown before closing the store.
 func (s *Service) EnableJobs() {
 	s.Jobs = jobs.New(s.Store, nil)
-	s.Jobs.Register(KindRun, s.runJob)
-	s.Jobs.Register(KindCompare, s.compareJob)
-	s.Jobs.Register(KindRoute, s.routeJob)
-	s.Jobs.Register(KindSweep, s.sweepJob)
-	s.Jobs.Register(KindRouteEval, s.routeEvalJob)
+	for _, t := range Registry {
+		if t.Work != nil {
+			s.Jobs.Register(t.Definition().Name, t.Work(s))
+		}
+	}
 }
 
 // RecoverJobs queues again the jobs a previous process left queued, running

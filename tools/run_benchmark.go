@@ -133,15 +133,10 @@ func (s *Service) resolveRun(args RunBenchmarkArgs) (cfg bench.Config, resolved 
 		if run.Status == record.StatusCompleted || run.Status == record.StatusRunning {
 			return cfg, args, nil, nil, userErrorf("run %s is %s; only interrupted, cancelled or failed runs can be resumed", run.ID, run.Status)
 		}
-		if len(run.Config) == 0 {
+		if run.Config == nil {
 			return cfg, args, nil, nil, userErrorf("run %s has no stored arguments to resume from; start a new run", run.ID)
 		}
-		var orig RunBenchmarkArgs
-		if err := json.Unmarshal(run.Config, &orig); err != nil {
-			return cfg, args, nil, nil, fmt.Errorf("decode stored arguments of run %s: %w", run.ID, err)
-		}
-		orig.Effect = max(orig.Effect, args.Effect)
-		args = orig
+		args = runArgs(*run.Config, max(run.Config.Effect, args.Effect))
 		if done, err = s.Store.Samples(run.ID); err != nil {
 			return cfg, args, nil, nil, fmt.Errorf("read samples of run %s: %w", run.ID, err)
 		}
@@ -298,17 +293,41 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 	if err != nil {
 		return bench.Config{}, err
 	}
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return bench.Config{}, fmt.Errorf("encode arguments: %w", err)
-	}
+	request := args.runConfig()
 	return bench.Config{
 		Host: args.Host, JudgeHost: args.JudgeHost, Model: args.Model, Suite: st,
 		Preamble: preamble, PreambleName: preambleName, Options: args.Options,
 		Iterations: iterations, Seeds: seeds, Warmup: warmup, Concurrency: args.Concurrency,
 		MaxOutputTokens: args.MaxOutputTokens, Timeout: time.Duration(args.TimeoutS * float64(time.Second)),
-		Cold: args.Cold, Think: think, Tags: args.Tags, Args: raw,
+		Cold: args.Cold, Think: think, Tags: args.Tags, Request: &request,
 	}, nil
+}
+
+// runConfig is the run settings of the arguments, as the run stores them
+// to resume: what only the call needed (plan, background, priority,
+// resume_run_id, expected_pass_rate) is left out.
+func (a RunBenchmarkArgs) runConfig() record.RunConfig {
+	return record.RunConfig{
+		Version: record.RunConfigVersion, Model: a.Model, Suite: a.Suite, Tasks: a.Tasks, Preamble: a.Preamble,
+		Options: a.Options, Iterations: a.Iterations, Seed: (*int)(a.Seed), Seeds: bench.Ints(a.Seeds),
+		Warmup: a.Warmup, Concurrency: a.Concurrency, MaxOutputTokens: a.MaxOutputTokens, TimeoutS: a.TimeoutS,
+		Cold: a.Cold, Think: a.Think, Tags: a.Tags, Host: a.Host, JudgeHost: a.JudgeHost, Effect: a.Effect,
+	}
+}
+
+// runArgs are the arguments that make a stored run's settings again, with
+// the power analysis aimed at effect.
+func runArgs(c record.RunConfig, effect float64) RunBenchmarkArgs {
+	var seeds []bench.Seed
+	for _, s := range c.Seeds {
+		seeds = append(seeds, bench.Seed(s))
+	}
+	return RunBenchmarkArgs{
+		Model: c.Model, Suite: c.Suite, Tasks: c.Tasks, Preamble: c.Preamble,
+		Options: c.Options, Iterations: c.Iterations, Seed: (*bench.Seed)(c.Seed), Seeds: seeds,
+		Warmup: c.Warmup, Concurrency: c.Concurrency, MaxOutputTokens: c.MaxOutputTokens, TimeoutS: c.TimeoutS,
+		Cold: c.Cold, Think: c.Think, Tags: c.Tags, Host: c.Host, JudgeHost: c.JudgeHost, Effect: effect,
+	}
 }
 
 // seedPlan resolves a tool's iterations (default 1, or the number of

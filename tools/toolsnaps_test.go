@@ -10,27 +10,13 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// snapTools are the tools whose public contract is snapshotted.
-var snapTools = []func() mcp.Tool{
-	RunBenchmarkTool,
-	CompareModelsTool,
-	SweepTool,
-	AnalyzeResultsTool,
-	RouteTaskTool,
-	EvaluateRoutingTool,
-	JobStatusTool,
-	JobResultTool,
-	CancelJobTool,
-	ListJobsTool,
-}
-
 // TestToolSnapshots compares each tool's definition (name, description,
 // annotations, input and output schema) with testdata/toolsnaps/<name>.json,
 // so any change to the public contract shows in review.
 // UPDATE_TOOLSNAPS=1 rewrites the snapshots.
 func TestToolSnapshots(t *testing.T) {
-	for _, mk := range snapTools {
-		tool := mk()
+	for _, reg := range Registry {
+		tool := reg.Definition()
 		got, err := json.MarshalIndent(tool, "", "  ")
 		if err != nil {
 			t.Fatalf("%s: marshal: %v (a broken tool makes tools/list return an empty body)", tool.Name, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/server"
+	"github.com/benchmcp/benchmcp/tools"
 )
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -28,7 +29,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	clientJobs := fs.Int("max-client-jobs", envInt("BENCHMCP_MAX_CLIENT_JOBS", 16), "unfinished jobs (queued or running) one MCP session may have at a time; 0 for no cap (env BENCHMCP_MAX_CLIENT_JOBS)")
 	workers := fs.Int("workers", 16, "stdio: tool calls served at once")
 	fixtures := fs.Bool("conformance-fixtures", os.Getenv("BENCHMCP_CONFORMANCE_FIXTURES") == "1", "testing only: also serve the fixture tools, resources and prompts of the MCP conformance suite (scripts/conformance.sh; env BENCHMCP_CONFORMANCE_FIXTURES=1)")
-	toolsets := fs.String("toolsets", envOr("BENCHMCP_TOOLSETS", "all"), "comma-separated tool groups to expose: run, compare, analyze, route, jobs, all (env BENCHMCP_TOOLSETS)")
+	toolsets := fs.String("toolsets", envOr("BENCHMCP_TOOLSETS", "all"), "comma-separated tool groups to expose: "+strings.Join(tools.Toolsets(), ", ")+", all (env BENCHMCP_TOOLSETS)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -38,7 +39,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			sets = append(sets, t)
 		}
 	}
-	if err := server.CheckToolsets(sets); err != nil {
+	if err := tools.CheckToolsets(sets); err != nil {
 		fmt.Fprintf(stderr, "benchmcp serve: --toolsets: %v\n", err)
 		return 2
 	}

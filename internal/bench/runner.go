@@ -85,7 +85,9 @@ type Config struct {
 	Notes           string
 	Label           string // variant label inside a comparison
 	ComparisonID    string
-	Args            json.RawMessage // the request that started the run, kept for resume
+	// Request is what the run was asked to do, stored with it so that an
+	// interrupted run resumes with the same settings; nil stores none.
+	Request *record.RunConfig
 }
 
 func (c *Config) defaults() {
@@ -288,7 +290,7 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		Notes:         cfg.Notes,
 		Label:         cfg.Label,
 		ComparisonID:  cfg.ComparisonID,
-		Config:        cfg.Args,
+		Config:        cfg.Request,
 	}
 	if cfg.PreambleName != "" {
 		s.run.Notes = strings.TrimSpace(s.run.Notes + " preamble:" + cfg.PreambleName)

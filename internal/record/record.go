@@ -424,6 +424,39 @@ type FailureMode struct {
 	Example string `json:"example"`
 }
 
+// RunConfigVersion is the shape of RunConfig this code writes. Version 1
+// replaced the tool arguments stored up to schema v4 (memory's migrate4to5
+// keeps their run settings and drops what only the call needed).
+const RunConfigVersion = 1
+
+// RunConfig is what a run was asked to do, stored with it so that an
+// interrupted run resumes with the same settings. It is its own type, not a
+// tool's arguments: a tool's contract can change without changing how the
+// stored runs resume.
+type RunConfig struct {
+	Version         int              `json:"version"`
+	Model           string           `json:"model,omitempty"`
+	Suite           string           `json:"suite,omitempty"` // a built-in suite's name or a suite file's path; "" with Tasks
+	Tasks           []map[string]any `json:"tasks,omitempty"` // inline tasks, as given
+	Preamble        string           `json:"preamble,omitempty"`
+	Options         map[string]any   `json:"options,omitempty"`
+	Iterations      int              `json:"iterations,omitempty"`
+	Seed            *int             `json:"seed,omitempty"`
+	Seeds           []int            `json:"seeds,omitempty"`
+	Warmup          *int             `json:"warmup,omitempty"` // nil: the default; 0: none
+	Concurrency     int              `json:"concurrency,omitempty"`
+	MaxOutputTokens int              `json:"max_output_tokens,omitempty"`
+	TimeoutS        float64          `json:"timeout_s,omitempty"`
+	Cold            bool             `json:"cold,omitempty"`
+	Think           string           `json:"think,omitempty"`
+	Tags            []string         `json:"tags,omitempty"`
+	Host            string           `json:"host,omitempty"`
+	JudgeHost       string           `json:"judge_host,omitempty"`
+	// Effect is the pass-rate difference the run's power analysis aims at
+	// (0: the default), kept so that a resumed run reports the same.
+	Effect float64 `json:"effect,omitempty"`
+}
+
 // Run is one benchmark run: a suite against one model with fixed options.
 type Run struct {
 	ID            string          `json:"id"`
@@ -444,7 +477,7 @@ type Run struct {
 	Notes         string          `json:"notes,omitempty"`
 	ComparisonID  string          `json:"comparison_id,omitempty"`
 	Label         string          `json:"label,omitempty"`  // variant label inside a comparison
-	Config        json.RawMessage `json:"config,omitempty"` // the arguments that started the run, to resume it
+	Config        *RunConfig      `json:"config,omitempty"` // the settings that started the run, to resume it
 	StartedAt     time.Time       `json:"started_at"`
 	EndedAt       time.Time       `json:"ended_at,omitzero"`
 	Error         string          `json:"error,omitempty"`
