@@ -459,29 +459,29 @@ type RunConfig struct {
 
 // Run is one benchmark run: a suite against one model with fixed options.
 type Run struct {
-	ID            string          `json:"id"`
-	Status        Status          `json:"status"`
-	Model         string          `json:"model"`
-	ModelInfo     ModelInfo       `json:"model_info"`
-	Host          string          `json:"host"`     // host name as configured ("local", "gpu-box")
-	HostURL       string          `json:"host_url"` // its base URL
-	OllamaVersion string          `json:"ollama_version,omitempty"`
-	Suite         string          `json:"suite"`
-	SuiteHash     string          `json:"suite_hash"`
-	Preamble      string          `json:"preamble,omitempty"`
-	Options       map[string]any  `json:"options,omitempty"`
-	Iterations    int             `json:"iterations"`
-	Depth         int             `json:"depth,omitempty"` // context depth: tokens of filler before every prompt
-	Seeds         *SeedInfo       `json:"seeds,omitempty"`
-	Tags          []string        `json:"tags,omitempty"`
-	Notes         string          `json:"notes,omitempty"`
-	ComparisonID  string          `json:"comparison_id,omitempty"`
-	Label         string          `json:"label,omitempty"`  // variant label inside a comparison
-	Config        *RunConfig      `json:"config,omitempty"` // the settings that started the run, to resume it
-	StartedAt     time.Time       `json:"started_at"`
-	EndedAt       time.Time       `json:"ended_at,omitzero"`
-	Error         string          `json:"error,omitempty"`
-	Summary       *Summary        `json:"summary,omitempty"`
+	ID            string         `json:"id"`
+	Status        Status         `json:"status"`
+	Model         string         `json:"model"`
+	ModelInfo     ModelInfo      `json:"model_info"`
+	Host          string         `json:"host"`     // host name as configured ("local", "gpu-box")
+	HostURL       string         `json:"host_url"` // its base URL
+	OllamaVersion string         `json:"ollama_version,omitempty"`
+	Suite         string         `json:"suite"`
+	SuiteHash     string         `json:"suite_hash"`
+	Preamble      string         `json:"preamble,omitempty"`
+	Options       map[string]any `json:"options,omitempty"`
+	Iterations    int            `json:"iterations"`
+	Depth         int            `json:"depth,omitempty"` // context depth: tokens of filler before every prompt
+	Seeds         *SeedInfo      `json:"seeds,omitempty"`
+	Tags          []string       `json:"tags,omitempty"`
+	Notes         string         `json:"notes,omitempty"`
+	ComparisonID  string         `json:"comparison_id,omitempty"`
+	Label         string         `json:"label,omitempty"`  // variant label inside a comparison
+	Config        *RunConfig     `json:"config,omitempty"` // the settings that started the run, to resume it
+	StartedAt     time.Time      `json:"started_at"`
+	EndedAt       time.Time      `json:"ended_at,omitzero"`
+	Error         string         `json:"error,omitempty"`
+	Summary       *Summary       `json:"summary,omitempty"`
 
 	// Owner identifies the process running it, so that a later open can tell
 	// a live run from one whose process died.
