@@ -27,8 +27,7 @@ const (
 )
 
 func benchSummary() *record.Summary {
-	s := &record.Summary{Samples: benchSamplesPerRun, Passed: 80, PassRate: 0.8,
-		PassRateCI: record.Interval{Lo: 0.71, Hi: 0.87}, MeanScore: 0.82, LatencyP50Ms: 420, GenTPS: 48.2}
+	s := &record.Summary{Headline: record.Headline{Samples: benchSamplesPerRun, PassRate: 0.8, PassRateCI: record.Interval{Lo: 0.71, Hi: 0.87}, MeanScore: 0.82, LatencyP50Ms: 420, GenTPS: 48.2}, Passed: 80}
 	for i := range benchTasks {
 		s.Tasks = append(s.Tasks, record.TaskSummary{ID: fmt.Sprintf("task-%02d", i), Category: "math",
 			Samples: benchIterations, Passed: 4, PassRate: 0.8, MeanScore: 0.8, LatencyP50Ms: 410, Excerpt: "The answer is 432."})

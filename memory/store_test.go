@@ -267,7 +267,7 @@ func TestFinishRun(t *testing.T) {
 	s.now = func() time.Time { return end }
 	r := testRun("tiny-s", "arith", t0)
 	mustPut(t, s, r)
-	sum := &record.Summary{Samples: 3, Passed: 2, PassRate: 2.0 / 3, Tasks: []record.TaskSummary{{ID: "a", Samples: 3, Passed: 2}}}
+	sum := &record.Summary{Headline: record.Headline{Samples: 3, PassRate: 2.0 / 3}, Passed: 2, Tasks: []record.TaskSummary{{ID: "a", Samples: 3, Passed: 2}}}
 	if err := s.FinishRun(r.ID, record.StatusCompleted, sum, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -535,7 +535,7 @@ func fillStore(t testing.TB, s *Store) {
 			}
 		}
 		if i < 3 {
-			sum := &record.Summary{Samples: 6, Passed: 6, PassRate: 1, Tasks: []record.TaskSummary{{ID: "a"}, {ID: "b"}}}
+			sum := &record.Summary{Headline: record.Headline{Samples: 6, PassRate: 1}, Passed: 6, Tasks: []record.TaskSummary{{ID: "a"}, {ID: "b"}}}
 			if err := s.FinishRun(r.ID, record.StatusCompleted, sum, ""); err != nil {
 				t.Fatal(err)
 			}

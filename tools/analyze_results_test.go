@@ -36,7 +36,7 @@ func storeRun(t *testing.T, st *memory.Store, model string, started time.Time, p
 			t.Fatal(err)
 		}
 	}
-	sum := &record.Summary{Samples: 10, Passed: pass, PassRate: float64(pass) / 10, PassRateCI: stats.Wilson(pass, 10, 0.95), LatencyP50Ms: lat}
+	sum := &record.Summary{Headline: record.Headline{Samples: 10, PassRate: float64(pass) / 10, PassRateCI: stats.Wilson(pass, 10, 0.95), LatencyP50Ms: lat}, Passed: pass}
 	if err := st.FinishRun(r.ID, record.StatusCompleted, sum, ""); err != nil {
 		t.Fatal(err)
 	}

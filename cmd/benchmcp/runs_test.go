@@ -41,7 +41,7 @@ func seedStore(t *testing.T, path string) []string {
 			}
 		}
 		if i < 2 {
-			sum := &record.Summary{Samples: i + 1, Passed: i + 1, PassRate: 1, Tasks: []record.TaskSummary{{ID: "sum", Samples: i + 1, PassRate: 1}}}
+			sum := &record.Summary{Headline: record.Headline{Samples: i + 1, PassRate: 1}, Passed: i + 1, Tasks: []record.TaskSummary{{ID: "sum", Samples: i + 1, PassRate: 1}}}
 			if err := s.FinishRun(r.ID, record.StatusCompleted, sum, ""); err != nil {
 				t.Fatal(err)
 			}

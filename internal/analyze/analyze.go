@@ -64,21 +64,15 @@ func keyOf(r record.Run) Key { return Key{r.Model, r.Suite} }
 
 // RunRow is the headline of one run.
 type RunRow struct {
-	ID           string          `json:"id"`
-	Model        string          `json:"model"`
-	Suite        string          `json:"suite"`
-	Status       record.Status   `json:"status"`
-	StartedAt    time.Time       `json:"started_at"`
-	PassRate     float64         `json:"pass_rate"`
-	PassRateCI   record.Interval `json:"pass_rate_ci" jsonschema:"95% interval, task-clustered: Wilson at the effective sample size, so replayed iterations do not narrow it"`
-	Tasks        int             `json:"tasks"`
-	Iterations   int             `json:"iterations"`
-	MeanScore    float64         `json:"mean_score"`
-	LatencyP50Ms float64         `json:"latency_p50_ms"`
-	TTFTP50Ms    float64         `json:"ttft_p50_ms"`
-	GenTPS       float64         `json:"gen_tps" jsonschema:"median generated tokens/s"`
-	Samples      int             `json:"samples"`
-	Tags         []string        `json:"tags,omitempty"`
+	ID        string        `json:"id"`
+	Model     string        `json:"model"`
+	Suite     string        `json:"suite"`
+	Status    record.Status `json:"status"`
+	StartedAt time.Time     `json:"started_at"`
+	record.Headline
+	Tasks      int      `json:"tasks"`
+	Iterations int      `json:"iterations"`
+	Tags       []string `json:"tags,omitempty"`
 }
 
 // TrendPoint is one run in a trend.
@@ -268,9 +262,7 @@ func baseOf(k Key, ser []Input, baselines map[Key]Input) Input {
 func row(r record.Run) RunRow {
 	out := RunRow{ID: r.ID, Model: r.Model, Suite: r.Suite, Status: r.Status, StartedAt: r.StartedAt, Tags: r.Tags}
 	if s := r.Summary; s != nil {
-		out.PassRate, out.PassRateCI, out.MeanScore = s.PassRate, s.PassRateCI, s.MeanScore
-		out.Tasks, out.Iterations = s.TaskCount, s.Iterations
-		out.LatencyP50Ms, out.TTFTP50Ms, out.GenTPS, out.Samples = s.LatencyP50Ms, s.TTFTP50Ms, s.GenTPS, s.Samples
+		out.Headline, out.Tasks, out.Iterations = s.Headline, s.TaskCount, s.Iterations
 	}
 	return out
 }

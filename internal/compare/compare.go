@@ -57,16 +57,14 @@ type Variant struct {
 
 // VariantSummary is one variant's run, summarised from its samples.
 type VariantSummary struct {
-	Label           string                    `json:"label"`
-	RunID           string                    `json:"run_id"`
-	Status          record.Status             `json:"status"`
-	Model           string                    `json:"model"`
-	Preamble        string                    `json:"preamble,omitempty" jsonschema:"preamble name, or the start of its text"`
-	Options         map[string]any            `json:"options,omitempty"`
-	Samples         int                       `json:"samples"`
+	Label    string         `json:"label"`
+	RunID    string         `json:"run_id"`
+	Status   record.Status  `json:"status"`
+	Model    string         `json:"model"`
+	Preamble string         `json:"preamble,omitempty" jsonschema:"preamble name, or the start of its text"`
+	Options  map[string]any `json:"options,omitempty"`
+	record.Headline
 	Passed          int                       `json:"passed"`
-	PassRate        float64                   `json:"pass_rate"`
-	PassRateCI      record.Interval           `json:"pass_rate_ci" jsonschema:"95% Wilson interval at the task-clustered effective sample size (plain Wilson for one iteration)"`
 	PassRateSE      float64                   `json:"pass_rate_se" jsonschema:"task-clustered standard error of the pass rate"`
 	EffectiveN      float64                   `json:"effective_n" jsonschema:"independent observations the samples are worth: from the number of tasks (replays) to the number of samples"`
 	Tasks           int                       `json:"tasks"`
@@ -75,12 +73,8 @@ type VariantSummary struct {
 	Replays         bool                      `json:"replays,omitempty" jsonschema:"the iterations repeated one pinned seed (options.seed): each task is one sample, replayed"`
 	VariedTasks     int                       `json:"varied_tasks" jsonschema:"tasks whose iterations gave more than one distinct answer"`
 	PassK           []record.KPoint           `json:"pass_k,omitempty" jsonschema:"mean pass@k and pass^k over tasks, when iterations > 1"`
-	MeanScore       float64                   `json:"mean_score"`
 	MeanScoreCI     record.Interval           `json:"mean_score_ci" jsonschema:"95% bootstrap interval over tasks"`
-	LatencyP50Ms    float64                   `json:"latency_p50_ms"`
 	LatencyP95Ms    float64                   `json:"latency_p95_ms"`
-	TTFTP50Ms       float64                   `json:"ttft_p50_ms"`
-	GenTPS          float64                   `json:"gen_tps" jsonschema:"median generated tokens/s"`
 	PromptTPS       float64                   `json:"prompt_tps" jsonschema:"median prompt tokens/s (prompt processing speed; grows with model size)"`
 	Reloads         int                       `json:"reloads" jsonschema:"calls that paid a model load because the model had been evicted; their latency includes it"`
 	PointsPerSecond float64                   `json:"points_per_second" jsonschema:"total score per second of this variant's own call time (the other variants' calls, interleaved with it, are not counted)"`
@@ -295,12 +289,10 @@ func summarize(v Variant) VariantSummary {
 	return VariantSummary{
 		Label: v.Label, RunID: v.Run.ID, Status: v.Run.Status, Model: v.Run.Model,
 		Preamble: v.Preamble, Options: v.Run.Options,
-		Samples: s.Samples, Passed: s.Passed, PassRate: s.PassRate, PassRateCI: s.PassRateCI,
+		Headline: s.Headline, Passed: s.Passed,
 		PassRateSE: s.PassRateSE, EffectiveN: s.EffectiveN, Tasks: s.TaskCount, Iterations: s.Iterations,
 		Seeds: s.Seeds, Replays: s.Replays, VariedTasks: s.VariedTasks, PassK: s.PassK,
-		MeanScore: s.MeanScore, MeanScoreCI: s.MeanScoreCI,
-		LatencyP50Ms: s.LatencyP50Ms, LatencyP95Ms: s.LatencyP95Ms, TTFTP50Ms: s.TTFTP50Ms,
-		GenTPS: s.GenTPS, PromptTPS: s.PromptTPS, Reloads: s.Reloads, PointsPerSecond: s.PointsPerSecond,
+		MeanScoreCI: s.MeanScoreCI, LatencyP95Ms: s.LatencyP95Ms, PromptTPS: s.PromptTPS, Reloads: s.Reloads, PointsPerSecond: s.PointsPerSecond,
 		Runaway: s.Runaway, Empty: s.Empty, Errors: s.Errors, Broken: broken, Funnel: s.Funnel, Criteria: s.Criteria,
 	}
 }

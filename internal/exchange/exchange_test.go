@@ -256,7 +256,7 @@ func TestCheckSample(t *testing.T) {
 
 func TestCheckSummary(t *testing.T) {
 	smps := []record.Sample{{TaskID: "a", Iteration: 1, Pass: true, Score: 1, Measurement: record.Measurement{WallMs: 10}}}
-	good := record.Summary{Samples: 1, Passed: 1, PassRate: 1, PassRateCI: record.Interval{Lo: 0.2, Hi: 1}}
+	good := record.Summary{Headline: record.Headline{Samples: 1, PassRate: 1, PassRateCI: record.Interval{Lo: 0.2, Hi: 1}}, Passed: 1}
 	for _, tc := range []struct {
 		name    string
 		edit    func(*record.Summary)
@@ -281,7 +281,7 @@ func TestCheckSummary(t *testing.T) {
 			t.Errorf("%s: error %v; want ErrImpossible with %q", tc.name, err, tc.refused)
 		}
 	}
-	ws, err := Check(record.Run{ID: "r1", Summary: &record.Summary{Samples: 5, Passed: 1, PassRate: 0.2}}, smps)
+	ws, err := Check(record.Run{ID: "r1", Summary: &record.Summary{Headline: record.Headline{Samples: 5, PassRate: 0.2}, Passed: 1}}, smps)
 	if err != nil || len(ws) != 1 || !strings.Contains(ws[0], "summary counts 5 samples, the run has 1") {
 		t.Errorf("a summary over other samples: %q, %v; want one warning", ws, err)
 	}

@@ -322,13 +322,25 @@ type PowerRow struct {
 	MDE         float64 `json:"mde" jsonschema:"with the suite's own number of tasks at these iterations"`
 }
 
+// Headline is what every view of a run shows first (run_benchmark's
+// summary, a comparison's variants, a sweep's cells, analyze_results'
+// rows): the samples, the pass rate with its interval, the mean score and
+// the speed a user feels. bench.Summarize fills it; the views embed it.
+type Headline struct {
+	Samples      int      `json:"samples"`
+	PassRate     float64  `json:"pass_rate"`
+	PassRateCI   Interval `json:"pass_rate_ci" jsonschema:"95% interval, task-clustered: Wilson at the effective sample size, so replayed iterations do not narrow it"`
+	MeanScore    float64  `json:"mean_score"`
+	LatencyP50Ms float64  `json:"latency_p50_ms"`
+	TTFTP50Ms    float64  `json:"ttft_p50_ms"`
+	GenTPS       float64  `json:"gen_tps" jsonschema:"median generated tokens/s, from Ollama's eval_count/eval_duration"`
+}
+
 // Summary is the aggregate of a run.
 type Summary struct {
-	Samples     int      `json:"samples"`
+	// Headline is what every view of the run shows; Summarize fills it.
+	Headline
 	Passed      int      `json:"passed"`
-	PassRate    float64  `json:"pass_rate"`
-	PassRateCI  Interval `json:"pass_rate_ci"` // Wilson 95%; with iterations, at the task-clustered effective sample size
-	MeanScore   float64  `json:"mean_score"`
 	MeanScoreCI Interval `json:"mean_score_ci"` // 95%, bootstrap over tasks
 	// TaskCount is the number of distinct tasks: the unit of independence.
 	TaskCount int `json:"task_count"`
@@ -353,15 +365,12 @@ type Summary struct {
 	// (at most 10 points, and always k = iterations); empty with one iteration.
 	PassK              []KPoint `json:"pass_k,omitempty"`
 	Power              *Power   `json:"power,omitempty"`
-	LatencyP50Ms       float64  `json:"latency_p50_ms"`
 	LatencyP95Ms       float64  `json:"latency_p95_ms"`
 	LatencyP99Ms       float64  `json:"latency_p99_ms"`
-	TTFTP50Ms          float64  `json:"ttft_p50_ms"`
 	TTFTP95Ms          float64  `json:"ttft_p95_ms"`
 	TTFCP50Ms          float64  `json:"ttfc_p50_ms,omitempty"`           // time to the first chunk of any kind
 	FirstThinkingP50Ms float64  `json:"first_thinking_p50_ms,omitempty"` // over the samples that thought
 	FirstContentP50Ms  float64  `json:"first_content_p50_ms,omitempty"`  // over the samples with answer text or a tool call
-	GenTPS             float64  `json:"gen_tps"`                         // median of Ollama's eval_count/eval_duration
 	PromptTPS          float64  `json:"prompt_tps"`                      // median
 	StreamTPS          float64  `json:"stream_tps,omitempty"`            // median over the samples with 2+ token-bearing chunks
 	PointsPerSecond    float64  `json:"points_per_second"`

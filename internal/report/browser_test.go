@@ -129,10 +129,10 @@ func TestReportsInBrowser(t *testing.T) {
 	var analyzePage bytes.Buffer
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	runs := []analyze.RunRow{
-		{ID: "r1", Model: "tiny-m", Suite: "tiny", Status: record.StatusCompleted, StartedAt: now.Add(-2 * time.Hour), PassRate: 0.9},
-		{ID: "r2", Model: "tiny-m", Suite: "tiny", Status: record.StatusCompleted, StartedAt: now.Add(-time.Hour), PassRate: 0.8},
+		{ID: "r1", Model: "tiny-m", Suite: "tiny", Status: record.StatusCompleted, StartedAt: now.Add(-2 * time.Hour), Headline: record.Headline{PassRate: 0.9}},
+		{ID: "r2", Model: "tiny-m", Suite: "tiny", Status: record.StatusCompleted, StartedAt: now.Add(-time.Hour), Headline: record.Headline{PassRate: 0.8}},
 	}
-	runs = append(runs, analyze.RunRow{ID: "r3", Model: "tiny-s", Suite: "tiny", Status: record.StatusCompleted, StartedAt: now.Add(-30 * time.Minute), PassRate: 0.6})
+	runs = append(runs, analyze.RunRow{ID: "r3", Model: "tiny-s", Suite: "tiny", Status: record.StatusCompleted, StartedAt: now.Add(-30 * time.Minute), Headline: record.Headline{PassRate: 0.6}})
 	// Two trends: tiny-m's two runs get a chart (r2 marked as a
 	// regression), tiny-s's one run only its sparkline.
 	a := analyze.Result{Runs: runs, Findings: []string{"tiny-m dropped 10 points on tiny."},

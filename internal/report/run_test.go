@@ -10,7 +10,7 @@ import (
 // The run markdown shows the latencies behind TTFT and the stream rate next
 // to Ollama's, and leaves them out for runs stored without them.
 func TestRunMarkdownLatencies(t *testing.T) {
-	sum := record.Summary{TTFTP50Ms: 12, TTFTP95Ms: 20, TTFCP50Ms: 11, FirstContentP50Ms: 12, GenTPS: 950, StreamTPS: 900, PromptTPS: 400}
+	sum := record.Summary{Headline: record.Headline{TTFTP50Ms: 12, GenTPS: 950}, TTFTP95Ms: 20, TTFCP50Ms: 11, FirstContentP50Ms: 12, StreamTPS: 900, PromptTPS: 400}
 	md := RunMarkdown(record.Run{ID: "r1", Model: "tiny-m", Summary: &sum})
 	for _, want := range []string{
 		"| TTFT p50 / p95 | 12.0 ms / 20.0 ms (p50 first chunk 11.0 ms, first content 12.0 ms) |",
@@ -24,7 +24,7 @@ func TestRunMarkdownLatencies(t *testing.T) {
 	if md := RunMarkdown(record.Run{Summary: &sum}); !strings.Contains(md, "first chunk 11.0 ms, first thinking 5.0 ms, first content 12.0 ms)") {
 		t.Errorf("thinking run:\n%s", md)
 	}
-	old := record.Summary{TTFTP50Ms: 12, TTFTP95Ms: 20, GenTPS: 950, PromptTPS: 400}
+	old := record.Summary{Headline: record.Headline{TTFTP50Ms: 12, GenTPS: 950}, TTFTP95Ms: 20, PromptTPS: 400}
 	md = RunMarkdown(record.Run{Summary: &old})
 	for _, want := range []string{"| TTFT p50 / p95 | 12.0 ms / 20.0 ms |", "| generation / prompt tokens/s (median) | 950 / 400 |"} {
 		if !strings.Contains(md, want) {

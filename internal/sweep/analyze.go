@@ -28,18 +28,12 @@ type CellResult struct {
 
 // CellSummary is a cell run's summary, compact: a sweep has many cells.
 type CellSummary struct {
-	Samples         int             `json:"samples"`
+	record.Headline
 	Tasks           int             `json:"tasks"`
-	PassRate        float64         `json:"pass_rate"`
-	PassRateCI      record.Interval `json:"pass_rate_ci"`
-	MeanScore       float64         `json:"mean_score"`
 	MeanScoreCI     record.Interval `json:"mean_score_ci"`
-	LatencyP50Ms    float64         `json:"latency_p50_ms"`
-	TTFTP50Ms       float64         `json:"ttft_p50_ms"`
 	TTFCP50Ms       float64         `json:"ttfc_p50_ms,omitempty" jsonschema:"to the first chunk of any kind"`
 	FirstThinkP50Ms float64         `json:"first_thinking_p50_ms,omitempty"`
 	FirstAnswerP50  float64         `json:"first_content_p50_ms,omitempty"`
-	GenTPS          float64         `json:"gen_tps" jsonschema:"median, from Ollama's eval counters"`
 	StreamTPS       float64         `json:"stream_tps,omitempty" jsonschema:"median decode speed seen on the stream, (N-1)/(t_last-t_first)"`
 	PromptTPS       float64         `json:"prompt_tps"`
 	PointsPerSecond float64         `json:"points_per_s" jsonschema:"score per second of model time (the calls' wall time, summed)"`
@@ -192,10 +186,9 @@ func Summarize(sum *record.Summary, samples []record.Sample) CellSummary {
 	var c CellSummary
 	if sum != nil {
 		c = CellSummary{
-			Samples: sum.Samples, Tasks: sum.TaskCount, PassRate: sum.PassRate, PassRateCI: sum.PassRateCI,
-			MeanScore: sum.MeanScore, MeanScoreCI: sum.MeanScoreCI, LatencyP50Ms: sum.LatencyP50Ms,
-			TTFTP50Ms: sum.TTFTP50Ms, TTFCP50Ms: sum.TTFCP50Ms, FirstThinkP50Ms: sum.FirstThinkingP50Ms, FirstAnswerP50: sum.FirstContentP50Ms,
-			GenTPS: sum.GenTPS, StreamTPS: sum.StreamTPS, PromptTPS: sum.PromptTPS,
+			Headline: sum.Headline, Tasks: sum.TaskCount, MeanScoreCI: sum.MeanScoreCI,
+			TTFCP50Ms: sum.TTFCP50Ms, FirstThinkP50Ms: sum.FirstThinkingP50Ms, FirstAnswerP50: sum.FirstContentP50Ms,
+			StreamTPS: sum.StreamTPS, PromptTPS: sum.PromptTPS,
 			Reloads: sum.Reloads, Errors: sum.Errors, Runaway: sum.Runaway, Memory: sum.Memory,
 		}
 	}

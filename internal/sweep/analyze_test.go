@@ -31,7 +31,7 @@ func cellOf(label string, opts map[string]any, smp []record.Sample) CellResult {
 		}
 	}
 	rate := float64(passed) / float64(len(smp))
-	sum := &record.Summary{Samples: len(smp), TaskCount: len(smp), PassRate: rate, PassRateCI: record.Interval{Lo: rate - 0.1, Hi: rate + 0.1}}
+	sum := &record.Summary{Headline: record.Headline{Samples: len(smp), PassRate: rate, PassRateCI: record.Interval{Lo: rate - 0.1, Hi: rate + 0.1}}, TaskCount: len(smp)}
 	var lat, ttft, gen []float64
 	for _, s := range smp {
 		lat, ttft, gen = append(lat, s.WallMs), append(ttft, s.TTFTMs), append(gen, s.GenTPS)
