@@ -3,7 +3,6 @@ package tools
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -90,76 +89,12 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 	if err != nil {
 		return nil, "", "", err
 	}
-	var explicit *analyze.Input
-	if args.BaselineRunID != "" {
-		r, err := s.Store.GetRun(args.BaselineRunID)
-		if errors.Is(err, memory.ErrRunNotFound) {
-			return nil, "", "", userErrorf("baseline_run_id %s is not in the store; list runs with `benchmcp runs list`", args.BaselineRunID)
-		}
-		if err != nil {
-			return nil, "", "", fmt.Errorf("analyze results: read run %s: %w", args.BaselineRunID, err)
-		}
-		explicit = &analyze.Input{Run: r}
-	}
-	runs, err := s.Store.ListRuns(f)
+	a, selected, err := analyze.FromStore(ctx, s.Store, f, args.BaselineRunID, args.AllowDifferences)
 	if err != nil {
-		return nil, "", "", fmt.Errorf("analyze results: %w", err)
+		return nil, "", "", err
 	}
-	// Runs and baselines first, without samples: the summaries stored at
-	// each run's finish stand for them, and only the samples the analysis
-	// needs are read afterwards.
-	inputs := make([]analyze.Input, 0, len(runs))
-	baselines := map[analyze.Key]analyze.Input{}
-	for _, r := range runs {
-		inputs = append(inputs, analyze.Input{Run: r})
-		k := analyze.Key{Model: r.Model, Suite: r.Suite}
-		if _, ok := baselines[k]; ok {
-			continue
-		}
-		switch b, err := s.Store.Baseline(r.Model, r.Suite); {
-		case explicit != nil && explicit.Run.Suite == r.Suite:
-			baselines[k] = *explicit
-		case errors.Is(err, memory.ErrRunNotFound):
-			// the oldest selected run stands in
-		case err != nil:
-			return nil, "", "", fmt.Errorf("analyze results: %w", err)
-		default:
-			baselines[k] = analyze.Input{Run: b}
-		}
-	}
-	if explicit != nil && len(runs) > 0 && !hasSuite(runs, explicit.Run.Suite) {
-		return nil, "", "", userErrorf("baseline_run_id %s is a run of suite %s, but no selected run is; pick a baseline of the selected suite or widen the filters", explicit.Run.ID, explicit.Run.Suite)
-	}
-	need := analyze.SamplesNeeded(inputs, baselines, args.AllowDifferences)
-	read := map[string][]record.Sample{}
-	samples := func(id string) ([]record.Sample, error) {
-		if smps, ok := read[id]; ok || !need[id] {
-			return smps, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		smps, err := s.Store.Samples(id)
-		if err != nil {
-			return nil, fmt.Errorf("analyze results: read samples of run %s: %w", id, err)
-		}
-		read[id] = smps
-		return smps, nil
-	}
-	for i := range inputs {
-		if inputs[i].Samples, err = samples(inputs[i].Run.ID); err != nil {
-			return nil, "", "", err
-		}
-	}
-	for k, b := range baselines {
-		if b.Samples, err = samples(b.Run.ID); err != nil {
-			return nil, "", "", err
-		}
-		baselines[k] = b
-	}
-	a := analyze.Analyze(inputs, baselines, args.AllowDifferences)
 	res := &AnalyzeResultsResult{Runs: a.Runs, Trends: a.Trends, Regressions: a.Regressions, Anomalies: a.Anomalies, Findings: a.Findings}
-	if len(runs) == 0 {
+	if selected == 0 {
 		res.Findings = append(res.Findings, "No runs match these filters (status defaults to completed); widen them, or run one with run_benchmark.")
 	}
 	var page bytes.Buffer
@@ -180,15 +115,6 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 	return res, md, page.String(), nil
 }
 
-func hasSuite(runs []record.Run, suite string) bool {
-	for _, r := range runs {
-		if r.Suite == suite {
-			return true
-		}
-	}
-	return false
-}
-
 // checkAnalyze checks analyze_results arguments before the store is read:
 // the filter they make, the differences allowed and the report path.
 func (s *Service) checkAnalyze(args AnalyzeResultsArgs, now time.Time) (memory.Filter, []report.Target, error) {
@@ -197,7 +123,7 @@ func (s *Service) checkAnalyze(args AnalyzeResultsArgs, now time.Time) (memory.F
 		return f, nil, err
 	}
 	if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
-		return f, nil, &UserError{err}
+		return f, nil, &UserError{Err: err}
 	}
 	ts, err := s.reportTargets("html_path", args.HTMLPath, report.HTML)
 	return f, ts, err

@@ -240,7 +240,7 @@ func (s *Service) checkCompare(args CompareModelsArgs) (*compareCall, error) {
 			return nil, userErrorf("run_ids compares stored runs as they are; leave out suite, tasks, iterations, seed, seeds and plan")
 		}
 		if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
-			return nil, &UserError{err}
+			return nil, &UserError{Err: err}
 		}
 		return c, nil
 	case len(args.Variants) == 0:
@@ -279,7 +279,7 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 		}
 	}
 	if len(bad) > 0 {
-		return nil, &UserError{errors.Join(bad...)}
+		return nil, &UserError{Err: errors.Join(bad...)}
 	}
 	// One plan for all: every variant gets the same seed at the same iteration.
 	iterations, shared, err := seedPlan(args.Iterations, args.Seed, args.Seeds, nil)
@@ -489,7 +489,7 @@ func (s *Service) compareStored(ctx context.Context, ids []string, baseline, com
 	}
 	cr, err := compare.Compare(vs, baseline)
 	if err != nil {
-		return nil, "", &UserError{err}
+		return nil, "", &UserError{Err: err}
 	}
 	if effect > 0 {
 		for i := range cr.Comparisons {

@@ -200,7 +200,7 @@ func (s *Service) checkRouting(args EvaluateRoutingArgs) (*routingSetup, error) 
 		rs.within = *args.Within
 	}
 	if err := option.Check("options", args.Options); err != nil {
-		return nil, &UserError{err}
+		return nil, &UserError{Err: err}
 	}
 	for i, spec := range args.Candidates {
 		c, err := s.resolveCandidate(fmt.Sprintf("candidates[%d]", i), spec, "")

@@ -42,7 +42,7 @@ func writeReports(ts []report.Target, markdown, html func() string) ([]string, e
 			content = html
 		}
 		if err := report.Write(t, []byte(content())); err != nil {
-			return out, &UserError{err}
+			return out, &UserError{Err: err}
 		}
 		out = append(out, t.Path)
 	}

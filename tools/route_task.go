@@ -202,7 +202,7 @@ func (s *Service) reportOutcome(args RouteTaskArgs) (*RouteTaskResult, string, e
 	}
 	d, err := s.Store.GetRouteDecision(args.DecisionID)
 	if err != nil {
-		return nil, "", &UserError{err}
+		return nil, "", &UserError{Err: err}
 	}
 	d.OutcomeOK, d.Outcome = args.OutcomeOK, args.Outcome
 	if d.Outcome == "" {
@@ -291,7 +291,7 @@ func (s *Service) findPolicy(id string, rc *routeCall) (*record.RoutingPolicy, e
 	if id != "" {
 		p, err := s.Store.GetRoutingPolicy(id)
 		if err != nil {
-			return nil, &UserError{err}
+			return nil, &UserError{Err: err}
 		}
 		if !sameCandidates(p.Candidates, rc.cands) {
 			return nil, userErrorf("evaluation %s is for candidates %s, not %s", id, candidateNames(p.Candidates), strings.Join(rc.names, ", "))
@@ -562,7 +562,7 @@ func validateRoute(args *RouteTaskArgs) ([]check.Check, error) {
 		return nil, userErrorf("timeout_s %g is negative; give seconds, e.g. 60", args.TimeoutS)
 	}
 	if err := option.Check("options", args.Options); err != nil {
-		return nil, &UserError{err}
+		return nil, &UserError{Err: err}
 	}
 	if args.Strategy != route.Cascade {
 		return nil, nil

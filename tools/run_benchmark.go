@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
-	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/prompts"
@@ -146,7 +144,7 @@ func (s *Service) resolveRun(args RunBenchmarkArgs) (cfg bench.Config, resolved 
 		return cfg, args, prev, done, err
 	}
 	if args.Plan {
-		if err := checkPlan(args.Effect, args.ExpectedPassRate); err != nil {
+		if err := bench.CheckPlan(args.Effect, args.ExpectedPassRate); err != nil {
 			return cfg, args, prev, done, err
 		}
 	}
@@ -200,62 +198,17 @@ func (s *Service) runBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 // StatusPlanned is the status of a plan: nothing ran.
 const StatusPlanned record.Status = "planned"
 
-// plan works out a plan for cfg on variants models without calling one:
-// the power from the most recent stored run of the same suite (preferring
-// one of these models and several iterations), the duration from the
-// stored runs' median latency.
+// plan works out a plan for cfg on variants models from the stored runs
+// of its suite, without calling a model (bench.PlanFromRuns).
 func (s *Service) plan(cfg bench.Config, models []string, variants int, effect, rate float64) (bench.Plan, error) {
-	if err := checkPlan(effect, rate); err != nil {
+	if err := bench.CheckPlan(effect, rate); err != nil {
 		return bench.Plan{}, err
 	}
 	runs, err := s.Store.ListRuns(memory.Filter{Suite: cfg.Suite.Name, Status: record.StatusCompleted})
 	if err != nil {
 		return bench.Plan{}, fmt.Errorf("plan: list runs: %w", err)
 	}
-	hash := cfg.Suite.Hash()
-	var best *record.Run
-	rank := func(r record.Run) int {
-		n := 0
-		if slices.Contains(models, r.Model) {
-			n += 2
-		}
-		if r.Iterations > 1 {
-			n++
-		}
-		return n
-	}
-	var lat []float64
-	for i, r := range runs { // newest first
-		if r.SuiteHash != hash {
-			continue
-		}
-		if slices.Contains(models, r.Model) && r.Summary != nil && r.Summary.LatencyP50Ms > 0 {
-			lat = append(lat, r.Summary.LatencyP50Ms)
-		}
-		if best == nil || rank(r) > rank(*best) {
-			best = &runs[i]
-		}
-	}
-	var ev *bench.PlanEvidence
-	if best != nil {
-		samples, err := s.Store.Samples(best.ID)
-		if err != nil {
-			return bench.Plan{}, fmt.Errorf("plan: read samples of run %s: %w", best.ID, err)
-		}
-		ev = &bench.PlanEvidence{Run: *best, Samples: samples}
-	}
-	return bench.MakePlan(cfg.Suite, cfg.Iterations, variants, cfg.Seeds, effect, rate, ev, stats.Median(lat)), nil
-}
-
-// checkPlan checks a plan's effect and expected pass rate.
-func checkPlan(effect, rate float64) error {
-	if effect < 0 || effect >= 1 {
-		return userErrorf("effect %.3f is out of range; give a pass-rate difference between 0 and 1, e.g. 0.10 for 10 points", effect)
-	}
-	if rate < 0 || rate >= 1 {
-		return userErrorf("expected_pass_rate %.3f is out of range; give a rate between 0 and 1 (exclusive), e.g. 0.7", rate)
-	}
-	return nil
+	return bench.PlanFromRuns(cfg, models, variants, effect, rate, runs, s.Store.Samples)
 }
 
 // benchConfig turns tool arguments into a run configuration, resolving the
@@ -265,7 +218,7 @@ func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
 		return bench.Config{}, userErrorf("model is required; name an Ollama model such as qwen2.5-coder:1.5b")
 	}
 	if err := option.Check("options", args.Options); err != nil {
-		return bench.Config{}, &UserError{err}
+		return bench.Config{}, &UserError{Err: err}
 	}
 	st, err := s.loadSuite(args.Suite, args.Tasks)
 	if err != nil {
@@ -374,21 +327,21 @@ func (s *Service) loadSuite(ref string, tasks []map[string]any) (suite.Suite, er
 		}
 		st, err := suite.Parse(data, "inline")
 		if err != nil {
-			return suite.Suite{}, &UserError{err}
+			return suite.Suite{}, &UserError{Err: err}
 		}
 		if err := st.Validate(); err != nil {
-			return suite.Suite{}, &UserError{err}
+			return suite.Suite{}, &UserError{Err: err}
 		}
 		return st, nil
 	case ref == "":
 		ref = "tiny"
 	}
 	if err := s.SuiteRoots.Allow(ref); err != nil {
-		return suite.Suite{}, &UserError{err}
+		return suite.Suite{}, &UserError{Err: err}
 	}
 	st, err := suite.Load(ref)
 	if err != nil {
-		return suite.Suite{}, &UserError{err}
+		return suite.Suite{}, &UserError{Err: err}
 	}
 	return st, nil
 }

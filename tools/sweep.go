@@ -174,11 +174,11 @@ type sweepSetup struct {
 func (s *Service) checkSweep(args SweepArgs) (*sweepSetup, error) {
 	cells, err := sweep.Grid(args.Axes, args.Cells, args.MaxCells)
 	if err != nil {
-		return nil, &UserError{err}
+		return nil, &UserError{Err: err}
 	}
 	obj := sweep.Objective{Name: args.Objective, Within: args.PassRateWithin}
 	if err := obj.Check(); err != nil {
-		return nil, &UserError{err}
+		return nil, &UserError{Err: err}
 	}
 	reports, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML)
 	if err != nil {
@@ -187,7 +187,7 @@ func (s *Service) checkSweep(args SweepArgs) (*sweepSetup, error) {
 	if args.EarlyStop != nil {
 		stop := *args.EarlyStop
 		if err := stop.Check(); err != nil {
-			return nil, &UserError{err}
+			return nil, &UserError{Err: err}
 		}
 		args.EarlyStop = &stop
 	}
@@ -235,7 +235,7 @@ func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sw
 		if listErr != nil {
 			return nil, listErr
 		}
-		return nil, &UserError{err}
+		return nil, &UserError{Err: err}
 	}
 	iterations, shared, err := seedPlan(args.Iterations, args.Seed, args.Seeds, nil)
 	if err != nil {

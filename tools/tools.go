@@ -127,20 +127,17 @@ func (s *Service) runner() *bench.Runner {
 }
 
 // UserError is a problem with a tool call that the caller can fix; it
-// becomes an isError result whose text says what to do.
-type UserError struct{ Err error }
+// becomes an isError result whose text says what to do. It is the domain's
+// bench.InputError, so that a problem the domain finds reads the same.
+type UserError = bench.InputError
 
-func (e *UserError) Error() string { return e.Err.Error() }
-func (e *UserError) Unwrap() error { return e.Err }
-
-func userErrorf(format string, args ...any) error { return &UserError{fmt.Errorf(format, args...)} }
+func userErrorf(format string, args ...any) error { return &UserError{Err: fmt.Errorf(format, args...)} }
 
 // isUserError reports whether err is something the caller can fix (bad
 // arguments, unknown model, unreachable host) rather than a bug.
 func isUserError(err error) bool {
 	var ue *UserError
-	var ie *bench.InputError
-	return errors.As(err, &ue) || errors.As(err, &ie) ||
+	return errors.As(err, &ue) ||
 		errors.Is(err, executor.ErrModelNotFound) || errors.Is(err, executor.ErrHostUnreachable) ||
 		errors.Is(err, executor.ErrUnknownHost) || errors.Is(err, memory.ErrRunNotFound) ||
 		errors.Is(err, jobs.ErrClientLimit) ||

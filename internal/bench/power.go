@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
@@ -115,6 +116,61 @@ type Plan struct {
 	// models on this suite; 0 when there are none.
 	EstimatedSeconds float64      `json:"estimated_seconds,omitempty"`
 	Power            record.Power `json:"power"`
+}
+
+// CheckPlan checks a plan's effect and expected pass rate.
+func CheckPlan(effect, rate float64) error {
+	if effect < 0 || effect >= 1 {
+		return inputErrorf("effect %.3f is out of range; give a pass-rate difference between 0 and 1, e.g. 0.10 for 10 points", effect)
+	}
+	if rate < 0 || rate >= 1 {
+		return inputErrorf("expected_pass_rate %.3f is out of range; give a rate between 0 and 1 (exclusive), e.g. 0.7", rate)
+	}
+	return nil
+}
+
+// PlanFromRuns works out a plan for cfg on variants models without calling
+// one. The power comes from the best evidence among the stored completed
+// runs (newest first): a run of the same suite content, preferring one of
+// these models, then one with several iterations; samples reads its samples.
+// The duration comes from the median latency of these models' runs on it.
+func PlanFromRuns(cfg Config, models []string, variants int, effect, rate float64, runs []record.Run, samples func(runID string) ([]record.Sample, error)) (Plan, error) {
+	if err := CheckPlan(effect, rate); err != nil {
+		return Plan{}, err
+	}
+	hash := cfg.Suite.Hash()
+	var best *record.Run
+	rank := func(r record.Run) int {
+		n := 0
+		if slices.Contains(models, r.Model) {
+			n += 2
+		}
+		if r.Iterations > 1 {
+			n++
+		}
+		return n
+	}
+	var lat []float64
+	for i, r := range runs { // newest first
+		if r.SuiteHash != hash {
+			continue
+		}
+		if slices.Contains(models, r.Model) && r.Summary != nil && r.Summary.LatencyP50Ms > 0 {
+			lat = append(lat, r.Summary.LatencyP50Ms)
+		}
+		if best == nil || rank(r) > rank(*best) {
+			best = &runs[i]
+		}
+	}
+	var ev *PlanEvidence
+	if best != nil {
+		smps, err := samples(best.ID)
+		if err != nil {
+			return Plan{}, fmt.Errorf("plan: read samples of run %s: %w", best.ID, err)
+		}
+		ev = &PlanEvidence{Run: *best, Samples: smps}
+	}
+	return MakePlan(cfg.Suite, cfg.Iterations, variants, cfg.Seeds, effect, rate, ev, stats.Median(lat)), nil
 }
 
 // PlanEvidence is a stored run whose samples stand in for the variance a
