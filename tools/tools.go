@@ -131,7 +131,9 @@ func (s *Service) runner() *bench.Runner {
 // bench.InputError, so that a problem the domain finds reads the same.
 type UserError = bench.InputError
 
-func userErrorf(format string, args ...any) error { return &UserError{Err: fmt.Errorf(format, args...)} }
+func userErrorf(format string, args ...any) error {
+	return &UserError{Err: fmt.Errorf(format, args...)}
+}
 
 // isUserError reports whether err is something the caller can fix (bad
 // arguments, unknown model, unreachable host) rather than a bug.
