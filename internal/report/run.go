@@ -177,6 +177,9 @@ func dur(sec float64) string {
 
 func pct(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
 
+// pts is a difference of rates in points, signed.
+func pts(x float64) string { return fmt.Sprintf("%+.0f pts", 100*x) }
+
 func msec(x float64) string {
 	if x >= 1000 {
 		return fmt.Sprintf("%.2f s", x/1000)
