@@ -1,5 +1,7 @@
-// Package report renders runs and comparisons as markdown for people and
-// for agents to paste into findings.
+// Package report renders runs, comparisons, sweeps, analyses, routing
+// evaluations and findings write-ups as markdown for people and agents, and
+// as self-contained HTML pages with SVG charts. What a write-up says is
+// package findings' decision; where a report file goes is package artifact's.
 package report
 
 import (
