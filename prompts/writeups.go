@@ -6,6 +6,7 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/report"
 )
 
@@ -54,7 +55,7 @@ func PlanBenchmark(model, goal string, plan bench.Plan) string {
 // Chimera report's shape (executive summary, three recommendations that
 // balance throughput, TTFT and quality, a risk/mitigation table), to be
 // written from the deterministic write-up w of subject, which it embeds.
-func WriteFindings(subject string, w report.Writeup) string {
+func WriteFindings(subject string, w findings.Writeup) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Write the findings report of %s for the people who will choose a model, from the facts below. %s\n\n", subject, useOnly)
 	b.WriteString("The report has three parts:\n\n" +

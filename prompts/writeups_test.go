@@ -7,8 +7,8 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/record"
-	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/suite"
 )
 
@@ -73,7 +73,7 @@ func result(t *testing.T) compare.Result {
 
 func TestWriteFindings(t *testing.T) {
 	r := result(t)
-	text := WriteFindings("comparison c1 (tiny-s vs tiny-m on quick)", report.Findings(r))
+	text := WriteFindings("comparison c1 (tiny-s vs tiny-m on quick)", findings.Findings(r))
 	for _, want := range []string{
 		"Write the findings report of comparison c1 (tiny-s vs tiny-m on quick)",
 		"Use only the numbers below",

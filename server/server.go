@@ -73,9 +73,6 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		}
 		s.AddTool(t.Definition(), t.Handler(svc))
 	}
-	for _, extra := range extraTools {
-		extra(s, svc)
-	}
 
 	s.AddPrompt(mcp.NewPrompt("benchmark_model",
 		mcp.WithPromptDescription("Plan and run a benchmark of a local model, then write up the findings."),
@@ -216,7 +213,8 @@ func addWriteupPrompts(s *mcpserver.MCPServer, svc *tools.Service) {
 }
 
 // JobNotifier sends a job's state change to every client as a logging
-// notification; give it to tools.Service.StartJobs once the server exists.
+// notification; give it to the job manager (jobs.Manager.SetNotify) once
+// the server exists.
 func JobNotifier(s *mcpserver.MCPServer) func(record.Job) {
 	return func(j record.Job) {
 		s.SendNotificationToAllClients(string(mcp.MethodNotificationMessage), map[string]any{
@@ -229,9 +227,6 @@ func JobNotifier(s *mcpserver.MCPServer) func(record.Job) {
 		})
 	}
 }
-
-// extraTools registers tools added by later files of this package.
-var extraTools []func(*mcpserver.MCPServer, *tools.Service)
 
 const instructions = `benchmcp benchmarks local language models on Ollama.
 run_benchmark runs a suite (built-in: tiny, coding, tool-use, review; or a file; or inline tasks) against one model and stores the run.

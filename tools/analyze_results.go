@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/analyze"
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
@@ -117,7 +118,7 @@ func (s *Service) AnalyzeResults(ctx context.Context, args AnalyzeResultsArgs) (
 
 // checkAnalyze checks analyze_results arguments before the store is read:
 // the filter they make, the differences allowed and the report path.
-func (s *Service) checkAnalyze(args AnalyzeResultsArgs, now time.Time) (memory.Filter, []report.Target, error) {
+func (s *Service) checkAnalyze(args AnalyzeResultsArgs, now time.Time) (memory.Filter, []artifact.Target, error) {
 	f, err := analyzeFilter(args, now)
 	if err != nil {
 		return f, nil, err
@@ -125,7 +126,7 @@ func (s *Service) checkAnalyze(args AnalyzeResultsArgs, now time.Time) (memory.F
 	if err := compare.CheckAllowed(args.AllowDifferences); err != nil {
 		return f, nil, &UserError{Err: err}
 	}
-	ts, err := s.reportTargets("html_path", args.HTMLPath, report.HTML)
+	ts, err := s.reportTargets("html_path", args.HTMLPath, artifact.HTML)
 	return f, ts, err
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/option"
@@ -215,7 +216,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 // report targets, its pairwise judge and, for a live comparison, the
 // variants' run configurations (none for run_ids).
 type compareCall struct {
-	reports []report.Target
+	reports []artifact.Target
 	pw      *pairwiseJudge
 	cfgs    []bench.Config
 }
@@ -223,7 +224,7 @@ type compareCall struct {
 // checkCompare checks a compare_models call as far as it can be without
 // Ollama or the stored runs.
 func (s *Service) checkCompare(args CompareModelsArgs) (*compareCall, error) {
-	reports, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML)
+	reports, err := s.reportTargets("report_path", args.ReportPath, artifact.Markdown, artifact.HTML)
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +424,7 @@ func (s *Service) newGroupID(prefix string) (string, error) {
 
 // compareStored compares stored runs by id. comparisonID is the live
 // comparison's id, or "" to take the one the runs share.
-func (s *Service) compareStored(ctx context.Context, ids []string, baseline, comparisonID string, allow []string, effect float64, reports []report.Target, pw *pairwiseJudge) (*CompareModelsResult, string, error) {
+func (s *Service) compareStored(ctx context.Context, ids []string, baseline, comparisonID string, allow []string, effect float64, reports []artifact.Target, pw *pairwiseJudge) (*CompareModelsResult, string, error) {
 	if n := len(ids); n < MinVariants || n > MaxVariants {
 		return nil, "", userErrorf("%d run_ids; compare %d to %d runs", n, MinVariants, MaxVariants)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/compare"
@@ -165,7 +166,7 @@ type routingSetup struct {
 	within     float64
 	judge      *record.RoutingCandidate
 	runs       []*record.Run
-	reports    []report.Target
+	reports    []artifact.Target
 }
 
 // missing lists the candidates without a stored run.
@@ -236,7 +237,7 @@ func (s *Service) checkRouting(args EvaluateRoutingArgs) (*routingSetup, error) 
 		}
 		rs.judge = &j
 	}
-	reports, err := s.reportTargets("html_path", args.HTMLPath, report.HTML)
+	reports, err := s.reportTargets("html_path", args.HTMLPath, artifact.HTML)
 	if err != nil {
 		return nil, err
 	}

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/option"
-	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/internal/sweep"
 	"github.com/benchmcp/benchmcp/memory"
@@ -51,7 +51,7 @@ func fuzzService(f *testing.F) *Service {
 	if err != nil {
 		f.Fatal(err)
 	}
-	svc := &Service{Store: st, Exec: executor.New(hosts...), Reports: report.Dir{Root: filepath.Join(dir, "reports"), Confined: true}}
+	svc := &Service{Store: st, Exec: executor.New(hosts...), Reports: artifact.Dir{Root: filepath.Join(dir, "reports"), Confined: true}}
 	svc.EnableJobs()
 	f.Cleanup(func() {
 		svc.Jobs.Shutdown(5 * time.Second)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/record"
-	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/memory"
 )
 
@@ -44,8 +44,8 @@ func (c Compared) Subject() string {
 }
 
 // Findings is the comparison's deterministic findings write-up.
-func (c Compared) Findings() report.Writeup {
-	w := report.Findings(c.Result, c.Runs...)
+func (c Compared) Findings() findings.Writeup {
+	w := findings.Findings(c.Result, c.Runs...)
 	w.Title = "Findings of " + c.Subject()
 	return w
 }

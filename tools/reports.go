@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/compare"
@@ -16,7 +17,7 @@ import (
 // reportTargets checks a report path against the reports directory and the
 // formats the caller writes, before anything runs; nothing is written.
 // where names the argument in errors (report_path, html_path).
-func (s *Service) reportTargets(where, path string, formats ...string) ([]report.Target, error) {
+func (s *Service) reportTargets(where, path string, formats ...string) ([]artifact.Target, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -34,14 +35,14 @@ func (s *Service) reportTargets(where, path string, formats ...string) ([]report
 
 // writeReports writes each target in its format, markdown or HTML, and
 // returns the paths written.
-func writeReports(ts []report.Target, markdown, html func() string) ([]string, error) {
+func writeReports(ts []artifact.Target, markdown, html func() string) ([]string, error) {
 	var out []string
 	for _, t := range ts {
 		content := markdown
-		if t.Format == report.HTML {
+		if t.Format == artifact.HTML {
 			content = html
 		}
-		if err := report.Write(t, []byte(content())); err != nil {
+		if err := artifact.Write(t, []byte(content())); err != nil {
 			return out, &UserError{Err: err}
 		}
 		out = append(out, t.Path)
@@ -69,7 +70,7 @@ func (s *Service) prompts(hash string) map[string]string {
 
 // sideBySide writes the side-by-side artifact of a comparison (or a
 // sweep's cells) to the report path's targets.
-func (s *Service) sideBySide(ts []report.Target, title string, cr compare.Result, vs []compare.Variant) ([]string, error) {
+func (s *Service) sideBySide(ts []artifact.Target, title string, cr compare.Result, vs []compare.Variant) ([]string, error) {
 	if len(ts) == 0 || len(vs) == 0 {
 		return nil, nil
 	}

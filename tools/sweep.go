@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/executor"
@@ -163,7 +164,7 @@ type sweepSetup struct {
 	cfgs     []bench.Config
 	sessions []*bench.Session
 	hosts    []string // the named hosts it runs on, in order
-	reports  []report.Target
+	reports  []artifact.Target
 	obj      sweep.Objective
 	stop     *sweep.EarlyStop
 }
@@ -180,7 +181,7 @@ func (s *Service) checkSweep(args SweepArgs) (*sweepSetup, error) {
 	if err := obj.Check(); err != nil {
 		return nil, &UserError{Err: err}
 	}
-	reports, err := s.reportTargets("report_path", args.ReportPath, report.Markdown, report.HTML)
+	reports, err := s.reportTargets("report_path", args.ReportPath, artifact.Markdown, artifact.HTML)
 	if err != nil {
 		return nil, err
 	}

@@ -11,12 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
-	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/memory"
@@ -40,7 +40,7 @@ type Service struct {
 	Sandbox check.Sandbox
 	// Reports is where report files go: confined to its root for the MCP
 	// server, relative to the working directory for the CLI.
-	Reports report.Dir
+	Reports artifact.Dir
 	// SuiteRoots confine the suite files a call may name (nil: any path);
 	// the server over HTTP or SSE sets them.
 	SuiteRoots suite.Roots

@@ -11,11 +11,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/record"
-	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/tools"
 )
@@ -99,7 +99,7 @@ func (c *common) open(opt memory.Options) (svc *tools.Service, closeFn func(), e
 	if err != nil {
 		return nil, nil, err
 	}
-	svc = &tools.Service{Exec: executor.New(hosts...), Store: st, Python: c.python, Sandbox: check.Sandbox{Unsafe: c.unsafeCode}, Reports: report.Dir{Root: c.reportsDir()}}
+	svc = &tools.Service{Exec: executor.New(hosts...), Store: st, Python: c.python, Sandbox: check.Sandbox{Unsafe: c.unsafeCode}, Reports: artifact.Dir{Root: c.reportsDir()}}
 	return svc, func() { st.Close() }, nil
 }
 

@@ -70,10 +70,6 @@ func variantGlyph(i int) draw.GlyphStyle {
 	return draw.GlyphStyle{Color: variantColour(i), Radius: vg.Points(4), Shape: shapes[i%len(shapes)]}
 }
 
-// hexColour is how vgsvg writes c in a style: what a test looks for to
-// count the marks of one variant.
-func hexColour(c color.RGBA) string { return fmt.Sprintf("#%02X%02X%02X", c.R, c.G, c.B) }
-
 // QualitySpeedPoint is one variant on the quality/speed chart.
 type QualitySpeedPoint struct {
 	Label     string

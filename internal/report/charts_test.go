@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
+	"image/color"
 	"io"
 	"math"
 	"strings"
@@ -97,6 +99,10 @@ func countText(doc chartDoc, s string) int {
 	}
 	return n
 }
+
+// hexColour is how vgsvg writes c in a style: what a test looks for to
+// count the marks of one variant.
+func hexColour(c color.RGBA) string { return fmt.Sprintf("#%02X%02X%02X", c.R, c.G, c.B) }
 
 // fills counts the shapes filled in colour i of the palette, opaque.
 func fills(svg string, i int) int {

@@ -5,6 +5,7 @@ import (
 	"html"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/route"
 )
 
@@ -131,7 +132,7 @@ func RoutingHTML(r Routing) string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-`+HTMLMeta+`
+`+artifact.HTMLMeta+`
 <title>%s</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #111; }

@@ -1,5 +1,7 @@
-// Package report renders runs and comparisons as markdown for people and
-// for agents to paste into findings.
+// Package report renders runs, comparisons, sweeps, analyses, routing
+// evaluations and findings write-ups as markdown for people and agents, and
+// as self-contained HTML pages with SVG charts. What a write-up says is
+// package findings' decision; where a report file goes is package artifact's.
 package report
 
 import (
@@ -176,6 +178,9 @@ func dur(sec float64) string {
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
+
+// pts is a difference of rates in points, signed.
+func pts(x float64) string { return fmt.Sprintf("%+.0f pts", 100*x) }
 
 func msec(x float64) string {
 	if x >= 1000 {

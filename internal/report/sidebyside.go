@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -159,7 +160,7 @@ func fence(s string) string {
 // and full answer, and the winner with why.
 func SideBySideMarkdown(s SideBySide) string {
 	var b strings.Builder
-	b.WriteString(MarkdownHeader)
+	b.WriteString(artifact.MarkdownHeader)
 	fmt.Fprintf(&b, "# %s\n\n", s.Title)
 	tasks := s.tasks()
 	wins := map[string]int{}
@@ -249,7 +250,7 @@ svg.chart { display: block; max-width: 100%%; height: auto; margin: 0.5em 0 1em;
 </head>
 <body>
 <h1>%s</h1>
-`, HTMLMeta, e(s.Title), e(s.Title))
+`, artifact.HTMLMeta, e(s.Title), e(s.Title))
 	tasks := s.tasks()
 	wins := map[string]int{}
 	for _, t := range tasks {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/google/go-cmp/cmp"
@@ -80,14 +81,14 @@ func TestSideBySideMarkdownGolden(t *testing.T) {
 	if !strings.Contains(md, "````\n```python\ndef add(a, b):\n    return a + b\n```\n````") {
 		t.Errorf("the answer's code block is not kept whole:\n%s", md)
 	}
-	if !strings.HasPrefix(md, MarkdownHeader) {
+	if !strings.HasPrefix(md, artifact.MarkdownHeader) {
 		t.Error("no report marker on the first line")
 	}
 }
 
 func TestSideBySideHTML(t *testing.T) {
 	page := SideBySideHTML(sideBySide(t))
-	for _, want := range []string{HTMLMeta, "<h2>add-03 (add)</h2>", "<strong>Winner: tiny-m</strong>: higher pass rate: tiny-s 0/2, tiny-m 2/2.",
+	for _, want := range []string{artifact.HTMLMeta, "<h2>add-03 (add)</h2>", "<strong>Winner: tiny-m</strong>: higher pass rate: tiny-s 0/2, tiny-m 2/2.",
 		"<pre>```python\ndef add(a, b):", `got &#34;417&#34;, want &#34;432&#34;`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("HTML lacks %q", want)

@@ -1,4 +1,8 @@
-package report
+// Package artifact places the report files benchmcp writes: it turns a
+// report path into its targets (markdown, HTML or both), keeps them inside
+// the reports directory (with package confine), and overwrites only files
+// that carry its marker.
+package artifact
 
 import (
 	"bytes"

@@ -1,4 +1,8 @@
-package report
+// Package findings writes up a comparison without a model: which
+// differences its tests support, what to use for quality, latency and
+// throughput, and what could mislead. It decides what is said; package
+// report renders it.
+package findings
 
 import (
 	"cmp"
@@ -660,48 +664,6 @@ func (wr *writer) summary() {
 	wr.w.ExecutiveSummary = strings.Join(s, " ")
 }
 
-// FindingsMarkdown renders a write-up: the summary, the numbered findings,
-// the recommendations with their evidence, and the risk/mitigation table.
-func FindingsMarkdown(w Writeup) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "## %s\n\n### Executive summary\n\n%s\n\n### Findings\n\n", w.Title, w.ExecutiveSummary)
-	for i, f := range w.Findings {
-		fmt.Fprintf(&b, "%d. %s\n", i+1, f)
-	}
-	if len(w.Findings) > 0 {
-		b.WriteString("\nPass-rate differences are paired tests over tasks (McNemar's exact test at one iteration, a sign-flip permutation test otherwise), Holm-adjusted across the comparisons; speeds are medians and are not tested.\n")
-	}
-	if len(w.Recommendations) > 0 {
-		b.WriteString("\n### Recommendations\n\n")
-		for i, r := range w.Recommendations {
-			fmt.Fprintf(&b, "%d. **%s** Evidence%s: %s.\n", i+1, r.Action, findingRefs(r.Findings), r.Evidence)
-		}
-	}
-	if len(w.Risks) > 0 {
-		b.WriteString("\n### Risks\n\n| risk | evidence | mitigation |\n|---|---|---|\n")
-		for _, r := range w.Risks {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", cellText(r.Risk), cellText(r.Evidence), cellText(r.Mitigation))
-		}
-	}
-	return b.String()
-}
-
-// findingRefs is " (findings 2, 5)" or "" for none.
-func findingRefs(refs []int) string {
-	if len(refs) == 0 {
-		return ""
-	}
-	var s []string
-	for _, r := range refs {
-		s = append(s, strconv.Itoa(r))
-	}
-	word := "finding"
-	if len(refs) > 1 {
-		word = "findings"
-	}
-	return " (" + word + " " + strings.Join(s, ", ") + ")"
-}
-
 func plural(n int) string {
 	if n == 1 {
 		return ""
@@ -736,4 +698,20 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// pct is a rate as a whole percentage.
+func pct(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
+
+// msec is a duration in milliseconds, in seconds from one second up.
+func msec(x float64) string {
+	if x >= 1000 {
+		return fmt.Sprintf("%.2f s", x/1000)
+	}
+	return fmt.Sprintf("%.1f ms", x)
+}
+
+// trimPoints shows points with one decimal, without a trailing .0.
+func trimPoints(x float64) string {
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", x), ".0")
 }

@@ -1,13 +1,39 @@
-package report
+package findings_test
 
 import (
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/google/go-cmp/cmp"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/findings -update to write it)", err)
+	}
+	if d := cmp.Diff(string(want), got); d != "" {
+		t.Errorf("%s differs (-golden +got); if the change is meant, go test ./internal/findings -run %s -update:\n%s", name, t.Name(), d)
+	}
+}
 
 // variantOf makes a variant of 12 tasks × 2 iterations: pass(task, it)
 // says which samples pass; every call takes ms end to end and ttft to its
@@ -72,8 +98,8 @@ func TestFindingsGolden(t *testing.T) {
 	if c := res.Comparisons[1]; c.B != "quick" || c.Significant || c.Verdict != compare.NoDifference {
 		t.Fatalf("fixture: quick against small is %s, want no clear difference", c.Verdict)
 	}
-	w := Findings(res, runs...)
-	md := FindingsMarkdown(w)
+	w := findings.Findings(res, runs...)
+	md := report.FindingsMarkdown(w)
 	golden(t, "findings.md", md)
 
 	if n := strings.Count(w.ExecutiveSummary, ". "); n < 1 || n > 3 {
@@ -142,8 +168,8 @@ func TestFindingsNoClearDifference(t *testing.T) {
 	if c := res.Comparisons[0]; c.Verdict != compare.NoDifference {
 		t.Fatalf("fixture: verdict %s", c.Verdict)
 	}
-	w := Findings(res)
-	md := FindingsMarkdown(w)
+	w := findings.Findings(res)
+	md := report.FindingsMarkdown(w)
 	for _, banned := range []string{"better", "worse", "outperform", "beats", "superior", "significantly"} {
 		if strings.Contains(strings.ToLower(md), banned) {
 			t.Errorf("write-up says %q without a significant test:\n%s", banned, md)
@@ -178,8 +204,8 @@ func TestFindingsRisks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := Findings(res)
-	md := FindingsMarkdown(w)
+	w := findings.Findings(res)
+	md := report.FindingsMarkdown(w)
 	for _, want := range []string{"b against a: **collapse**", "| Collapse | b broke on 100% of its samples", "| Replays | options.seed pins every iteration of a",
 		"**Keep a where quality matters.**", "**Use a for latency-sensitive work as well.**"} {
 		if !strings.Contains(md, want) {
@@ -188,25 +214,5 @@ func TestFindingsRisks(t *testing.T) {
 	}
 	if strings.Contains(w.ExecutiveSummary, "b answers first") {
 		t.Errorf("the summary touts the collapsed variant's speed: %s", w.ExecutiveSummary)
-	}
-}
-
-func TestTaskWhy(t *testing.T) {
-	cell := func(label string, pass, score, ms float64) compare.TaskCell {
-		return compare.TaskCell{Label: label, Samples: 2, PassRate: pass, MeanScore: score, LatencyP50Ms: ms}
-	}
-	for _, tc := range []struct {
-		row  compare.TaskRow
-		want string
-	}{
-		{compare.TaskRow{Winner: "b", Variants: []compare.TaskCell{cell("a", 0.5, 0.5, 10), cell("b", 1, 1, 20)}}, "higher pass rate: a 1/2, b 2/2"},
-		{compare.TaskRow{Winner: "b", Variants: []compare.TaskCell{cell("a", 1, 0.8, 10), cell("b", 1, 0.9, 20)}}, "same pass rate (a 2/2, b 2/2), higher mean score: b 0.90 against a 0.80"},
-		{compare.TaskRow{Winner: compare.Tie, Variants: []compare.TaskCell{cell("a", 1, 1, 30), cell("b", 1, 1, 20), cell("c", 0, 0, 5)}},
-			"tie on pass rate and score (a 2/2, b 2/2, c 0/2); fastest of the tied: b at 20.0 ms"},
-		{compare.TaskRow{Variants: []compare.TaskCell{{Label: "a"}}}, "no variant has samples of this task"},
-	} {
-		if got := TaskWhy(tc.row); got != tc.want {
-			t.Errorf("TaskWhy = %q, want %q", got, tc.want)
-		}
 	}
 }
