@@ -545,3 +545,110 @@ func TestMigrateV2(t *testing.T) {
 		t.Errorf("backups after reopening: %v, want only %s", baks, backup)
 	}
 }
+
+const v4Fixture = "../testdata/memory/v4.db"
+
+// testdata/memory/v4.db was written by benchmcp at commit 332d669 (schema
+// v4) itself, against a private ollama serve with the fixture models:
+//
+//	benchmcp run --model tiny-s --suite tiny --iterations 2 --seed 7 --tag fixture --preamble concise --options '{"num_ctx": 512}'
+//	benchmcp run --model tiny-m --suite tiny --iterations 3 --seeds 11,12,13 --timeout 60 --max-output-tokens 256 --tag fixture  (SIGKILLed after 24 samples)
+//	benchmcp compare --model tiny-s --model tiny-m --suite tiny --seed 3
+//	benchmcp run --model tiny-s --suite tiny --background --priority 3 --iterations 2; benchmcp jobs work
+//
+// so its runs' configs are what that code stored: the calls' arguments,
+// priority included. It cannot be written again by later code; it is the
+// record of what v4 stores looked like.
+
+// v4Configs are the run configs v4.db's runs have once migrated: the run
+// settings their calls gave, with the version set, and nothing else.
+func v4Configs() map[string]*record.RunConfig {
+	n := func(i int) *int { return &i }
+	return map[string]*record.RunConfig{
+		"r20261207-101235-0001": {Version: 1, Model: "tiny-s", Suite: "tiny", Preamble: "concise", Options: map[string]any{"num_ctx": float64(512)},
+			Iterations: 2, Seed: n(7), Warmup: n(1), Concurrency: 1, Tags: []string{"fixture"}},
+		"r20261207-101249-0001": {Version: 1, Model: "tiny-m", Suite: "tiny", Iterations: 3, Seeds: []int{11, 12, 13}, Warmup: n(1), Concurrency: 1,
+			MaxOutputTokens: 256, TimeoutS: 60, Tags: []string{"fixture"}},
+		"r20261207-101255-0001": {Version: 1, Model: "tiny-s", Suite: "tiny", Iterations: 1, Seeds: []int{384031388}, Warmup: n(1)},
+		"r20261207-101255-0002": {Version: 1, Model: "tiny-m", Suite: "tiny", Iterations: 1, Seeds: []int{384031388}, Warmup: n(1)},
+		"r20261207-101312-0001": {Version: 1, Model: "tiny-s", Suite: "tiny", Iterations: 2, Warmup: n(1), Concurrency: 1},
+	}
+}
+
+// TestMigrateV4 opens the store v4 code wrote: every run's config becomes a
+// RunConfig holding the run settings the call gave and nothing of the call
+// itself (priority), and everything else is as it was: the runs' other
+// fields, every sample, the suites and the job queue.
+func TestMigrateV4(t *testing.T) {
+	s, path := migrateFixture(t, v4Fixture, "(none: see v4Configs)", 4)
+
+	runs, err := s.ListRuns(Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := v4Configs()
+	if len(runs) != len(want) {
+		t.Fatalf("%d runs after migration, want %d", len(runs), len(want))
+	}
+	for _, r := range runs {
+		if d := cmp.Diff(want[r.ID], r.Config); d != "" {
+			t.Errorf("run %s: config (-want +got):\n%s", r.ID, d)
+		}
+	}
+
+	// Byte for byte, the rest: runs without their config, samples, suites
+	// and jobs, all as the fixture holds them.
+	old, now := rawDump(t, v4Fixture), rawDump(t, path+".v4.bak")
+	if d := cmp.Diff(old, now); d != "" {
+		t.Fatalf("backup differs from the fixture:\n%s", d)
+	}
+	s.Close()
+	after := rawDump(t, path)
+	withPriority := 0
+	strip := func(lines []string, migrated bool) []string {
+		var out []string
+		for _, l := range lines {
+			k, v, ok := strings.Cut(l, " = ")
+			if ok && strings.HasPrefix(k, `"runs"/`) {
+				raw, _ := strconv.Unquote(v)
+				var m map[string]any
+				if err := json.Unmarshal([]byte(raw), &m); err != nil {
+					t.Fatalf("%s: %v", k, err)
+				}
+				if c, ok := m["config"].(map[string]any); ok && c["priority"] != nil {
+					if migrated {
+						t.Errorf("%s: config keeps the call's priority: %v", k, c)
+					}
+					withPriority++
+				}
+				delete(m, "config")
+				b, _ := json.Marshal(m)
+				l = k + " = " + string(b)
+			}
+			if strings.HasPrefix(l, `"meta"/"version"`) {
+				continue
+			}
+			out = append(out, l)
+		}
+		return out
+	}
+	if d := cmp.Diff(strip(canonical(old), false), strip(canonical(after), true)); d != "" {
+		t.Errorf("migration changed more than the configs (-v4 +v5):\n%s", d)
+	}
+	if withPriority != 1 {
+		t.Errorf("%d configs held a priority; the fixture's job run had one (the v4 fixture is not what it was)", withPriority)
+	}
+
+	// Reopened: current, and the interrupted run reads as such.
+	s = openTest(t, path, Options{})
+	r, err := s.GetRun("r20261207-101249-0001")
+	if err != nil || r.Status != record.StatusInterrupted {
+		t.Fatalf("killed run = %s, %v; want interrupted", r.Status, err)
+	}
+	if n, _ := s.SampleCount(r.ID); n != 24 {
+		t.Errorf("killed run has %d samples, want the 24 it finished", n)
+	}
+	if jobs, err := s.ListJobs(JobFilter{}); err != nil || len(jobs) != 1 || jobs[0].Status != record.JobCompleted {
+		t.Errorf("jobs = %+v, %v; want the one completed job", jobs, err)
+	}
+}
