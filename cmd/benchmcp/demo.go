@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/ollamaproc"
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -31,12 +32,6 @@ var demoPrompts = map[string]string{
 // demoSuiteModels are the models the demo runs the tiny suite on.
 var demoSuiteModels = []string{"tiny-s", "tiny-m"}
 
-// demoWarmup is the untimed call made before each measured one. Its rendered
-// prompt starts with "S:" where the measured one starts with "Q:", so no
-// prefix of the measured prompt is in Ollama's KV cache and its prompt
-// tokens/s is a real prompt evaluation, not a cache hit.
-var demoWarmup = executor.Request{System: "You are a helpful assistant.", Prompt: "Uppercase river."}
-
 // demoRow is one measured call of the demo table.
 type demoRow struct {
 	Model  string
@@ -47,7 +42,7 @@ type demoRow struct {
 // demoCommand is `benchmcp demo`: it finds or starts an Ollama with the
 // fixture models, makes one measured call per model, prints the numbers, and
 // runs the tiny suite on tiny-s and tiny-m.
-func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -65,21 +60,15 @@ Flags:`)
 	}
 	var c common
 	c.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return flagError(err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "benchmcp demo: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if err := runDemo(ctx, &c, dbGiven(fs), stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "benchmcp demo: %v\n", err)
-		return 1
-	}
-	return 0
+	return runDemo(ctx, &c, dbGiven(fs), stdout, stderr)
 }
 
 // dbGiven reports whether the store was chosen by --db or BENCHMCP_DB.
@@ -145,7 +134,7 @@ func runDemo(ctx context.Context, c *common, keepDB bool, stdout, stderr io.Writ
 		defer os.RemoveAll(dir)
 		c.db = filepath.Join(dir, "bench.db")
 	}
-	svc, closeFn, err := c.service()
+	svc, closeFn, err := c.service(readWrite)
 	if err != nil {
 		return err
 	}
@@ -214,9 +203,7 @@ func demoCall(ctx context.Context, ex *executor.Executor, host, model string) (d
 	if err != nil {
 		return demoRow{}, err
 	}
-	warm := demoWarmup
-	warm.Host, warm.Model, warm.Timeout, warm.Breaker = host, model, time.Minute, executor.DefaultBreaker
-	if _, err := ex.Warmup(ctx, warm, 1); err != nil {
+	if err := bench.Warm(ctx, ex, host, model); err != nil {
 		return demoRow{}, err
 	}
 	req := executor.Request{Host: host, Model: model, Prompt: demoPrompts[model], Timeout: time.Minute, Breaker: executor.DefaultBreaker}

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,8 +13,9 @@ import (
 	"syscall"
 )
 
-// command is one subcommand: it returns the process exit code.
-type command func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+// command is one subcommand. Its error, if any, main prints as
+// "benchmcp <command>: <error>" and turns into the exit code (exitCode).
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func commands() map[string]command {
 	return map[string]command{
@@ -36,6 +38,7 @@ func main() {
 	os.Exit(code)
 }
 
+// dispatch runs the command args name and returns the exit code.
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
@@ -49,7 +52,82 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "benchmcp: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	return cmd(ctx, args[1:], stdout, stderr)
+	return exitCode(stderr, "benchmcp "+args[0], cmd(ctx, args[1:], stdout, stderr))
+}
+
+// exitCode prints a command's error as "name: err" and returns the exit
+// code: 0 for none, 2 for a usage error, else 1 (or the code of an exit,
+// which prints nothing).
+func exitCode(stderr io.Writer, name string, err error) int {
+	var sub subError
+	if errors.As(err, &sub) {
+		name, err = name+" "+sub.sub, sub.err
+	}
+	var ex exit
+	var u usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ex):
+		return int(ex)
+	case errors.As(err, &u):
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		if u.usage != nil {
+			u.usage()
+		}
+		return 2
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	return 1
+}
+
+// usageError is a mistake in the command line, with what to type instead:
+// exit code 2. usage, when set, prints the command's usage after it.
+type usageError struct {
+	err   error
+	usage func()
+}
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef is a usageError without the usage.
+func usagef(format string, a ...any) error {
+	return usageError{err: fmt.Errorf(format, a...)}
+}
+
+// exit ends a command with an exit code and no message, when what there
+// was to say is printed: a bad flag (by the flag package), a result that
+// did not complete (with the result).
+type exit int
+
+func (e exit) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// flagError is the error of a flag set's Parse: the flag package has
+// printed it, so the command exits 2 quietly.
+func flagError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return exit(2)
+}
+
+// subError is an error of a subcommand (runs list, jobs wait), printed as
+// "benchmcp <command> <subcommand>: <error>".
+type subError struct {
+	sub string
+	err error
+}
+
+func (e subError) Error() string { return e.sub + ": " + e.err.Error() }
+func (e subError) Unwrap() error { return e.err }
+
+// inSub marks err as the subcommand sub's; nil stays nil.
+func inSub(sub string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return subError{sub, err}
 }
 
 const usage = `benchmcp: benchmark local language models on Ollama, from an AI agent or a shell.

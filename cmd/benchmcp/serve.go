@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 	"github.com/benchmcp/benchmcp/server"
 )
 
-func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// serveCommand is `benchmcp serve`: the MCP server over stdio, SSE or
+// streamable HTTP.
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -28,32 +31,27 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	clientJobs := fs.Int("max-client-jobs", envInt("BENCHMCP_MAX_CLIENT_JOBS", 16), "unfinished jobs (queued or running) one MCP session may have at a time; 0 for no cap (env BENCHMCP_MAX_CLIENT_JOBS)")
 	workers := fs.Int("workers", 16, "stdio: tool calls served at once")
 	fixtures := fs.Bool("conformance-fixtures", os.Getenv("BENCHMCP_CONFORMANCE_FIXTURES") == "1", "testing only: also serve the fixture tools, resources and prompts of the MCP conformance suite (scripts/conformance.sh; env BENCHMCP_CONFORMANCE_FIXTURES=1)")
-	toolsets := fs.String("toolsets", envOr("BENCHMCP_TOOLSETS", "all"), "comma-separated tool groups to expose: run, compare, analyze, route, jobs, all (env BENCHMCP_TOOLSETS)")
+	toolsets := fs.String("toolsets", envOr("BENCHMCP_TOOLSETS", "all"), "comma-separated tool groups to expose: "+strings.Join(slices.Sorted(maps.Keys(server.Toolsets)), ", ")+", all (env BENCHMCP_TOOLSETS)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagError(err)
 	}
-	var sets []string
-	for _, t := range strings.Split(*toolsets, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			sets = append(sets, t)
-		}
-	}
+	sets := splitList(*toolsets)
 	if err := server.CheckToolsets(sets); err != nil {
-		fmt.Fprintf(stderr, "benchmcp serve: --toolsets: %v\n", err)
-		return 2
+		return usagef("--toolsets: %w", err)
 	}
 	guard := server.Guard{Token: *token, Origins: splitList(*origins)}
+	for i, o := range guard.Origins {
+		guard.Origins[i] = strings.TrimSuffix(o, "/")
+	}
 	if *transport == "sse" || *transport == "http" {
 		if err := guard.CheckListen(*addr); err != nil {
-			fmt.Fprintf(stderr, "benchmcp serve: %v\n", err)
-			return 2
+			return usageError{err: err}
 		}
 	}
 	log := c.logger(stderr)
-	svc, closeFn, err := c.service()
+	svc, closeFn, err := c.service(readWrite)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp serve: %v\n", err)
-		return 1
+		return err
 	}
 	defer closeFn()
 	// MCP clients write reports only inside the reports directory.
@@ -84,11 +82,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !svc.Drain(30 * time.Second) {
 		log.Warn("tool calls still running at exit; their runs will show as interrupted")
 	}
-	if err != nil && ctx.Err() == nil {
-		fmt.Fprintf(stderr, "benchmcp serve: %v\n", err)
-		return 1
+	if ctx.Err() != nil {
+		return nil // stopped by a signal
 	}
-	return 0
+	return err
 }
 
 // suiteRootsOf is --suite-root, else BENCHMCP_SUITE_ROOTS, else suites/
@@ -114,7 +111,7 @@ func splitList(s string) []string {
 	var out []string
 	for _, f := range strings.Split(s, ",") {
 		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, strings.TrimSuffix(f, "/"))
+			out = append(out, f)
 		}
 	}
 	return out
