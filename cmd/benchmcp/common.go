@@ -199,7 +199,7 @@ func parseOptions(s string) (map[string]any, error) {
 		return nil, usagef("--options is not a JSON object: %w", err)
 	}
 	if err := option.Check("--options", opts); err != nil {
-		return nil, usageError{err: err}
+		return nil, &failure{code: 2, err: err}
 	}
 	return opts, nil
 }

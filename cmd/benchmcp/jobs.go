@@ -43,7 +43,7 @@ func jobsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	case "list", "work":
 	default:
-		return usageError{fmt.Errorf("unknown subcommand %q", sub), func() { fmt.Fprint(stderr, "\n"+jobsUsage) }}
+		return &failure{code: 2, err: fmt.Errorf("unknown subcommand %q", sub), usage: func() { fmt.Fprint(stderr, "\n"+jobsUsage) }}
 	}
 	access := readWrite
 	if sub == "list" || sub == "show" {

@@ -56,55 +56,52 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // exitCode prints a command's error as "name: err" and returns the exit
-// code: 0 for none, 2 for a usage error, else 1 (or the code of an exit,
-// which prints nothing).
+// code: 0 for no error, a failure's code, else 1.
 func exitCode(stderr io.Writer, name string, err error) int {
-	var sub subError
-	if errors.As(err, &sub) {
-		name, err = name+" "+sub.sub, sub.err
-	}
-	var ex exit
-	var u usageError
-	switch {
-	case err == nil:
+	if err == nil {
 		return 0
-	case errors.As(err, &ex):
-		return int(ex)
-	case errors.As(err, &u):
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		if u.usage != nil {
-			u.usage()
-		}
-		return 2
 	}
-	fmt.Fprintf(stderr, "%s: %v\n", name, err)
-	return 1
+	f := &failure{code: 1, err: err}
+	errors.As(err, &f)
+	if f.sub != "" {
+		name += " " + f.sub
+	}
+	if f.err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, f.err)
+	}
+	if f.usage != nil {
+		f.usage()
+	}
+	return f.code
 }
 
-// usageError is a mistake in the command line, with what to type instead:
-// exit code 2. usage, when set, prints the command's usage after it.
-type usageError struct {
-	err   error
-	usage func()
+// failure is how a command failed, when that is more than an error (exit
+// code 1, printed as "benchmcp <command>: <error>").
+type failure struct {
+	code  int    // 2 for a mistake in the command line
+	err   error  // nil when what there was to say is out: the flag package's message, a result
+	sub   string // the subcommand (runs list, jobs wait), printed after the command
+	usage func() // prints the usage after the message
 }
 
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
+func (f *failure) Error() string {
+	if f.err == nil {
+		return fmt.Sprintf("exit status %d", f.code)
+	}
+	return f.err.Error()
+}
 
-// usagef is a usageError without the usage.
+func (f *failure) Unwrap() error { return f.err }
+
+// usagef is a mistake in the command line, saying what to type instead.
 func usagef(format string, a ...any) error {
-	return usageError{err: fmt.Errorf(format, a...)}
+	return &failure{code: 2, err: fmt.Errorf(format, a...)}
 }
 
-// exit ends a command with an exit code and no message, when what there
-// was to say is printed: a bad flag (by the flag package), a result that
-// did not complete (with the result).
-type exit int
+// exit ends a command with code and nothing more to print.
+func exit(code int) error { return &failure{code: code} }
 
-func (e exit) Error() string { return fmt.Sprintf("exit %d", int(e)) }
-
-// flagError is the error of a flag set's Parse: the flag package has
-// printed it, so the command exits 2 quietly.
+// flagError is the error of a flag set's Parse, which has printed it.
 func flagError(err error) error {
 	if err == nil {
 		return nil
@@ -112,22 +109,15 @@ func flagError(err error) error {
 	return exit(2)
 }
 
-// subError is an error of a subcommand (runs list, jobs wait), printed as
-// "benchmcp <command> <subcommand>: <error>".
-type subError struct {
-	sub string
-	err error
-}
-
-func (e subError) Error() string { return e.sub + ": " + e.err.Error() }
-func (e subError) Unwrap() error { return e.err }
-
 // inSub marks err as the subcommand sub's; nil stays nil.
 func inSub(sub string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return subError{sub, err}
+	f := &failure{code: 1, err: err}
+	errors.As(err, &f)
+	f.sub = sub
+	return f
 }
 
 const usage = `benchmcp: benchmark local language models on Ollama, from an AI agent or a shell.

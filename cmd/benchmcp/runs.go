@@ -66,7 +66,7 @@ func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		"compact": runsCompact,
 	}[args[0]]
 	if sub == nil {
-		return usageError{fmt.Errorf("unknown subcommand %q", args[0]), func() { fmt.Fprintln(stderr); usage() }}
+		return &failure{code: 2, err: fmt.Errorf("unknown subcommand %q", args[0]), usage: func() { fmt.Fprintln(stderr); usage() }}
 	}
 	return inSub(args[0], sub(ctx, args[1:], stdout, stderr))
 }
@@ -122,7 +122,7 @@ func (rf *runsFlags) parse(args []string, npos int, what string) ([]string, erro
 		if npos == 0 {
 			err = fmt.Errorf("unexpected argument %q", pos[0])
 		}
-		return nil, usageError{err, rf.fs.Usage}
+		return nil, &failure{code: 2, err: err, usage: rf.fs.Usage}
 	}
 	if rf.status != "" {
 		if rf.filter.Status, err = record.ParseStatus(rf.status); err != nil {

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/exchange"
-	"github.com/benchmcp/benchmcp/memory"
 )
 
 // maxWarnings bounds the warnings an import prints; the rest are counted.
@@ -37,7 +33,12 @@ func runsExport(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer s.Close()
 	if format == "csv" {
-		return exportCSV(s, rf.filter, out, stderr)
+		ex, err := exchange.ExportCSV(s, rf.filter, out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "exported %d runs (%d samples) to %s and %s\n", ex.Runs, ex.Samples, ex.SamplesPath, ex.SummariesPath)
+		return nil
 	}
 	w, dest := stdout, "stdout"
 	var f *os.File
@@ -57,57 +58,6 @@ func runsExport(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("export to %s: %w", dest, err)
 	}
 	fmt.Fprintf(stderr, "exported %d runs to %s\n", n, dest)
-	return nil
-}
-
-// csvPaths are the two tables' files for --out: inside it when it is a
-// directory (or ends with a separator, and is then made), else with it as
-// a prefix of their names.
-func csvPaths(out string) (samples, summaries string, err error) {
-	if strings.HasSuffix(out, string(filepath.Separator)) || strings.HasSuffix(out, "/") {
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			return "", "", err
-		}
-	}
-	if st, err := os.Stat(out); err == nil && st.IsDir() {
-		return filepath.Join(out, "samples.csv"), filepath.Join(out, "summaries.csv"), nil
-	}
-	return out + "samples.csv", out + "summaries.csv", nil
-}
-
-// exportCSV writes the runs that match f as samples.csv and summaries.csv;
-// on failure it removes both, so that no half table is left.
-func exportCSV(s *memory.Store, f memory.Filter, out string, stderr io.Writer) error {
-	samplesPath, summariesPath, err := csvPaths(out)
-	if err != nil {
-		return err
-	}
-	var files []*os.File
-	for _, p := range []string{samplesPath, summariesPath} {
-		file, err := os.Create(p)
-		if err != nil {
-			for _, f := range files {
-				f.Close()
-				os.Remove(f.Name())
-			}
-			return err
-		}
-		files = append(files, file)
-	}
-	sw, mw := bufio.NewWriter(files[0]), bufio.NewWriter(files[1])
-	c := exchange.NewCSV(sw, mw)
-	n, err := s.EachRun(f, c.Write)
-	for _, step := range []func() error{c.Flush, sw.Flush, mw.Flush, files[0].Close, files[1].Close} {
-		if serr := step(); err == nil {
-			err = serr
-		}
-	}
-	if err != nil {
-		os.Remove(samplesPath)
-		os.Remove(summariesPath)
-		return fmt.Errorf("export to %s and %s: %w", samplesPath, summariesPath, err)
-	}
-	fmt.Fprintf(stderr, "exported %d runs (%d samples) to %s and %s\n", n, c.Samples, samplesPath, summariesPath)
 	return nil
 }
 

@@ -45,7 +45,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if *transport == "sse" || *transport == "http" {
 		if err := guard.CheckListen(*addr); err != nil {
-			return usageError{err: err}
+			return &failure{code: 2, err: err}
 		}
 	}
 	log := c.logger(stderr)
