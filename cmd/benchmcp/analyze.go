@@ -29,7 +29,7 @@ func analyzeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Var(&allow, "allow-difference", "compare runs with their baseline even when they differ in digest, options, preamble, host, ollama_version or all (repeatable)")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+		return errFlags
 	}
 	a.AllowDifferences = allow
 	svc, closeFn, err := c.service(readOnly)

@@ -42,7 +42,7 @@ func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Var(&tags, "tag", "tag stored with every variant's run (repeatable)")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+		return errFlags
 	}
 	options, err := parseOptions(opts)
 	if err != nil {

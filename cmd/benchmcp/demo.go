@@ -63,7 +63,7 @@ Flags:`)
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
-		return flagError(err)
+		return errFlags
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
@@ -185,14 +185,9 @@ func ensureFixtures(ctx context.Context, ex *executor.Executor, host executor.Ho
 
 // fixtureDir is testdata/models of the benchmcp source tree around the working directory.
 func fixtureDir() (string, error) {
-	const hint = "the demo needs the fixture models in testdata/models of the benchmcp source tree; run it from inside a checkout (`make demo`)"
-	root, err := ollamaproc.Root()
+	dir, err := ollamaproc.FixtureDir()
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", hint, err)
-	}
-	dir := filepath.Join(root, "testdata", "models")
-	if _, err := os.Stat(filepath.Join(dir, "Modelfile.tiny-m")); err != nil {
-		return "", fmt.Errorf("%s (looked in %s)", hint, dir)
+		return "", fmt.Errorf("the demo needs the fixture models in testdata/models of the benchmcp source tree; run it from inside a checkout (`make demo`): %w", err)
 	}
 	return dir, nil
 }
@@ -219,7 +214,7 @@ func writeDemoTable(w io.Writer, rows []demoRow) {
 	fmt.Fprintln(tw, "MODEL\tANSWER\tTTFT MS\tWALL MS\tLOAD MS\tPROMPT TOK\tPROMPT TOK/S\tGEN TOK\tGEN TOK/S\tDIGEST\tDONE")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.1f\t%d\t%.0f\t%d\t%.0f\t%s\t%s\n",
-			r.Model, excerpt(r.Output, 24), r.TTFTMs, r.WallMs, r.LoadMs, r.PromptTokens, r.PromptTPS,
+			r.Model, bench.Excerpt(record.Sample{Measurement: r.Measurement}, 24), r.TTFTMs, r.WallMs, r.LoadMs, r.PromptTokens, r.PromptTPS,
 			r.EvalTokens, r.GenTPS, shortDigest(r.Digest), r.DoneReason)
 	}
 	tw.Flush()

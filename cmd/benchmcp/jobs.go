@@ -34,7 +34,7 @@ func jobsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseInterspersed(fs, rest)
 	if err != nil {
-		return flagError(err)
+		return errFlags
 	}
 	switch sub {
 	case "show", "wait", "cancel":

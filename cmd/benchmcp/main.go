@@ -101,13 +101,9 @@ func usagef(format string, a ...any) error {
 // exit ends a command with code and nothing more to print.
 func exit(code int) error { return &failure{code: code} }
 
-// flagError is the error of a flag set's Parse, which has printed it.
-func flagError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return exit(2)
-}
+// errFlags ends a command whose flags did not parse: the flag package
+// has said why.
+var errFlags = exit(2)
 
 // inSub marks err as the subcommand sub's; nil stays nil.
 func inSub(sub string, err error) error {

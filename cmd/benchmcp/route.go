@@ -37,7 +37,7 @@ func routeEval(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	html := fs.String("html", "", "also write an HTML report with the chart to this file")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+		return errFlags
 	}
 	a := tools.EvaluateRoutingArgs{Candidates: cands, Suite: *suiteRef, Iterations: *iterations, Judge: *judge, Online: *online, HTMLPath: *html}
 	if *within >= 0 {

@@ -44,7 +44,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&a.Priority, "priority", 0, "with --background: queue priority, higher first")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+		return errFlags
 	}
 	if a.Model == "" && a.ResumeRunID == "" {
 		return usagef("--model is required (or --resume RUN_ID)")

@@ -115,7 +115,7 @@ func statusNames() string {
 func (rf *runsFlags) parse(args []string, npos int, what string) ([]string, error) {
 	pos, err := parseInterspersed(rf.fs, args)
 	if err != nil {
-		return nil, flagError(err)
+		return nil, errFlags
 	}
 	if len(pos) != npos {
 		err := fmt.Errorf("want %s", what)
@@ -287,11 +287,7 @@ func printRun(w io.Writer, r record.Run, smps []record.Sample) {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TASK\tITER\tPASS\tSCORE\tWALL MS\tOUTPUT")
 	for _, smp := range smps {
-		out := smp.Output
-		if smp.Error != "" {
-			out = "error: " + smp.Error
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%.2f\t%.0f\t%s\n", smp.TaskID, smp.Iteration, smp.Pass, smp.Score, smp.WallMs, excerpt(out, 60))
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%.2f\t%.0f\t%s\n", smp.TaskID, smp.Iteration, smp.Pass, smp.Score, smp.WallMs, bench.Excerpt(smp, 60))
 	}
 	tw.Flush()
 }
@@ -304,14 +300,6 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
-}
-
-func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 func runsDelete(_ context.Context, args []string, stdout, stderr io.Writer) error {

@@ -33,7 +33,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fixtures := fs.Bool("conformance-fixtures", os.Getenv("BENCHMCP_CONFORMANCE_FIXTURES") == "1", "testing only: also serve the fixture tools, resources and prompts of the MCP conformance suite (scripts/conformance.sh; env BENCHMCP_CONFORMANCE_FIXTURES=1)")
 	toolsets := fs.String("toolsets", envOr("BENCHMCP_TOOLSETS", "all"), "comma-separated tool groups to expose: "+strings.Join(slices.Sorted(maps.Keys(server.Toolsets)), ", ")+", all (env BENCHMCP_TOOLSETS)")
 	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+		return errFlags
 	}
 	sets := splitList(*toolsets)
 	if err := server.CheckToolsets(sets); err != nil {

@@ -46,7 +46,7 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	reportPath := fs.String("report", "", "write the cells side by side: FILE.md, FILE.html, or FILE for both")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+		return errFlags
 	}
 	var a tools.SweepArgs
 	if *spec != "" {
