@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/tools"
 )
@@ -91,8 +91,8 @@ func jobsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if sub == "wait" && j.ResultText != "" {
 		fmt.Fprint(stdout, j.ResultText)
-	} else {
-		printJob(stdout, j)
+	} else if err := report.JobText(stdout, j); err != nil {
+		return err
 	}
 	if sub == "wait" && j.Status != record.JobCompleted {
 		return exit(1)
@@ -145,35 +145,6 @@ func jobProgress(stderr io.Writer) func(record.Job) {
 			fmt.Fprintf(stderr, "job %s (%s on %s): %s %d/%d %s\n", j.ID, j.Kind, j.Host, j.Status, j.Done, j.Total, j.Message)
 		}
 	}
-}
-
-func printJob(w io.Writer, j record.Job) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	field := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
-		}
-	}
-	field("job", j.ID)
-	field("kind", j.Kind)
-	field("status", string(j.Status))
-	field("host", j.Host)
-	field("models", strings.Join(j.Models, ", "))
-	field("progress", fmt.Sprintf("%d/%d %s", j.Done, j.Total, j.Message))
-	field("runs", strings.Join(j.RunIDs, ", "))
-	field("comparison", j.ComparisonID)
-	field("created", j.CreatedAt.Local().Format(time.DateTime))
-	if !j.EndedAt.IsZero() {
-		field("ended", j.EndedAt.Local().Format(time.DateTime))
-	}
-	field("attempts", fmt.Sprint(j.Attempts))
-	field("error", j.Error)
-	var args map[string]any
-	if json.Unmarshal(j.Args, &args) == nil {
-		b, _ := json.Marshal(args)
-		field("arguments", string(b))
-	}
-	tw.Flush()
 }
 
 const jobsUsage = `benchmcp jobs: the job queue in the store.

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
-	"github.com/benchmcp/benchmcp/internal/exchange"
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/memory"
 )
 
@@ -177,19 +175,9 @@ func runsList(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintln(tw, "ID\tSTATUS\tMODEL\tSUITE\tSAMPLES\tPASS\tSTARTED")
 	for _, r := range runs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n",
-			r.ID, r.Status, r.Model, r.Suite, r.SampleCount, passRate(r.Run), r.StartedAt.Local().Format("2006-01-02 15:04"))
+			r.ID, r.Status, r.Model, r.Suite, r.SampleCount, report.RunPassRate(r.Run), r.StartedAt.Local().Format("2006-01-02 15:04"))
 	}
 	return tw.Flush()
-}
-
-// passRate is a run's pass rate as a percentage, "-" when it has none: no
-// summary, or samples that carry no verdict (a throughput-only import).
-func passRate(r record.Run) string {
-	s := r.Summary
-	if s == nil || slices.Contains(r.Tags, exchange.ThroughputOnlyTag) {
-		return "-"
-	}
-	return fmt.Sprintf("%.1f%%", 100*s.PassRate)
 }
 
 func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -223,83 +211,7 @@ func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return writeJSON(stdout, memory.Line{Run: r, Samples: smps})
 	}
-	printRun(stdout, r, smps)
-	return nil
-}
-
-func printRun(w io.Writer, r record.Run, smps []record.Sample) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	field := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
-		}
-	}
-	field("run", r.ID)
-	field("status", string(r.Status))
-	field("model", strings.TrimSpace(r.Model+" "+strings.Join(nonEmpty(r.ModelInfo.ParameterSize, r.ModelInfo.Quantization), " ")))
-	field("host", strings.TrimSpace(r.Host+" "+r.HostURL+" "+r.OllamaVersion))
-	field("suite", strings.TrimSpace(r.Suite+" "+r.SuiteHash))
-	field("iterations", fmt.Sprint(r.Iterations))
-	field("tags", strings.Join(r.Tags, ", "))
-	field("comparison", strings.TrimSpace(r.ComparisonID+" "+r.Label))
-	field("started", r.StartedAt.Local().Format(time.DateTime))
-	if !r.EndedAt.IsZero() {
-		field("ended", fmt.Sprintf("%s (%s)", r.EndedAt.Local().Format(time.DateTime), r.EndedAt.Sub(r.StartedAt).Round(time.Second)))
-	}
-	field("notes", r.Notes)
-	field("error", r.Error)
-	if sm := r.Summary; sm != nil {
-		if slices.Contains(r.Tags, exchange.ThroughputOnlyTag) {
-			field("pass rate", "- (throughput only: the samples neither pass nor fail)")
-		} else {
-			field("pass rate", fmt.Sprintf("%s (%d/%d, 95%% CI %.1f-%.1f%%, %d tasks worth %.0f independent samples)", passRate(r), sm.Passed, sm.Samples, 100*sm.PassRateCI.Lo, 100*sm.PassRateCI.Hi, sm.TaskCount, sm.EffectiveN))
-			if sm.Seeds != nil {
-				replays := ""
-				if sm.Replays {
-					replays = " (pinned: the iterations are replays)"
-				}
-				field("seeds", fmt.Sprintf("%s %v%s", sm.Seeds.Mode, sm.Seeds.Seeds, replays))
-			}
-			if p := sm.Power; p != nil {
-				field("detectable", fmt.Sprintf("%.0f points at 80%% power; %s", 100*p.MDE, p.Advice))
-			}
-			field("mean score", fmt.Sprintf("%.3f", sm.MeanScore))
-		}
-		field("latency", fmt.Sprintf("p50 %.0f ms, p95 %.0f ms; ttft p50 %.0f ms; %.1f tok/s", sm.LatencyP50Ms, sm.LatencyP95Ms, sm.TTFTP50Ms, sm.GenTPS))
-		if sm.Runaway+sm.Truncated+sm.Empty+sm.Errors > 0 {
-			field("flags", fmt.Sprintf("%d runaway, %d truncated, %d empty, %d errors", sm.Runaway, sm.Truncated, sm.Empty, sm.Errors))
-		}
-	}
-	tw.Flush()
-	if r.Summary != nil && len(r.Summary.Tasks) > 0 {
-		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "TASK\tSAMPLES\tPASS\tSCORE\tP50 MS\tFLIP")
-		for _, t := range r.Summary.Tasks {
-			fmt.Fprintf(tw, "%s\t%d\t%.0f%%\t%.2f\t%.0f\t%.2f\n", t.ID, t.Samples, 100*t.PassRate, t.MeanScore, t.LatencyP50Ms, t.FlipRate)
-		}
-		tw.Flush()
-	}
-	fmt.Fprintf(w, "\n%d samples\n", len(smps))
-	if len(smps) == 0 {
-		return
-	}
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TASK\tITER\tPASS\tSCORE\tWALL MS\tOUTPUT")
-	for _, smp := range smps {
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%.2f\t%.0f\t%s\n", smp.TaskID, smp.Iteration, smp.Pass, smp.Score, smp.WallMs, bench.Excerpt(smp, 60))
-	}
-	tw.Flush()
-}
-
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
+	return report.RunText(stdout, r, smps)
 }
 
 func runsDelete(_ context.Context, args []string, stdout, stderr io.Writer) error {
