@@ -98,16 +98,16 @@ func runDemo(ctx context.Context, c *common, keepDB bool, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "no Ollama answers at %s; starting a private one (%s)\n", host.URL, bin)
 		p, err := ollamaproc.Start(ctx, ollamaproc.Config{Binary: bin})
 		if err != nil {
-			return err
+			return fmt.Errorf("start a private Ollama: %w", err)
 		}
 		defer p.Close()
 		c.hosts = executor.DefaultHost + "=" + p.URL.String()
 		if hosts, err = executor.ParseHosts(c.hosts); err != nil {
-			return err
+			return fmt.Errorf("the private Ollama's host: %w", err)
 		}
 		host, ex = hosts[0], executor.New(hosts...)
 		if version, err = ex.Version(ctx, host.Name); err != nil {
-			return err
+			return fmt.Errorf("ask the private Ollama its version: %w", err)
 		}
 		fmt.Fprintf(stderr, "private Ollama %s at %s; it stops when the demo ends\n", version, p.URL)
 	}
@@ -164,7 +164,7 @@ func runDemo(ctx context.Context, c *common, keepDB bool, stdout, stderr io.Writ
 func ensureFixtures(ctx context.Context, ex *executor.Executor, host executor.Host, stderr io.Writer) error {
 	have, err := ex.Models(ctx, host.Name)
 	if err != nil {
-		return err
+		return fmt.Errorf("list the models on %s: %w", host.URL, err)
 	}
 	var missing []string
 	for _, m := range ollamaproc.FixtureModels {

@@ -110,10 +110,12 @@ func inSub(sub string, err error) error {
 	if err == nil {
 		return nil
 	}
-	f := &failure{code: 1, err: err}
-	errors.As(err, &f)
+	f := failure{code: 1, err: err}
+	if inner := (*failure)(nil); errors.As(err, &inner) {
+		f = *inner
+	}
 	f.sub = sub
-	return f
+	return &f
 }
 
 const usage = `benchmcp: benchmark local language models on Ollama, from an AI agent or a shell.
