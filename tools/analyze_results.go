@@ -133,14 +133,16 @@ func (s *Service) checkAnalyze(args AnalyzeResultsArgs, now time.Time) (memory.F
 // analyzeFilter turns the arguments into a store filter, times relative to now.
 func analyzeFilter(args AnalyzeResultsArgs, now time.Time) (memory.Filter, error) {
 	f := memory.Filter{Model: args.Model, Suite: args.Suite, Tag: args.Tag, Limit: args.Limit}
-	switch st := record.Status(strings.ToLower(args.Status)); st {
-	case "":
+	switch {
+	case args.Status == "":
 		f.Status = record.StatusCompleted
-	case "all":
-	case record.StatusCompleted, record.StatusCancelled, record.StatusInterrupted, record.StatusFailed, record.StatusRunning:
-		f.Status = st
+	case strings.EqualFold(args.Status, "all"):
 	default:
-		return f, userErrorf("status %q is not one of: completed, cancelled, interrupted, failed, running, all", args.Status)
+		st, err := record.ParseStatus(args.Status)
+		if err != nil {
+			return f, userErrorf("status: %w, or all", err)
+		}
+		f.Status = st
 	}
 	switch {
 	case f.Limit == 0:

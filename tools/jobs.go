@@ -508,11 +508,13 @@ func (s *Service) ListJobsHandler() func(context.Context, mcp.CallToolRequest) (
 
 // ListJobs lists jobs newest first: live ones with their queue position and ETA.
 func (s *Service) ListJobs(args ListJobsArgs) (*ListJobsResult, error) {
-	f := memory.JobFilter{Status: record.JobStatus(strings.ToLower(args.Status)), Limit: args.Limit}
-	switch f.Status {
-	case "", record.JobQueued, record.JobRunning, record.JobCompleted, record.JobFailed, record.JobCancelled, record.JobInterrupted:
-	default:
-		return nil, userErrorf("status %q is not one of: queued, running, completed, failed, cancelled, interrupted", args.Status)
+	f := memory.JobFilter{Limit: args.Limit}
+	if args.Status != "" {
+		st, err := record.ParseJobStatus(args.Status)
+		if err != nil {
+			return nil, userErrorf("status: %w", err)
+		}
+		f.Status = st
 	}
 	switch {
 	case f.Limit == 0:

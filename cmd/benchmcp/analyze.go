@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +10,7 @@ import (
 )
 
 // analyzeCommand is the CLI twin of analyze_results.
-func analyzeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func analyzeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -30,26 +29,21 @@ func analyzeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Var(&allow, "allow-difference", "compare runs with their baseline even when they differ in digest, options, preamble, host, ollama_version or all (repeatable)")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return errFlags
 	}
 	a.AllowDifferences = allow
-	svc, closeFn, err := c.readService()
+	svc, closeFn, err := c.service(readOnly)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp analyze: %v\n", err)
-		return 1
+		return err
 	}
 	defer closeFn()
 	res, md, _, err := svc.AnalyzeResults(ctx, a)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp analyze: %v\n", err)
-		return 1
+		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
-	} else {
-		fmt.Fprint(stdout, md)
+		return writeJSON(stdout, res)
 	}
-	return 0
+	fmt.Fprint(stdout, md)
+	return nil
 }

@@ -19,7 +19,7 @@ func TestAnalyzeCommand(t *testing.T) {
 
 	var out, errb bytes.Buffer
 	html := filepath.Join(dir, "report", "a.html")
-	if code := analyzeCommand(context.Background(), []string{"--db", db, "--suite", "arith", "--json", "--html", html}, &out, &errb); code != 0 {
+	if code := dispatch(context.Background(), []string{"analyze", "--db", db, "--suite", "arith", "--json", "--html", html}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	var res tools.AnalyzeResultsResult
@@ -37,7 +37,7 @@ func TestAnalyzeCommand(t *testing.T) {
 	out.Reset()
 	errb.Reset()
 	typo := filepath.Join(dir, "bench-typo.db")
-	if code := analyzeCommand(context.Background(), []string{"--db", typo}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "no store at "+typo) {
+	if code := dispatch(context.Background(), []string{"analyze", "--db", typo}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "no store at "+typo) {
 		t.Errorf("mistyped --db: exit %d, %q", code, errb.String())
 	}
 	if _, err := os.Stat(typo); err == nil {
@@ -46,7 +46,7 @@ func TestAnalyzeCommand(t *testing.T) {
 
 	out.Reset()
 	errb.Reset()
-	if code := analyzeCommand(context.Background(), []string{"--db", db, "--since", "yesterday"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "RFC3339") {
+	if code := dispatch(context.Background(), []string{"analyze", "--db", db, "--since", "yesterday"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "RFC3339") {
 		t.Errorf("bad --since: exit %d, %q", code, errb.String())
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/tools"
@@ -33,7 +35,7 @@ type common struct {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.db, "db", envOr("BENCHMCP_DB", memory.DefaultPath()), "the run store (env BENCHMCP_DB)")
+	dbFlag(fs, &c.db)
 	fs.StringVar(&c.hosts, "hosts", os.Getenv("BENCHMCP_HOSTS"), `named Ollama hosts "local=http://127.0.0.1:11434,gpu-box=http://10.0.0.5:11434" (env BENCHMCP_HOSTS; default local=OLLAMA_HOST)`)
 	fs.StringVar(&c.reports, "reports-dir", os.Getenv("BENCHMCP_REPORTS"), "where the MCP server writes reports; it writes nowhere else (env BENCHMCP_REPORTS; default reports/ next to the store)")
 	fs.StringVar(&c.python, "python", os.Getenv("BENCHMCP_PYTHON"), "Python interpreter for code_exec checks (env BENCHMCP_PYTHON; default python3 on PATH)")
@@ -75,27 +77,43 @@ func (c *common) logger(stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// service opens the store and the executor; close releases them.
-func (c *common) service() (svc *tools.Service, closeFn func(), err error) {
-	return c.open(memory.Options{})
+// dbFlag registers --db, the run store, on fs.
+func dbFlag(fs *flag.FlagSet, db *string) {
+	fs.StringVar(db, "db", envOr("BENCHMCP_DB", memory.DefaultPath()), "the run store (env BENCHMCP_DB)")
 }
 
-// readService is service on a store opened read-only, for commands that
-// only read: they work while a server holds the store, and a mistyped --db
-// is an error, not a new empty store.
-func (c *common) readService() (svc *tools.Service, closeFn func(), err error) {
-	if _, err := os.Stat(c.db); err != nil {
-		return nil, nil, fmt.Errorf("no store at %s (%v); check --db or BENCHMCP_DB", c.db, err)
+// access is how a command opens the store.
+type access bool
+
+const (
+	// readOnly is for commands that only read: they work while a server
+	// holds the store, read a migrated copy of an older schema and leave
+	// the file as it is, and a mistyped --db is an error, not a new store.
+	readOnly access = false
+	// readWrite creates the store if it does not exist.
+	readWrite access = true
+)
+
+// errNoStore means a command that only reads was pointed at no store.
+var errNoStore = errors.New("no store")
+
+// openStore opens the run store at db, the one way every command does.
+func openStore(db string, a access) (*memory.Store, error) {
+	if a == readOnly {
+		if _, err := os.Stat(db); err != nil {
+			return nil, fmt.Errorf("%w at %s (%w); check --db or BENCHMCP_DB", errNoStore, db, err)
+		}
 	}
-	return c.open(memory.Options{ReadOnly: true})
+	return memory.Open(db, memory.Options{ReadOnly: a == readOnly})
 }
 
-func (c *common) open(opt memory.Options) (svc *tools.Service, closeFn func(), err error) {
+// service opens the store and the executor; closeFn releases them.
+func (c *common) service(a access) (svc *tools.Service, closeFn func(), err error) {
 	hosts, err := executor.ParseHosts(c.hosts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--hosts: %w", err)
 	}
-	st, err := memory.Open(c.db, opt)
+	st, err := openStore(c.db, a)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -152,7 +170,7 @@ func (f *seedFlags) values() (*bench.Seed, []bench.Seed, error) {
 	if f.base != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(f.base))
 		if err != nil {
-			return nil, nil, fmt.Errorf("--seed %q is not a whole number; give e.g. --seed 42", f.base)
+			return nil, nil, usagef("--seed %q is not a whole number; give e.g. --seed 42", f.base)
 		}
 		s := bench.Seed(n)
 		base = &s
@@ -162,7 +180,7 @@ func (f *seedFlags) values() (*bench.Seed, []bench.Seed, error) {
 		for _, part := range strings.Split(f.seeds, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(part))
 			if err != nil {
-				return nil, nil, fmt.Errorf("--seeds: %q is not a whole number; give e.g. --seeds 42,7,13", part)
+				return nil, nil, usagef("--seeds: %q is not a whole number; give e.g. --seeds 42,7,13", part)
 			}
 			seeds = append(seeds, bench.Seed(n))
 		}
@@ -170,18 +188,45 @@ func (f *seedFlags) values() (*bench.Seed, []bench.Seed, error) {
 	return base, seeds, nil
 }
 
-// printResult prints a long tool's result, as JSON or as its markdown, and
-// returns the exit code: 0 when it completed or was only planned, else 1.
-func printResult(stdout io.Writer, asJSON bool, res any, md string, status record.Status) int {
+// parseOptions reads --options, Ollama options as a JSON object, checked
+// against Ollama's own names and types before anything opens the store.
+func parseOptions(s string) (map[string]any, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var opts map[string]any
+	if err := json.Unmarshal([]byte(s), &opts); err != nil {
+		return nil, usagef("--options is not a JSON object: %w", err)
+	}
+	if err := option.Check("--options", opts); err != nil {
+		return nil, &failure{code: 2, err: err}
+	}
+	return opts, nil
+}
+
+// printResult prints a long tool's result, as JSON or as its markdown; it
+// ends the command with exit code 1 unless the result completed or was
+// only planned.
+func printResult(stdout io.Writer, asJSON bool, res any, md string, status record.Status) error {
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
+		if err := writeJSON(stdout, res); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprint(stdout, md)
 	}
 	if status != record.StatusCompleted && status != tools.StatusPlanned {
-		return 1
+		return exit(1)
 	}
-	return 0
+	return nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(stdout io.Writer, v any) error {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
 }

@@ -32,7 +32,7 @@ func TestUnsafeCodeExecFlag(t *testing.T) {
 			if err := fs.Parse(append(tc.args, "--db", filepath.Join(t.TempDir(), "runs.db"))); err != nil {
 				t.Fatal(err)
 			}
-			svc, closeFn, err := c.service()
+			svc, closeFn, err := c.service(readWrite)
 			if err != nil {
 				t.Fatal(err)
 			}

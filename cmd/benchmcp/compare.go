@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/tools"
 )
 
-func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// compareCommand is the CLI twin of compare_models.
+func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -43,18 +42,11 @@ func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Var(&tags, "tag", "tag stored with every variant's run (repeatable)")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return errFlags
 	}
-	var options map[string]any
-	if opts != "" {
-		if err := json.Unmarshal([]byte(opts), &options); err != nil {
-			fmt.Fprintf(stderr, "benchmcp compare: --options is not a JSON object: %v\n", err)
-			return 2
-		}
-		if err := option.Check("--options", options); err != nil {
-			fmt.Fprintf(stderr, "benchmcp compare: %v\n", err)
-			return 2
-		}
+	options, err := parseOptions(opts)
+	if err != nil {
+		return err
 	}
 	for _, m := range models {
 		a.Variants = append(a.Variants, tools.CompareVariant{Model: m, Preamble: preamble, Options: options})
@@ -62,37 +54,31 @@ func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	for _, spec := range variants {
 		v, err := parseVariant(spec)
 		if err != nil {
-			fmt.Fprintf(stderr, "benchmcp compare: --variant %q: %v\n", spec, err)
-			return 2
+			return usagef("--variant %q: %w", spec, err)
 		}
 		v.Options = options
 		a.Variants = append(a.Variants, v)
 	}
 	a.RunIDs, a.Tags, a.AllowDifferences = runIDs, tags, allow
-	var err error
 	if a.Seed, a.Seeds, err = sf.values(); err != nil {
-		fmt.Fprintf(stderr, "benchmcp compare: %v\n", err)
-		return 2
+		return err
 	}
 	if len(runIDs) == 0 {
 		a.Warmup = &warmup
 	}
 	if len(a.Variants)+len(a.RunIDs) == 0 {
-		fmt.Fprintln(stderr, "benchmcp compare: give two or more --model (or --variant), or --run-id of stored runs")
-		return 2
+		return usagef("give two or more --model (or --variant), or --run-id of stored runs")
 	}
-	svc, closeFn, err := c.service()
+	svc, closeFn, err := c.service(readWrite)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp compare: %v\n", err)
-		return 1
+		return err
 	}
 	defer closeFn()
 	bar := newBar(stderr, "compare")
 	res, md, err := svc.CompareModels(ctx, a, bar.progress)
 	bar.finish()
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp compare: %v\n", err)
-		return 1
+		return err
 	}
 	return printResult(stdout, *asJSON, res, md, res.Status)
 }

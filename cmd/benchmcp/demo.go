@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/ollamaproc"
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -31,12 +32,6 @@ var demoPrompts = map[string]string{
 // demoSuiteModels are the models the demo runs the tiny suite on.
 var demoSuiteModels = []string{"tiny-s", "tiny-m"}
 
-// demoWarmup is the untimed call made before each measured one. Its rendered
-// prompt starts with "S:" where the measured one starts with "Q:", so no
-// prefix of the measured prompt is in Ollama's KV cache and its prompt
-// tokens/s is a real prompt evaluation, not a cache hit.
-var demoWarmup = executor.Request{System: "You are a helpful assistant.", Prompt: "Uppercase river."}
-
 // demoRow is one measured call of the demo table.
 type demoRow struct {
 	Model  string
@@ -47,7 +42,7 @@ type demoRow struct {
 // demoCommand is `benchmcp demo`: it finds or starts an Ollama with the
 // fixture models, makes one measured call per model, prints the numbers, and
 // runs the tiny suite on tiny-s and tiny-m.
-func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -65,21 +60,15 @@ Flags:`)
 	}
 	var c common
 	c.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return errFlags
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "benchmcp demo: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if err := runDemo(ctx, &c, dbGiven(fs), stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "benchmcp demo: %v\n", err)
-		return 1
-	}
-	return 0
+	return runDemo(ctx, &c, dbGiven(fs), stdout, stderr)
 }
 
 // dbGiven reports whether the store was chosen by --db or BENCHMCP_DB.
@@ -109,16 +98,16 @@ func runDemo(ctx context.Context, c *common, keepDB bool, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "no Ollama answers at %s; starting a private one (%s)\n", host.URL, bin)
 		p, err := ollamaproc.Start(ctx, ollamaproc.Config{Binary: bin})
 		if err != nil {
-			return err
+			return fmt.Errorf("start a private Ollama: %w", err)
 		}
 		defer p.Close()
 		c.hosts = executor.DefaultHost + "=" + p.URL.String()
 		if hosts, err = executor.ParseHosts(c.hosts); err != nil {
-			return err
+			return fmt.Errorf("the private Ollama's host: %w", err)
 		}
 		host, ex = hosts[0], executor.New(hosts...)
 		if version, err = ex.Version(ctx, host.Name); err != nil {
-			return err
+			return fmt.Errorf("ask the private Ollama its version: %w", err)
 		}
 		fmt.Fprintf(stderr, "private Ollama %s at %s; it stops when the demo ends\n", version, p.URL)
 	}
@@ -145,7 +134,7 @@ func runDemo(ctx context.Context, c *common, keepDB bool, stdout, stderr io.Writ
 		defer os.RemoveAll(dir)
 		c.db = filepath.Join(dir, "bench.db")
 	}
-	svc, closeFn, err := c.service()
+	svc, closeFn, err := c.service(readWrite)
 	if err != nil {
 		return err
 	}
@@ -175,7 +164,7 @@ func runDemo(ctx context.Context, c *common, keepDB bool, stdout, stderr io.Writ
 func ensureFixtures(ctx context.Context, ex *executor.Executor, host executor.Host, stderr io.Writer) error {
 	have, err := ex.Models(ctx, host.Name)
 	if err != nil {
-		return err
+		return fmt.Errorf("list the models on %s: %w", host.URL, err)
 	}
 	var missing []string
 	for _, m := range ollamaproc.FixtureModels {
@@ -196,14 +185,9 @@ func ensureFixtures(ctx context.Context, ex *executor.Executor, host executor.Ho
 
 // fixtureDir is testdata/models of the benchmcp source tree around the working directory.
 func fixtureDir() (string, error) {
-	const hint = "the demo needs the fixture models in testdata/models of the benchmcp source tree; run it from inside a checkout (`make demo`)"
-	root, err := ollamaproc.Root()
+	dir, err := ollamaproc.FixtureDir()
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", hint, err)
-	}
-	dir := filepath.Join(root, "testdata", "models")
-	if _, err := os.Stat(filepath.Join(dir, "Modelfile.tiny-m")); err != nil {
-		return "", fmt.Errorf("%s (looked in %s)", hint, dir)
+		return "", fmt.Errorf("the demo needs the fixture models in testdata/models of the benchmcp source tree; run it from inside a checkout (`make demo`): %w", err)
 	}
 	return dir, nil
 }
@@ -214,9 +198,7 @@ func demoCall(ctx context.Context, ex *executor.Executor, host, model string) (d
 	if err != nil {
 		return demoRow{}, err
 	}
-	warm := demoWarmup
-	warm.Host, warm.Model, warm.Timeout, warm.Breaker = host, model, time.Minute, executor.DefaultBreaker
-	if _, err := ex.Warmup(ctx, warm, 1); err != nil {
+	if err := bench.Warm(ctx, ex, host, model); err != nil {
 		return demoRow{}, err
 	}
 	req := executor.Request{Host: host, Model: model, Prompt: demoPrompts[model], Timeout: time.Minute, Breaker: executor.DefaultBreaker}
@@ -232,7 +214,7 @@ func writeDemoTable(w io.Writer, rows []demoRow) {
 	fmt.Fprintln(tw, "MODEL\tANSWER\tTTFT MS\tWALL MS\tLOAD MS\tPROMPT TOK\tPROMPT TOK/S\tGEN TOK\tGEN TOK/S\tDIGEST\tDONE")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.1f\t%d\t%.0f\t%d\t%.0f\t%s\t%s\n",
-			r.Model, excerpt(r.Output, 24), r.TTFTMs, r.WallMs, r.LoadMs, r.PromptTokens, r.PromptTPS,
+			r.Model, bench.Excerpt(record.Sample{Measurement: r.Measurement}, 24), r.TTFTMs, r.WallMs, r.LoadMs, r.PromptTokens, r.PromptTPS,
 			r.EvalTokens, r.GenTPS, shortDigest(r.Digest), r.DoneReason)
 	}
 	tw.Flush()

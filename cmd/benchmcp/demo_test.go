@@ -22,7 +22,7 @@ func TestDemo(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "bench.db")
 
 	var out, errb bytes.Buffer
-	if code := demoCommand(context.Background(), []string{"--db", db}, &out, &errb); code != 0 {
+	if code := dispatch(context.Background(), []string{"demo", "--db", db}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, errb.String(), out.String())
 	}
 	if !strings.Contains(errb.String(), "using Ollama") || strings.Contains(errb.String(), "starting a private one") {

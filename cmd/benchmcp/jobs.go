@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,16 +11,18 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/tools"
 )
 
 // jobsCommand is `benchmcp jobs list|show|wait|cancel|work`: the jobs in the
 // store. A running server holds the store; these commands work on it when
 // no server does (`jobs work` runs the queue here).
-func jobsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func jobsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, jobsUsage)
-		return 2
+		return exit(2)
 	}
 	sub, rest := args[0], args[1:]
 	fs := flag.NewFlagSet("jobs "+sub, flag.ContinueOnError)
@@ -33,161 +34,117 @@ func jobsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseInterspersed(fs, rest)
 	if err != nil {
-		return 2
-	}
-	needID := sub == "show" || sub == "wait" || sub == "cancel"
-	if needID && len(pos) != 1 {
-		fmt.Fprintf(stderr, "benchmcp jobs %s: give one job id (see `benchmcp jobs list`)\n", sub)
-		return 2
+		return errFlags
 	}
 	switch sub {
-	case "list", "show", "wait", "cancel", "work":
+	case "show", "wait", "cancel":
+		if len(pos) != 1 {
+			return inSub(sub, usagef("give one job id (see `benchmcp jobs list`)"))
+		}
+	case "list", "work":
 	default:
-		fmt.Fprintf(stderr, "benchmcp jobs: unknown subcommand %q\n\n%s", sub, jobsUsage)
-		return 2
+		return &failure{code: 2, err: fmt.Errorf("unknown subcommand %q", sub), usage: func() { fmt.Fprint(stderr, "\n"+jobsUsage) }}
 	}
-	open := c.service
+	access := readWrite
 	if sub == "list" || sub == "show" {
-		open = c.readService // they only read: they work while a server runs
+		access = readOnly // they only read: they work while a server runs
 	}
-	svc, closeFn, err := open()
+	svc, closeFn, err := c.service(access)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp jobs %s: %v\n", sub, err)
-		return 1
+		return inSub(sub, err)
 	}
 	defer closeFn()
+	var j record.Job
 	switch sub {
 	case "list":
 		res, err := svc.ListJobs(tools.ListJobsArgs{Status: *status, Limit: *limit})
 		if err != nil {
-			fmt.Fprintf(stderr, "benchmcp jobs list: %v\n", err)
-			return 1
+			return inSub(sub, err)
 		}
 		if *asJSON {
-			return writeJSON(stdout, stderr, res)
+			return writeJSON(stdout, res)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "JOB\tKIND\tSTATUS\tDONE\tHOST\tRUNS\tCREATED")
 		for _, j := range res.Jobs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", j.JobID, j.Kind, j.Status, j.Done, j.Total, j.Host, strings.Join(j.RunIDs, ","), j.CreatedAt.Local().Format("2006-01-02 15:04"))
 		}
-		tw.Flush()
-		return 0
+		return tw.Flush()
 	case "show":
-		j, err := svc.Store.GetJob(pos[0])
-		if err != nil {
-			fmt.Fprintf(stderr, "benchmcp jobs show: %v\n", err)
-			return 1
-		}
-		if *asJSON {
-			return writeJSON(stdout, stderr, j)
-		}
-		printJob(stdout, j)
-		return 0
+		j, err = svc.Store.GetJob(pos[0])
 	case "cancel":
-		j, err := svc.Store.GetJob(pos[0])
-		if err != nil {
-			fmt.Fprintf(stderr, "benchmcp jobs cancel: %v\n", err)
-			return 1
+		return inSub(sub, cancelJob(svc.Store, pos[0], stdout))
+	case "wait":
+		j, err = waitJob(ctx, svc, pos[0], stderr)
+	case "work":
+		err = svc.WorkQueue(ctx, jobProgress(stderr))
+		if errors.Is(err, context.Canceled) {
+			err = nil
 		}
-		if j.Status.Terminal() {
-			fmt.Fprintf(stderr, "benchmcp jobs cancel: job %s is already %s; nothing to cancel\n", j.ID, j.Status)
-			return 1
-		}
-		if _, err := svc.Store.UpdateJob(j.ID, func(s *record.Job) error {
-			s.Status, s.EndedAt = record.JobCancelled, time.Now().UTC()
-			return nil
-		}); err != nil {
-			fmt.Fprintf(stderr, "benchmcp jobs cancel: %v\n", err)
-			return 1
-		}
-		msg := ""
-		if len(j.RunIDs) > 0 {
-			msg = fmt.Sprintf("; its run %s keeps its samples (`benchmcp run --resume %s` finishes it)", j.RunIDs[0], j.RunIDs[0])
-		}
-		fmt.Fprintf(stdout, "job %s cancelled%s\n", j.ID, msg)
-		return 0
+		return inSub(sub, err)
 	}
-	// wait and work run the queue in this process.
-	var target string
-	if sub == "wait" {
-		target = pos[0]
-		if _, err := svc.Store.GetJob(target); err != nil {
-			fmt.Fprintf(stderr, "benchmcp jobs wait: %v\n", err)
-			return 1
-		}
+	if err != nil {
+		return inSub(sub, err)
 	}
+	if *asJSON {
+		return writeJSON(stdout, j)
+	}
+	if sub == "wait" && j.ResultText != "" {
+		fmt.Fprint(stdout, j.ResultText)
+	} else if err := report.JobText(stdout, j); err != nil {
+		return err
+	}
+	if sub == "wait" && j.Status != record.JobCompleted {
+		return exit(1)
+	}
+	return nil
+}
+
+// cancelJob cancels a job that has not ended.
+func cancelJob(st *memory.Store, id string, stdout io.Writer) error {
+	j, err := st.GetJob(id)
+	if err != nil {
+		return err
+	}
+	if j.Status.Terminal() {
+		return fmt.Errorf("job %s is already %s; nothing to cancel", j.ID, j.Status)
+	}
+	if _, err := st.UpdateJob(j.ID, func(s *record.Job) error {
+		s.Status, s.EndedAt = record.JobCancelled, time.Now().UTC()
+		return nil
+	}); err != nil {
+		return fmt.Errorf("cancel job %s: %w", j.ID, err)
+	}
+	msg := ""
+	if len(j.RunIDs) > 0 {
+		msg = fmt.Sprintf("; its run %s keeps its samples (`benchmcp run --resume %s` finishes it)", j.RunIDs[0], j.RunIDs[0])
+	}
+	fmt.Fprintf(stdout, "job %s cancelled%s\n", j.ID, msg)
+	return nil
+}
+
+// waitJob runs the queue in this process until job id has ended, and
+// returns it as it ended.
+func waitJob(ctx context.Context, svc *tools.Service, id string, stderr io.Writer) (record.Job, error) {
+	if _, err := svc.Store.GetJob(id); err != nil {
+		return record.Job{}, err
+	}
+	if err := svc.WorkQueue(ctx, jobProgress(stderr)); err != nil && !errors.Is(err, context.Canceled) {
+		return record.Job{}, err
+	}
+	return svc.Store.GetJob(id)
+}
+
+// jobProgress prints the state of the jobs the queue runs, at most about
+// once a second for each running job.
+func jobProgress(stderr io.Writer) func(record.Job) {
 	last := time.Time{}
-	err = svc.WorkQueue(ctx, func(j record.Job) {
+	return func(j record.Job) {
 		if time.Since(last) > time.Second || j.Status.Terminal() || j.Status == record.JobRunning {
 			last = time.Now()
 			fmt.Fprintf(stderr, "job %s (%s on %s): %s %d/%d %s\n", j.ID, j.Kind, j.Host, j.Status, j.Done, j.Total, j.Message)
 		}
-	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "benchmcp jobs %s: %v\n", sub, err)
-		return 1
 	}
-	if target == "" {
-		return 0
-	}
-	j, err := svc.Store.GetJob(target)
-	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp jobs wait: %v\n", err)
-		return 1
-	}
-	if *asJSON {
-		return writeJSON(stdout, stderr, j)
-	}
-	if j.ResultText != "" {
-		fmt.Fprint(stdout, j.ResultText)
-	} else {
-		printJob(stdout, j)
-	}
-	if j.Status != record.JobCompleted {
-		return 1
-	}
-	return 0
-}
-
-func printJob(w io.Writer, j record.Job) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	field := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
-		}
-	}
-	field("job", j.ID)
-	field("kind", j.Kind)
-	field("status", string(j.Status))
-	field("host", j.Host)
-	field("models", strings.Join(j.Models, ", "))
-	field("progress", fmt.Sprintf("%d/%d %s", j.Done, j.Total, j.Message))
-	field("runs", strings.Join(j.RunIDs, ", "))
-	field("comparison", j.ComparisonID)
-	field("created", j.CreatedAt.Local().Format(time.DateTime))
-	if !j.EndedAt.IsZero() {
-		field("ended", j.EndedAt.Local().Format(time.DateTime))
-	}
-	field("attempts", fmt.Sprint(j.Attempts))
-	field("error", j.Error)
-	var args map[string]any
-	if json.Unmarshal(j.Args, &args) == nil {
-		b, _ := json.Marshal(args)
-		field("arguments", string(b))
-	}
-	tw.Flush()
-}
-
-// runBackground stores a run as a queued job and says how it will run.
-func runBackground(ctx context.Context, svc *tools.Service, a tools.RunBenchmarkArgs, db string, stdout, stderr io.Writer) int {
-	j, err := svc.EnqueueRun(ctx, a)
-	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "job %s queued in %s.\nIt runs when a server opens this store (`benchmcp serve`, which also resumes it after a crash), or now with `benchmcp jobs wait %s` (or `benchmcp jobs work` for the whole queue).\n", j.ID, db, j.ID)
-	return 0
 }
 
 const jobsUsage = `benchmcp jobs: the job queue in the store.

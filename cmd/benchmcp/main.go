@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,8 +13,9 @@ import (
 	"syscall"
 )
 
-// command is one subcommand: it returns the process exit code.
-type command func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+// command is one subcommand. Its error, if any, main prints as
+// "benchmcp <command>: <error>" and turns into the exit code (exitCode).
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func commands() map[string]command {
 	return map[string]command{
@@ -36,6 +38,7 @@ func main() {
 	os.Exit(code)
 }
 
+// dispatch runs the command args name and returns the exit code.
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
@@ -49,7 +52,70 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "benchmcp: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	return cmd(ctx, args[1:], stdout, stderr)
+	return exitCode(stderr, "benchmcp "+args[0], cmd(ctx, args[1:], stdout, stderr))
+}
+
+// exitCode prints a command's error as "name: err" and returns the exit
+// code: 0 for no error, a failure's code, else 1.
+func exitCode(stderr io.Writer, name string, err error) int {
+	if err == nil {
+		return 0
+	}
+	f := &failure{code: 1, err: err}
+	errors.As(err, &f)
+	if f.sub != "" {
+		name += " " + f.sub
+	}
+	if f.err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, f.err)
+	}
+	if f.usage != nil {
+		f.usage()
+	}
+	return f.code
+}
+
+// failure is how a command failed, when that is more than an error (exit
+// code 1, printed as "benchmcp <command>: <error>").
+type failure struct {
+	code  int    // 2 for a mistake in the command line
+	err   error  // nil when what there was to say is out: the flag package's message, a result
+	sub   string // the subcommand (runs list, jobs wait), printed after the command
+	usage func() // prints the usage after the message
+}
+
+func (f *failure) Error() string {
+	if f.err == nil {
+		return fmt.Sprintf("exit status %d", f.code)
+	}
+	return f.err.Error()
+}
+
+func (f *failure) Unwrap() error { return f.err }
+
+// usagef is a mistake in the command line, saying what to type instead.
+func usagef(format string, a ...any) error {
+	return &failure{code: 2, err: fmt.Errorf(format, a...)}
+}
+
+// exit ends a command with code and nothing more to print.
+func exit(code int) error { return &failure{code: code} }
+
+// errFlags ends a command whose flags did not parse: the flag package
+// has said why.
+var errFlags = exit(2)
+
+// inSub marks err as the subcommand sub's; nil stays nil.
+func inSub(sub string, err error) error {
+	if err == nil {
+		return nil
+	}
+	f := failure{code: 1, err: err}
+	if inner := (*failure)(nil); errors.As(err, &inner) {
+		f = *inner
+	}
+	f.sub = sub
+	return &f
 }
 
 const usage = `benchmcp: benchmark local language models on Ollama, from an AI agent or a shell.

@@ -15,22 +15,22 @@ import (
 func TestOptionsFlagRefused(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "bench.db")
 	for _, tc := range []struct {
-		cmd  func(context.Context, []string, *bytes.Buffer, *bytes.Buffer) int
+		cmd  string
 		args []string
 		want string
 	}{
-		{func(ctx context.Context, a []string, o, e *bytes.Buffer) int { return runCommand(ctx, a, o, e) },
+		{"run",
 			[]string{"--model", "tiny-m", "--options", `{"num_ctxx": 4096}`},
 			"benchmcp run: --options.num_ctxx is not an Ollama option (Ollama would ignore it and use its default); did you mean num_ctx?"},
-		{func(ctx context.Context, a []string, o, e *bytes.Buffer) int { return runCommand(ctx, a, o, e) },
+		{"run",
 			[]string{"--model", "tiny-m", "--options", `{"temperature": "hot"}`},
 			`--options.temperature must be a number, e.g. 0.7; got "hot" (a string)`},
-		{func(ctx context.Context, a []string, o, e *bytes.Buffer) int { return compareCommand(ctx, a, o, e) },
+		{"compare",
 			[]string{"--model", "tiny-s", "--model", "tiny-m", "--options", `{"temprature": 0}`},
 			"benchmcp compare: --options.temprature is not an Ollama option (Ollama would ignore it and use its default); did you mean temperature?"},
 	} {
 		var out, errb bytes.Buffer
-		code := tc.cmd(context.Background(), append(tc.args, "--db", db), &out, &errb)
+		code := dispatch(context.Background(), append(append([]string{tc.cmd}, tc.args...), "--db", db), &out, &errb)
 		if code != 2 || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("%v: exit %d, %q; want exit 2 saying %q", tc.args, code, errb.String(), tc.want)
 		}

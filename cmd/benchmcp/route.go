@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -12,11 +11,15 @@ import (
 )
 
 // routeCommand is `benchmcp route eval`: the evaluate_routing tool.
-func routeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func routeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "eval" {
-		fmt.Fprintln(stderr, "benchmcp route: give a subcommand: eval (benchmcp route eval --candidate tiny-s --candidate tiny-m --suite tiny)")
-		return 2
+		return usagef("give a subcommand: eval (benchmcp route eval --candidate tiny-s --candidate tiny-m --suite tiny)")
 	}
+	return inSub("eval", routeEval(ctx, args[1:], stdout, stderr))
+}
+
+// routeEval is `benchmcp route eval`.
+func routeEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("route eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -33,19 +36,15 @@ func routeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	sf.register(fs)
 	html := fs.String("html", "", "also write an HTML report with the chart to this file")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "benchmcp route eval: "+format+"\n", a...)
-		return 2
+	if err := fs.Parse(args); err != nil {
+		return errFlags
 	}
 	a := tools.EvaluateRoutingArgs{Candidates: cands, Suite: *suiteRef, Iterations: *iterations, Judge: *judge, Online: *online, HTMLPath: *html}
 	if *within >= 0 {
 		a.Within = within
 	}
 	if seed, _, err := sf.values(); err != nil {
-		return fail("%v", err)
+		return err
 	} else if seed != nil {
 		a.Seed = seed
 	}
@@ -54,7 +53,7 @@ func routeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		num, unit, ok2 := strings.Cut(val, "/")
 		x, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 		if !ok || !ok2 || err != nil || (unit != "1k" && unit != "s") {
-			return fail("--cost %q: give NAME=X/1k (per 1,000 tokens) or NAME=X/s (per second), e.g. --cost tiny-m=0.5/1k", cf)
+			return usagef("--cost %q: give NAME=X/1k (per 1,000 tokens) or NAME=X/s (per second), e.g. --cost tiny-m=0.5/1k", cf)
 		}
 		if a.Costs == nil {
 			a.Costs = map[string]tools.RoutingCost{}
@@ -68,20 +67,18 @@ func routeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		a.Costs[name] = rc
 	}
 	if len(cands) < 2 {
-		return fail("give at least two --candidate, cheapest first, e.g. --candidate tiny-s --candidate tiny-m")
+		return usagef("give at least two --candidate, cheapest first, e.g. --candidate tiny-s --candidate tiny-m")
 	}
-	svc, closeFn, err := c.service()
+	svc, closeFn, err := c.service(readWrite)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp route eval: %v\n", err)
-		return 1
+		return err
 	}
 	defer closeFn()
 	bar := newBar(stderr, "route eval")
 	res, md, err := svc.EvaluateRouting(ctx, a, bar.progress)
 	bar.finish()
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp route eval: %v\n", err)
-		return 1
+		return err
 	}
 	return printResult(stdout, *asJSON, res, md, res.Status)
 }

@@ -37,7 +37,7 @@ tasks:
 	}
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
-		code := routeCommand(context.Background(), append([]string{"eval"}, append(args, "--db", db)...), &out, &errb)
+		code := dispatch(context.Background(), append([]string{"route", "eval"}, append(args, "--db", db)...), &out, &errb)
 		return code, out.String(), errb.String()
 	}
 	base := []string{"--candidate", "tiny-s", "--candidate", "tiny-m", "--suite", suite, "--iterations", "2"}

@@ -2,19 +2,18 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/tools"
 	"github.com/schollz/progressbar/v3"
 )
 
-func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// runCommand is the CLI twin of run_benchmark.
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -45,43 +44,37 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.IntVar(&a.Priority, "priority", 0, "with --background: queue priority, higher first")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return errFlags
 	}
 	if a.Model == "" && a.ResumeRunID == "" {
-		fmt.Fprintln(stderr, "benchmcp run: --model is required (or --resume RUN_ID)")
-		return 2
+		return usagef("--model is required (or --resume RUN_ID)")
 	}
-	if opts != "" {
-		if err := json.Unmarshal([]byte(opts), &a.Options); err != nil {
-			fmt.Fprintf(stderr, "benchmcp run: --options is not a JSON object: %v\n", err)
-			return 2
-		}
-		if err := option.Check("--options", a.Options); err != nil {
-			fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
-			return 2
-		}
+	var err error
+	if a.Options, err = parseOptions(opts); err != nil {
+		return err
 	}
 	a.Warmup, a.Tags = &warmup, tags
-	var err error
 	if a.Seed, a.Seeds, err = sf.values(); err != nil {
-		fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
-		return 2
+		return err
 	}
-	svc, closeFn, err := c.service()
+	svc, closeFn, err := c.service(readWrite)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
-		return 1
+		return err
 	}
 	defer closeFn()
 	if *background {
-		return runBackground(ctx, svc, a, c.db, stdout, stderr)
+		j, err := svc.EnqueueRun(ctx, a)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "job %s queued in %s.\nIt runs when a server opens this store (`benchmcp serve`, which also resumes it after a crash), or now with `benchmcp jobs wait %s` (or `benchmcp jobs work` for the whole queue).\n", j.ID, c.db, j.ID)
+		return nil
 	}
 	bar := newBar(stderr, "run "+a.Model)
 	res, md, err := svc.RunBenchmark(ctx, a, bar.progress)
 	bar.finish()
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp run: %v\n", err)
-		return 1
+		return err
 	}
 	return printResult(stdout, *asJSON, res, md, res.Status)
 }

@@ -2,20 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
-	"github.com/benchmcp/benchmcp/internal/exchange"
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/memory"
 )
 
@@ -49,15 +46,16 @@ Every subcommand takes --db PATH (BENCHMCP_DB; default %s).
 
 // runsCommand is `benchmcp runs`: it lists, shows, deletes, exports and
 // imports the runs kept in the store.
-func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	usage := func() { fmt.Fprintf(stderr, runsUsage, memory.DefaultPath()) }
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(stderr, runsUsage, memory.DefaultPath())
+		usage()
 		if len(args) == 0 {
-			return 2
+			return exit(2)
 		}
-		return 0
+		return nil
 	}
-	sub := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
+	sub := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"list":    runsList,
 		"show":    runsShow,
 		"delete":  runsDelete,
@@ -66,30 +64,24 @@ func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		"compact": runsCompact,
 	}[args[0]]
 	if sub == nil {
-		fmt.Fprintf(stderr, "benchmcp runs: unknown subcommand %q\n\n"+runsUsage, args[0], memory.DefaultPath())
-		return 2
+		return &failure{code: 2, err: fmt.Errorf("unknown subcommand %q", args[0]), usage: func() { fmt.Fprintln(stderr); usage() }}
 	}
-	return sub(ctx, args[1:], stdout, stderr)
+	return inSub(args[0], sub(ctx, args[1:], stdout, stderr))
 }
 
 // runsFlags are the flags shared by the runs subcommands.
 type runsFlags struct {
-	fs       *flag.FlagSet
-	db       string
-	json     bool
-	filter   memory.Filter
-	status   string
-	usageErr bool
+	fs     *flag.FlagSet
+	db     string
+	json   bool
+	filter memory.Filter
+	status string
 }
 
 func newRunsFlags(name string, stderr io.Writer) *runsFlags {
 	rf := &runsFlags{fs: flag.NewFlagSet("benchmcp runs "+name, flag.ContinueOnError)}
 	rf.fs.SetOutput(stderr)
-	db := os.Getenv("BENCHMCP_DB")
-	if db == "" {
-		db = memory.DefaultPath()
-	}
-	rf.fs.StringVar(&rf.db, "db", db, "the run store (env BENCHMCP_DB)")
+	dbFlag(rf.fs, &rf.db)
 	return rf
 }
 
@@ -102,79 +94,43 @@ func (rf *runsFlags) withFilter() *runsFlags {
 	rf.fs.StringVar(&rf.filter.Model, "model", "", "only runs of this model")
 	rf.fs.StringVar(&rf.filter.Suite, "suite", "", "only runs of this suite")
 	rf.fs.StringVar(&rf.filter.Tag, "tag", "", "only runs with this tag")
-	rf.fs.StringVar(&rf.status, "status", "", "only runs in this state: running, completed, cancelled, interrupted, failed")
+	rf.fs.StringVar(&rf.status, "status", "", "only runs in this state: "+statusNames())
 	rf.fs.IntVar(&rf.filter.Limit, "limit", 0, "at most this many runs (0: all)")
 	return rf
 }
 
+// statusNames lists the run states, for help.
+func statusNames() string {
+	names := make([]string, len(record.Statuses))
+	for i, st := range record.Statuses {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
+}
+
 // parse parses flags and positional arguments in any order and checks that
-// there are exactly npos positional arguments. It returns false after
-// printing the problem; rf.usageErr then says whether it was a usage error.
-func (rf *runsFlags) parse(args []string, npos int, what string, stderr io.Writer) ([]string, bool) {
-	var pos []string
-	for {
-		if err := rf.fs.Parse(args); err != nil {
-			rf.usageErr = true
-			return nil, false
-		}
-		args = rf.fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+// there are exactly npos positional arguments (what says which).
+func (rf *runsFlags) parse(args []string, npos int, what string) ([]string, error) {
+	pos, err := parseInterspersed(rf.fs, args)
+	if err != nil {
+		return nil, errFlags
 	}
 	if len(pos) != npos {
+		err := fmt.Errorf("want %s", what)
 		if npos == 0 {
-			fmt.Fprintf(stderr, "%s: unexpected argument %q\n", rf.fs.Name(), pos[0])
-		} else {
-			fmt.Fprintf(stderr, "%s: want %s\n", rf.fs.Name(), what)
+			err = fmt.Errorf("unexpected argument %q", pos[0])
 		}
-		rf.fs.Usage()
-		rf.usageErr = true
-		return nil, false
+		return nil, &failure{code: 2, err: err, usage: rf.fs.Usage}
 	}
 	if rf.status != "" {
-		st := record.Status(rf.status)
-		switch st {
-		case record.StatusRunning, record.StatusCompleted, record.StatusCancelled, record.StatusInterrupted, record.StatusFailed:
-			rf.filter.Status = st
-		default:
-			fmt.Fprintf(stderr, "%s: unknown --status %q; use running, completed, cancelled, interrupted or failed\n", rf.fs.Name(), rf.status)
-			rf.usageErr = true
-			return nil, false
+		if rf.filter.Status, err = record.ParseStatus(rf.status); err != nil {
+			return nil, usagef("--status: %w", err)
 		}
 	}
 	if rf.filter.Limit < 0 {
-		fmt.Fprintf(stderr, "%s: --limit must be 0 or more\n", rf.fs.Name())
-		rf.usageErr = true
-		return nil, false
+		return nil, usagef("--limit must be 0 or more")
 	}
-	return pos, true
-}
-
-func (rf *runsFlags) fail() int {
-	if rf.usageErr {
-		return 2
-	}
-	return 1
-}
-
-// open opens the store; readers use a read-only open (of a store of an
-// older schema, that reads a migrated copy and leaves the file as it is).
-// missing reports a store file that does not exist.
-func (rf *runsFlags) open(write bool, stderr io.Writer) (s *memory.Store, missing bool, ok bool) {
-	if !write {
-		if _, err := os.Stat(rf.db); errors.Is(err, os.ErrNotExist) {
-			return nil, true, true
-		}
-	}
-	s, err := memory.Open(rf.db, memory.Options{ReadOnly: !write})
-	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp runs: %v\n", err)
-		return nil, false, false
-	}
-	return s, false, true
+	return pos, nil
 }
 
 // listedRun is a run as `runs list --json` prints it.
@@ -183,76 +139,57 @@ type listedRun struct {
 	SampleCount int `json:"sample_count"`
 }
 
-func runsList(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runsList(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	rf := newRunsFlags("list", stderr).withJSON().withFilter()
-	if _, ok := rf.parse(args, 0, "", stderr); !ok {
-		return rf.fail()
+	if _, err := rf.parse(args, 0, ""); err != nil {
+		return err
 	}
-	s, missing, ok := rf.open(false, stderr)
-	if !ok {
-		return 1
-	}
-	var runs []listedRun
-	if !missing {
+	runs := []listedRun{}
+	s, err := openStore(rf.db, readOnly)
+	switch {
+	case errors.Is(err, errNoStore): // no store, no runs
+	case err != nil:
+		return err
+	default:
 		defer s.Close()
 		rs, err := s.ListRuns(rf.filter)
 		if err != nil {
-			fmt.Fprintf(stderr, "benchmcp runs list: %v\n", err)
-			return 1
+			return fmt.Errorf("list runs: %w", err)
 		}
 		for _, r := range rs {
 			n, err := s.SampleCount(r.ID)
 			if err != nil {
-				fmt.Fprintf(stderr, "benchmcp runs list: %v\n", err)
-				return 1
+				return fmt.Errorf("count the samples of run %s: %w", r.ID, err)
 			}
 			runs = append(runs, listedRun{r, n})
 		}
 	}
 	if rf.json {
-		if runs == nil {
-			runs = []listedRun{}
-		}
-		return writeJSON(stdout, stderr, runs)
+		return writeJSON(stdout, runs)
 	}
 	if len(runs) == 0 {
 		fmt.Fprintf(stderr, "no runs in %s match; start one with `benchmcp run --model M --suite S`\n", rf.db)
-		return 0
+		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tMODEL\tSUITE\tSAMPLES\tPASS\tSTARTED")
 	for _, r := range runs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n",
-			r.ID, r.Status, r.Model, r.Suite, r.SampleCount, passRate(r.Run), r.StartedAt.Local().Format("2006-01-02 15:04"))
+			r.ID, r.Status, r.Model, r.Suite, r.SampleCount, report.RunPassRate(r.Run), r.StartedAt.Local().Format("2006-01-02 15:04"))
 	}
-	tw.Flush()
-	return 0
+	return tw.Flush()
 }
 
-// passRate is a run's pass rate as a percentage, "-" when it has none: no
-// summary, or samples that carry no verdict (a throughput-only import).
-func passRate(r record.Run) string {
-	s := r.Summary
-	if s == nil || slices.Contains(r.Tags, exchange.ThroughputOnlyTag) {
-		return "-"
-	}
-	return fmt.Sprintf("%.1f%%", 100*s.PassRate)
-}
-
-func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	rf := newRunsFlags("show", stderr).withJSON()
-	pos, ok := rf.parse(args, 1, "one run ID: benchmcp runs show ID [--json]", stderr)
-	if !ok {
-		return rf.fail()
+	pos, err := rf.parse(args, 1, "one run ID: benchmcp runs show ID [--json]")
+	if err != nil {
+		return err
 	}
 	id := pos[0]
-	s, missing, ok := rf.open(false, stderr)
-	if !ok {
-		return 1
-	}
-	if missing {
-		fmt.Fprintf(stderr, "benchmcp runs show: no store at %s, so no run %s; check --db or BENCHMCP_DB\n", rf.db, id)
-		return 1
+	s, err := openStore(rf.db, readOnly)
+	if err != nil {
+		return err
 	}
 	defer s.Close()
 	r, err := s.GetRun(id)
@@ -261,12 +198,10 @@ func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		smps, err = s.Samples(id)
 	}
 	if errors.Is(err, memory.ErrRunNotFound) {
-		fmt.Fprintf(stderr, "benchmcp runs show: no run %s in %s; see the IDs with `benchmcp runs list`\n", id, rf.db)
-		return 1
+		return fmt.Errorf("no run %s in %s; see the IDs with `benchmcp runs list`", id, rf.db)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp runs show: %v\n", err)
-		return 1
+		return fmt.Errorf("read run %s: %w", id, err)
 	}
 	// Shown with this version's statistics, recomputed from the samples.
 	r.Summary = bench.Resummarize(r, smps)
@@ -274,158 +209,53 @@ func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		if smps == nil {
 			smps = []record.Sample{}
 		}
-		return writeJSON(stdout, stderr, memory.Line{Run: r, Samples: smps})
+		return writeJSON(stdout, memory.Line{Run: r, Samples: smps})
 	}
-	printRun(stdout, r, smps)
-	return 0
+	return report.RunText(stdout, r, smps)
 }
 
-func printRun(w io.Writer, r record.Run, smps []record.Sample) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	field := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
-		}
-	}
-	field("run", r.ID)
-	field("status", string(r.Status))
-	field("model", strings.TrimSpace(r.Model+" "+strings.Join(nonEmpty(r.ModelInfo.ParameterSize, r.ModelInfo.Quantization), " ")))
-	field("host", strings.TrimSpace(r.Host+" "+r.HostURL+" "+r.OllamaVersion))
-	field("suite", strings.TrimSpace(r.Suite+" "+r.SuiteHash))
-	field("iterations", fmt.Sprint(r.Iterations))
-	field("tags", strings.Join(r.Tags, ", "))
-	field("comparison", strings.TrimSpace(r.ComparisonID+" "+r.Label))
-	field("started", r.StartedAt.Local().Format(time.DateTime))
-	if !r.EndedAt.IsZero() {
-		field("ended", fmt.Sprintf("%s (%s)", r.EndedAt.Local().Format(time.DateTime), r.EndedAt.Sub(r.StartedAt).Round(time.Second)))
-	}
-	field("notes", r.Notes)
-	field("error", r.Error)
-	if sm := r.Summary; sm != nil {
-		if slices.Contains(r.Tags, exchange.ThroughputOnlyTag) {
-			field("pass rate", "- (throughput only: the samples neither pass nor fail)")
-		} else {
-			field("pass rate", fmt.Sprintf("%s (%d/%d, 95%% CI %.1f-%.1f%%, %d tasks worth %.0f independent samples)", passRate(r), sm.Passed, sm.Samples, 100*sm.PassRateCI.Lo, 100*sm.PassRateCI.Hi, sm.TaskCount, sm.EffectiveN))
-			if sm.Seeds != nil {
-				replays := ""
-				if sm.Replays {
-					replays = " (pinned: the iterations are replays)"
-				}
-				field("seeds", fmt.Sprintf("%s %v%s", sm.Seeds.Mode, sm.Seeds.Seeds, replays))
-			}
-			if p := sm.Power; p != nil {
-				field("detectable", fmt.Sprintf("%.0f points at 80%% power; %s", 100*p.MDE, p.Advice))
-			}
-			field("mean score", fmt.Sprintf("%.3f", sm.MeanScore))
-		}
-		field("latency", fmt.Sprintf("p50 %.0f ms, p95 %.0f ms; ttft p50 %.0f ms; %.1f tok/s", sm.LatencyP50Ms, sm.LatencyP95Ms, sm.TTFTP50Ms, sm.GenTPS))
-		if sm.Runaway+sm.Truncated+sm.Empty+sm.Errors > 0 {
-			field("flags", fmt.Sprintf("%d runaway, %d truncated, %d empty, %d errors", sm.Runaway, sm.Truncated, sm.Empty, sm.Errors))
-		}
-	}
-	tw.Flush()
-	if r.Summary != nil && len(r.Summary.Tasks) > 0 {
-		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "TASK\tSAMPLES\tPASS\tSCORE\tP50 MS\tFLIP")
-		for _, t := range r.Summary.Tasks {
-			fmt.Fprintf(tw, "%s\t%d\t%.0f%%\t%.2f\t%.0f\t%.2f\n", t.ID, t.Samples, 100*t.PassRate, t.MeanScore, t.LatencyP50Ms, t.FlipRate)
-		}
-		tw.Flush()
-	}
-	fmt.Fprintf(w, "\n%d samples\n", len(smps))
-	if len(smps) == 0 {
-		return
-	}
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TASK\tITER\tPASS\tSCORE\tWALL MS\tOUTPUT")
-	for _, smp := range smps {
-		out := smp.Output
-		if smp.Error != "" {
-			out = "error: " + smp.Error
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%.2f\t%.0f\t%s\n", smp.TaskID, smp.Iteration, smp.Pass, smp.Score, smp.WallMs, excerpt(out, 60))
-	}
-	tw.Flush()
-}
-
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
-func runsDelete(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runsDelete(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	rf := newRunsFlags("delete", stderr)
-	pos, ok := rf.parse(args, 1, "one run ID: benchmcp runs delete ID", stderr)
-	if !ok {
-		return rf.fail()
+	pos, err := rf.parse(args, 1, "one run ID: benchmcp runs delete ID")
+	if err != nil {
+		return err
 	}
 	id := pos[0]
-	s, _, ok := rf.open(true, stderr)
-	if !ok {
-		return 1
+	s, err := openStore(rf.db, readWrite)
+	if err != nil {
+		return err
 	}
 	defer s.Close()
 	n, _ := s.SampleCount(id)
 	if err := s.DeleteRun(id); errors.Is(err, memory.ErrRunNotFound) {
-		fmt.Fprintf(stderr, "benchmcp runs delete: no run %s in %s; see the IDs with `benchmcp runs list`\n", id, rf.db)
-		return 1
+		return fmt.Errorf("no run %s in %s; see the IDs with `benchmcp runs list`", id, rf.db)
 	} else if err != nil {
-		fmt.Fprintf(stderr, "benchmcp runs delete: %v\n", err)
-		return 1
+		return fmt.Errorf("delete run %s: %w", id, err)
 	}
 	fmt.Fprintf(stdout, "deleted run %s and its %d samples\n", id, n)
-	return 0
+	return nil
 }
 
 // runsCompact writes a compacted copy of the store (freed pages dropped)
 // to a new file; replace the store with it while no benchmcp process runs.
-func runsCompact(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runsCompact(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	rf := newRunsFlags("compact", stderr)
-	pos, ok := rf.parse(args, 1, "the new file to write: benchmcp runs compact OUT", stderr)
-	if !ok {
-		return rf.fail()
+	pos, err := rf.parse(args, 1, "the new file to write: benchmcp runs compact OUT")
+	if err != nil {
+		return err
 	}
-	s, missing, ok := rf.open(false, stderr)
-	if !ok {
-		return 1
-	}
-	if missing {
-		fmt.Fprintf(stderr, "benchmcp runs compact: no store at %s; pass --db\n", rf.db)
-		return 1
+	s, err := openStore(rf.db, readOnly)
+	if err != nil {
+		return err
 	}
 	defer s.Close()
 	if err := s.Compact(pos[0]); err != nil {
-		fmt.Fprintf(stderr, "benchmcp runs compact: %v\n", err)
-		return 1
+		return err
 	}
 	before, _ := os.Stat(rf.db)
 	after, _ := os.Stat(pos[0])
 	if before != nil && after != nil {
 		fmt.Fprintf(stdout, "compacted %s (%d bytes) into %s (%d bytes)\n", rf.db, before.Size(), pos[0], after.Size())
 	}
-	return 0
-}
-
-func writeJSON(stdout, stderr io.Writer, v any) int {
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		fmt.Fprintf(stderr, "benchmcp runs: write JSON: %v\n", err)
-		return 1
-	}
-	return 0
+	return nil
 }

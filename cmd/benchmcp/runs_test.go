@@ -54,7 +54,7 @@ func seedStore(t *testing.T, path string) []string {
 func runRuns(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = runsCommand(context.Background(), args, &out, &errb)
+	code = dispatch(context.Background(), append([]string{"runs"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

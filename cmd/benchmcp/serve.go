@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,7 +14,9 @@ import (
 	"github.com/benchmcp/benchmcp/tools"
 )
 
-func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// serveCommand is `benchmcp serve`: the MCP server over stdio, SSE or
+// streamable HTTP.
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -31,30 +32,25 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fixtures := fs.Bool("conformance-fixtures", os.Getenv("BENCHMCP_CONFORMANCE_FIXTURES") == "1", "testing only: also serve the fixture tools, resources and prompts of the MCP conformance suite (scripts/conformance.sh; env BENCHMCP_CONFORMANCE_FIXTURES=1)")
 	toolsets := fs.String("toolsets", envOr("BENCHMCP_TOOLSETS", "all"), "comma-separated tool groups to expose: "+strings.Join(tools.Toolsets(), ", ")+", all (env BENCHMCP_TOOLSETS)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return errFlags
 	}
-	var sets []string
-	for _, t := range strings.Split(*toolsets, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			sets = append(sets, t)
-		}
-	}
+	sets := splitList(*toolsets)
 	if err := tools.CheckToolsets(sets); err != nil {
-		fmt.Fprintf(stderr, "benchmcp serve: --toolsets: %v\n", err)
-		return 2
+		return usagef("--toolsets: %w", err)
 	}
 	guard := server.Guard{Token: *token, Origins: splitList(*origins)}
+	for i, o := range guard.Origins {
+		guard.Origins[i] = strings.TrimSuffix(o, "/")
+	}
 	if *transport == "sse" || *transport == "http" {
 		if err := guard.CheckListen(*addr); err != nil {
-			fmt.Fprintf(stderr, "benchmcp serve: %v\n", err)
-			return 2
+			return &failure{code: 2, err: err}
 		}
 	}
 	log := c.logger(stderr)
-	svc, closeFn, err := c.service()
+	svc, closeFn, err := c.service(readWrite)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp serve: %v\n", err)
-		return 1
+		return err
 	}
 	defer closeFn()
 	// MCP clients write reports only inside the reports directory.
@@ -85,11 +81,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !svc.Drain(30 * time.Second) {
 		log.Warn("tool calls still running at exit; their runs will show as interrupted")
 	}
-	if err != nil && ctx.Err() == nil {
-		fmt.Fprintf(stderr, "benchmcp serve: %v\n", err)
-		return 1
+	if ctx.Err() != nil {
+		return nil // stopped by a signal
 	}
-	return 0
+	return err
 }
 
 // suiteRootsOf is --suite-root, else BENCHMCP_SUITE_ROOTS, else suites/
@@ -115,7 +110,7 @@ func splitList(s string) []string {
 	var out []string
 	for _, f := range strings.Split(s, ",") {
 		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, strings.TrimSuffix(f, "/"))
+			out = append(out, f)
 		}
 	}
 	return out

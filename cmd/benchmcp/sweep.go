@@ -10,12 +10,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/internal/sweep"
 	"github.com/benchmcp/benchmcp/tools"
-	"gopkg.in/yaml.v3"
 )
 
-func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// sweepCommand is the CLI twin of sweep.
+func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -45,22 +46,18 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	reportPath := fs.String("report", "", "write the cells side by side: FILE.md, FILE.html, or FILE for both")
 	asJSON := fs.Bool("json", false, "print the structured result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "benchmcp sweep: "+format+"\n", a...)
-		return 2
+		return errFlags
 	}
 	var a tools.SweepArgs
 	if *spec != "" {
 		if err := readSpec(*spec, &a); err != nil {
-			return fail("--spec %s: %v", *spec, err)
+			return usagef("--spec %s: %w", *spec, err)
 		}
 	}
 	if len(models)+len(preambles)+len(opts)+len(think)+len(depths)+len(onHosts) > 0 {
 		if a.Axes == nil {
 			if len(a.Cells) > 0 {
-				return fail("the spec lists cells; axis flags (--model, --option, ...) make a grid, so give one or the other")
+				return usagef("the spec lists cells; axis flags (--model, --option, ...) make a grid, so give one or the other")
 			}
 			a.Axes = &sweep.Axes{}
 		}
@@ -72,14 +69,14 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		for _, d := range depths {
 			n, err := strconv.Atoi(d)
 			if err != nil {
-				return fail("--depth %q is not a whole number of tokens", d)
+				return usagef("--depth %q is not a whole number of tokens", d)
 			}
 			x.Depths = append(x.Depths, n)
 		}
 		for _, o := range opts {
 			name, vals, ok := strings.Cut(o, "=")
 			if !ok || strings.TrimSpace(name) == "" || vals == "" {
-				return fail("--option %q: give name=v1,v2, e.g. --option num_ctx=2048,4096", o)
+				return usagef("--option %q: give name=v1,v2, e.g. --option num_ctx=2048,4096", o)
 			}
 			if x.Options == nil {
 				x.Options = map[string][]any{}
@@ -98,7 +95,7 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		a.Iterations = *iterations
 	}
 	if seed, seeds, err := sf.values(); err != nil {
-		return fail("%v", err)
+		return err
 	} else if seed != nil || seeds != nil {
 		a.Seed, a.Seeds = seed, seeds
 	}
@@ -125,42 +122,30 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		a.ReportPath = *reportPath
 	}
 	if a.Axes == nil && len(a.Cells) == 0 {
-		return fail("give axes: --model M (repeatable) with --option name=v1,v2, --preamble, --think, --depth, --on-host; or --spec FILE")
+		return usagef("give axes: --model M (repeatable) with --option name=v1,v2, --preamble, --think, --depth, --on-host; or --spec FILE")
 	}
-	svc, closeFn, err := c.service()
+	svc, closeFn, err := c.service(readWrite)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp sweep: %v\n", err)
-		return 1
+		return err
 	}
 	defer closeFn()
 	bar := newBar(stderr, "sweep")
 	res, md, err := svc.Sweep(ctx, a, bar.progress)
 	bar.finish()
 	if err != nil {
-		fmt.Fprintf(stderr, "benchmcp sweep: %v\n", err)
-		return 1
+		return err
 	}
 	return printResult(stdout, *asJSON, res, md, res.Status)
 }
 
-// readSpec reads a sweep file, JSON or YAML, into the tool's arguments
-// (YAML goes through JSON so that both use the tool's field names).
+// readSpec reads a sweep file, JSON or YAML, into the tool's arguments,
+// decoded as the suite loader decodes a suite.
 func readSpec(path string, a *tools.SweepArgs) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	var v any
-	if err := yaml.Unmarshal(data, &v); err != nil { // YAML is a superset of JSON
-		return fmt.Errorf("not JSON or YAML: %w", err)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(a); err != nil {
+	if err := suite.Decode(data, a); err != nil {
 		return fmt.Errorf("%w (the fields are the sweep tool's arguments: axes, cells, hosts, suite, tasks, iterations, seed, seeds, objective, pass_rate_within, early_stop, ...)", err)
 	}
 	return nil

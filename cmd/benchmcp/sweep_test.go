@@ -23,7 +23,7 @@ func TestSweepCommand(t *testing.T) {
 	db := filepath.Join(dir, "bench.db")
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
-		code := sweepCommand(context.Background(), append(args, "--db", db), &out, &errb)
+		code := dispatch(context.Background(), append(append([]string{"sweep"}, args...), "--db", db), &out, &errb)
 		return code, out.String(), errb.String()
 	}
 	code, out, errs := run("--model", "tiny-m", "--option", "num_ctx=256,512", "--option", "temperature=0,0.7", "--suite", "tiny", "--plan")

@@ -67,6 +67,20 @@ func Root() (string, error) {
 	}
 }
 
+// FixtureDir is testdata/models of the source tree around the working
+// directory: the Modelfiles of FixtureModels.
+func FixtureDir() (string, error) {
+	root, err := Root()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(root, "testdata", "models")
+	if _, err := os.Stat(filepath.Join(dir, "Modelfile.tiny-m")); err != nil {
+		return "", fmt.Errorf("fixture models missing in %s: %w", dir, err)
+	}
+	return dir, nil
+}
+
 // Binary finds an ollama binary: $BENCHMCP_OLLAMA_BIN, then `ollama` on PATH,
 // then the one `make ollama` builds into <root>/.tools/bin.
 func Binary() (string, error) {

@@ -11,9 +11,7 @@ package ollamatest
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -80,14 +78,4 @@ func Executor(tb testing.TB) *executor.Executor {
 }
 
 // ModelsDir is the vendored fixture models directory.
-func ModelsDir() (string, error) {
-	root, err := ollamaproc.Root()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(root, "testdata", "models")
-	if _, err := os.Stat(filepath.Join(dir, "Modelfile.tiny-m")); err != nil {
-		return "", fmt.Errorf("fixture models missing in %s: %w", dir, err)
-	}
-	return dir, nil
-}
+func ModelsDir() (string, error) { return ollamaproc.FixtureDir() }
