@@ -4,9 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -175,5 +180,81 @@ func quickTasks() []any {
 		task("add-1", "What is 47+385?", "432"), task("mul-1", "What is 7*38?", "266"),
 		task("rev-1", "Reverse the word planet.", "tenalp"), task("srt-1", "Sort the letters dcab.", "abcd"),
 		task("upp-1", "Uppercase river.", "RIVER"), task("cnt-1", "How many a in banana?", "3"),
+	}
+}
+
+// TestResumeRunOfV4Store: a run that benchmcp's schema v4 code stored and
+// was killed in (testdata/memory/v4.db: tiny-m on tiny, seeds 11, 12, 13,
+// 24 of 108 samples done) resumes after the store migrates: its RunConfig
+// gives back the settings its call gave, the 24 samples stay as they were
+// and only the 84 missing ones run.
+func TestResumeRunOfV4Store(t *testing.T) {
+	const id = "r20261207-101249-0001"
+	fixture, err := os.ReadFile("../testdata/memory/v4.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "bench.db")
+	if err := os.WriteFile(db, fixture, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, err := memory.Open(db, memory.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := before.Samples(id)
+	before.Close()
+	if err != nil || len(kept) != 24 {
+		t.Fatalf("fixture run %s has %d samples (%v), want 24", id, len(kept), err)
+	}
+
+	mc := startStdio(t, db)
+	var res tools.RunBenchmarkResult
+	structured(t, mc.call(context.Background(), t, "run_benchmark", map[string]any{"resume_run_id": id}, "r"), &res)
+	if res.RunID != id || res.Status != record.StatusCompleted || res.Summary.Samples != 108 {
+		t.Fatalf("resumed: id %s status %s samples %d, want %s completed with 108", res.RunID, res.Status, res.Summary.Samples, id)
+	}
+	// The first sample's progress (heartbeats before it, on a slow
+	// machine, repeat 0) comes right after the 24 kept.
+	for _, p := range mc.progress("r") {
+		if n, _ := p["progress"].(float64); n > 0 {
+			if n != 25 {
+				t.Errorf("resume progress started at %v, but 24 samples were already done", n)
+			}
+			break
+		}
+	}
+	mc.Close()
+
+	st, err := memory.Open(db, memory.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	run, err := st.GetRun(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warmup := 1
+	want := &record.RunConfig{Version: record.RunConfigVersion, Model: "tiny-m", Suite: "tiny", Iterations: 3, Seeds: []int{11, 12, 13},
+		Warmup: &warmup, Concurrency: 1, MaxOutputTokens: 256, TimeoutS: 60, Tags: []string{"fixture"}}
+	if d := cmp.Diff(want, run.Config); d != "" {
+		t.Errorf("resumed run's config (-want +got):\n%s", d)
+	}
+	if run.Seeds == nil || !slices.Equal(run.Seeds.Seeds, []int{11, 12, 13}) {
+		t.Errorf("resumed run's seeds = %+v, want 11, 12, 13", run.Seeds)
+	}
+	all, err := st.Samples(id)
+	if err != nil || len(all) != 108 {
+		t.Fatalf("%d samples after resume (%v), want 108", len(all), err)
+	}
+	if d := cmp.Diff(kept, all[:24]); d != "" {
+		t.Errorf("the 24 samples done before changed (-before +after):\n%s", d)
+	}
+	for _, smp := range all[24:] {
+		if smp.Seed == nil || *smp.Seed != 10+smp.Iteration {
+			t.Errorf("sample %s#%d ran with seed %v, want %d", smp.TaskID, smp.Iteration, smp.Seed, 10+smp.Iteration)
+			break
+		}
 	}
 }
