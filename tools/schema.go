@@ -102,6 +102,7 @@ const TaskDepth = 2
 func inputSchema[T any]() mcp.ToolOption {
 	return func(t *mcp.Tool) {
 		mcp.WithInputSchema[T]()(t)
+		t.RawInputSchema = reword[T](t.RawInputSchema)
 		var m map[string]any
 		if json.Unmarshal(t.RawInputSchema, &m) != nil {
 			return

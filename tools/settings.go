@@ -1,0 +1,78 @@
+package tools
+
+import (
+	"encoding/json"
+
+	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/record"
+)
+
+// RunSettings are the run settings run_benchmark, compare_models and sweep
+// share, embedded in their arguments: the same names, types, checks and
+// stored form (runConfig) in all three. A tool words a setting's
+// description for itself where the words differ (wording).
+type RunSettings struct {
+	Suite           string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
+	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks: {id, category, prompt, system, tools, options, checks}"`
+	Iterations      int              `json:"iterations,omitempty" jsonschema:"times each task is run (1-100, default 1, or the length of seeds); each iteration gets its own seed, and the interval counts tasks, not calls"`
+	Seed            *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed: iteration i runs with a seed derived from it (reproducible); leave seed and seeds out to have fresh seeds drawn and recorded"`
+	Seeds           []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, e.g. [42, 7, 13]; instead of seed (options.seed pins all iterations to one: replays)"`
+	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls before measuring (0-10, default 1)"`
+	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
+	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
+	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
+	JudgeHost       string           `json:"judge_host,omitempty" jsonschema:"host of every llm_judge check"`
+}
+
+// runConfig is the settings as a run stores them (record.RunConfig), for
+// model on host; the caller adds what is its own (preamble, options, ...).
+func (r RunSettings) runConfig(model, host string) record.RunConfig {
+	return record.RunConfig{
+		Version: record.RunConfigVersion, Model: model, Host: host, Suite: r.Suite, Tasks: r.Tasks,
+		Iterations: r.Iterations, Seed: (*int)(r.Seed), Seeds: bench.Ints(r.Seeds), Warmup: r.Warmup,
+		MaxOutputTokens: r.MaxOutputTokens, TimeoutS: r.TimeoutS, Tags: r.Tags, JudgeHost: r.JudgeHost,
+	}
+}
+
+// settingsOf are the shared settings of a stored run config.
+func settingsOf(c record.RunConfig) RunSettings {
+	var seeds []bench.Seed
+	for _, s := range c.Seeds {
+		seeds = append(seeds, bench.Seed(s))
+	}
+	return RunSettings{
+		Suite: c.Suite, Tasks: c.Tasks, Iterations: c.Iterations, Seed: (*bench.Seed)(c.Seed), Seeds: seeds,
+		Warmup: c.Warmup, MaxOutputTokens: c.MaxOutputTokens, TimeoutS: c.TimeoutS, Tags: c.Tags, JudgeHost: c.JudgeHost,
+	}
+}
+
+// wording is implemented by the arguments of a tool that describes some
+// of its fields in its own words (the run settings: "per variant", "per
+// cell"); inputSchema puts them in place of the fields' tags.
+type wording interface {
+	wording() map[string]string
+}
+
+// reword replaces the descriptions of the properties a T that implements
+// wording names, in the JSON schema raw.
+func reword[T any](raw json.RawMessage) json.RawMessage {
+	w, ok := any(*new(T)).(wording)
+	if !ok {
+		return raw
+	}
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	props, _ := m["properties"].(map[string]any)
+	for name, desc := range w.wording() {
+		if p, ok := props[name].(map[string]any); ok {
+			p["description"] = desc
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return out
+}
