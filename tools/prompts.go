@@ -110,23 +110,7 @@ func (s *Service) whichComparison(problem string) error {
 
 // RecentComparisons lists up to n comparison ids of stored runs, newest first.
 func (s *Service) RecentComparisons(n int) ([]string, error) {
-	const page = 200
-	var ids []string
-	for off := 0; len(ids) < n; off += page {
-		runs, err := s.Store.ListRuns(memory.Filter{Limit: page, Offset: off})
-		if err != nil {
-			return nil, fmt.Errorf("list runs: %w", err)
-		}
-		for _, r := range runs {
-			if r.ComparisonID != "" && !slices.Contains(ids, r.ComparisonID) && len(ids) < n {
-				ids = append(ids, r.ComparisonID)
-			}
-		}
-		if len(runs) < page {
-			break
-		}
-	}
-	return ids, nil
+	return compare.Recent(s.Store, n)
 }
 
 // PlanFor is what a run of model on a suite (default tiny) at iterations

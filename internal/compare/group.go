@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
@@ -81,4 +82,26 @@ func Prompts(st *memory.Store, hash string) map[string]string {
 func SampleMessage(sess *bench.Session, smp record.Sample) string {
 	return fmt.Sprintf("%s task %s iteration %d/%d: %s, %.0f ms",
 		sess.Config().Label, smp.TaskID, smp.Iteration, sess.Config().Iterations, bench.Verdict(smp), smp.WallMs)
+}
+
+// Recent lists up to n group ids (comparisons and sweeps) of stored runs,
+// newest first.
+func Recent(st *memory.Store, n int) ([]string, error) {
+	const page = 200
+	var ids []string
+	for off := 0; len(ids) < n; off += page {
+		runs, err := st.ListRuns(memory.Filter{Limit: page, Offset: off})
+		if err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		for _, r := range runs {
+			if r.ComparisonID != "" && !slices.Contains(ids, r.ComparisonID) && len(ids) < n {
+				ids = append(ids, r.ComparisonID)
+			}
+		}
+		if len(runs) < page {
+			break
+		}
+	}
+	return ids, nil
 }

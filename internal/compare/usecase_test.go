@@ -111,3 +111,22 @@ func TestStoredComparison(t *testing.T) {
 		t.Errorf("title %q, want %q", got, want)
 	}
 }
+
+func TestRecent(t *testing.T) {
+	st, _ := storeRuns(t,
+		stored{record.Run{Model: "tiny-s", ComparisonID: "c1"}, "P"},
+		stored{record.Run{Model: "tiny-m", ComparisonID: "c1"}, "P"},
+		stored{record.Run{Model: "tiny-m"}, "P"},
+		stored{record.Run{Model: "tiny-m", ComparisonID: "s2"}, "P"},
+		stored{record.Run{Model: "tiny-l", ComparisonID: "c3"}, "P"},
+	)
+	for n, want := range map[int][]string{1: {"c3"}, 5: {"c3", "s2", "c1"}} {
+		got, err := Recent(st, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Recent(%d) (-want +got):\n%s", n, diff)
+		}
+	}
+}
