@@ -128,7 +128,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		return nil, "", err
 	}
 	if len(args.RunIDs) > 0 {
-		o, err := s.compare().Stored(ctx, compare.Query{RunIDs: args.RunIDs, Baseline: args.Baseline,
+		o, err := s.comparisons().Stored(ctx, compare.Query{RunIDs: args.RunIDs, Baseline: args.Baseline,
 			Allow: args.AllowDifferences, Effect: args.Effect, Judge: c.pw})
 		if err != nil {
 			return nil, "", err
@@ -155,7 +155,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		return nil, "", err
 	}
 	defer release()
-	o, err := s.compare().Run(ctx, compare.Live{Configs: cfgs, Baseline: args.Baseline, Effect: args.Effect, Judge: c.pw,
+	o, err := s.comparisons().Run(ctx, compare.Live{Configs: cfgs, Baseline: args.Baseline, Effect: args.Effect, Judge: c.pw,
 		Progress: progress, Began: began, Resume: resume})
 	if err != nil {
 		return nil, "", err

@@ -23,8 +23,8 @@ import (
 // can detect. run_benchmark, compare_models, sweep and evaluate_routing all
 // resolve their runs here.
 
-// compare is the comparison use case on the service's store and executor.
-func (s *Service) compare() *compare.Service {
+// comparisons is the comparison use case on the service's store and executor.
+func (s *Service) comparisons() *compare.Service {
 	return &compare.Service{Store: s.Store, Runner: s.runner(), Exec: s.Exec}
 }
 

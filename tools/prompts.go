@@ -77,7 +77,7 @@ func (s *Service) FindingsFor(ctx context.Context, comparisonID string, runIDs [
 			runIDs = append(runIDs, r.ID)
 		}
 	}
-	o, err := s.compare().Stored(ctx, compare.Query{RunIDs: runIDs, ComparisonID: comparisonID})
+	o, err := s.comparisons().Stored(ctx, compare.Query{RunIDs: runIDs, ComparisonID: comparisonID})
 	if err != nil {
 		return Compared{}, err
 	}
