@@ -7,13 +7,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/benchmcp/benchmcp/internal/analyze"
 	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/memory"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // Limits and defaults of analyze_results.

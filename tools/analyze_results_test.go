@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/benchmcp/benchmcp/internal/analyze"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/memory"
-	"github.com/google/go-cmp/cmp"
 )
 
 // storeRun stores a finished run of model on suite "tiny" with ten samples,

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
@@ -16,15 +18,13 @@ import (
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/stats"
-	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/prompts"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // Limits of compare_models.
 const (
-	MinVariants = 2
-	MaxVariants = 8
+	MinVariants = compare.MinVariants
+	MaxVariants = compare.MaxVariants
 )
 
 // CompareVariant is one side of a comparison: a model with an optional
@@ -129,11 +129,13 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 	if err != nil {
 		return nil, "", err
 	}
-	stored := func(ids []string, comparisonID string, allow []string) (*CompareModelsResult, string, error) {
-		return s.compareStored(ctx, ids, args.Baseline, comparisonID, allow, args.Effect, c.reports, c.pw)
-	}
 	if len(args.RunIDs) > 0 {
-		return stored(args.RunIDs, "", args.AllowDifferences)
+		o, err := s.comparisons().Stored(ctx, compare.Query{RunIDs: args.RunIDs, Baseline: args.Baseline,
+			Allow: args.AllowDifferences, Effect: args.Effect, Judge: c.pw})
+		if err != nil {
+			return nil, "", err
+		}
+		return s.compareResult(o, c.reports)
 	}
 	cfgs := c.cfgs
 	if args.Plan {
@@ -155,61 +157,34 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 		return nil, "", err
 	}
 	defer release()
-	id := resume
-	prevs := map[string]record.Run{}
-	if resume != "" {
-		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: resume})
-		if err != nil {
-			return nil, "", fmt.Errorf("list runs of comparison %s: %w", resume, err)
-		}
-		for _, r := range runs {
-			prevs[r.Label] = r
-		}
-	} else if id, err = s.newGroupID("c"); err != nil {
+	o, err := s.comparisons().Run(ctx, compare.Live{Configs: cfgs, Baseline: args.Baseline, Effect: args.Effect, Judge: c.pw,
+		Progress: progress, Began: began, Resume: resume})
+	if err != nil {
 		return nil, "", err
 	}
-	sessions := make([]*bench.Session, len(cfgs))
-	for i := range cfgs {
-		cfgs[i].ComparisonID = id
-		cfgs[i].Tags = append(slices.Clone(cfgs[i].Tags), "comparison:"+id)
-		// Prepare checks every variant (models installed, suite valid) before anything is stored.
-		if sessions[i], err = s.runner().Prepare(ctx, cfgs[i]); err != nil {
-			return nil, "", fmt.Errorf("variant %s: %w", cfgs[i].Label, err)
-		}
+	return s.compareResult(o, c.reports)
+}
+
+// compareResult shapes a comparison as the tool's result and markdown,
+// and writes its side-by-side report to the report targets.
+func (s *Service) compareResult(o *compare.Outcome, reports []artifact.Target) (*CompareModelsResult, string, error) {
+	cr := o.Result
+	res := &CompareModelsResult{
+		ComparisonID: o.ComparisonID, Status: o.Status,
+		Suite: o.Suite, SuiteHash: o.SuiteHash, Baseline: cr.Baseline,
+		Variants: cr.Variants, Comparisons: cr.Comparisons, Tasks: cr.Tasks, Pareto: cr.Pareto, PreambleAB: cr.PreambleAB,
+		Differences: o.Differences,
 	}
-	if resume != "" && len(prevs) == len(cfgs) && allCompleted(prevs) {
-		var ids []string
-		for _, c := range cfgs {
-			ids = append(ids, prevs[c.Label].ID)
-		}
-		return stored(ids, id, []string{compare.DiffOptions, compare.DiffPreamble})
+	title := o.Title()
+	md := report.CompareMarkdown(title, cr)
+	var err error
+	if res.ReportPaths, err = s.sideBySide(reports, title, cr, o.Variants); err != nil {
+		return nil, "", err
 	}
-	status, runErr := record.StatusFailed, s.beginSessions(sessions, prevs, id, began)
-	if runErr == nil {
-		status, runErr = bench.Interleave(ctx, sessions, func(done, total int, sess *bench.Session, smp record.Sample) {
-			if progress != nil {
-				progress(done, total, fmt.Sprintf("%s task %s iteration %d/%d: %s, %.0f ms",
-					sess.Config().Label, smp.TaskID, smp.Iteration, sess.Config().Iterations, sampleVerdict(smp), smp.WallMs))
-			}
-		})
+	if len(res.ReportPaths) > 0 {
+		md += "\nSide-by-side report: " + strings.Join(res.ReportPaths, ", ") + "\n"
 	}
-	var ids []string
-	for _, sess := range sessions {
-		if sess.Run().ID == "" { // never begun: the store failed before it
-			continue
-		}
-		run, err := sess.Finish(status, runErr)
-		if err != nil {
-			return nil, "", err
-		}
-		ids = append(ids, run.ID)
-	}
-	if len(ids) < len(sessions) {
-		return nil, "", runErr
-	}
-	// The statistics come from the stored runs, as with run_ids, so the two
-	// agree; the variants differ in options and preambles by design.
-	return stored(ids, id, []string{compare.DiffOptions, compare.DiffPreamble})
+	return res, md, nil
 }
 
 // compareCall is a compare_models call checked before anything runs: its
@@ -217,7 +192,7 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 // variants' run configurations (none for run_ids).
 type compareCall struct {
 	reports []artifact.Target
-	pw      *pairwiseJudge
+	pw      *compare.PairJudge
 	cfgs    []bench.Config
 }
 
@@ -255,18 +230,6 @@ func (s *Service) checkCompare(args CompareModelsArgs) (*compareCall, error) {
 	return c, nil
 }
 
-func sampleVerdict(smp record.Sample) string {
-	switch {
-	case smp.Error != "":
-		return "error"
-	case smp.Flags.Runaway:
-		return "runaway"
-	case smp.Pass:
-		return "pass"
-	}
-	return "fail"
-}
-
 // compareConfigs turns the variants into run configurations on one suite,
 // with unique labels, the same seed and the baseline checked. Nothing runs.
 func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error) {
@@ -283,7 +246,7 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 		return nil, &UserError{Err: errors.Join(bad...)}
 	}
 	// One plan for all: every variant gets the same seed at the same iteration.
-	iterations, shared, err := seedPlan(args.Iterations, args.Seed, args.Seeds, nil)
+	iterations, shared, err := bench.SeedPlanFor(args.Iterations, args.Seed, args.Seeds, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -324,76 +287,21 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 	return cfgs, nil
 }
 
-// variantConfig is the run configuration of one variant of a comparison or
-// one cell of a sweep: args with the caller's seed arguments, run on the
-// shared seed plan. A variant that pins options.seed keeps the caller's seed
-// arguments, so that benchConfig pins it or refuses the conflict; the others
-// run the shared plan, whose list their stored arguments record.
-func (s *Service) variantConfig(args RunBenchmarkArgs, where string, shared bench.SeedPlan) (bench.Config, error) {
-	_, pinned, _ := bench.OptionSeed(args.Options)
-	if !pinned {
-		args.Seed, args.Seeds = nil, seedArgs(shared.Seeds)
+// pairwiseJudge checks a pairwise_judge argument (model or model@host);
+// nil for "".
+func (s *Service) pairwiseJudge(spec string, timeoutS float64) (*compare.PairJudge, error) {
+	if strings.TrimSpace(spec) == "" {
+		return nil, nil
 	}
-	cfg, err := s.benchConfig(args)
-	if err != nil && pinned {
-		return cfg, userErrorf("%s: %v", where, err)
-	}
+	c, err := s.resolveCandidate("pairwise_judge", spec, "")
 	if err != nil {
-		return cfg, err
+		return nil, err
 	}
-	if !pinned {
-		cfg.Seeds = shared // the plan's own mode: drawn or derived, not "given"
+	p, err := compare.NewPairJudge(c.Name(), c.Model, c.Host, time.Duration(timeoutS*float64(time.Second)))
+	if err != nil {
+		return nil, userErrorf("pairwise_judge: %v", err)
 	}
-	return cfg, nil
-}
-
-// beginSessions records prepared sessions as running: each resumes its
-// label's run in prevs when there is one that did not end as meant (its
-// finished samples kept), and starts a new run otherwise. began, if set,
-// is told the run ids and id, the comparison or sweep they belong to.
-func (s *Service) beginSessions(sessions []*bench.Session, prevs map[string]record.Run, id string, began func([]string, string)) error {
-	var ids []string
-	for _, sess := range sessions {
-		label := sess.Config().Label
-		var prev *record.Run
-		var done []record.Sample
-		if r, ok := prevs[label]; ok && !r.Status.Final() && r.Status != record.StatusRunning {
-			prev = &r
-			var err error
-			if done, err = s.Store.Samples(r.ID); err != nil {
-				return fmt.Errorf("read samples of run %s: %w", r.ID, err)
-			}
-		} else if ok {
-			return fmt.Errorf("run %s (%s) of %s is %s; it cannot be resumed", r.ID, label, id, r.Status)
-		}
-		if err := sess.Begin(prev, done); err != nil {
-			return err
-		}
-		ids = append(ids, sess.Run().ID)
-	}
-	if began != nil {
-		began(ids, id)
-	}
-	return nil
-}
-
-func allCompleted(runs map[string]record.Run) bool {
-	for _, r := range runs {
-		if r.Status != record.StatusCompleted {
-			return false
-		}
-	}
-	return true
-}
-
-// seedArgs is a seed list as tool arguments, so that a variant's stored
-// arguments name the seeds it ran with.
-func seedArgs(seeds []int) []bench.Seed {
-	out := make([]bench.Seed, len(seeds))
-	for i, s := range seeds {
-		out[i] = bench.Seed(s)
-	}
-	return out
+	return p, nil
 }
 
 // defaultLabel is the model, with "+" and the preamble's name when it has one.
@@ -405,147 +313,4 @@ func defaultLabel(v CompareVariant) string {
 		return v.Model + "+" + name
 	}
 	return v.Model + "+preamble"
-}
-
-// newGroupID is a time-based id, with prefix (c: comparison, s: sweep), that
-// no stored run has as its comparison_id: the id of a group of runs.
-func (s *Service) newGroupID(prefix string) (string, error) {
-	for t := time.Now().UTC(); ; t = t.Add(time.Millisecond) {
-		id := prefix + t.Format("20060102-150405.000")
-		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: id, Limit: 1})
-		if err != nil {
-			return "", fmt.Errorf("list runs of %s: %w", id, err)
-		}
-		if len(runs) == 0 {
-			return id, nil
-		}
-	}
-}
-
-// compareStored compares stored runs by id. comparisonID is the live
-// comparison's id, or "" to take the one the runs share.
-func (s *Service) compareStored(ctx context.Context, ids []string, baseline, comparisonID string, allow []string, effect float64, reports []artifact.Target, pw *pairwiseJudge) (*CompareModelsResult, string, error) {
-	if n := len(ids); n < MinVariants || n > MaxVariants {
-		return nil, "", userErrorf("%d run_ids; compare %d to %d runs", n, MinVariants, MaxVariants)
-	}
-	var vs []compare.Variant
-	seen := map[string]bool{}
-	labels := map[string]bool{}
-	for _, id := range ids {
-		if seen[id] {
-			return nil, "", userErrorf("run %s is listed twice in run_ids", id)
-		}
-		seen[id] = true
-		run, err := s.Store.GetRun(id)
-		if errors.Is(err, memory.ErrRunNotFound) {
-			return nil, "", userErrorf("run %s is not in the store; list runs with `benchmcp runs list`", id)
-		}
-		if err != nil {
-			return nil, "", fmt.Errorf("read run %s: %w", id, err)
-		}
-		if len(vs) > 0 && run.SuiteHash != vs[0].Run.SuiteHash {
-			first := vs[0].Run
-			return nil, "", userErrorf("run %s used suite %s (hash %s) but run %s used %s (hash %s); only runs of the same suite can be paired", run.ID, run.Suite, run.SuiteHash, first.ID, first.Suite, first.SuiteHash)
-		}
-		samples, err := s.Store.Samples(id)
-		if err != nil {
-			return nil, "", fmt.Errorf("read samples of run %s: %w", id, err)
-		}
-		name := preambleName(run)
-		label := run.Label
-		if label == "" {
-			label = run.Model
-			if name != "" {
-				label += "+" + name
-			}
-		}
-		if labels[label] {
-			label += "@" + run.ID
-		}
-		labels[label] = true
-		vs = append(vs, compare.Variant{Label: label, Preamble: name, Run: run, Samples: samples})
-	}
-	if baseline != "" { // a run id names its variant
-		for _, v := range vs {
-			if v.Run.ID == baseline {
-				baseline = v.Label
-			}
-		}
-		if !labels[baseline] {
-			return nil, "", userErrorf("baseline %q is neither a label nor a run id of the compared runs; labels: %s", baseline, strings.Join(slices.Sorted(maps.Keys(labels)), ", "))
-		}
-	}
-	var runs []record.Run
-	sameComparison := vs[0].Run.ComparisonID != ""
-	for _, v := range vs {
-		runs = append(runs, v.Run)
-		sameComparison = sameComparison && v.Run.ComparisonID == vs[0].Run.ComparisonID
-	}
-	if sameComparison { // the variants of one comparison differ in what they set
-		allow = append(slices.Clone(allow), compare.DiffOptions, compare.DiffPreamble)
-	}
-	diffs := compare.Mismatches(runs, allow)
-	if refused := compare.Refused(diffs); len(refused) > 0 {
-		return nil, "", userErrorf("%s", compare.RefusalMessage(refused))
-	}
-	cr, err := compare.Compare(vs, baseline)
-	if err != nil {
-		return nil, "", &UserError{Err: err}
-	}
-	if effect > 0 {
-		for i := range cr.Comparisons {
-			cr.Comparisons[i].Power = bench.Retarget(cr.Comparisons[i].Power, effect)
-		}
-	}
-	if pw != nil {
-		s.judgePairs(ctx, pw, &cr, vs)
-	}
-	res := &CompareModelsResult{
-		ComparisonID: comparisonID, Status: record.StatusCompleted,
-		Suite: vs[0].Run.Suite, SuiteHash: vs[0].Run.SuiteHash, Baseline: cr.Baseline,
-		Variants: cr.Variants, Comparisons: cr.Comparisons, Tasks: cr.Tasks, Pareto: cr.Pareto, PreambleAB: cr.PreambleAB,
-		Differences: diffs,
-	}
-	shared := vs[0].Run.ComparisonID
-	for _, v := range vs {
-		if v.Run.Status != record.StatusCompleted && res.Status == record.StatusCompleted {
-			res.Status = v.Run.Status
-		}
-		if v.Run.ComparisonID != shared {
-			shared = ""
-		}
-	}
-	if res.ComparisonID == "" {
-		res.ComparisonID = shared
-	}
-	title := fmt.Sprintf("Comparison on %s: %s", res.Suite, res.Status)
-	if res.ComparisonID != "" {
-		title = fmt.Sprintf("Comparison %s on %s: %s", res.ComparisonID, res.Suite, res.Status)
-	}
-	md := report.CompareMarkdown(title, cr)
-	if res.ReportPaths, err = s.sideBySide(reports, title, cr, vs); err != nil {
-		return nil, "", err
-	}
-	if len(res.ReportPaths) > 0 {
-		md += "\nSide-by-side report: " + strings.Join(res.ReportPaths, ", ") + "\n"
-	}
-	return res, md, nil
-}
-
-// preambleName is the library name of a run's preamble (kept in its notes
-// as preamble:<name>), or the start of its text, or "" for none.
-func preambleName(run record.Run) string {
-	if run.Preamble == "" {
-		return ""
-	}
-	for _, f := range strings.Fields(run.Notes) {
-		if name, ok := strings.CutPrefix(f, "preamble:"); ok {
-			return name
-		}
-	}
-	text := strings.Join(strings.Fields(run.Preamble), " ")
-	if r := []rune(text); len(r) > 24 {
-		text = string(r[:23]) + "…"
-	}
-	return "\"" + text + "\""
 }

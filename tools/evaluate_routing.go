@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
@@ -20,7 +22,6 @@ import (
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/internal/sweep"
 	"github.com/benchmcp/benchmcp/memory"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // KindRouteEval is the job kind of evaluate_routing.

@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/internal/sweep"
 	"github.com/benchmcp/benchmcp/memory"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // The fuzz targets here feed arbitrary JSON to each tool's arguments, bound

@@ -77,15 +77,12 @@ func (s *Service) FindingsFor(ctx context.Context, comparisonID string, runIDs [
 			runIDs = append(runIDs, r.ID)
 		}
 	}
-	res, _, err := s.compareStored(ctx, runIDs, "", comparisonID, nil, 0, nil, nil)
+	o, err := s.comparisons().Stored(ctx, compare.Query{RunIDs: runIDs, ComparisonID: comparisonID})
 	if err != nil {
 		return Compared{}, err
 	}
-	c := Compared{
-		ComparisonID: res.ComparisonID, Suite: res.Suite, Status: res.Status,
-		Result: compare.Result{Baseline: res.Baseline, Variants: res.Variants, Comparisons: res.Comparisons, Tasks: res.Tasks, Pareto: res.Pareto, PreambleAB: res.PreambleAB},
-	}
-	for _, v := range res.Variants {
+	c := Compared{ComparisonID: o.ComparisonID, Suite: o.Suite, Status: o.Status, Result: o.Result}
+	for _, v := range o.Result.Variants {
 		run, err := s.Store.GetRun(v.RunID)
 		if err != nil {
 			return Compared{}, fmt.Errorf("read run %s: %w", v.RunID, err)
@@ -93,7 +90,7 @@ func (s *Service) FindingsFor(ctx context.Context, comparisonID string, runIDs [
 		c.Runs = append(c.Runs, run)
 	}
 	if len(c.Runs) > 0 {
-		c.Prompts = s.prompts(c.Runs[0].SuiteHash)
+		c.Prompts = compare.Prompts(s.Store, c.Runs[0].SuiteHash)
 	}
 	return c, nil
 }
@@ -113,23 +110,7 @@ func (s *Service) whichComparison(problem string) error {
 
 // RecentComparisons lists up to n comparison ids of stored runs, newest first.
 func (s *Service) RecentComparisons(n int) ([]string, error) {
-	const page = 200
-	var ids []string
-	for off := 0; len(ids) < n; off += page {
-		runs, err := s.Store.ListRuns(memory.Filter{Limit: page, Offset: off})
-		if err != nil {
-			return nil, fmt.Errorf("list runs: %w", err)
-		}
-		for _, r := range runs {
-			if r.ComparisonID != "" && !slices.Contains(ids, r.ComparisonID) && len(ids) < n {
-				ids = append(ids, r.ComparisonID)
-			}
-		}
-		if len(runs) < page {
-			break
-		}
-	}
-	return ids, nil
+	return compare.Recent(s.Store, n)
 }
 
 // PlanFor is what a run of model on a suite (default tiny) at iterations

@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/benchmcp/benchmcp/internal/jobs"
 )
 
 // Handler answers an MCP tool call (mcp-go's ToolHandlerFunc).

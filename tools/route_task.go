@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/compare"
@@ -18,7 +20,6 @@ import (
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/memory"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // Limits and defaults of route_task.

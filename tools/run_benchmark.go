@@ -2,20 +2,13 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
-	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
-	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
-	"github.com/benchmcp/benchmcp/internal/suite"
-	"github.com/benchmcp/benchmcp/memory"
-	"github.com/benchmcp/benchmcp/prompts"
-	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/ollama/ollama/api"
 )
 
 // RunBenchmarkArgs are the arguments of run_benchmark.
@@ -198,64 +191,6 @@ func (s *Service) runBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 // StatusPlanned is the status of a plan: nothing ran.
 const StatusPlanned record.Status = "planned"
 
-// plan works out a plan for cfg on variants models from the stored runs
-// of its suite, without calling a model (bench.PlanFromRuns).
-func (s *Service) plan(cfg bench.Config, models []string, variants int, effect, rate float64) (bench.Plan, error) {
-	if err := bench.CheckPlan(effect, rate); err != nil {
-		return bench.Plan{}, err
-	}
-	runs, err := s.Store.ListRuns(memory.Filter{Suite: cfg.Suite.Name, Status: record.StatusCompleted})
-	if err != nil {
-		return bench.Plan{}, fmt.Errorf("plan: list runs: %w", err)
-	}
-	return bench.PlanFromRuns(cfg, models, variants, effect, rate, runs, s.Store.Samples)
-}
-
-// benchConfig turns tool arguments into a run configuration, resolving the
-// suite and preamble. It checks what can be checked without Ollama.
-func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
-	if args.Model == "" {
-		return bench.Config{}, userErrorf("model is required; name an Ollama model such as qwen2.5-coder:1.5b")
-	}
-	if err := option.Check("options", args.Options); err != nil {
-		return bench.Config{}, &UserError{Err: err}
-	}
-	st, err := s.loadSuite(args.Suite, args.Tasks)
-	if err != nil {
-		return bench.Config{}, err
-	}
-	preamble, preambleName := prompts.Resolve(args.Preamble)
-	warmup := bench.DefaultWarmup
-	if args.Warmup != nil {
-		warmup = *args.Warmup
-		if warmup == 0 {
-			warmup = -1
-		}
-		if warmup < 0 || warmup > bench.MaxWarmup {
-			return bench.Config{}, userErrorf("warmup %d is out of range; use 0 to %d", *args.Warmup, bench.MaxWarmup)
-		}
-	}
-	if args.TimeoutS < 0 {
-		return bench.Config{}, userErrorf("timeout_s %.1f is negative", args.TimeoutS)
-	}
-	think, err := parseThink(args.Think)
-	if err != nil {
-		return bench.Config{}, err
-	}
-	iterations, seeds, err := seedPlan(args.Iterations, args.Seed, args.Seeds, args.Options)
-	if err != nil {
-		return bench.Config{}, err
-	}
-	request := args.runConfig()
-	return bench.Config{
-		Host: args.Host, JudgeHost: args.JudgeHost, Model: args.Model, Suite: st,
-		Preamble: preamble, PreambleName: preambleName, Options: args.Options,
-		Iterations: iterations, Seeds: seeds, Warmup: warmup, Concurrency: args.Concurrency,
-		MaxOutputTokens: args.MaxOutputTokens, Timeout: time.Duration(args.TimeoutS * float64(time.Second)),
-		Cold: args.Cold, Think: think, Tags: args.Tags, Request: &request,
-	}, nil
-}
-
 // runConfig is the run settings of the arguments, as the run stores them
 // to resume: what only the call needed (plan, background, priority,
 // resume_run_id, expected_pass_rate) is left out.
@@ -280,80 +215,6 @@ func runArgs(c record.RunConfig, effect float64) RunBenchmarkArgs {
 		Options: c.Options, Iterations: c.Iterations, Seed: (*bench.Seed)(c.Seed), Seeds: seeds,
 		Warmup: c.Warmup, Concurrency: c.Concurrency, MaxOutputTokens: c.MaxOutputTokens, TimeoutS: c.TimeoutS,
 		Cold: c.Cold, Think: c.Think, Tags: c.Tags, Host: c.Host, JudgeHost: c.JudgeHost, Effect: effect,
-	}
-}
-
-// seedPlan resolves a tool's iterations (default 1, or the number of
-// seeds) and its seed arguments into one seed per iteration.
-func seedPlan(iterations int, seed *bench.Seed, seeds []bench.Seed, options map[string]any) (int, bench.SeedPlan, error) {
-	if iterations == 0 {
-		iterations = max(bench.DefaultIterations, len(seeds))
-	}
-	var base *int
-	if seed != nil {
-		b := int(*seed)
-		base = &b
-	}
-	plan, err := bench.PlanSeeds(iterations, base, bench.Ints(seeds), options)
-	return iterations, plan, err
-}
-
-// parseThink reads the think argument: "" (the model's default), true,
-// false, or a level.
-func parseThink(s string) (*api.ThinkValue, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "":
-		return nil, nil
-	case "true":
-		return &api.ThinkValue{Value: true}, nil
-	case "false":
-		return &api.ThinkValue{Value: false}, nil
-	case "high", "medium", "low":
-		return &api.ThinkValue{Value: strings.ToLower(strings.TrimSpace(s))}, nil
-	}
-	return nil, userErrorf("think %q is not one of true, false, high, medium, low", s)
-}
-
-// loadSuite resolves a suite reference or inline tasks; a suite file must
-// lie inside the service's suite roots.
-func (s *Service) loadSuite(ref string, tasks []map[string]any) (suite.Suite, error) {
-	switch {
-	case ref != "" && len(tasks) > 0:
-		return suite.Suite{}, userErrorf("give either suite or tasks, not both")
-	case len(tasks) > 0:
-		data, err := json.Marshal(map[string]any{"name": "inline", "tasks": tasks})
-		if err != nil {
-			return suite.Suite{}, userErrorf("tasks: %v", err)
-		}
-		st, err := suite.Parse(data, "inline")
-		if err != nil {
-			return suite.Suite{}, &UserError{Err: err}
-		}
-		if err := st.Validate(); err != nil {
-			return suite.Suite{}, &UserError{Err: err}
-		}
-		return st, nil
-	case ref == "":
-		ref = "tiny"
-	}
-	if err := s.SuiteRoots.Allow(ref); err != nil {
-		return suite.Suite{}, &UserError{Err: err}
-	}
-	st, err := suite.Load(ref)
-	if err != nil {
-		return suite.Suite{}, &UserError{Err: err}
-	}
-	return st, nil
-}
-
-// sampleProgress turns sample completions into progress messages such as
-// "task add-03 iteration 2/3: pass, 41 ms".
-func sampleProgress(p ProgressFunc, iterations int) bench.Progress {
-	if p == nil {
-		return nil
-	}
-	return func(done, total int, smp record.Sample) {
-		p(done, total, fmt.Sprintf("task %s iteration %d/%d: %s, %.0f ms", smp.TaskID, smp.Iteration, iterations, sampleVerdict(smp), smp.WallMs))
 	}
 }
 

@@ -3,8 +3,9 @@ package tools
 import (
 	"encoding/json"
 
-	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/benchmcp/benchmcp/internal/suite"
 )
 
 // OutputDepth is how deep a tool's output schema describes its objects:

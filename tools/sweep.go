@@ -3,22 +3,20 @@ package tools
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
-	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/internal/sweep"
-	"github.com/benchmcp/benchmcp/memory"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // KindSweep is the job kind of sweep.
@@ -120,17 +118,21 @@ func (s *Service) sweepJob(ctx context.Context, job record.Job, r jobs.Reporter)
 // their hosts) without storing anything, and submits it as a job holding
 // every host it runs on.
 func (s *Service) submitSweep(ctx context.Context, args SweepArgs) (record.Job, error) {
-	plan, err := s.sweepPlan(ctx, args, "")
+	call, err := s.checkSweep(args)
+	if err != nil {
+		return record.Job{}, err
+	}
+	setup, err := s.sweeps().Prepare(ctx, call.request(args, nil, nil, ""), "")
 	if err != nil {
 		return record.Job{}, err
 	}
 	var models []string
-	for _, c := range plan.cells {
+	for _, c := range setup.Cells {
 		if !slices.Contains(models, c.Model) {
 			models = append(models, c.Model)
 		}
 	}
-	return s.Jobs.SubmitFor(clientOf(ctx), KindSweep, plan.hosts, models, args, args.Priority)
+	return s.Jobs.SubmitFor(clientOf(ctx), KindSweep, setup.Hosts, models, args, args.Priority)
 }
 
 func queuedSweep(j record.Job) (*SweepResult, string) {
@@ -157,22 +159,19 @@ func emptySweep(r *SweepResult) *SweepResult {
 	return r
 }
 
-// sweepSetup is a sweep resolved and checked: its cells (hosts assigned),
-// their run configurations and prepared sessions, in cell order.
-type sweepSetup struct {
-	cells    []sweep.Cell
-	cfgs     []bench.Config
-	sessions []*bench.Session
-	hosts    []string // the named hosts it runs on, in order
-	reports  []artifact.Target
-	obj      sweep.Objective
-	stop     *sweep.EarlyStop
+// sweepCall is a sweep call checked before anything runs: its cells, the
+// objective, early stopping and the report targets.
+type sweepCall struct {
+	cells   []sweep.Cell
+	reports []artifact.Target
+	obj     sweep.Objective
+	stop    *sweep.EarlyStop
 }
 
 // checkSweep checks a sweep's arguments as far as they can be without
 // Ollama: the grid or cells (their options included), the objective, the
 // report path, early stopping and the named hosts.
-func (s *Service) checkSweep(args SweepArgs) (*sweepSetup, error) {
+func (s *Service) checkSweep(args SweepArgs) (*sweepCall, error) {
 	cells, err := sweep.Grid(args.Axes, args.Cells, args.MaxCells)
 	if err != nil {
 		return nil, &UserError{Err: err}
@@ -206,76 +205,21 @@ func (s *Service) checkSweep(args SweepArgs) (*sweepSetup, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		var names []string
-		for _, h := range s.Exec.Hosts() {
-			names = append(names, h.Name)
-		}
-		return nil, userErrorf("unknown host %s; the configured hosts are %s (set more with --hosts or BENCHMCP_HOSTS)", strings.Join(unknown, ", "), strings.Join(names, ", "))
+		return nil, userErrorf("unknown host %s; the configured hosts are %s (set more with --hosts or BENCHMCP_HOSTS)", strings.Join(unknown, ", "), strings.Join(s.hostNames(), ", "))
 	}
-	return &sweepSetup{cells: cells, obj: obj, stop: args.EarlyStop, reports: reports}, nil
+	return &sweepCall{cells: cells, obj: obj, stop: args.EarlyStop, reports: reports}, nil
 }
 
-// sweepPlan resolves and checks a sweep without running or storing
-// anything: the grid, the objective, the hosts and their models, and every
-// cell as Prepare checks a run. id, if set, is the sweep's id for the runs.
-func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sweepSetup, error) {
-	setup, err := s.checkSweep(args)
-	if err != nil {
-		return nil, err
+// request is the checked call as the sweep use case takes it.
+func (c *sweepCall) request(args SweepArgs, progress ProgressFunc, began func([]string, string), resume string) sweep.Request {
+	return sweep.Request{
+		Settings: sweep.Settings{
+			Suite: args.Suite, Tasks: args.Tasks, Iterations: args.Iterations, Seed: args.Seed, Seeds: args.Seeds,
+			Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens, TimeoutS: args.TimeoutS, Tags: args.Tags, JudgeHost: args.JudgeHost,
+		},
+		Cells: c.cells, Hosts: args.Hosts, EarlyStop: c.stop, Objective: c.obj,
+		Progress: progress, Began: began, Resume: resume,
 	}
-	cells := setup.cells
-	var listErr error
-	has := func(host, model string) bool { // as Prepare will check it
-		_, err := s.Exec.ModelInfo(ctx, host, model)
-		if err != nil && !errors.Is(err, executor.ErrModelNotFound) && listErr == nil {
-			listErr = err
-		}
-		return err == nil
-	}
-	if err := sweep.Spread(cells, args.Hosts, has); err != nil {
-		if listErr != nil {
-			return nil, listErr
-		}
-		return nil, &UserError{Err: err}
-	}
-	iterations, shared, err := seedPlan(args.Iterations, args.Seed, args.Seeds, nil)
-	if err != nil {
-		return nil, err
-	}
-	var first bench.Config
-	for i, c := range cells {
-		cfg, err := s.variantConfig(RunBenchmarkArgs{
-			Model: c.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: c.Preamble, Options: c.Options, Think: c.Think,
-			Iterations: iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
-			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: c.Host, JudgeHost: args.JudgeHost, Seed: args.Seed, Seeds: args.Seeds,
-		}, "cell "+c.Label, shared)
-		if err != nil {
-			return nil, err
-		}
-		if i == 0 {
-			first = cfg
-		} else { // one suite for all: resolved once, shared
-			cfg.Suite = first.Suite
-		}
-		cfg.Label, cfg.Depth, cfg.ComparisonID = c.Label, c.Depth, id
-		if id != "" {
-			cfg.Tags = append(slices.Clone(cfg.Tags), "sweep:"+id)
-		}
-		setup.cfgs = append(setup.cfgs, cfg)
-		if h := s.hostName(c.Host); !slices.Contains(setup.hosts, h) {
-			setup.hosts = append(setup.hosts, h)
-		}
-	}
-	// Prepare checks every cell (models on their hosts, think support,
-	// depth against num_ctx) before anything is stored.
-	for i, cfg := range setup.cfgs {
-		sess, err := s.runner().Prepare(ctx, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("cell %s (host %s): %w", cells[i].Label, s.hostName(cfg.Host), err)
-		}
-		setup.sessions = append(setup.sessions, sess)
-	}
-	return setup, nil
 }
 
 // sweep is Sweep. began, if set, is told the cells' run ids and the sweep id
@@ -283,161 +227,47 @@ func (s *Service) sweepPlan(ctx context.Context, args SweepArgs, id string) (*sw
 // whose unfinished cells resume without redoing finished samples.
 func (s *Service) sweep(ctx context.Context, args SweepArgs, progress ProgressFunc, began func([]string, string), resume string) (*SweepResult, string, error) {
 	defer s.track()()
-	id := resume
-	if id == "" && !args.Plan {
-		var err error
-		if id, err = s.newGroupID("s"); err != nil {
-			return nil, "", err
-		}
-	}
-	setup, err := s.sweepPlan(ctx, args, id)
+	call, err := s.checkSweep(args)
 	if err != nil {
 		return nil, "", err
 	}
-	res := &SweepResult{Suite: setup.cfgs[0].Suite.Name, SuiteHash: setup.cfgs[0].Suite.Hash(), Seeds: setup.cfgs[0].Seeds.Seeds}
+	req := call.request(args, progress, began, resume)
 	if args.Plan {
-		plan := sweep.MakePlan(ctx, setup.sessions, true)
-		res.Status, res.Plan = StatusPlanned, &plan
-		for _, c := range setup.cells {
+		setup, err := s.sweeps().Prepare(ctx, req, "")
+		if err != nil {
+			return nil, "", err
+		}
+		first := setup.Configs[0]
+		plan := sweep.MakePlan(ctx, setup.Sessions, true)
+		res := &SweepResult{Status: StatusPlanned, Plan: &plan, Suite: first.Suite.Name, SuiteHash: first.Suite.Hash(), Seeds: first.Seeds.Seeds}
+		for _, c := range setup.Cells {
 			res.Cells = append(res.Cells, sweep.CellResult{Cell: c, Status: StatusPlanned})
 		}
 		emptySweep(res)
-		return res, report.SweepPlanMarkdown(plan, setup.cells), nil
+		return res, report.SweepPlanMarkdown(plan, setup.Cells), nil
 	}
-	for _, h := range slices.Sorted(slices.Values(setup.hosts)) { // in name order: two sweeps never wait on each other
-		release, err := s.acquire(ctx, h)
-		if err != nil {
-			return nil, "", err
-		}
-		defer release()
-	}
-	prevs := map[string]record.Run{}
-	if resume != "" {
-		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: resume})
-		if err != nil {
-			return nil, "", fmt.Errorf("list runs of sweep %s: %w", resume, err)
-		}
-		for _, r := range runs {
-			prevs[r.Label] = r
-		}
-	}
-	// Cells that ended as meant (completed, stopped early) stay as they are.
-	var todo []*bench.Session
-	for _, sess := range setup.sessions {
-		if r, ok := prevs[sess.Config().Label]; !ok || !r.Status.Final() {
-			todo = append(todo, sess)
-		}
-	}
-	if err := s.beginSessions(todo, prevs, id, func(ids []string, id string) {
-		if began == nil {
-			return
-		}
-		for _, r := range prevs { // every cell's run, the finished ones too
-			if r.Status.Final() {
-				ids = append(ids, r.ID)
-			}
-		}
-		began(ids, id)
-	}); err != nil {
-		for _, sess := range todo {
-			if sess.Run().ID != "" {
-				sess.Finish(record.StatusFailed, err) //nolint:errcheck // the begin error is the one to report
-			}
-		}
-		return nil, "", err
-	}
-	finished := 0 // samples of the cells that ended before a resume, so progress counts the whole sweep
-	for _, r := range prevs {
-		if r.Status.Final() && r.Summary != nil {
-			finished += r.Summary.Samples
-		}
-	}
-	outcomes := sweep.Run(ctx, s.Exec, todo, sweep.Options{
-		EarlyStop: setup.stop,
-		Progress: func(done, total int, sess *bench.Session, smp record.Sample) {
-			if progress != nil {
-				progress(finished+done, finished+total, fmt.Sprintf("%s task %s iteration %d/%d: %s, %.0f ms",
-					sess.Config().Label, smp.TaskID, smp.Iteration, sess.Config().Iterations, sampleVerdict(smp), smp.WallMs))
-			}
-		},
-	})
-	var firstErr error
-	for i, sess := range todo {
-		o := outcomes[i]
-		why := o.Err
-		if o.Stopped != "" { // the run's error field says why it ended
-			why = fmt.Errorf("%s%s", stoppedPrefix, o.Stopped)
-		}
-		if _, err := sess.Finish(o.Status, why); err != nil {
-			return nil, "", err
-		}
-		if o.Err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("cell %s: %w", sess.Config().Label, o.Err)
-		}
-	}
-	out, md, err := s.sweepResult(id, setup)
+	sw, err := s.sweeps().Run(ctx, req)
 	if err != nil {
 		return nil, "", err
 	}
-	if firstErr != nil && ctx.Err() == nil {
-		md += "\n\n**Error:** " + firstErr.Error() + "\n"
-	}
-	return out, md, nil
-}
-
-// sweepResult analyses a sweep's stored runs, cell by cell.
-func (s *Service) sweepResult(id string, setup *sweepSetup) (*SweepResult, string, error) {
-	runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: id})
-	if err != nil {
-		return nil, "", fmt.Errorf("list runs of sweep %s: %w", id, err)
-	}
-	byLabel := map[string]record.Run{}
-	for _, r := range runs {
-		byLabel[r.Label] = r
-	}
-	res := &SweepResult{SweepID: id, Status: record.StatusCompleted, Suite: setup.cfgs[0].Suite.Name, SuiteHash: setup.cfgs[0].Suite.Hash(), Seeds: setup.cfgs[0].Seeds.Seeds}
-	var cells []sweep.CellResult
-	var samples [][]record.Sample
-	var variants []compare.Variant
-	for _, c := range setup.cells {
-		r, ok := byLabel[c.Label]
-		if !ok {
-			return nil, "", fmt.Errorf("sweep %s has no run for cell %s; run the sweep again", id, c.Label)
-		}
-		smp, err := s.Store.Samples(r.ID)
-		if err != nil {
-			return nil, "", fmt.Errorf("read samples of run %s: %w", r.ID, err)
-		}
-		c.Host = r.Host
-		cr := sweep.CellResult{Cell: c, RunID: r.ID, Status: r.Status, Summary: sweep.Summarize(r.Summary, smp)}
-		if r.Status == record.StatusStopped {
-			cr.Stopped = strings.TrimPrefix(r.Error, stoppedPrefix)
-		}
-		if !r.Status.Final() && res.Status == record.StatusCompleted {
-			res.Status = r.Status
-		}
-		cells = append(cells, cr)
-		samples = append(samples, smp)
-		variants = append(variants, compare.Variant{Label: c.Label, Run: r, Samples: smp})
-	}
-	a := sweep.Analyze(cells, samples, setup.obj)
-	res.Cells, res.Best, res.Choice, res.Pareto, res.Effects, res.Notes = a.Cells, a.Best, a.Choice, a.Pareto, a.Effects, a.Notes
+	a := sw.Analysis
+	res := &SweepResult{SweepID: sw.ID, Status: sw.Status, Suite: sw.Suite, SuiteHash: sw.SuiteHash, Seeds: sw.Seeds,
+		Cells: a.Cells, Best: a.Best, Choice: a.Choice, Pareto: a.Pareto, Effects: a.Effects, Notes: a.Notes}
 	emptySweep(res)
-	title := fmt.Sprintf("Sweep %s on %s: %s", id, res.Suite, res.Status)
+	title := sw.Title()
 	md := report.SweepMarkdown(title, a)
-	if len(setup.reports) > 0 {
-		cr, err := compare.Compare(variants, variants[0].Label)
+	if len(call.reports) > 0 {
+		cr, err := sw.SideBySide()
 		if err != nil {
-			return nil, "", fmt.Errorf("sweep %s: side-by-side report: %w", id, err)
+			return nil, "", err
 		}
-		if res.ReportPaths, err = s.sideBySide(setup.reports, title, cr, variants); err != nil {
+		if res.ReportPaths, err = s.sideBySide(call.reports, title, cr, sw.Variants); err != nil {
 			return nil, "", err
 		}
 		md += "\nSide-by-side report: " + strings.Join(res.ReportPaths, ", ") + "\n"
 	}
+	if sw.Err != nil && ctx.Err() == nil {
+		md += "\n\n**Error:** " + sw.Err.Error() + "\n"
+	}
 	return res, md, nil
 }
-
-// stoppedPrefix starts the error field of a run that early stopping ended,
-// followed by why.
-const stoppedPrefix = "stopped early: "

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
@@ -20,7 +22,6 @@ import (
 	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/memory"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // Notifier delivers a progress notification to the client of a request.
