@@ -39,28 +39,31 @@ type CompareVariant struct {
 
 // CompareModelsArgs are the arguments of compare_models.
 type CompareModelsArgs struct {
+	RunSettings
 	Variants         []CompareVariant `json:"variants,omitempty" jsonschema:"2 to 8 variants to run and compare on the same tasks and seeds; models, preambles, option sets or a mix"`
 	PairwiseJudge    string           `json:"pairwise_judge,omitempty" jsonschema:"model@host asked which answer is better, vs the baseline, in both orders"`
 	ReportPath       string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
 	RunIDs           []string         `json:"run_ids,omitempty" jsonschema:"instead of variants: 2 to 8 stored runs of the same suite to compare without running anything"`
-	Suite            string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
-	Tasks            []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks"`
-	Iterations       int              `json:"iterations,omitempty" jsonschema:"times each task is run per variant (1-100, default 1, or the length of seeds)"`
-	Seed             *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed: iteration i of every variant runs with the same seed derived from it; leave seed and seeds out to have fresh seeds drawn (shared by the variants) and recorded"`
-	Seeds            []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, the same for every variant, e.g. [42, 7, 13]; instead of seed"`
 	Plan             bool             `json:"plan,omitempty" jsonschema:"plan only: the calls, seeds and what this design can detect; nothing is run or stored"`
 	Effect           float64          `json:"effect,omitempty" jsonschema:"pass-rate difference the power analysis aims to detect, 0-1 (default 0.10)"`
 	ExpectedPassRate float64          `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5)"`
 	AllowDifferences []string         `json:"allow_differences,omitempty" jsonschema:"with run_ids: differences between the runs to accept besides the model: digest, options, preamble, host, ollama_version, or all; by default runs that differ in these are refused"`
 	Baseline         string           `json:"baseline,omitempty" jsonschema:"label (or, with run_ids, run id) of the variant the others are measured against; default the first"`
-	Warmup           *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls per variant before measuring (0-10, default 1)"`
-	MaxOutputTokens  int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
-	TimeoutS         float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
-	Tags             []string         `json:"tags,omitempty" jsonschema:"labels stored with every variant's run, besides comparison:<id>"`
 	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
-	JudgeHost        string           `json:"judge_host,omitempty" jsonschema:"host of every llm_judge check"`
 	Background       bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
 	Priority         int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
+}
+
+// wording words the shared run settings for CompareModels's callers.
+func (CompareModelsArgs) wording() map[string]string {
+	return map[string]string{
+		"tasks":      "inline tasks instead of a suite, same schema as a suite's tasks",
+		"iterations": "times each task is run per variant (1-100, default 1, or the length of seeds)",
+		"seed":       "base seed: iteration i of every variant runs with the same seed derived from it; leave seed and seeds out to have fresh seeds drawn (shared by the variants) and recorded",
+		"seeds":      "one seed per iteration, the same for every variant, e.g. [42, 7, 13]; instead of seed",
+		"warmup":     "untimed warm-up calls per variant before measuring (0-10, default 1)",
+		"tags":       "labels stored with every variant's run, besides comparison:<id>",
+	}
 }
 
 // CompareModelsResult is what compare_models returns.
@@ -246,7 +249,8 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 		return nil, &UserError{Err: errors.Join(bad...)}
 	}
 	// One plan for all: every variant gets the same seed at the same iteration.
-	iterations, shared, err := bench.SeedPlanFor(args.Iterations, args.Seed, args.Seeds, nil)
+	base := args.RunSettings.runConfig("", args.Host)
+	iterations, shared, err := bench.SeedPlanFor(base.Iterations, base.Seed, base.Seeds, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -264,11 +268,9 @@ func (s *Service) compareConfigs(args CompareModelsArgs) ([]bench.Config, error)
 			return nil, userErrorf("two variants are labelled %q; give each variant a distinct label", label)
 		}
 		labels[label] = true
-		cfg, err := s.variantConfig(RunBenchmarkArgs{
-			Model: v.Model, Suite: args.Suite, Tasks: args.Tasks, Preamble: v.Preamble, Options: v.Options, Think: v.Think,
-			Iterations: iterations, Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens,
-			TimeoutS: args.TimeoutS, Tags: args.Tags, Host: args.Host, JudgeHost: args.JudgeHost, Seed: args.Seed, Seeds: args.Seeds,
-		}, "variant "+label, shared)
+		rc := base
+		rc.Model, rc.Preamble, rc.Options, rc.Think, rc.Iterations = v.Model, v.Preamble, v.Options, v.Think, iterations
+		cfg, err := s.variantConfig(rc, "variant "+label, shared)
 		if err != nil {
 			return nil, err
 		}

@@ -3,11 +3,9 @@ package tools
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
-	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/internal/sweep"
@@ -32,59 +30,21 @@ func (s *Service) sweeps() *sweep.Service {
 	return &sweep.Service{Store: s.Store, Runner: s.runner(), Exec: s.Exec, Configure: s.cellConfig, Acquire: s.acquire}
 }
 
-// cellConfig is a sweep cell's run configuration, as run_benchmark would
-// make it with the cell's settings: the arguments stored with its run.
-func (s *Service) cellConfig(c sweep.Cell, set sweep.Settings, shared bench.SeedPlan) (bench.Config, error) {
-	return s.variantConfig(RunBenchmarkArgs{
-		Model: c.Model, Suite: set.Suite, Tasks: set.Tasks, Preamble: c.Preamble, Options: c.Options, Think: c.Think,
-		Iterations: set.Iterations, Warmup: set.Warmup, MaxOutputTokens: set.MaxOutputTokens,
-		TimeoutS: set.TimeoutS, Tags: set.Tags, Host: c.Host, JudgeHost: set.JudgeHost, Seed: set.Seed, Seeds: set.Seeds,
-	}, "cell "+c.Label, shared)
+// cellConfig is a sweep cell's run configuration: the sweep's shared
+// settings (base) with the cell's model, preamble, options, think and host,
+// resolved as run_benchmark resolves its own.
+func (s *Service) cellConfig(c sweep.Cell, base record.RunConfig, shared bench.SeedPlan) (bench.Config, error) {
+	rc := base
+	rc.Model, rc.Preamble, rc.Options, rc.Think, rc.Host = c.Model, c.Preamble, c.Options, c.Think, c.Host
+	return s.variantConfig(rc, "cell "+c.Label, shared)
 }
 
-// benchConfig turns tool arguments into a run configuration, resolving the
-// suite and preamble. It checks what can be checked without Ollama.
-func (s *Service) benchConfig(args RunBenchmarkArgs) (bench.Config, error) {
-	if args.Model == "" {
-		return bench.Config{}, userErrorf("model is required; name an Ollama model such as qwen2.5-coder:1.5b")
-	}
-	if err := option.Check("options", args.Options); err != nil {
-		return bench.Config{}, &UserError{Err: err}
-	}
-	st, err := s.loadSuite(args.Suite, args.Tasks)
-	if err != nil {
-		return bench.Config{}, err
-	}
-	preamble, preambleName := prompts.Resolve(args.Preamble)
-	warmup := bench.DefaultWarmup
-	if args.Warmup != nil {
-		warmup = *args.Warmup
-		if warmup == 0 {
-			warmup = -1
-		}
-		if warmup < 0 || warmup > bench.MaxWarmup {
-			return bench.Config{}, userErrorf("warmup %d is out of range; use 0 to %d", *args.Warmup, bench.MaxWarmup)
-		}
-	}
-	if args.TimeoutS < 0 {
-		return bench.Config{}, userErrorf("timeout_s %.1f is negative", args.TimeoutS)
-	}
-	think, err := bench.ParseThink(args.Think)
-	if err != nil {
-		return bench.Config{}, err
-	}
-	iterations, seeds, err := bench.SeedPlanFor(args.Iterations, args.Seed, args.Seeds, args.Options)
-	if err != nil {
-		return bench.Config{}, err
-	}
-	request := args.runConfig()
-	return bench.Config{
-		Host: args.Host, JudgeHost: args.JudgeHost, Model: args.Model, Suite: st,
-		Preamble: preamble, PreambleName: preambleName, Options: args.Options,
-		Iterations: iterations, Seeds: seeds, Warmup: warmup, Concurrency: args.Concurrency,
-		MaxOutputTokens: args.MaxOutputTokens, Timeout: time.Duration(args.TimeoutS * float64(time.Second)),
-		Cold: args.Cold, Think: think, Tags: args.Tags, Request: &request,
-	}, nil
+// configFor is the run configuration of run settings rc
+// (bench.FromRunConfig): suite files are read inside the suite roots,
+// preambles looked up in the library. Resumed runs come back through it with
+// their stored settings.
+func (s *Service) configFor(rc record.RunConfig) (bench.Config, error) {
+	return bench.FromRunConfig(rc, bench.Resolver{Suite: s.loadSuite, Preamble: prompts.Resolve})
 }
 
 // loadSuite resolves a suite reference or inline tasks; a suite file must
@@ -131,16 +91,16 @@ func sampleProgress(p ProgressFunc, iterations int) bench.Progress {
 }
 
 // variantConfig is the run configuration of one variant of a comparison or
-// one cell of a sweep: args with the caller's seed arguments, run on the
-// shared seed plan. A variant that pins options.seed keeps the caller's seed
-// arguments, so that benchConfig pins it or refuses the conflict; the others
-// run the shared plan, whose list their stored arguments record.
-func (s *Service) variantConfig(args RunBenchmarkArgs, where string, shared bench.SeedPlan) (bench.Config, error) {
-	_, pinned, _ := bench.OptionSeed(args.Options)
+// one cell of a sweep: rc with the caller's seed settings, run on the
+// shared seed plan. A variant that pins options.seed keeps the caller's
+// seed settings, so that FromRunConfig pins it or refuses the conflict; the
+// others run the shared plan, whose list their stored settings record.
+func (s *Service) variantConfig(rc record.RunConfig, where string, shared bench.SeedPlan) (bench.Config, error) {
+	_, pinned, _ := bench.OptionSeed(rc.Options)
 	if !pinned {
-		args.Seed, args.Seeds = nil, seedArgs(shared.Seeds)
+		rc.Seed, rc.Seeds = nil, shared.Seeds
 	}
-	cfg, err := s.benchConfig(args)
+	cfg, err := s.configFor(rc)
 	if err != nil && pinned {
 		return cfg, userErrorf("%s: %v", where, err)
 	}
@@ -151,16 +111,6 @@ func (s *Service) variantConfig(args RunBenchmarkArgs, where string, shared benc
 		cfg.Seeds = shared // the plan's own mode: drawn or derived, not "given"
 	}
 	return cfg, nil
-}
-
-// seedArgs is a seed list as tool arguments, so that a variant's stored
-// arguments name the seeds it ran with.
-func seedArgs(seeds []int) []bench.Seed {
-	out := make([]bench.Seed, len(seeds))
-	for i, s := range seeds {
-		out[i] = bench.Seed(s)
-	}
-	return out
 }
 
 // plan works out a plan for cfg on variants models from the stored runs

@@ -456,9 +456,12 @@ func bestHeuristic(policies []route.PolicyResult, within float64) *float64 {
 // runMissing runs the candidates without a stored run as the cells of one
 // sweep, on the seeds of the stored runs when they share them.
 func (s *Service) runMissing(ctx context.Context, rs *routingSetup, args EvaluateRoutingArgs, progress ProgressFunc, began func([]string, string), resume string) error {
-	sw := SweepArgs{Suite: args.Suite, Iterations: rs.iterations, Seed: args.Seed, Tags: []string{"route-eval"}}
+	sw := SweepArgs{RunSettings: RunSettings{Suite: args.Suite, Iterations: rs.iterations, Seed: args.Seed, Tags: []string{"route-eval"}}}
 	if stored := sharedSeeds(rs); stored != nil && args.Seed == nil {
-		sw.Seeds, sw.Iterations = seedArgs(stored), 0
+		sw.Seeds, sw.Iterations = nil, 0
+		for _, s := range stored {
+			sw.Seeds = append(sw.Seeds, bench.Seed(s))
+		}
 	}
 	for _, i := range rs.missing() {
 		c := rs.cands[i]

@@ -123,7 +123,7 @@ func (s *Service) PlanFor(model, suite string, iterations int) (bench.Plan, erro
 	if iterations < 1 || iterations > bench.MaxIterations {
 		return bench.Plan{}, userErrorf("iterations %d is out of range; give 1 to %d", iterations, bench.MaxIterations)
 	}
-	cfg, err := s.benchConfig(RunBenchmarkArgs{Model: model, Suite: suite, Iterations: iterations})
+	cfg, err := s.configFor(record.RunConfig{Model: model, Suite: suite, Iterations: iterations})
 	if err != nil {
 		return bench.Plan{}, err
 	}

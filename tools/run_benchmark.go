@@ -13,29 +13,20 @@ import (
 
 // RunBenchmarkArgs are the arguments of run_benchmark.
 type RunBenchmarkArgs struct {
-	Model            string           `json:"model,omitempty" jsonschema:"Ollama model to benchmark, e.g. qwen2.5-coder:1.5b (required unless resume_run_id is given)"`
-	Suite            string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
-	Tasks            []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks: {id, category, prompt, system, tools, options, checks}"`
-	Preamble         string           `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
-	Options          map[string]any   `json:"options,omitempty" jsonschema:"Ollama options for every call: num_ctx, num_gpu, num_thread, temperature, seed, top_p, top_k, repeat_penalty, num_predict, stop, ..."`
-	Iterations       int              `json:"iterations,omitempty" jsonschema:"times each task is run (1-100, default 1, or the length of seeds); each iteration gets its own seed, and the interval counts tasks, not calls"`
-	Seed             *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed: iteration i runs with a seed derived from it (reproducible); leave seed and seeds out to have fresh seeds drawn and recorded"`
-	Seeds            []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, e.g. [42, 7, 13]; instead of seed (options.seed pins all iterations to one: replays)"`
-	Plan             bool             `json:"plan,omitempty" jsonschema:"plan only: the calls, seeds and what this design can detect (MDE, tasks a target effect needs); nothing runs or is stored"`
-	Effect           float64          `json:"effect,omitempty" jsonschema:"pass-rate difference the power analysis aims to detect, 0-1 (default 0.10 = 10 points)"`
-	ExpectedPassRate float64          `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5, the worst case)"`
-	Warmup           *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls before measuring (0-10, default 1)"`
-	Concurrency      int              `json:"concurrency,omitempty" jsonschema:"calls in flight at once (1-16, default 1); only helps when the server runs with OLLAMA_NUM_PARALLEL > 1"`
-	MaxOutputTokens  int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
-	TimeoutS         float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
-	Cold             bool             `json:"cold,omitempty" jsonschema:"unload the model before every call so each one includes the load time"`
-	Think            string           `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
-	Tags             []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
-	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured, normally OLLAMA_HOST)"`
-	JudgeHost        string           `json:"judge_host,omitempty" jsonschema:"host of every llm_judge check"`
-	ResumeRunID      string           `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
-	Background       bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
-	Priority         int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first; jobs of equal priority run in order of submission (default 0)"`
+	RunSettings
+	Model            string         `json:"model,omitempty" jsonschema:"Ollama model to benchmark, e.g. qwen2.5-coder:1.5b (required unless resume_run_id is given)"`
+	Preamble         string         `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
+	Options          map[string]any `json:"options,omitempty" jsonschema:"Ollama options for every call: num_ctx, num_gpu, num_thread, temperature, seed, top_p, top_k, repeat_penalty, num_predict, stop, ..."`
+	Plan             bool           `json:"plan,omitempty" jsonschema:"plan only: the calls, seeds and what this design can detect (MDE, tasks a target effect needs); nothing runs or is stored"`
+	Effect           float64        `json:"effect,omitempty" jsonschema:"pass-rate difference the power analysis aims to detect, 0-1 (default 0.10 = 10 points)"`
+	ExpectedPassRate float64        `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5, the worst case)"`
+	Concurrency      int            `json:"concurrency,omitempty" jsonschema:"calls in flight at once (1-16, default 1); only helps when the server runs with OLLAMA_NUM_PARALLEL > 1"`
+	Cold             bool           `json:"cold,omitempty" jsonschema:"unload the model before every call so each one includes the load time"`
+	Think            string         `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
+	Host             string         `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured, normally OLLAMA_HOST)"`
+	ResumeRunID      string         `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
+	Background       bool           `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
+	Priority         int            `json:"priority,omitempty" jsonschema:"queue priority: higher runs first; jobs of equal priority run in order of submission (default 0)"`
 }
 
 // Environment is what a run was measured on.
@@ -113,8 +104,9 @@ func (s *Service) RunBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 
 // resolveRun turns arguments into a run configuration and checks all of
 // it that can be checked without Ollama (the rest is Prepare's); with
-// resume_run_id it takes the stored run's own arguments and returns the
-// run and its finished samples. Nothing runs.
+// resume_run_id it takes the stored run's own settings (its RunConfig) and
+// returns the run and its finished samples, and the call as a resume (no
+// plan, the larger of the two effects). Nothing runs.
 func (s *Service) resolveRun(args RunBenchmarkArgs) (cfg bench.Config, resolved RunBenchmarkArgs, prev *record.Run, done []record.Sample, err error) {
 	if args.ResumeRunID != "" {
 		run, err := s.Store.GetRun(args.ResumeRunID)
@@ -127,13 +119,18 @@ func (s *Service) resolveRun(args RunBenchmarkArgs) (cfg bench.Config, resolved 
 		if run.Config == nil {
 			return cfg, args, nil, nil, userErrorf("run %s has no stored arguments to resume from; start a new run", run.ID)
 		}
-		args = runArgs(*run.Config, max(run.Config.Effect, args.Effect))
+		rc := *run.Config
+		rc.Effect = max(rc.Effect, args.Effect)
+		args = RunBenchmarkArgs{Model: rc.Model, Host: rc.Host, Effect: rc.Effect}
 		if done, err = s.Store.Samples(run.ID); err != nil {
 			return cfg, args, nil, nil, fmt.Errorf("read samples of run %s: %w", run.ID, err)
 		}
 		prev = &run
+		cfg, err = s.configFor(rc)
+	} else {
+		cfg, err = s.configFor(args.runConfig())
 	}
-	if cfg, err = s.benchConfig(args); err != nil {
+	if err != nil {
 		return cfg, args, prev, done, err
 	}
 	if args.Plan {
@@ -195,27 +192,9 @@ const StatusPlanned record.Status = "planned"
 // to resume: what only the call needed (plan, background, priority,
 // resume_run_id, expected_pass_rate) is left out.
 func (a RunBenchmarkArgs) runConfig() record.RunConfig {
-	return record.RunConfig{
-		Version: record.RunConfigVersion, Model: a.Model, Suite: a.Suite, Tasks: a.Tasks, Preamble: a.Preamble,
-		Options: a.Options, Iterations: a.Iterations, Seed: (*int)(a.Seed), Seeds: bench.Ints(a.Seeds),
-		Warmup: a.Warmup, Concurrency: a.Concurrency, MaxOutputTokens: a.MaxOutputTokens, TimeoutS: a.TimeoutS,
-		Cold: a.Cold, Think: a.Think, Tags: a.Tags, Host: a.Host, JudgeHost: a.JudgeHost, Effect: a.Effect,
-	}
-}
-
-// runArgs are the arguments that make a stored run's settings again, with
-// the power analysis aimed at effect.
-func runArgs(c record.RunConfig, effect float64) RunBenchmarkArgs {
-	var seeds []bench.Seed
-	for _, s := range c.Seeds {
-		seeds = append(seeds, bench.Seed(s))
-	}
-	return RunBenchmarkArgs{
-		Model: c.Model, Suite: c.Suite, Tasks: c.Tasks, Preamble: c.Preamble,
-		Options: c.Options, Iterations: c.Iterations, Seed: (*bench.Seed)(c.Seed), Seeds: seeds,
-		Warmup: c.Warmup, Concurrency: c.Concurrency, MaxOutputTokens: c.MaxOutputTokens, TimeoutS: c.TimeoutS,
-		Cold: c.Cold, Think: c.Think, Tags: c.Tags, Host: c.Host, JudgeHost: c.JudgeHost, Effect: effect,
-	}
+	c := a.RunSettings.runConfig(a.Model, a.Host)
+	c.Preamble, c.Options, c.Concurrency, c.Cold, c.Think, c.Effect = a.Preamble, a.Options, a.Concurrency, a.Cold, a.Think, a.Effect
+	return c
 }
 
 func runResult(run record.Run, samples []record.Sample) RunBenchmarkResult {

@@ -34,18 +34,6 @@ func (r RunSettings) runConfig(model, host string) record.RunConfig {
 	}
 }
 
-// settingsOf are the shared settings of a stored run config.
-func settingsOf(c record.RunConfig) RunSettings {
-	var seeds []bench.Seed
-	for _, s := range c.Seeds {
-		seeds = append(seeds, bench.Seed(s))
-	}
-	return RunSettings{
-		Suite: c.Suite, Tasks: c.Tasks, Iterations: c.Iterations, Seed: (*bench.Seed)(c.Seed), Seeds: seeds,
-		Warmup: c.Warmup, MaxOutputTokens: c.MaxOutputTokens, TimeoutS: c.TimeoutS, Tags: c.Tags, JudgeHost: c.JudgeHost,
-	}
-}
-
 // wording is implemented by the arguments of a tool that describes some
 // of its fields in its own words (the run settings: "per variant", "per
 // cell"); inputSchema puts them in place of the fields' tags.

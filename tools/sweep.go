@@ -10,7 +10,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/benchmcp/benchmcp/internal/artifact"
-	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
@@ -24,27 +23,31 @@ const KindSweep = "sweep"
 
 // SweepArgs are the arguments of sweep.
 type SweepArgs struct {
-	Axes            *sweep.Axes      `json:"axes,omitempty" jsonschema:"the grid: every combination of models, preambles, options, think, depths and hosts is a cell"`
-	Cells           []sweep.Cell     `json:"cells,omitempty" jsonschema:"instead of axes: the cells to run, each {model, preamble, options, think, depth, host, label}"`
-	Hosts           []string         `json:"hosts,omitempty" jsonschema:"spread the cells over these named hosts, each model's cells on one host that has it (default: the first host)"`
-	MaxCells        int              `json:"max_cells,omitempty" jsonschema:"allow more than 256 cells (up to 4096)"`
-	Suite           string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a path to a .json/.yaml suite file; default tiny when no tasks are given"`
-	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite"`
-	Iterations      int              `json:"iterations,omitempty" jsonschema:"times each task runs per cell (1-100, default 1, or the length of seeds)"`
-	Seed            *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed: iteration i of every cell runs with the same seed derived from it; default fresh seeds, drawn once and shared by all cells"`
-	Seeds           []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, the same for every cell, e.g. [1, 2, 3]"`
-	Objective       string           `json:"objective,omitempty" jsonschema:"what the choice optimises: pass_rate, mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms or points_per_s (default pass_rate)"`
-	PassRateWithin  float64          `json:"pass_rate_within,omitempty" jsonschema:"only cells within this of the best pass rate compete for the objective, e.g. 0.02 = 2 points (default 0.02 for speed objectives)"`
-	EarlyStop       *sweep.EarlyStop `json:"early_stop,omitempty" jsonschema:"stop cells clearly worse in pass rate (sequential sign test over tasks); {} for the defaults"`
-	Plan            bool             `json:"plan,omitempty" jsonschema:"dry run: cells, calls, loads and a duration from one probe call per model; nothing stored"`
-	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls per cell before measuring (0-10, default 1)"`
-	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker token cap per call (default 2048)"`
-	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
-	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with every cell's run, besides sweep:<id>"`
-	JudgeHost       string           `json:"judge_host,omitempty" jsonschema:"host of every llm_judge check"`
-	ReportPath      string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
-	Background      bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status and take the result with job_result"`
-	Priority        int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
+	RunSettings
+	Axes           *sweep.Axes      `json:"axes,omitempty" jsonschema:"the grid: every combination of models, preambles, options, think, depths and hosts is a cell"`
+	Cells          []sweep.Cell     `json:"cells,omitempty" jsonschema:"instead of axes: the cells to run, each {model, preamble, options, think, depth, host, label}"`
+	Hosts          []string         `json:"hosts,omitempty" jsonschema:"spread the cells over these named hosts, each model's cells on one host that has it (default: the first host)"`
+	MaxCells       int              `json:"max_cells,omitempty" jsonschema:"allow more than 256 cells (up to 4096)"`
+	Objective      string           `json:"objective,omitempty" jsonschema:"what the choice optimises: pass_rate, mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms or points_per_s (default pass_rate)"`
+	PassRateWithin float64          `json:"pass_rate_within,omitempty" jsonschema:"only cells within this of the best pass rate compete for the objective, e.g. 0.02 = 2 points (default 0.02 for speed objectives)"`
+	EarlyStop      *sweep.EarlyStop `json:"early_stop,omitempty" jsonschema:"stop cells clearly worse in pass rate (sequential sign test over tasks); {} for the defaults"`
+	Plan           bool             `json:"plan,omitempty" jsonschema:"dry run: cells, calls, loads and a duration from one probe call per model; nothing stored"`
+	ReportPath     string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
+	Background     bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status and take the result with job_result"`
+	Priority       int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
+}
+
+// wording words the shared run settings for Sweep's callers.
+func (SweepArgs) wording() map[string]string {
+	return map[string]string{
+		"tasks":             "inline tasks instead of a suite",
+		"iterations":        "times each task runs per cell (1-100, default 1, or the length of seeds)",
+		"seed":              "base seed: iteration i of every cell runs with the same seed derived from it; default fresh seeds, drawn once and shared by all cells",
+		"seeds":             "one seed per iteration, the same for every cell, e.g. [1, 2, 3]",
+		"warmup":            "untimed warm-up calls per cell before measuring (0-10, default 1)",
+		"max_output_tokens": "circuit breaker token cap per call (default 2048)",
+		"tags":              "labels stored with every cell's run, besides sweep:<id>",
+	}
 }
 
 // SweepResult is what sweep returns.
@@ -213,10 +216,7 @@ func (s *Service) checkSweep(args SweepArgs) (*sweepCall, error) {
 // request is the checked call as the sweep use case takes it.
 func (c *sweepCall) request(args SweepArgs, progress ProgressFunc, began func([]string, string), resume string) sweep.Request {
 	return sweep.Request{
-		Settings: sweep.Settings{
-			Suite: args.Suite, Tasks: args.Tasks, Iterations: args.Iterations, Seed: args.Seed, Seeds: args.Seeds,
-			Warmup: args.Warmup, MaxOutputTokens: args.MaxOutputTokens, TimeoutS: args.TimeoutS, Tags: args.Tags, JudgeHost: args.JudgeHost,
-		},
+		Base:  args.RunSettings.runConfig("", ""),
 		Cells: c.cells, Hosts: args.Hosts, EarlyStop: c.stop, Objective: c.obj,
 		Progress: progress, Began: began, Resume: resume,
 	}

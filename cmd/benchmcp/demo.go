@@ -146,7 +146,7 @@ func runDemo(ctx context.Context, c *common, keepDB bool, stdout, stderr io.Writ
 	fmt.Fprintf(stdout, "\nThe tiny suite on %s, through the run_benchmark tool; runs stored in %s\n", strings.Join(demoSuiteModels, " and "), where)
 	for _, model := range demoSuiteModels {
 		bar := newBar(stderr, "tiny suite on "+model)
-		res, md, err := svc.RunBenchmark(ctx, tools.RunBenchmarkArgs{Model: model, Suite: "tiny", Iterations: 1, Host: host.Name}, bar.progress)
+		res, md, err := svc.RunBenchmark(ctx, tools.RunBenchmarkArgs{RunSettings: tools.RunSettings{Suite: "tiny", Iterations: 1}, Model: model, Host: host.Name}, bar.progress)
 		bar.finish()
 		if err != nil {
 			return fmt.Errorf("tiny suite on %s: %w", model, err)

@@ -2,8 +2,11 @@ package bench
 
 import (
 	"strings"
+	"time"
 
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/ollama/ollama/api"
 )
 
@@ -24,19 +27,70 @@ func ParseThink(s string) (*api.ThinkValue, error) {
 }
 
 // SeedPlanFor resolves a run's iterations (0: DefaultIterations, or the
-// number of seeds) and its seed arguments into one seed per iteration, as
+// number of seeds) and its seed settings into one seed per iteration, as
 // PlanSeeds does; it returns the iterations resolved with the plan.
-func SeedPlanFor(iterations int, seed *Seed, seeds []Seed, options map[string]any) (int, SeedPlan, error) {
+func SeedPlanFor(iterations int, seed *int, seeds []int, options map[string]any) (int, SeedPlan, error) {
 	if iterations == 0 {
 		iterations = max(DefaultIterations, len(seeds))
 	}
-	var base *int
-	if seed != nil {
-		b := int(*seed)
-		base = &b
-	}
-	plan, err := PlanSeeds(iterations, base, Ints(seeds), options)
+	plan, err := PlanSeeds(iterations, seed, seeds, options)
 	return iterations, plan, err
+}
+
+// Resolver finds what a run's settings name outside themselves: the suite
+// (a reference or inline tasks; the caller knows where suite files may be
+// read) and the preamble (a library name or the text itself).
+type Resolver struct {
+	Suite    func(ref string, tasks []map[string]any) (suite.Suite, error)
+	Preamble func(ref string) (text, name string)
+}
+
+// FromRunConfig is the configuration of a run asked for with rc. It checks
+// what can be checked without Ollama (Prepare checks the rest), in the
+// order a caller fixes things: model, options, suite, then the rest;
+// problems of its own are *InputError, the resolver's come back as they
+// are. The run stores rc, to resume with the same settings.
+func FromRunConfig(rc record.RunConfig, r Resolver) (Config, error) {
+	if rc.Model == "" {
+		return Config{}, inputErrorf("model is required; name an Ollama model such as qwen2.5-coder:1.5b")
+	}
+	if err := option.Check("options", rc.Options); err != nil {
+		return Config{}, &InputError{Err: err}
+	}
+	st, err := r.Suite(rc.Suite, rc.Tasks)
+	if err != nil {
+		return Config{}, err
+	}
+	preamble, name := r.Preamble(rc.Preamble)
+	warmup := DefaultWarmup
+	if rc.Warmup != nil {
+		warmup = *rc.Warmup
+		if warmup == 0 {
+			warmup = -1
+		}
+		if warmup < 0 || warmup > MaxWarmup {
+			return Config{}, inputErrorf("warmup %d is out of range; use 0 to %d", *rc.Warmup, MaxWarmup)
+		}
+	}
+	if rc.TimeoutS < 0 {
+		return Config{}, inputErrorf("timeout_s %.1f is negative", rc.TimeoutS)
+	}
+	think, err := ParseThink(rc.Think)
+	if err != nil {
+		return Config{}, err
+	}
+	iterations, seeds, err := SeedPlanFor(rc.Iterations, rc.Seed, rc.Seeds, rc.Options)
+	if err != nil {
+		return Config{}, err
+	}
+	rc.Version = record.RunConfigVersion
+	return Config{
+		Host: rc.Host, JudgeHost: rc.JudgeHost, Model: rc.Model, Suite: st,
+		Preamble: preamble, PreambleName: name, Options: rc.Options,
+		Iterations: iterations, Seeds: seeds, Warmup: warmup, Concurrency: rc.Concurrency,
+		MaxOutputTokens: rc.MaxOutputTokens, Timeout: time.Duration(rc.TimeoutS * float64(time.Second)),
+		Cold: rc.Cold, Think: think, Tags: rc.Tags, Request: &rc,
+	}, nil
 }
 
 // Verdict is a sample's outcome in one word, for progress messages:

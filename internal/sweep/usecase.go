@@ -14,29 +14,12 @@ import (
 	"github.com/benchmcp/benchmcp/memory"
 )
 
-// Settings are what every cell of a sweep shares: the suite, the
-// iterations and seeds, and the limits of each call. Zero values are the
-// run defaults.
-type Settings struct {
-	Suite           string           // suite reference (built-in name or file); "" is tiny unless Tasks
-	Tasks           []map[string]any // inline tasks instead of a suite
-	Iterations      int              // per cell; 0 is 1, or the length of Seeds
-	Seed            *bench.Seed      // base seed of every cell's iterations
-	Seeds           []bench.Seed     // one seed per iteration, the same for every cell
-	Warmup          *int             // untimed warm-up calls per cell (nil: the default)
-	MaxOutputTokens int
-	TimeoutS        float64
-	Tags            []string // stored with every cell's run, besides sweep:<id>
-	JudgeHost       string
-}
-
-// Configure turns one cell, with the sweep's settings, into its run
-// configuration on the sweep's shared seed plan. set.Iterations is
-// resolved (the plan's length); set.Seed and set.Seeds are as given, for a
-// cell that pins options.seed. The caller resolves the suite and preamble
-// and records the arguments the run is stored with; its errors come back
-// from Prepare and Run as they are.
-type Configure func(c Cell, set Settings, seeds bench.SeedPlan) (bench.Config, error)
+// Configure turns one cell, with the sweep's shared settings (base: its
+// iterations resolved to the plan's length, its seed settings as given, for
+// a cell that pins options.seed), into its run configuration on the
+// sweep's shared seed plan. The caller resolves the suite and preamble; its
+// errors come back from Prepare and Run as they are.
+type Configure func(c Cell, base record.RunConfig, seeds bench.SeedPlan) (bench.Config, error)
 
 // Service runs sweeps: cells (from Grid) spread over hosts, checked as one
 // before anything is stored, run in warmed blocks, stored as runs sharing
@@ -54,7 +37,10 @@ type Service struct {
 
 // Request is a sweep to prepare or run.
 type Request struct {
-	Settings
+	// Base is what every cell shares, as each cell's run stores it (suite,
+	// iterations, seeds, limits, tags); a cell adds its model, preamble,
+	// options, think and host. Zero values are the run defaults.
+	Base  record.RunConfig
 	Cells []Cell // the cells to run, from Grid: unique labels, options checked
 	// Hosts are the named hosts to spread cells without a host over (Spread);
 	// none is the default host.
@@ -144,15 +130,15 @@ func (s *Service) Prepare(ctx context.Context, req Request, id string) (*Setup, 
 		}
 		return nil, &bench.InputError{Err: err}
 	}
-	iterations, shared, err := bench.SeedPlanFor(req.Iterations, req.Seed, req.Seeds, nil)
+	iterations, shared, err := bench.SeedPlanFor(req.Base.Iterations, req.Base.Seed, req.Base.Seeds, nil)
 	if err != nil {
 		return nil, err
 	}
-	set := req.Settings
-	set.Iterations = iterations
+	base := req.Base
+	base.Iterations = iterations
 	var first bench.Config
 	for i, c := range cells {
-		cfg, err := s.Configure(c, set, shared)
+		cfg, err := s.Configure(c, base, shared)
 		if err != nil {
 			return nil, err
 		}

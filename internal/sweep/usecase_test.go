@@ -30,7 +30,7 @@ func TestServiceRunsAndResumesCells(t *testing.T) {
 	var held []string
 	svc := &sweep.Service{
 		Store: store, Runner: &bench.Runner{Exec: ex, Store: store}, Exec: ex,
-		Configure: func(c sweep.Cell, set sweep.Settings, seeds bench.SeedPlan) (bench.Config, error) {
+		Configure: func(c sweep.Cell, set record.RunConfig, seeds bench.SeedPlan) (bench.Config, error) {
 			return bench.Config{Model: c.Model, Host: c.Host, Options: c.Options, Suite: st,
 				Iterations: set.Iterations, Seeds: seeds, Tags: set.Tags}, nil
 		},
@@ -46,9 +46,9 @@ func TestServiceRunsAndResumesCells(t *testing.T) {
 	var began []string
 	var beganID string
 	req := sweep.Request{
-		Settings: sweep.Settings{Seeds: []bench.Seed{7}, Tags: []string{"route-eval"}},
-		Cells:    cells,
-		Began:    func(ids []string, id string) { began, beganID = ids, id },
+		Base:  record.RunConfig{Seeds: []int{7}, Tags: []string{"route-eval"}},
+		Cells: cells,
+		Began: func(ids []string, id string) { began, beganID = ids, id },
 	}
 	sw, err := svc.Run(context.Background(), req)
 	if err != nil || sw.Err != nil {
