@@ -155,11 +155,6 @@ func (s *Service) compareModels(ctx context.Context, args CompareModelsArgs, pro
 			Pareto: compare.Frontier{Points: []stats.Point{}, Optimal: []string{}, DominatedBy: map[string][]string{}}}
 		return res, report.PlanMarkdown(plan), nil
 	}
-	release, err := s.acquire(ctx, args.Host)
-	if err != nil {
-		return nil, "", err
-	}
-	defer release()
 	o, err := s.comparisons().Run(ctx, compare.Live{Configs: cfgs, Baseline: args.Baseline, Effect: args.Effect, Judge: c.pw,
 		Progress: progress, Began: began, Resume: resume})
 	if err != nil {

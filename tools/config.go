@@ -24,10 +24,10 @@ func (s *Service) comparisons() *compare.Service {
 	return &compare.Service{Store: s.Store, Runner: s.runner(), Exec: s.Exec}
 }
 
-// sweeps is the sweep use case on the service's store and executor: cells
-// resolved as run_benchmark arguments are, hosts held by the per-host slots.
+// sweeps is the sweep use case on the service's store and executor, cells
+// resolved as run_benchmark arguments are.
 func (s *Service) sweeps() *sweep.Service {
-	return &sweep.Service{Store: s.Store, Runner: s.runner(), Exec: s.Exec, Configure: s.cellConfig, Acquire: s.acquire}
+	return &sweep.Service{Store: s.Store, Runner: s.runner(), Exec: s.Exec, Configure: s.cellConfig}
 }
 
 // cellConfig is a sweep cell's run configuration: the sweep's shared

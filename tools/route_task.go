@@ -444,11 +444,6 @@ func (s *Service) cascade(ctx context.Context, res *RouteTaskResult, d *record.R
 	}
 	ask := func(ctx context.Context, name string) (route.Answer, error) {
 		c := rc.cands[slices.Index(rc.names, name)]
-		release, err := s.acquire(ctx, c.Host)
-		if err != nil {
-			return route.Answer{}, err
-		}
-		defer release()
 		m, err := s.Exec.Chat(ctx, executor.Request{
 			Host: c.Host, Model: c.Model, Prompt: args.Task,
 			Options: map[string]any{"temperature": 0}, Timeout: timeout,

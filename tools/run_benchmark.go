@@ -158,11 +158,6 @@ func (s *Service) runBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 		res.Environment = Environment{Model: cfg.Model, Options: cfg.Options, Preamble: cfg.Preamble, Suite: cfg.Suite.Name, SuiteHash: cfg.Suite.Hash()}
 		return res, report.PlanMarkdown(plan), nil
 	}
-	release, err := s.acquire(ctx, args.Host)
-	if err != nil {
-		return nil, "", err
-	}
-	defer release()
 	sess, err := s.runner().Prepare(ctx, cfg)
 	if err != nil {
 		return nil, "", err

@@ -51,15 +51,12 @@ type Service struct {
 	// of one call (default 200 ms); the last one is always sent.
 	ProgressInterval time.Duration
 
-	// Jobs runs long tool calls as durable jobs; nil runs them in the
-	// call itself (the CLI's one-shot commands).
+	// Jobs runs long tool calls as durable jobs, and is the one host slot:
+	// it runs one job at a time per Ollama host (two models generating at
+	// once on one machine thrash it), different hosts at the same time. Nil
+	// runs each call in the call itself: the CLI's one-shot commands, one
+	// call per process.
 	Jobs *jobs.Manager
-
-	// slots serialise model calls per Ollama host: two models generating at
-	// once on one machine thrash it (see docs), so tool calls that run
-	// models on a host queue here; different hosts run at the same time.
-	slotMu sync.Mutex
-	slots  map[string]chan struct{}
 
 	// inflight counts tool calls under way, so that shutdown can let them
 	// record their end (a cancelled run stays resumable) before the store closes.
@@ -82,28 +79,6 @@ func (s *Service) Drain(timeout time.Duration) bool {
 		return true
 	case <-time.After(timeout):
 		return false
-	}
-}
-
-// acquire waits for the right to run models on a named host ("" is the
-// default host), or for ctx to end.
-func (s *Service) acquire(ctx context.Context, host string) (release func(), err error) {
-	name := s.hostName(host)
-	s.slotMu.Lock()
-	if s.slots == nil {
-		s.slots = map[string]chan struct{}{}
-	}
-	slot, ok := s.slots[name]
-	if !ok {
-		slot = make(chan struct{}, 1)
-		s.slots[name] = slot
-	}
-	s.slotMu.Unlock()
-	select {
-	case slot <- struct{}{}:
-		return func() { <-slot }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for another benchmark on host %s to finish: %w", name, ctx.Err())
 	}
 }
 

@@ -30,9 +30,6 @@ type Service struct {
 	Exec   *executor.Executor
 	// Configure resolves a cell into its run configuration; required.
 	Configure Configure
-	// Acquire, if set, holds a host for the sweep's model calls until
-	// release is called; Run holds every host it runs on, in name order.
-	Acquire func(ctx context.Context, host string) (release func(), err error)
 }
 
 // Request is a sweep to prepare or run.
@@ -169,7 +166,7 @@ func (s *Service) Prepare(ctx context.Context, req Request, id string) (*Setup, 
 }
 
 // Run runs a sweep (or resumes the one req.Resume names): Prepare checks
-// it under a new id, Acquire holds its hosts, the cells run in warmed
+// it under a new id, the cells run in warmed
 // blocks (the package's Run), and their stored runs are analysed. A cell
 // that fails ends its own run (Swept.Err); Run's error is for what
 // stopped the sweep as a whole.
@@ -188,15 +185,6 @@ func (s *Service) Run(ctx context.Context, req Request) (*Swept, error) {
 	setup, err := s.Prepare(ctx, req, id)
 	if err != nil {
 		return nil, err
-	}
-	if s.Acquire != nil {
-		for _, h := range slices.Sorted(slices.Values(setup.Hosts)) { // in name order: two sweeps never wait on each other
-			release, err := s.Acquire(ctx, h)
-			if err != nil {
-				return nil, err
-			}
-			defer release()
-		}
 	}
 	prevs := map[string]record.Run{}
 	if req.Resume != "" {
