@@ -6,22 +6,16 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
-	"github.com/benchmcp/benchmcp/internal/check"
-	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 	"github.com/benchmcp/benchmcp/internal/route"
-	"github.com/benchmcp/benchmcp/internal/suite"
-	"github.com/benchmcp/benchmcp/internal/sweep"
-	"github.com/benchmcp/benchmcp/memory"
 )
 
 // KindRouteEval is the job kind of evaluate_routing.
@@ -31,8 +25,6 @@ const KindRouteEval = "evaluate_routing"
 const (
 	DefaultRoutingIterations = 3
 	DefaultRoutingWithin     = 0.02
-	// MaxRoutingVerdicts bounds the per-task verdicts in a result.
-	MaxRoutingVerdicts = 200
 )
 
 // RoutingCost is what one call of a candidate costs: per 1,000 tokens
@@ -125,19 +117,22 @@ func (s *Service) EvaluateRouting(ctx context.Context, args EvaluateRoutingArgs,
 }
 
 func (s *Service) submitRouteEval(ctx context.Context, args EvaluateRoutingArgs) (record.Job, error) {
-	setup, err := s.routingSetup(ctx, args)
+	rs, err := s.checkRouting(args)
 	if err != nil {
 		return record.Job{}, err
 	}
+	if _, err := s.router().StoredRuns(ctx, rs.Setup); err != nil {
+		return record.Job{}, err
+	}
 	var hosts, models []string
-	for _, c := range setup.cands {
+	for _, c := range rs.Candidates {
 		if !slices.Contains(hosts, c.Host) {
 			hosts = append(hosts, c.Host)
 		}
 		models = append(models, c.Model)
 	}
-	if setup.judge != nil && !slices.Contains(hosts, setup.judge.Host) {
-		hosts = append(hosts, setup.judge.Host)
+	if rs.Judge != nil && !slices.Contains(hosts, rs.Judge.Host) {
+		hosts = append(hosts, rs.Judge.Host)
 	}
 	return s.Jobs.SubmitFor(clientOf(ctx), KindRouteEval, hosts, models, args, args.Priority)
 }
@@ -157,28 +152,11 @@ func (s *Service) routeEvalJob(ctx context.Context, job record.Job, r jobs.Repor
 	return res, md, err
 }
 
-// routingSetup is an evaluation resolved and checked: the candidates with
-// their hosts and costs, the suite, and each candidate's stored run (nil
-// when it has none).
+// routingSetup is an evaluation's arguments checked: the domain's setup and
+// the report files to write.
 type routingSetup struct {
-	cands      []record.RoutingCandidate
-	suite      suite.Suite
-	iterations int
-	within     float64
-	judge      *record.RoutingCandidate
-	runs       []*record.Run
-	reports    []artifact.Target
-}
-
-// missing lists the candidates without a stored run.
-func (rs *routingSetup) missing() []int {
-	var out []int
-	for i, r := range rs.runs {
-		if r == nil {
-			out = append(out, i)
-		}
-	}
-	return out
+	route.Setup
+	reports []artifact.Target
 }
 
 // checkRouting checks an evaluation's arguments as far as they can be
@@ -188,18 +166,18 @@ func (s *Service) checkRouting(args EvaluateRoutingArgs) (*routingSetup, error) 
 	if n := len(args.Candidates); n < 2 || n > MaxRouteCandidates {
 		return nil, userErrorf("candidates has %d models; give 2 to %d, cheapest first, e.g. [\"tiny-s\", \"tiny-m\"] or [\"qwen2.5-coder:7b@local\", \"qwen2.5-coder:32b@gpu-box\"]", n, MaxRouteCandidates)
 	}
-	rs := &routingSetup{iterations: args.Iterations, within: DefaultRoutingWithin}
-	if rs.iterations == 0 {
-		rs.iterations = DefaultRoutingIterations
+	rs := &routingSetup{Setup: route.Setup{Iterations: args.Iterations, Within: DefaultRoutingWithin, Options: args.Options, Online: args.Online, Seed: args.Seed}}
+	if rs.Iterations == 0 {
+		rs.Iterations = DefaultRoutingIterations
 	}
-	if rs.iterations < 1 || rs.iterations > 100 {
+	if rs.Iterations < 1 || rs.Iterations > 100 {
 		return nil, userErrorf("iterations %d is out of range; give 1 to 100 (default %d)", args.Iterations, DefaultRoutingIterations)
 	}
 	if args.Within != nil {
 		if *args.Within < 0 || *args.Within > 1 {
 			return nil, userErrorf("within %g is outside 0-1; it is a share of tasks, e.g. 0.02 for 2 points of pass rate", *args.Within)
 		}
-		rs.within = *args.Within
+		rs.Within = *args.Within
 	}
 	if err := option.Check("options", args.Options); err != nil {
 		return nil, &UserError{Err: err}
@@ -209,16 +187,16 @@ func (s *Service) checkRouting(args EvaluateRoutingArgs) (*routingSetup, error) 
 		if err != nil {
 			return nil, err
 		}
-		if slices.ContainsFunc(rs.cands, func(o record.RoutingCandidate) bool { return o.Model == c.Model && o.Host == c.Host }) {
+		if slices.ContainsFunc(rs.Candidates, func(o record.RoutingCandidate) bool { return o.Model == c.Model && o.Host == c.Host }) {
 			return nil, userErrorf("candidate %s is listed twice", c.Name())
 		}
-		rs.cands = append(rs.cands, c)
+		rs.Candidates = append(rs.Candidates, c)
 	}
 	for name, cost := range args.Costs {
-		i := slices.IndexFunc(rs.cands, func(c record.RoutingCandidate) bool { return c.Name() == name || c.Model == name })
+		i := slices.IndexFunc(rs.Candidates, func(c record.RoutingCandidate) bool { return c.Name() == name || c.Model == name })
 		if i < 0 {
 			var names []string
-			for _, c := range rs.cands {
+			for _, c := range rs.Candidates {
 				names = append(names, c.Name())
 			}
 			return nil, userErrorf("costs has %q, which is not a candidate; the candidates are %s", name, strings.Join(names, ", "))
@@ -229,14 +207,14 @@ func (s *Service) checkRouting(args EvaluateRoutingArgs) (*routingSetup, error) 
 		case cost.Per1KTokens > 0 && cost.PerSecond > 0:
 			return nil, userErrorf("costs[%s] has both per_1k_tokens and per_second; give one", name)
 		}
-		rs.cands[i].CostPer1KTokens, rs.cands[i].CostPerSecond = cost.Per1KTokens, cost.PerSecond
+		rs.Candidates[i].CostPer1KTokens, rs.Candidates[i].CostPerSecond = cost.Per1KTokens, cost.PerSecond
 	}
 	if args.Judge != "" {
 		j, err := s.resolveCandidate("judge", args.Judge, "")
 		if err != nil {
 			return nil, err
 		}
-		rs.judge = &j
+		rs.Judge = &j
 	}
 	reports, err := s.reportTargets("html_path", args.HTMLPath, artifact.HTML)
 	if err != nil {
@@ -247,145 +225,25 @@ func (s *Service) checkRouting(args EvaluateRoutingArgs) (*routingSetup, error) 
 	if err != nil {
 		return nil, err
 	}
-	rs.suite = st
+	rs.Suite, rs.SuiteRef = st, args.Suite
 	return rs, nil
-}
-
-// routingSetup checks the arguments (nothing runs or is stored) and finds
-// each candidate's newest matching run.
-func (s *Service) routingSetup(ctx context.Context, args EvaluateRoutingArgs) (*routingSetup, error) {
-	rs, err := s.checkRouting(args)
-	if err != nil {
-		return nil, err
-	}
-	// The models must be on their hosts when anything will be called.
-	if args.Online || rs.judge != nil {
-		check := slices.Clone(rs.cands)
-		if rs.judge != nil {
-			check = append(check, *rs.judge)
-		}
-		for _, c := range check {
-			if _, err := s.Exec.ModelInfo(ctx, c.Host, c.Model); err != nil {
-				return nil, userErrorf("%s: %v", c.Name(), err)
-			}
-		}
-	}
-	rs.runs = make([]*record.Run, len(rs.cands))
-	for i, c := range rs.cands {
-		if rs.runs[i], err = s.routingRun(c, rs.suite, args.Options, rs.iterations); err != nil {
-			return nil, err
-		}
-	}
-	return rs, nil
-}
-
-// routingRun is the newest completed run of the candidate on the suite's
-// exact content, on its host, with the options (seed aside), without a
-// preamble or padding, and with at least the iterations; nil when none.
-func (s *Service) routingRun(c record.RoutingCandidate, st suite.Suite, options map[string]any, iterations int) (*record.Run, error) {
-	runs, err := s.Store.ListRuns(memory.Filter{Model: c.Model, Status: record.StatusCompleted})
-	if err != nil {
-		return nil, fmt.Errorf("list runs of %s: %w", c.Model, err)
-	}
-	hash, want := st.Hash(), compare.OptionsKey(options)
-	for _, r := range runs {
-		if r.SuiteHash == hash && r.Host == c.Host && compare.OptionsKey(r.Options) == want &&
-			r.Preamble == "" && r.Depth == 0 && r.Iterations >= iterations {
-			return &r, nil
-		}
-	}
-	return nil, nil
-}
-
-// missingError says which candidates have no stored run, and how to make them.
-func missingError(rs *routingSetup, args EvaluateRoutingArgs) error {
-	var lines []string
-	for _, i := range rs.missing() {
-		c := rs.cands[i]
-		call := map[string]any{"model": c.Model, "host": c.Host, "suite": rs.suite.Name, "iterations": rs.iterations}
-		if len(args.Options) > 0 {
-			call["options"] = args.Options
-		}
-		b, _ := json.Marshal(call)
-		lines = append(lines, fmt.Sprintf("%s: run_benchmark %s", c.Name(), b))
-	}
-	return userErrorf("no completed run on suite %s (hash %.12s) with %d iterations and these options for: %s. Run them, or call again with online: true to run what is missing as a job",
-		rs.suite.Name, rs.suite.Hash(), rs.iterations, strings.Join(lines, "; "))
 }
 
 // evaluateRouting is EvaluateRouting; began and resume are as for a sweep.
 func (s *Service) evaluateRouting(ctx context.Context, args EvaluateRoutingArgs, progress ProgressFunc, began func([]string, string), resume string) (*EvaluateRoutingResult, string, error) {
 	defer s.track()()
-	rs, err := s.routingSetup(ctx, args)
+	rs, err := s.checkRouting(args)
 	if err != nil {
 		return nil, "", err
 	}
-	mode := "offline"
-	if missing := rs.missing(); len(missing) > 0 || resume != "" {
-		if !args.Online {
-			return nil, "", missingError(rs, args)
-		}
-		mode = "online"
-		if err := s.runMissing(ctx, rs, args, progress, began, resume); err != nil {
-			return nil, "", err
-		}
-	}
-	m, notes, err := s.routingMatrix(ctx, rs, progress)
+	ev, err := s.router().Evaluate(ctx, rs.Setup, route.EvaluateHooks{
+		Progress: progress, Began: began, Resume: resume,
+		Full: func(ev *route.Evaluation) any { return routingResult(ev) },
+	})
 	if err != nil {
 		return nil, "", err
 	}
-	policies, err := route.Evaluate(m)
-	if err != nil {
-		return nil, "", err
-	}
-	big := rs.cands[len(rs.cands)-1].Name()
-	costed := slices.ContainsFunc(rs.cands, func(c record.RoutingCandidate) bool { return c.CostPer1KTokens > 0 || c.CostPerSecond > 0 })
-	rec := policies[route.Recommend(policies, big, rs.within, costed)]
-	res := &EvaluateRoutingResult{
-		Status: record.StatusCompleted, Mode: mode, Suite: rs.suite.Name, SuiteHash: rs.suite.Hash(),
-		Candidates: rs.cands, Runs: map[string]string{}, Iterations: rs.iterations, Tasks: len(m.Tasks),
-		Policies: policies, Recommended: rec.ID, Deployed: rec.Spec, Notes: notes,
-		Decisions: route.Decisions(m, rec),
-	}
-	for i, c := range rs.cands {
-		res.Runs[c.Name()] = rs.runs[i].ID
-	}
-	res.Seeds = sharedSeeds(rs)
-	for _, p := range policies {
-		if p.Pareto {
-			res.Pareto = append(res.Pareto, p.ID)
-		}
-	}
-	if rec.Policy == route.Evidence {
-		res.Deployed.Categories = route.LearnCategories(m, *rec.Threshold)
-	}
-	bigRes := policies[len(rs.cands)-1]
-	res.Why = fmt.Sprintf("%s sends %.0f%% of tasks to %s with pass rate %.3f, %+.3f against always-%s (95%% CI %+.3f to %+.3f), the cheapest policy within %.3f of it",
-		rec.ID, 100*rec.BigShare, big, rec.PassRate, rec.DeltaVsBig, big, rec.DeltaCI.Lo, rec.DeltaCI.Hi, rs.within)
-	if costed {
-		res.Why += fmt.Sprintf(" by cost (%.4g per task against %.4g)", rec.Cost, bigRes.Cost)
-	} else {
-		res.Why += " by share of the big model (no costs given)"
-	}
-	for ti, t := range m.Tasks {
-		if ti == MaxRoutingVerdicts {
-			res.Notes = append(res.Notes, fmt.Sprintf("verdicts lists the first %d of %d tasks", MaxRoutingVerdicts, len(m.Tasks)))
-			break
-		}
-		v := RoutingVerdict{TaskID: t.ID, Category: t.Category}
-		for _, o := range rec.Outcomes[ti] {
-			v.Models = append(v.Models, rs.cands[o.Answered()].Name())
-			v.Passes = append(v.Passes, o.Pass)
-		}
-		res.Verdicts = append(res.Verdicts, v)
-	}
-	if rec.Policy == route.Cascade && rs.judge == nil {
-		res.Notes = append(res.Notes, "the recommended cascade was judged by the suite's stored llm_judge verdicts; route_task needs judge_model to run it")
-	}
-	if err := s.storeRouting(rs, res, policies); err != nil {
-		return nil, "", err
-	}
-	emptyRouting(res)
+	res := emptyRouting(routingResult(ev))
 	written, err := writeReports(rs.reports, nil, func() string { return report.RoutingHTML(routingReport(res)) })
 	if err != nil {
 		return nil, "", err
@@ -398,209 +256,18 @@ func (s *Service) evaluateRouting(ctx context.Context, args EvaluateRoutingArgs,
 	return res, md, nil
 }
 
-// storeRouting stores the evaluation, with the heuristic threshold learned
-// for route_task, and sets the result's policy id.
-func (s *Service) storeRouting(rs *routingSetup, res *EvaluateRoutingResult, policies []route.PolicyResult) error {
-	p := record.RoutingPolicy{
-		Suite: rs.suite.Name, SuiteHash: rs.suite.Hash(), Candidates: rs.cands,
-		Within: rs.within, Recommended: res.Deployed,
+// routingResult is the tool's view of an evaluation.
+func routingResult(ev *route.Evaluation) *EvaluateRoutingResult {
+	res := &EvaluateRoutingResult{
+		PolicyID: ev.PolicyID, Status: record.StatusCompleted, Mode: ev.Mode, Suite: ev.Suite, SuiteHash: ev.SuiteHash,
+		Candidates: ev.Candidates, Runs: ev.Runs, Iterations: ev.Iterations, Seeds: ev.Seeds, Tasks: ev.Tasks,
+		Policies: ev.Policies, Pareto: ev.Pareto, Recommended: ev.Recommended, Deployed: ev.Deployed, Why: ev.Why,
+		Decisions: ev.Decisions, Notes: ev.Notes,
 	}
-	if rs.judge != nil {
-		p.Judge = rs.judge.Name()
+	for _, v := range ev.Verdicts {
+		res.Verdicts = append(res.Verdicts, RoutingVerdict(v))
 	}
-	if h := bestHeuristic(policies, rs.within); h != nil {
-		p.Heuristic = h
-	}
-	full, err := json.Marshal(res)
-	if err != nil {
-		return fmt.Errorf("encode routing evaluation: %w", err)
-	}
-	p.Result = full
-	if err := s.Store.PutRoutingPolicy(&p); err != nil {
-		return fmt.Errorf("store routing evaluation: %w", err)
-	}
-	res.PolicyID = p.ID
-	return nil
-}
-
-// bestHeuristic is the heuristic threshold route_task uses: the one the
-// recommendation rule picks among the heuristic's thresholds (and the two
-// always policies it sits between).
-func bestHeuristic(policies []route.PolicyResult, within float64) *float64 {
-	var hs []route.PolicyResult
-	var big string
-	for _, p := range policies {
-		if p.Policy == route.Always {
-			big = p.Spec.Target
-			if len(hs) == 0 || hs[0].Policy == route.Always {
-				hs = []route.PolicyResult{p} // the last always is the big one
-			}
-		}
-	}
-	for _, p := range policies {
-		if p.Policy == route.Heuristic {
-			hs = append(hs, p)
-		}
-	}
-	if len(hs) < 2 {
-		return nil
-	}
-	r := hs[route.Recommend(hs, big, within, false)]
-	if r.Threshold == nil {
-		t := 0.0 // always-big: every task is hard
-		return &t
-	}
-	return r.Threshold
-}
-
-// runMissing runs the candidates without a stored run as the cells of one
-// sweep, on the seeds of the stored runs when they share them.
-func (s *Service) runMissing(ctx context.Context, rs *routingSetup, args EvaluateRoutingArgs, progress ProgressFunc, began func([]string, string), resume string) error {
-	sw := SweepArgs{RunSettings: RunSettings{Suite: args.Suite, Iterations: rs.iterations, Seed: args.Seed, Tags: []string{"route-eval"}}}
-	if stored := sharedSeeds(rs); stored != nil && args.Seed == nil {
-		sw.Seeds, sw.Iterations = nil, 0
-		for _, s := range stored {
-			sw.Seeds = append(sw.Seeds, bench.Seed(s))
-		}
-	}
-	for _, i := range rs.missing() {
-		c := rs.cands[i]
-		sw.Cells = append(sw.Cells, sweep.Cell{Label: c.Name(), Model: c.Model, Host: c.Host, Options: args.Options})
-	}
-	if len(sw.Cells) == 0 && resume != "" {
-		return nil // an interrupted job whose runs all finished
-	}
-	res, _, err := s.sweep(ctx, sw, progress, began, resume)
-	if err != nil {
-		return err
-	}
-	for _, c := range res.Cells {
-		if c.Status != record.StatusCompleted {
-			return fmt.Errorf("the run of %s ended %s (run %s); evaluate_routing needs it completed: resume it with job_status, or run it with run_benchmark", c.Label, c.Status, c.RunID)
-		}
-	}
-	for i, c := range rs.cands {
-		if rs.runs[i], err = s.routingRun(c, rs.suite, args.Options, rs.iterations); err != nil {
-			return err
-		}
-		if rs.runs[i] == nil {
-			return fmt.Errorf("the run of %s completed but is not found on suite %s; report this", c.Name(), rs.suite.Name)
-		}
-	}
-	return nil
-}
-
-// sharedSeeds is the seeds of the first iterations when every stored run
-// used the same; nil otherwise.
-func sharedSeeds(rs *routingSetup) []int {
-	var out []int
-	for _, r := range rs.runs {
-		if r == nil {
-			continue
-		}
-		if r.Seeds == nil || len(r.Seeds.Seeds) < rs.iterations || (out != nil && !slices.Equal(out, r.Seeds.Seeds[:rs.iterations])) {
-			return nil
-		}
-		out = r.Seeds.Seeds[:rs.iterations]
-	}
-	return out
-}
-
-// routingMatrix reads every candidate's samples into the matrix: the
-// suite's tasks in order, the first iterations of each run. The cascade's
-// signal is the judge's score: graded now by the given judge, else the
-// stored llm_judge verdict of the sample.
-func (s *Service) routingMatrix(ctx context.Context, rs *routingSetup, progress ProgressFunc) (route.Matrix, []string, error) {
-	m := route.Matrix{Candidates: rs.cands, Iterations: rs.iterations}
-	byTask := make([]map[string][]record.Sample, len(rs.cands))
-	for c, r := range rs.runs {
-		samples, err := s.Store.Samples(r.ID)
-		if err != nil {
-			return m, nil, fmt.Errorf("read samples of run %s: %w", r.ID, err)
-		}
-		byTask[c] = map[string][]record.Sample{}
-		for _, smp := range samples {
-			byTask[c][smp.TaskID] = append(byTask[c][smp.TaskID], smp)
-		}
-	}
-	var notes []string
-	var grade func(ctx context.Context, task suite.Task, smp record.Sample) (float64, float64, error)
-	if rs.judge != nil {
-		spec := check.Spec{Type: "llm_judge", Judge: &check.JudgeSpec{Model: rs.judge.Model}}
-		jc, err := check.Compile(spec)
-		if err != nil {
-			return m, nil, err
-		}
-		judge := bench.Judge(s.Exec, rs.judge.Host, DefaultRouteTimeout)
-		grade = func(ctx context.Context, task suite.Task, smp record.Sample) (float64, float64, error) {
-			start := time.Now()
-			results, _, _ := check.Evaluate(ctx, []check.Check{jc}, check.Answer{Task: task.Prompt, Output: smp.Output}, check.Env{Judge: judge})
-			ms := float64(time.Since(start)) / float64(time.Millisecond)
-			if len(results) == 0 || results[0].Skipped {
-				return 0, ms, fmt.Errorf("judge %s could not grade task %s: %s", rs.judge.Name(), task.ID, results[0].Reason)
-			}
-			return results[0].Score, ms, nil
-		}
-	}
-	unjudged, total, graded := 0, len(rs.suite.Tasks)*(len(rs.cands)-1)*rs.iterations, 0
-	for _, task := range rs.suite.Tasks {
-		t := route.Task{ID: task.ID, Category: task.Category, Prompt: task.Prompt, Trials: make([][]route.Trial, len(rs.cands))}
-		for c := range rs.cands {
-			got := byTask[c][task.ID]
-			slices.SortFunc(got, func(a, b record.Sample) int { return a.Iteration - b.Iteration })
-			if len(got) < rs.iterations {
-				return m, nil, fmt.Errorf("run %s of %s has %d samples of task %s, want %d; rerun it", rs.runs[c].ID, rs.cands[c].Name(), len(got), task.ID, rs.iterations)
-			}
-			for _, smp := range got[:rs.iterations] {
-				tr := route.Trial{Pass: smp.Pass, LatencyMs: smp.WallMs, Tokens: smp.PromptTokens + smp.EvalTokens}
-				last := c == len(rs.cands)-1
-				switch {
-				case last:
-				case grade != nil:
-					v, ms, err := grade(ctx, task, smp)
-					if ctx.Err() != nil {
-						return m, nil, ctx.Err()
-					}
-					if err == nil {
-						tr.Verify, tr.VerifyMs = &v, ms
-					}
-					graded++
-					if progress != nil {
-						progress(graded, total, fmt.Sprintf("judged %s on %s iteration %d", rs.cands[c].Name(), task.ID, smp.Iteration))
-					}
-				default:
-					tr.Verify = storedJudge(smp)
-				}
-				if !last && tr.Verify == nil {
-					unjudged++
-				}
-				t.Trials[c] = append(t.Trials[c], tr)
-			}
-		}
-		m.Tasks = append(m.Tasks, t)
-	}
-	if unjudged > 0 {
-		how := "give judge (e.g. tiny-judge) to grade them"
-		if rs.judge != nil {
-			how = "the judge could not grade them"
-		}
-		notes = append(notes, fmt.Sprintf("%d of %d answers of the cheaper candidates have no judge verdict; the cascade escalates them (%s)", unjudged, total, how))
-	}
-	if rs.judge == nil && unjudged < total {
-		notes = append(notes, "the cascade uses the llm_judge verdicts stored with the answers; their judging time is not in its latency")
-	}
-	return m, notes, nil
-}
-
-// storedJudge is the score of the sample's llm_judge check, nil without one.
-func storedJudge(smp record.Sample) *float64 {
-	for _, c := range smp.Checks {
-		if c.Type == "llm_judge" && !c.Skipped {
-			v := c.Score
-			return &v
-		}
-	}
-	return nil
+	return res
 }
 
 // emptyRouting sets a result's lists, so that none is null.

@@ -207,10 +207,10 @@ func FuzzRouteTaskArgs(f *testing.F) {
 		if fixable(t, err) {
 			return
 		}
-		if n := len(rc.cands); n < 1 || n > MaxRouteCandidates || option.Check("options", args.Options) != nil ||
+		if n := len(rc.Candidates); n < 1 || n > MaxRouteCandidates || option.Check("options", args.Options) != nil ||
 			!slices.Contains([]string{route.Policy, route.Evidence, route.Heuristic, route.Cascade}, args.Strategy) ||
-			(args.Strategy == route.Cascade && len(rc.checks) == 0) {
-			t.Fatalf("accepted %+v: %d candidates, %d checks", args, n, len(rc.checks))
+			(args.Strategy == route.Cascade && len(rc.Checks) == 0) {
+			t.Fatalf("accepted %+v: %d candidates, %d checks", args, n, len(rc.Checks))
 		}
 	})
 }
@@ -227,8 +227,8 @@ func FuzzEvaluateRoutingArgs(f *testing.F) {
 		if fixable(t, err) {
 			return
 		}
-		if n := len(rs.cands); n < 2 || n > MaxRouteCandidates || rs.iterations < 1 || rs.iterations > 100 || rs.within < 0 || rs.within > 1 ||
-			option.Check("options", args.Options) != nil || rs.suite.Validate() != nil {
+		if n := len(rs.Candidates); n < 2 || n > MaxRouteCandidates || rs.Iterations < 1 || rs.Iterations > 100 || rs.Within < 0 || rs.Within > 1 ||
+			option.Check("options", args.Options) != nil || rs.Suite.Validate() != nil {
 			t.Fatalf("accepted %+v", args)
 		}
 	})

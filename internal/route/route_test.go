@@ -7,9 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestEstimateDifficulty(t *testing.T) {
