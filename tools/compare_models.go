@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -14,6 +15,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
@@ -310,4 +312,44 @@ func defaultLabel(v CompareVariant) string {
 		return v.Model + "+" + name
 	}
 	return v.Model + "+preamble"
+}
+
+// compareJob is the work of a compare_models job; an interrupted one
+// resumes its comparison.
+func (s *Service) compareJob(ctx context.Context, job record.Job, r jobs.Reporter) (any, string, error) {
+	var args CompareModelsArgs
+	if err := json.Unmarshal(job.Args, &args); err != nil {
+		return nil, "", fmt.Errorf("decode arguments of job %s: %w", job.ID, err)
+	}
+	args.Background = false
+	res, md, err := s.compareModels(ctx, args, reporterProgress(r), r.Began, job.ComparisonID)
+	if res != nil {
+		res.JobID = job.ID
+	}
+	return res, md, err
+}
+
+// submitCompare validates a compare_models call that runs variants and
+// submits it as a job.
+func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (record.Job, error) {
+	call, err := s.checkCompare(args)
+	if err != nil {
+		return record.Job{}, err
+	}
+	var models []string
+	for _, c := range call.cfgs {
+		if _, err := s.runner().Prepare(ctx, c); err != nil {
+			return record.Job{}, fmt.Errorf("variant %s: %w", c.Label, err)
+		}
+		models = append(models, c.Model)
+	}
+	return s.Jobs.SubmitFor(clientOf(ctx), KindCompare, []string{s.hostName(args.Host)}, models, args, args.Priority)
+}
+
+// queuedCompare is compare_models' result for a background call.
+func queuedCompare(j record.Job) (*CompareModelsResult, string) {
+	res := &CompareModelsResult{JobID: j.ID, Status: record.Status(j.Status),
+		Variants: []compare.VariantSummary{}, Comparisons: []compare.Comparison{}, Tasks: []compare.TaskRow{}, PreambleAB: []compare.PreambleDelta{},
+		Pareto: compare.Frontier{Points: []stats.Point{}, Optimal: []string{}, DominatedBy: map[string][]string{}}}
+	return res, queuedText(j)
 }

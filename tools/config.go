@@ -7,6 +7,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/internal/sweep"
 	"github.com/benchmcp/benchmcp/memory"
@@ -23,6 +24,15 @@ import (
 func (s *Service) comparisons() *compare.Service {
 	return &compare.Service{Store: s.Store, Runner: s.runner(), Exec: s.Exec}
 }
+
+// router is the routing use cases on the service's store and executor;
+// an online evaluation runs its missing candidates as a sweep.
+func (s *Service) router() *route.Service {
+	return &route.Service{Store: s.Store, Exec: s.Exec, Python: s.Python, Sandbox: s.Sandbox, Sweeps: s.sweeps()}
+}
+
+// StatusPlanned is the status of a plan: nothing ran.
+const StatusPlanned record.Status = "planned"
 
 // sweeps is the sweep use case on the service's store and executor, cells
 // resolved as run_benchmark arguments are.

@@ -8,18 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
-	"github.com/benchmcp/benchmcp/internal/bench"
-	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
-	"github.com/benchmcp/benchmcp/internal/report"
-	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/memory"
 )
 
@@ -70,52 +65,6 @@ func (s *Service) RecoverJobs() error {
 	return s.Jobs.Recover(unfinished)
 }
 
-// runJob is the work of a run_benchmark job. A job that began a run before
-// (it was interrupted) resumes that run.
-func (s *Service) runJob(ctx context.Context, job record.Job, r jobs.Reporter) (any, string, error) {
-	var args RunBenchmarkArgs
-	if err := json.Unmarshal(job.Args, &args); err != nil {
-		return nil, "", fmt.Errorf("decode arguments of job %s: %w", job.ID, err)
-	}
-	args.Background = false
-	if len(job.RunIDs) > 0 {
-		run, err := s.Store.GetRun(job.RunIDs[0])
-		if err != nil {
-			return nil, "", fmt.Errorf("job %s: its run: %w", job.ID, err)
-		}
-		if run.Status == record.StatusCompleted {
-			samples, err := s.Store.Samples(run.ID)
-			if err != nil {
-				return nil, "", fmt.Errorf("read samples of run %s: %w", run.ID, err)
-			}
-			res := runResult(run, samples)
-			res.JobID = job.ID
-			return &res, report.RunMarkdown(run), nil
-		}
-		args = RunBenchmarkArgs{ResumeRunID: run.ID, Effect: args.Effect}
-	}
-	res, md, err := s.runBenchmark(ctx, args, reporterProgress(r), func(id string) { r.Began([]string{id}, "") })
-	if res != nil {
-		res.JobID = job.ID
-	}
-	return res, md, err
-}
-
-// compareJob is the work of a compare_models job; an interrupted one
-// resumes its comparison.
-func (s *Service) compareJob(ctx context.Context, job record.Job, r jobs.Reporter) (any, string, error) {
-	var args CompareModelsArgs
-	if err := json.Unmarshal(job.Args, &args); err != nil {
-		return nil, "", fmt.Errorf("decode arguments of job %s: %w", job.ID, err)
-	}
-	args.Background = false
-	res, md, err := s.compareModels(ctx, args, reporterProgress(r), r.Began, job.ComparisonID)
-	if res != nil {
-		res.JobID = job.ID
-	}
-	return res, md, err
-}
-
 // clientOf names the client of a call for the per-client job cap: a hash
 // of its MCP session id (stored with the job and shown in the jobs
 // resource, where the id itself would let another client use the
@@ -131,45 +80,6 @@ func clientOf(ctx context.Context) string {
 
 func reporterProgress(r jobs.Reporter) ProgressFunc {
 	return func(done, total int, msg string) { r.Progress(done, total, msg) }
-}
-
-// submitRun validates a run_benchmark call without storing anything (bad
-// arguments, a model that is not installed, an unreachable host come back
-// at once) and submits it as a job.
-func (s *Service) submitRun(ctx context.Context, args RunBenchmarkArgs) (record.Job, error) {
-	cfg, err := s.checkRun(ctx, args)
-	if err != nil {
-		return record.Job{}, err
-	}
-	return s.Jobs.SubmitFor(clientOf(ctx), KindRun, []string{s.hostName(cfg.Host)}, []string{cfg.Model}, args, args.Priority)
-}
-
-// checkRun validates a run_benchmark call as Prepare does (arguments, suite,
-// options, the models on the host) without running or storing anything.
-func (s *Service) checkRun(ctx context.Context, args RunBenchmarkArgs) (bench.Config, error) {
-	cfg, _, _, _, err := s.resolveRun(args)
-	if err != nil {
-		return cfg, err
-	}
-	_, err = s.runner().Prepare(ctx, cfg)
-	return cfg, err
-}
-
-// submitCompare validates a compare_models call that runs variants and
-// submits it as a job.
-func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (record.Job, error) {
-	call, err := s.checkCompare(args)
-	if err != nil {
-		return record.Job{}, err
-	}
-	var models []string
-	for _, c := range call.cfgs {
-		if _, err := s.runner().Prepare(ctx, c); err != nil {
-			return record.Job{}, fmt.Errorf("variant %s: %w", c.Label, err)
-		}
-		models = append(models, c.Model)
-	}
-	return s.Jobs.SubmitFor(clientOf(ctx), KindCompare, []string{s.hostName(args.Host)}, models, args, args.Priority)
 }
 
 // longTool is how a long tool runs: as a job with a job manager, in the
@@ -204,21 +114,6 @@ func jobHandler[A, R any](s *Service, t longTool[A, R]) func(context.Context, mc
 	})
 }
 
-// queuedRun is run_benchmark's result for a background call.
-func queuedRun(j record.Job) (*RunBenchmarkResult, string) {
-	res := &RunBenchmarkResult{JobID: j.ID, Status: record.Status(j.Status),
-		Tasks: []record.TaskSummary{}, Categories: []record.TaskSummary{}, Failures: []Failure{}}
-	return res, queuedText(j)
-}
-
-// queuedCompare is compare_models' result for a background call.
-func queuedCompare(j record.Job) (*CompareModelsResult, string) {
-	res := &CompareModelsResult{JobID: j.ID, Status: record.Status(j.Status),
-		Variants: []compare.VariantSummary{}, Comparisons: []compare.Comparison{}, Tasks: []compare.TaskRow{}, PreambleAB: []compare.PreambleDelta{},
-		Pareto: compare.Frontier{Points: []stats.Point{}, Optimal: []string{}, DominatedBy: map[string][]string{}}}
-	return res, queuedText(j)
-}
-
 func queuedText(j record.Job) string {
 	return fmt.Sprintf("Job `%s` (%s on host %s) is %s. Follow it with job_status {\"job_id\": %q, \"wait_s\": %d}; take the result with job_result when it is completed; stop it with cancel_job.\n",
 		j.ID, j.Kind, j.Host, j.Status, j.ID, MaxWaitS)
@@ -232,47 +127,15 @@ func queuedText(j record.Job) string {
 // (taskContext).
 func (s *Service) awaitJob(ctx context.Context, req mcp.CallToolRequest, id string) (*mcp.CallToolResult, error) {
 	progress := s.progress(ctx, req)
-	var mu sync.Mutex
-	last, lastTotal, lastMsg, lastSent := 0, 0, "", time.Now()
-	send := func(done, total int, msg string) {
-		mu.Lock()
-		last, lastTotal, lastMsg, lastSent = done, total, msg, time.Now()
-		mu.Unlock()
-		if progress != nil {
-			progress(done, total, msg)
-		}
+	if progress == nil {
+		progress = func(int, int, string) {}
 	}
-	unsubscribe := s.Jobs.Subscribe(id, send)
-	defer unsubscribe()
-	ended := s.Jobs.Ended(id)
-	tick := time.NewTicker(Heartbeat / 2)
-	defer tick.Stop()
-	for ended != nil {
-		select {
-		case <-ended:
-			ended = nil
-		case <-tick.C:
-			mu.Lock()
-			quiet := time.Since(lastSent) >= Heartbeat
-			d, t, m := last, lastTotal, lastMsg
-			mu.Unlock()
-			if quiet && progress != nil {
-				if st, err := s.Jobs.Get(id); err == nil {
-					d, t = st.Done, st.Total
-					if st.Status == record.JobQueued {
-						m = fmt.Sprintf("job %s queued (position %d on host %s)", id, st.QueuePosition, st.Host)
-					}
-				}
-				send(d, max(t, d+1), strings.TrimSpace("still running: "+m))
-			}
-		case <-ctx.Done():
-			if errors.Is(context.Cause(ctx), ErrSessionEnded) {
-				return mcp.NewToolResultError(fmt.Sprintf("the client went away; job %s goes on: job_result %q gives its result", id, id)), nil
-			}
-			if _, err := s.Jobs.Cancel(id); err != nil && !errors.Is(err, jobs.ErrFinished) {
-				return toolError(err)
-			}
-			ended = nil
+	if s.Jobs.Follow(ctx, id, Heartbeat, progress) != nil {
+		if errors.Is(context.Cause(ctx), ErrSessionEnded) {
+			return mcp.NewToolResultError(fmt.Sprintf("the client went away; job %s goes on: job_result %q gives its result", id, id)), nil
+		}
+		if _, err := s.Jobs.Cancel(id); err != nil && !errors.Is(err, jobs.ErrFinished) {
+			return toolError(err)
 		}
 	}
 	return s.jobResult(id)
@@ -540,26 +403,6 @@ func (s *Service) ListJobs(args ListJobsArgs) (*ListJobsResult, error) {
 	return res, nil
 }
 
-// EnqueueRun validates a run_benchmark call and stores it as a queued job
-// without running it: a server (`benchmcp serve`) or `benchmcp jobs work`
-// runs it when it opens the store.
-func (s *Service) EnqueueRun(ctx context.Context, args RunBenchmarkArgs) (record.Job, error) {
-	cfg, err := s.checkRun(ctx, args)
-	if err != nil {
-		return record.Job{}, err
-	}
-	args.Background = false
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return record.Job{}, fmt.Errorf("encode job arguments: %w", err)
-	}
-	j := record.Job{Kind: KindRun, Status: record.JobQueued, Priority: args.Priority, Host: s.hostName(cfg.Host), Models: []string{cfg.Model}, Args: raw}
-	if err := s.Store.PutJob(&j); err != nil {
-		return record.Job{}, fmt.Errorf("store job: %w", err)
-	}
-	return j, nil
-}
-
 // WorkQueue runs the stored queued and interrupted jobs in this process
 // until none is left or ctx ends (the running ones are then stored
 // interrupted, to resume later); progress is told about each job's progress.
@@ -570,19 +413,5 @@ func (s *Service) WorkQueue(ctx context.Context, progress func(record.Job)) erro
 		return err
 	}
 	defer s.Jobs.Shutdown(30 * time.Second)
-	for {
-		live := s.Jobs.Live()
-		if len(live) == 0 {
-			return nil
-		}
-		ended := s.Jobs.Ended(live[0].ID)
-		if ended == nil { // it ended in between
-			continue
-		}
-		select {
-		case <-ended:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return s.Jobs.Idle(ctx)
 }

@@ -89,12 +89,6 @@ func (s *Service) RouteTaskHandler() func(context.Context, mcp.CallToolRequest) 
 	})
 }
 
-// router is the routing use cases on the service's store and executor,
-// each model call holding its host's slot.
-func (s *Service) router() *route.Service {
-	return &route.Service{Store: s.Store, Exec: s.Exec, Python: s.Python, Sandbox: s.Sandbox, Sweeps: s.sweeps()}
-}
-
 // routeRunsModels says whether a call runs a cascade: strategy cascade, or
 // a followed policy that is one. Bad arguments answer false, so that the
 // call itself reports them.

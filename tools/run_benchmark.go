@@ -2,11 +2,13 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
 )
@@ -45,13 +47,8 @@ type Environment struct {
 	SuiteHash     string         `json:"suite_hash"`
 }
 
-// Failure is one sample that did not pass, for a quick look at what went wrong.
-type Failure struct {
-	Task      string `json:"task"`
-	Iteration int    `json:"iteration"`
-	Answer    string `json:"answer"`
-	Reason    string `json:"reason"`
-}
+// Failure is one sample that did not pass (bench.Failures).
+type Failure = bench.Failure
 
 // RunBenchmarkResult is what run_benchmark returns.
 type RunBenchmarkResult struct {
@@ -180,9 +177,6 @@ func (s *Service) runBenchmark(ctx context.Context, args RunBenchmarkArgs, progr
 	return &res, report.RunMarkdown(run), nil
 }
 
-// StatusPlanned is the status of a plan: nothing ran.
-const StatusPlanned record.Status = "planned"
-
 // runConfig is the run settings of the arguments, as the run stores them
 // to resume: what only the call needed (plan, background, priority,
 // resume_run_id, expected_pass_rate) is left out.
@@ -200,7 +194,7 @@ func runResult(run record.Run, samples []record.Sample) RunBenchmarkResult {
 	res := RunBenchmarkResult{
 		RunID: run.ID, Status: run.Status,
 		Tasks: sum.Tasks, Categories: sum.Categories,
-		Failures:    failures(samples, 10),
+		Failures:    bench.Failures(samples, 10),
 		Environment: environment(run),
 	}
 	sum.Tasks, sum.Categories = nil, nil
@@ -223,23 +217,82 @@ func environment(run record.Run) Environment {
 	}
 }
 
-// failures lists up to n samples that did not pass, with the first failing check's reason.
-func failures(samples []record.Sample, n int) []Failure {
-	out := []Failure{}
-	for _, smp := range samples {
-		if smp.Pass || len(out) == n {
-			continue
-		}
-		reason := smp.Error
-		for _, c := range smp.Checks {
-			if !c.Pass && !c.Skipped && !c.Advisory && reason == "" {
-				reason = c.Type + ": " + c.Reason
-			}
-		}
-		if smp.Flags.Runaway {
-			reason = "runaway (" + smp.RunawayReason + "); " + reason
-		}
-		out = append(out, Failure{Task: smp.TaskID, Iteration: smp.Iteration, Answer: bench.Excerpt(smp, 120), Reason: reason})
+// runJob is the work of a run_benchmark job. A job that began a run before
+// (it was interrupted) resumes that run.
+func (s *Service) runJob(ctx context.Context, job record.Job, r jobs.Reporter) (any, string, error) {
+	var args RunBenchmarkArgs
+	if err := json.Unmarshal(job.Args, &args); err != nil {
+		return nil, "", fmt.Errorf("decode arguments of job %s: %w", job.ID, err)
 	}
-	return out
+	args.Background = false
+	if len(job.RunIDs) > 0 {
+		run, err := s.Store.GetRun(job.RunIDs[0])
+		if err != nil {
+			return nil, "", fmt.Errorf("job %s: its run: %w", job.ID, err)
+		}
+		if run.Status == record.StatusCompleted {
+			samples, err := s.Store.Samples(run.ID)
+			if err != nil {
+				return nil, "", fmt.Errorf("read samples of run %s: %w", run.ID, err)
+			}
+			res := runResult(run, samples)
+			res.JobID = job.ID
+			return &res, report.RunMarkdown(run), nil
+		}
+		args = RunBenchmarkArgs{ResumeRunID: run.ID, Effect: args.Effect}
+	}
+	res, md, err := s.runBenchmark(ctx, args, reporterProgress(r), func(id string) { r.Began([]string{id}, "") })
+	if res != nil {
+		res.JobID = job.ID
+	}
+	return res, md, err
+}
+
+// submitRun validates a run_benchmark call without storing anything (bad
+// arguments, a model that is not installed, an unreachable host come back
+// at once) and submits it as a job.
+func (s *Service) submitRun(ctx context.Context, args RunBenchmarkArgs) (record.Job, error) {
+	cfg, err := s.checkRun(ctx, args)
+	if err != nil {
+		return record.Job{}, err
+	}
+	return s.Jobs.SubmitFor(clientOf(ctx), KindRun, []string{s.hostName(cfg.Host)}, []string{cfg.Model}, args, args.Priority)
+}
+
+// checkRun validates a run_benchmark call as Prepare does (arguments, suite,
+// options, the models on the host) without running or storing anything.
+func (s *Service) checkRun(ctx context.Context, args RunBenchmarkArgs) (bench.Config, error) {
+	cfg, _, _, _, err := s.resolveRun(args)
+	if err != nil {
+		return cfg, err
+	}
+	_, err = s.runner().Prepare(ctx, cfg)
+	return cfg, err
+}
+
+// queuedRun is run_benchmark's result for a background call.
+func queuedRun(j record.Job) (*RunBenchmarkResult, string) {
+	res := &RunBenchmarkResult{JobID: j.ID, Status: record.Status(j.Status),
+		Tasks: []record.TaskSummary{}, Categories: []record.TaskSummary{}, Failures: []Failure{}}
+	return res, queuedText(j)
+}
+
+// EnqueueRun validates a run_benchmark call and stores it as a queued job
+// without running it: a server (`benchmcp serve`) or `benchmcp jobs work`
+// runs it when it opens the store.
+func (s *Service) EnqueueRun(ctx context.Context, args RunBenchmarkArgs) (record.Job, error) {
+	cfg, err := s.checkRun(ctx, args)
+	if err != nil {
+		return record.Job{}, err
+	}
+	args.Background = false
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return record.Job{}, fmt.Errorf("encode job arguments: %w", err)
+	}
+	j := record.Job{Kind: KindRun, Status: record.JobQueued, Priority: args.Priority, Host: s.hostName(cfg.Host), Models: []string{cfg.Model}, Args: raw}
+	if err := s.Store.PutJob(&j); err != nil {
+		return record.Job{}, fmt.Errorf("store job: %w", err)
+	}
+	return j, nil
 }

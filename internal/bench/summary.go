@@ -442,3 +442,33 @@ func Criteria(samples []record.Sample) []record.CriterionSummary {
 	}
 	return out
 }
+
+// Failure is one sample that did not pass, for a quick look at what went wrong.
+type Failure struct {
+	Task      string `json:"task"`
+	Iteration int    `json:"iteration"`
+	Answer    string `json:"answer"`
+	Reason    string `json:"reason"`
+}
+
+// Failures lists up to n samples that did not pass, in order, each with
+// why: the error, else the first failing check's reason, runaway first.
+func Failures(samples []record.Sample, n int) []Failure {
+	out := []Failure{}
+	for _, smp := range samples {
+		if smp.Pass || len(out) == n {
+			continue
+		}
+		reason := smp.Error
+		for _, c := range smp.Checks {
+			if !c.Pass && !c.Skipped && !c.Advisory && reason == "" {
+				reason = c.Type + ": " + c.Reason
+			}
+		}
+		if smp.Flags.Runaway {
+			reason = "runaway (" + smp.RunawayReason + "); " + reason
+		}
+		out = append(out, Failure{Task: smp.TaskID, Iteration: smp.Iteration, Answer: Excerpt(smp, 120), Reason: reason})
+	}
+	return out
+}
