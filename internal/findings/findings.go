@@ -123,14 +123,15 @@ func supported(c compare.Comparison) bool {
 
 // passCallout is "92% pass rate (83–100%)".
 func passCallout(v compare.VariantSummary) string {
-	return fmt.Sprintf("%s pass rate (%s–%s)", pct(v.PassRate), trimPct(v.PassRateCI.Lo), pct(v.PassRateCI.Hi))
+	return fmt.Sprintf("%s pass rate (%s–%s)", Percent(v.PassRate), trimPct(v.PassRateCI.Lo), Percent(v.PassRateCI.Hi))
 }
 
 // trimPct is a rate as a bare percentage, for the low end of a range.
 func trimPct(x float64) string { return strconv.FormatFloat(math.Round(100*x), 'f', 0, 64) }
 
-// pts is a difference of rates in points, signed.
-func pts(x float64) string { return fmt.Sprintf("%+.0f pts", 100*x) }
+// SignedPoints is a difference of rates in points, signed ("+12 pts"):
+// how findings and the reports say a difference.
+func SignedPoints(x float64) string { return fmt.Sprintf("%+.0f pts", 100*x) }
 
 // pShort is a p-value for prose: two significant digits.
 func pShort(p float64) string {
@@ -174,7 +175,7 @@ func (wr *writer) findings() {
 			v.Label, model, role, v.Passed, v.Samples, passCallout(v), v.MeanScore, v.Tasks, v.Iterations, plural(v.Iterations))
 		for _, k := range v.PassK {
 			if k.K == v.Iterations && k.K > 1 {
-				f += fmt.Sprintf("; pass^%d (every iteration passes) %s", k.K, pct(k.PassHatK))
+				f += fmt.Sprintf("; pass^%d (every iteration passes) %s", k.K, Percent(k.PassHatK))
 			}
 		}
 		wr.quality[v.Label] = wr.add("%s.", f)
@@ -187,9 +188,9 @@ func (wr *writer) findings() {
 		if c.SpeedRatio <= 0 {
 			continue
 		}
-		f := fmt.Sprintf("Speed, %s against %s: **%s** at the median call (latency p50 %s vs %s)", c.B, c.A, speedCallout(c.SpeedRatio), msec(b.LatencyP50Ms), msec(a.LatencyP50Ms))
+		f := fmt.Sprintf("Speed, %s against %s: **%s** at the median call (latency p50 %s vs %s)", c.B, c.A, speedCallout(c.SpeedRatio), Millis(b.LatencyP50Ms), Millis(a.LatencyP50Ms))
 		if a.TTFTP50Ms > 0 && b.TTFTP50Ms > 0 {
-			f += fmt.Sprintf("; TTFT p50 %s vs %s", msec(b.TTFTP50Ms), msec(a.TTFTP50Ms))
+			f += fmt.Sprintf("; TTFT p50 %s vs %s", Millis(b.TTFTP50Ms), Millis(a.TTFTP50Ms))
 		}
 		if a.GenTPS > 0 && b.GenTPS > 0 {
 			f += fmt.Sprintf("; %.0f vs %.0f generated tokens/s", b.GenTPS, a.GenTPS)
@@ -245,10 +246,10 @@ func (wr *writer) findings() {
 		worst := slices.MinFunc(c.Criteria, func(x, y compare.CriterionDelta) int { return cmp.Compare(x.Diff, y.Diff) })
 		var parts []string
 		for _, d := range c.Criteria {
-			parts = append(parts, fmt.Sprintf("%s %s/%g → %s/%g", d.Name, trimPoints(d.PointsA), d.Weight, trimPoints(d.PointsB), d.Weight))
+			parts = append(parts, fmt.Sprintf("%s %s/%g → %s/%g", d.Name, Points(d.PointsA), d.Weight, Points(d.PointsB), d.Weight))
 		}
 		wr.add("Judge rubric, %s against %s: the largest change is **%s %s/%g → %s/%g (%+.1f)**; all criteria: %s (means of the judge's scores, not tested).",
-			c.B, c.A, worst.Name, trimPoints(worst.PointsA), worst.Weight, trimPoints(worst.PointsB), worst.Weight, worst.Diff, strings.Join(parts, ", "))
+			c.B, c.A, worst.Name, Points(worst.PointsA), worst.Weight, Points(worst.PointsB), worst.Weight, worst.Diff, strings.Join(parts, ", "))
 	}
 	for _, c := range r.Comparisons {
 		if p := c.Pairwise; p != nil && p.Items > 0 {
@@ -262,8 +263,8 @@ func (wr *writer) findings() {
 // verdict allows.
 func comparisonFinding(c compare.Comparison, b compare.VariantSummary) string {
 	head := fmt.Sprintf("%s against %s", c.B, c.A)
-	rates := fmt.Sprintf("%s → %s", pct(c.PassRate.A), pct(c.PassRate.B))
-	ci := fmt.Sprintf("95%% CI %s to %s", pts(c.PassRate.CI.Lo), pts(c.PassRate.CI.Hi))
+	rates := fmt.Sprintf("%s → %s", Percent(c.PassRate.A), Percent(c.PassRate.B))
+	ci := fmt.Sprintf("95%% CI %s to %s", SignedPoints(c.PassRate.CI.Lo), SignedPoints(c.PassRate.CI.Hi))
 	switch {
 	case c.Verdict == compare.Collapse:
 		return fmt.Sprintf("%s: **collapse**: %s.", head, c.Reason)
@@ -271,7 +272,7 @@ func comparisonFinding(c compare.Comparison, b compare.VariantSummary) string {
 		return fmt.Sprintf("%s: **no tasks in common**: nothing could be tested.", head)
 	case c.Significant && supported(c):
 		return fmt.Sprintf("%s: **%s, p %s** (Holm-adjusted): pass rate %s (%s), %s over %d tasks, p %s before adjustment; %s is %s.",
-			head, pts(c.PassRate.Diff), pShort(c.PAdjusted), rates, ci, testName(c), c.Tasks, pShort(c.PValue), c.B, c.Verdict)
+			head, SignedPoints(c.PassRate.Diff), pShort(c.PAdjusted), rates, ci, testName(c), c.Tasks, pShort(c.PValue), c.B, c.Verdict)
 	case supported(c): // the same pass rate on every task, a score interval that excludes 0
 		dir := "higher"
 		if c.MeanScore.Diff < 0 {
@@ -281,7 +282,7 @@ func comparisonFinding(c compare.Comparison, b compare.VariantSummary) string {
 			head, c.MeanScore.Diff, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi, rates, c.B, dir)
 	}
 	return fmt.Sprintf("%s: **no clear difference (%s, p %s)**: pass rate %s (%s), %d of %d tasks differ, %s Holm-adjusted; this design detects only **%.0f pts** or more (MDE at 80%% power), so a smaller real difference can hide here.",
-		head, pts(c.PassRate.Diff), pShort(c.PAdjusted), rates, ci, c.DiscordantTasks, c.Tasks, testName(c), 100*c.Power.MDE)
+		head, SignedPoints(c.PassRate.Diff), pShort(c.PAdjusted), rates, ci, c.DiscordantTasks, c.Tasks, testName(c), 100*c.Power.MDE)
 }
 
 // cost says what choosing label over the quality pick q gives up in pass
@@ -300,14 +301,14 @@ func (wr *writer) cost(label, q string) (string, []int) {
 	var amount, rates string
 	switch {
 	case math.Abs(d) < 0.005:
-		amount, rates = "at the same pass rate as "+q, pct(x.PassRate)
+		amount, rates = "at the same pass rate as "+q, Percent(x.PassRate)
 	case d < 0:
 		amount = fmt.Sprintf("at a %.0f-point pass-rate cost against %s", -100*d, q)
 	default:
 		amount = fmt.Sprintf("with a pass rate %.0f points above %s's", 100*d, q)
 	}
 	if rates == "" {
-		rates = fmt.Sprintf("%s vs %s", pct(x.PassRate), pct(y.PassRate))
+		rates = fmt.Sprintf("%s vs %s", Percent(x.PassRate), Percent(y.PassRate))
 	}
 	if !ok {
 		var refs []int
@@ -378,14 +379,14 @@ func (wr *writer) recommendations() {
 		q = variant(r, c.B)
 		rec = Recommendation{Action: fmt.Sprintf("Use %s where quality matters.", q.Label), Findings: []int{wr.quality[q.Label], wr.vs[q.Label]}}
 		if c.Significant {
-			rec.Evidence = fmt.Sprintf("%s over %s on pass rate (%s → %s, p %s)", pts(c.PassRate.Diff), c.A, pct(c.PassRate.A), pct(c.PassRate.B), pShort(c.PAdjusted))
+			rec.Evidence = fmt.Sprintf("%s over %s on pass rate (%s → %s, p %s)", SignedPoints(c.PassRate.Diff), c.A, Percent(c.PassRate.A), Percent(c.PassRate.B), pShort(c.PAdjusted))
 		} else {
 			rec.Evidence = fmt.Sprintf("the same pass rate on every task and a mean score %+.3f above %s (95%% CI %+.3f to %+.3f)", c.MeanScore.Diff, c.A, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi)
 		}
 		if c.SpeedRatio > 0 {
 			rec.Evidence += fmt.Sprintf(", at %.1f× the median latency of %s", c.SpeedRatio, c.A)
 			if q.TTFTP50Ms > 0 && base.TTFTP50Ms > 0 {
-				rec.Evidence += fmt.Sprintf(" (TTFT p50 %s vs %s)", msec(q.TTFTP50Ms), msec(base.TTFTP50Ms))
+				rec.Evidence += fmt.Sprintf(" (TTFT p50 %s vs %s)", Millis(q.TTFTP50Ms), Millis(base.TTFTP50Ms))
 			}
 			rec.Findings = append(rec.Findings, wr.speed[q.Label])
 		}
@@ -397,7 +398,7 @@ func (wr *writer) recommendations() {
 			if c.Verdict == compare.Collapse {
 				parts = append(parts, c.B+" collapses")
 			} else {
-				parts = append(parts, fmt.Sprintf("%s is %s (%s, p %s)", c.B, c.Verdict, pts(c.PassRate.Diff), pShort(c.PAdjusted)))
+				parts = append(parts, fmt.Sprintf("%s is %s (%s, p %s)", c.B, c.Verdict, SignedPoints(c.PassRate.Diff), pShort(c.PAdjusted)))
 			}
 		}
 		rec.Evidence = "every other variant is significantly lower on pass rate or breaks: " + strings.Join(parts, "; ")
@@ -413,9 +414,9 @@ func (wr *writer) recommendations() {
 			case c.Verdict == compare.Collapse:
 				parts = append(parts, c.B+" collapses")
 			case supported(c):
-				parts = append(parts, fmt.Sprintf("%s is %s (%s, p %s)", c.B, c.Verdict, pts(c.PassRate.Diff), pShort(c.PAdjusted)))
+				parts = append(parts, fmt.Sprintf("%s is %s (%s, p %s)", c.B, c.Verdict, SignedPoints(c.PassRate.Diff), pShort(c.PAdjusted)))
 			default:
-				parts = append(parts, fmt.Sprintf("%s: no clear difference (%s, p %s, MDE %.0f pts)", c.B, pts(c.PassRate.Diff), pShort(c.PAdjusted), 100*c.Power.MDE))
+				parts = append(parts, fmt.Sprintf("%s: no clear difference (%s, p %s, MDE %.0f pts)", c.B, SignedPoints(c.PassRate.Diff), pShort(c.PAdjusted), 100*c.Power.MDE))
 			}
 		}
 		rec.Evidence = strings.Join(parts, "; ") + "; choose on speed, and treat quality as unsettled until a design detects the difference you care about"
@@ -456,7 +457,7 @@ func (wr *writer) pick(work string, v, q compare.VariantSummary, axis string, me
 		if axis == "points/s" {
 			return fmt.Sprintf("%.2f points/s", metric(x))
 		}
-		return axis + " " + msec(metric(x))
+		return axis + " " + Millis(metric(x))
 	}
 	var others []string
 	for _, o := range wr.usable() {
@@ -475,12 +476,12 @@ func (wr *writer) pick(work string, v, q compare.VariantSummary, axis string, me
 		if len(others) > 0 {
 			rec.Evidence += " vs " + strings.Join(others, ", ")
 		}
-		rec.Evidence += fmt.Sprintf(", and it is the quality pick (%s)", pct(v.PassRate))
+		rec.Evidence += fmt.Sprintf(", and it is the quality pick (%s)", Percent(v.PassRate))
 	} else {
 		cost, crefs := wr.cost(v.Label, q.Label)
 		rec.Action = fmt.Sprintf("Use %s for %s.", v.Label, work)
 		if q.PassRate-v.PassRate >= TradeOff {
-			rec.Action = fmt.Sprintf("Use %s for %s where a %s pass rate (against %s for %s) is acceptable.", v.Label, work, pct(v.PassRate), pct(q.PassRate), q.Label)
+			rec.Action = fmt.Sprintf("Use %s for %s where a %s pass rate (against %s for %s) is acceptable.", v.Label, work, Percent(v.PassRate), Percent(q.PassRate), q.Label)
 		}
 		rec.Evidence = val(v)
 		if len(others) > 0 {
@@ -577,7 +578,7 @@ func (wr *writer) risks() {
 	for _, v := range r.Variants {
 		run, ok := wr.runs[v.RunID]
 		if ok && run.Summary != nil && run.Summary.JudgeAgreement != nil && *run.Summary.JudgeAgreement < JudgeAgreementFloor {
-			add("Judge disagreement", fmt.Sprintf("%s: the llm_judge agrees with the deterministic checks on %s of samples (below %s)", v.Label, pct(*run.Summary.JudgeAgreement), pct(JudgeAgreementFloor)),
+			add("Judge disagreement", fmt.Sprintf("%s: the llm_judge agrees with the deterministic checks on %s of samples (below %s)", v.Label, Percent(*run.Summary.JudgeAgreement), Percent(JudgeAgreementFloor)),
 				"Read the judged answers by hand; use a stronger judge model or more deterministic checks before trusting judge scores")
 		}
 	}
@@ -591,7 +592,7 @@ func (wr *writer) risks() {
 		var drops []string
 		for _, d := range c.Criteria {
 			if d.Diff < 0 {
-				drops = append(drops, fmt.Sprintf("%s %s/%g → %s/%g", d.Name, trimPoints(d.PointsA), d.Weight, trimPoints(d.PointsB), d.Weight))
+				drops = append(drops, fmt.Sprintf("%s %s/%g → %s/%g", d.Name, Points(d.PointsA), d.Weight, Points(d.PointsB), d.Weight))
 			}
 		}
 		if len(drops) > 0 {
@@ -636,11 +637,11 @@ func (wr *writer) summary() {
 		case c.Verdict == compare.Collapse:
 			parts = append(parts, fmt.Sprintf("%s collapses: %s", c.B, c.Reason))
 		case c.Significant && supported(c):
-			parts = append(parts, fmt.Sprintf("%s is %s: %s, p %s, at a %s", c.B, c.Verdict, pts(c.PassRate.Diff), pShort(c.PAdjusted), passCallout(b)))
+			parts = append(parts, fmt.Sprintf("%s is %s: %s, p %s, at a %s", c.B, c.Verdict, SignedPoints(c.PassRate.Diff), pShort(c.PAdjusted), passCallout(b)))
 		case supported(c):
 			parts = append(parts, fmt.Sprintf("%s is %s on mean score (%+.3f) at the same pass rate on every task", c.B, c.Verdict, c.MeanScore.Diff))
 		default:
-			parts = append(parts, fmt.Sprintf("%s shows no clear difference: %s, p %s, at a %s, where the design detects only %.0f pts or more", c.B, pts(c.PassRate.Diff), pShort(c.PAdjusted), passCallout(b), 100*c.Power.MDE))
+			parts = append(parts, fmt.Sprintf("%s shows no clear difference: %s, p %s, at a %s, where the design detects only %.0f pts or more", c.B, SignedPoints(c.PassRate.Diff), pShort(c.PAdjusted), passCallout(b), 100*c.Power.MDE))
 		}
 	}
 	if len(parts) > 0 {
@@ -656,7 +657,7 @@ func (wr *writer) summary() {
 		slow := slices.MaxFunc(usable, func(x, y compare.VariantSummary) int { return cmp.Compare(x.TTFTP50Ms, y.TTFTP50Ms) })
 		gen := slices.MaxFunc(usable, func(x, y compare.VariantSummary) int { return cmp.Compare(x.GenTPS, y.GenTPS) })
 		s = append(s, fmt.Sprintf("%s answers first (TTFT p50 %s, against %s for %s), and %s generates fastest (%.0f tokens/s).",
-			fast.Label, msec(fast.TTFTP50Ms), msec(slow.TTFTP50Ms), slow.Label, gen.Label, gen.GenTPS))
+			fast.Label, Millis(fast.TTFTP50Ms), Millis(slow.TTFTP50Ms), slow.Label, gen.Label, gen.GenTPS))
 	}
 	if len(wr.w.Recommendations) > 0 {
 		s = append(s, "In short: "+lowerFirst(strings.TrimSuffix(wr.w.Recommendations[0].Action, "."))+".")
@@ -700,18 +701,18 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-// pct is a rate as a whole percentage.
-func pct(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
+// Percent is a rate as a whole percentage.
+func Percent(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
 
-// msec is a duration in milliseconds, in seconds from one second up.
-func msec(x float64) string {
+// Millis is a duration in milliseconds, in seconds from one second up.
+func Millis(x float64) string {
 	if x >= 1000 {
 		return fmt.Sprintf("%.2f s", x/1000)
 	}
 	return fmt.Sprintf("%.1f ms", x)
 }
 
-// trimPoints shows points with one decimal, without a trailing .0.
-func trimPoints(x float64) string {
+// Points shows points with one decimal, without a trailing .0.
+func Points(x float64) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", x), ".0")
 }

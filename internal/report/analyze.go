@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/analyze"
+	"github.com/benchmcp/benchmcp/internal/findings"
 )
 
 // AnalyzeMarkdown is the write-up of an analysis: headline findings, the
@@ -27,7 +28,7 @@ func AnalyzeMarkdown(res analyze.Result) string {
 	b.WriteString("\n### Runs (newest first)\n\n| run | model | suite | status | pass rate (95% CI) | score | p50 | TTFT p50 | tok/s | samples |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range res.Runs {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s (%s–%s) | %.2f | %s | %s | %.0f | %d |\n",
-			r.ID, r.Model, r.Suite, r.Status, pct(r.PassRate), pct(r.PassRateCI.Lo), pct(r.PassRateCI.Hi), r.MeanScore, msec(r.LatencyP50Ms), msec(r.TTFTP50Ms), r.GenTPS, r.Samples)
+			r.ID, r.Model, r.Suite, r.Status, findings.Percent(r.PassRate), findings.Percent(r.PassRateCI.Lo), findings.Percent(r.PassRateCI.Hi), r.MeanScore, findings.Millis(r.LatencyP50Ms), findings.Millis(r.TTFTP50Ms), r.GenTPS, r.Samples)
 	}
 	if len(res.Regressions) > 0 {
 		b.WriteString("\n### Against the baseline\n\n| run | model | suite | baseline | pass rate Δ | paired p (over tasks) | p50 ratio | verdict |\n|---|---|---|---|---|---|---|---|\n")
@@ -70,8 +71,8 @@ func verdict(v string) string {
 var analyzeHTML string
 
 var analyzeTmpl = template.Must(template.New("analyze").Funcs(template.FuncMap{
-	"pct": pct, "msec": msec, "pvalue": pValue, "ratio": ratio,
-	"pts":        func(x float64) string { return fmt.Sprintf("%+.0f pts", 100*x) },
+	"pct": findings.Percent, "msec": findings.Millis, "pvalue": pValue, "ratio": ratio,
+	"pts":        findings.SignedPoints,
 	"time":       func(t time.Time) string { return t.Format("2006-01-02 15:04") },
 	"sparkline":  sparkline,
 	"trendchart": trendChart,

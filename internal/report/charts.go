@@ -19,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/stats"
 )
 
@@ -139,7 +140,7 @@ func QualitySpeedChart(points []QualitySpeedPoint) string {
 	lat := make([]float64, len(pts))
 	for k, p := range pts {
 		lat[k] = p.LatencyMs
-		desc = append(desc, fmt.Sprintf("%s: pass rate %s (95%% CI %s to %s) at %s", p.Label, pct(p.PassRate), pct(p.Lo), pct(p.Hi), msec(p.LatencyMs)))
+		desc = append(desc, fmt.Sprintf("%s: pass rate %s (95%% CI %s to %s) at %s", p.Label, findings.Percent(p.PassRate), findings.Percent(p.Lo), findings.Percent(p.Hi), findings.Millis(p.LatencyMs)))
 	}
 
 	p := newChart("latency p50 (ms)", "pass rate")
@@ -250,7 +251,7 @@ func LatencyChart(series []LatencySeries) string {
 		p.Add(bp)
 		names = append(names, b.label)
 		desc = append(desc, fmt.Sprintf("%s: %d calls, median %s, quartiles %s to %s, range %s to %s",
-			b.label, len(b.values), msec(bp.Median), msec(bp.Quartile1), msec(bp.Quartile3), msec(bp.Min), msec(bp.Max)))
+			b.label, len(b.values), findings.Millis(bp.Median), findings.Millis(bp.Quartile1), findings.Millis(bp.Quartile3), findings.Millis(bp.Min), findings.Millis(bp.Max)))
 	}
 	p.NominalX(names...)
 	p.X.Tick.Label.Font = chartFont(10)
@@ -308,7 +309,7 @@ func CategoryChart(series []CategorySeries) string {
 					YErrors:   plotter.YErrors{{Low: rate - lo, High: hi - rate}},
 					LineStyle: draw.LineStyle{Color: inkColour, Width: vg.Points(1)}, CapWidth: barW * 0.5}, offset})
 			}
-			parts = append(parts, fmt.Sprintf("%s %s (%s to %s)", orDash(r.Category), pct(rate), pct(lo), pct(hi)))
+			parts = append(parts, fmt.Sprintf("%s %s (%s to %s)", orDash(r.Category), findings.Percent(rate), findings.Percent(lo), findings.Percent(hi)))
 		}
 		desc = append(desc, s.Label+": "+strings.Join(parts, ", "))
 	}
@@ -336,7 +337,7 @@ func TrendChart(s TrendSeries) string {
 	for k, r := range s.Runs {
 		xy := plotter.XY{X: float64(k + 1), Y: unitRate(r.PassRate, 0)}
 		line.XYs, dots.XYs = append(line.XYs, xy), append(dots.XYs, xy)
-		d := fmt.Sprintf("run %s: %s", r.RunID, pct(xy.Y))
+		d := fmt.Sprintf("run %s: %s", r.RunID, findings.Percent(xy.Y))
 		if r.Regression {
 			rings.XYs = append(rings.XYs, xy)
 			d += " (regression)"

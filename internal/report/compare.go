@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/findings"
 )
 
 // CompareMarkdown renders a comparison for a findings document: the
@@ -28,8 +29,8 @@ func CompareMarkdown(title string, r compare.Result) string {
 			model += " + " + v.Preamble
 		}
 		fmt.Fprintf(&b, "| %s | %s | **%s** (%d/%d, %s–%s) | %.3f | %s / %s | %s | %.0f | %.2f | %d |\n",
-			label, model, pct(v.PassRate), v.Passed, v.Samples, pct(v.PassRateCI.Lo), pct(v.PassRateCI.Hi),
-			v.MeanScore, msec(v.LatencyP50Ms), msec(v.LatencyP95Ms), msec(v.TTFTP50Ms), v.GenTPS, v.PointsPerSecond, v.Broken)
+			label, model, findings.Percent(v.PassRate), v.Passed, v.Samples, findings.Percent(v.PassRateCI.Lo), findings.Percent(v.PassRateCI.Hi),
+			v.MeanScore, findings.Millis(v.LatencyP50Ms), findings.Millis(v.LatencyP95Ms), findings.Millis(v.TTFTP50Ms), v.GenTPS, v.PointsPerSecond, v.Broken)
 	}
 
 	for _, v := range r.Variants {
@@ -50,8 +51,8 @@ func CompareMarkdown(title string, r compare.Result) string {
 			test = "sign-flip"
 		}
 		fmt.Fprintf(&b, "| %s vs %s | %d × %d | %s → %s | %s (%s to %s) | %+.3f (%+.3f to %+.3f) | %s (%s) | %s | %s | %.2f× | %s |\n",
-			c.B, c.A, c.Tasks, c.Iterations, pct(c.PassRate.A), pct(c.PassRate.B), points(c.PassRate.Diff), points(c.PassRate.CI.Lo), points(c.PassRate.CI.Hi),
-			c.MeanScore.Diff, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi, pval(c.PValue), test, pval(c.PAdjusted), pct(c.Power.MDE), c.SpeedRatio, verdict)
+			c.B, c.A, c.Tasks, c.Iterations, findings.Percent(c.PassRate.A), findings.Percent(c.PassRate.B), points(c.PassRate.Diff), points(c.PassRate.CI.Lo), points(c.PassRate.CI.Hi),
+			c.MeanScore.Diff, c.MeanScore.CI.Lo, c.MeanScore.CI.Hi, pval(c.PValue), test, pval(c.PAdjusted), findings.Percent(c.Power.MDE), c.SpeedRatio, verdict)
 	}
 	b.WriteString("\nPaired by task: each task gives the difference of its two per-task pass rates, and tasks, not calls, are the independent units, so replayed iterations add no evidence. " +
 		"The test is McNemar's exact test at one iteration and a paired sign-flip permutation test over the per-task differences otherwise, Holm-adjusted across the comparisons; significant (bold) when adjusted p < 0.05. " +
@@ -154,7 +155,7 @@ func RubricMarkdown(r compare.Result) string {
 			text := "-"
 			for _, c := range v.Criteria {
 				if c.Name == n {
-					text = fmt.Sprintf("%s/%g (%d judged)", trimPoints(c.Points), c.Weight, c.Samples)
+					text = fmt.Sprintf("%s/%g (%d judged)", findings.Points(c.Points), c.Weight, c.Samples)
 				}
 			}
 			fmt.Fprintf(&b, " %s |", text)
@@ -167,17 +168,12 @@ func RubricMarkdown(r compare.Result) string {
 		}
 		var parts []string
 		for _, d := range c.Criteria {
-			parts = append(parts, fmt.Sprintf("%s %s/%g → %s/%g (%+.1f)", d.Name, trimPoints(d.PointsA), d.Weight, trimPoints(d.PointsB), d.Weight, d.Diff))
+			parts = append(parts, fmt.Sprintf("%s %s/%g → %s/%g (%+.1f)", d.Name, findings.Points(d.PointsA), d.Weight, findings.Points(d.PointsB), d.Weight, d.Diff))
 		}
 		fmt.Fprintf(&b, "\n- %s vs %s: %s", c.B, c.A, strings.Join(parts, ", "))
 	}
 	b.WriteString("\n")
 	return b.String()
-}
-
-// trimPoints shows points with one decimal, without a trailing .0.
-func trimPoints(x float64) string {
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", x), ".0")
 }
 
 // taskCell is one variant's result on one task: passes, latency, answer.
@@ -196,7 +192,7 @@ func taskCell(c compare.TaskCell) string {
 	if r := []rune(ex); len(r) > 24 {
 		ex = string(r[:23]) + "…"
 	}
-	return fmt.Sprintf("%s %s %s", mark, msec(c.LatencyP50Ms), cell(ex))
+	return fmt.Sprintf("%s %s %s", mark, findings.Millis(c.LatencyP50Ms), cell(ex))
 }
 
 // points is a difference of rates in percentage points.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/benchmcp/benchmcp/internal/artifact"
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/route"
 )
 
@@ -71,7 +72,7 @@ func routingTable(r Routing) string {
 		var shares []string
 		for _, c := range r.Candidates {
 			if v := p.Share[c]; v > 0 {
-				shares = append(shares, fmt.Sprintf("%s %s", c, pct(v)))
+				shares = append(shares, fmt.Sprintf("%s %s", c, findings.Percent(v)))
 			}
 		}
 		mark := ""
@@ -83,8 +84,8 @@ func routingTable(r Routing) string {
 			name = "**" + name + "**"
 		}
 		fmt.Fprintf(&b, "| %s | %s (%s–%s) | %+.1f pts (%+.1f to %+.1f) | %s | %s | %.4g | %s | %s |\n",
-			name, pct(p.PassRate), pct(p.PassRateCI.Lo), pct(p.PassRateCI.Hi), 100*p.DeltaVsBig, 100*p.DeltaCI.Lo, 100*p.DeltaCI.Hi,
-			pct(p.BigShare), strings.Join(shares, ", "), p.Cost, msec(p.LatencyP50Ms), mark)
+			name, findings.Percent(p.PassRate), findings.Percent(p.PassRateCI.Lo), findings.Percent(p.PassRateCI.Hi), 100*p.DeltaVsBig, 100*p.DeltaCI.Lo, 100*p.DeltaCI.Hi,
+			findings.Percent(p.BigShare), strings.Join(shares, ", "), p.Cost, findings.Millis(p.LatencyP50Ms), mark)
 	}
 	return b.String()
 }
@@ -101,9 +102,9 @@ func decisionTable(r Routing) string {
 	for _, row := range r.Decisions {
 		fmt.Fprintf(&b, "| %s | %d |", orDash(row.Category), row.Tasks)
 		for _, c := range r.Candidates {
-			fmt.Fprintf(&b, " %s |", pct(row.PassRate[c]))
+			fmt.Fprintf(&b, " %s |", findings.Percent(row.PassRate[c]))
 		}
-		fmt.Fprintf(&b, " %s | %s |\n", routedText(r.Candidates, row.Routed), pct(row.RoutedPassRate))
+		fmt.Fprintf(&b, " %s | %s |\n", routedText(r.Candidates, row.Routed), findings.Percent(row.RoutedPassRate))
 	}
 	return b.String()
 }
@@ -116,7 +117,7 @@ func routedText(cands []string, routed map[string]float64) string {
 		case v >= 1-1e-9:
 			return c
 		case v > 0:
-			parts = append(parts, fmt.Sprintf("%s %s", c, pct(v)))
+			parts = append(parts, fmt.Sprintf("%s %s", c, findings.Percent(v)))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -162,7 +163,7 @@ tr.recommended td { font-weight: bold; background: #ecfdf5; }
 			mark = "yes"
 		}
 		fmt.Fprintf(&b, `<tr%s><td>%s</td><td class="num">%s</td><td class="num">%s–%s</td><td class="num">%+.1f pts</td><td class="num">%+.1f to %+.1f</td><td class="num">%s</td><td class="num">%.4g</td><td class="num">%s</td><td>%s</td></tr>
-`, cls, e(p.ID), pct(p.PassRate), pct(p.PassRateCI.Lo), pct(p.PassRateCI.Hi), 100*p.DeltaVsBig, 100*p.DeltaCI.Lo, 100*p.DeltaCI.Hi, pct(p.BigShare), p.Cost, msec(p.LatencyP50Ms), mark)
+`, cls, e(p.ID), findings.Percent(p.PassRate), findings.Percent(p.PassRateCI.Lo), findings.Percent(p.PassRateCI.Hi), 100*p.DeltaVsBig, 100*p.DeltaCI.Lo, 100*p.DeltaCI.Hi, findings.Percent(p.BigShare), p.Cost, findings.Millis(p.LatencyP50Ms), mark)
 	}
 	b.WriteString("</table>\n<h2>Decision matrix</h2>\n<table id=\"decisions\">\n<tr><th>category</th><th>tasks</th>")
 	for _, c := range r.Candidates {
@@ -172,9 +173,9 @@ tr.recommended td { font-weight: bold; background: #ecfdf5; }
 	for _, row := range r.Decisions {
 		fmt.Fprintf(&b, "<tr><td>%s</td><td class=\"num\">%d</td>", e(orDash(row.Category)), row.Tasks)
 		for _, c := range r.Candidates {
-			fmt.Fprintf(&b, "<td class=\"num\">%s</td>", pct(row.PassRate[c]))
+			fmt.Fprintf(&b, "<td class=\"num\">%s</td>", findings.Percent(row.PassRate[c]))
 		}
-		fmt.Fprintf(&b, "<td>%s</td><td class=\"num\">%s</td></tr>\n", e(routedText(r.Candidates, row.Routed)), pct(row.RoutedPassRate))
+		fmt.Fprintf(&b, "<td>%s</td><td class=\"num\">%s</td></tr>\n", e(routedText(r.Candidates, row.Routed)), findings.Percent(row.RoutedPassRate))
 	}
 	b.WriteString("</table>\n")
 	if len(r.Notes) > 0 {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/route"
 )
 
@@ -181,7 +182,7 @@ func RoutingChartSVG(points []RoutingPoint, bigModel string) string {
 	pts := cleanPoints(points)
 	var desc []string
 	for _, p := range pts {
-		desc = append(desc, fmt.Sprintf("%s: pass rate %s (%s to %s), %s to %s", p.Label, pct(p.PassRate), pct(p.Lo), pct(p.Hi), pct(p.Share), bigModel))
+		desc = append(desc, fmt.Sprintf("%s: pass rate %s (%s to %s), %s to %s", p.Label, findings.Percent(p.PassRate), findings.Percent(p.Lo), findings.Percent(p.Hi), findings.Percent(p.Share), bigModel))
 	}
 	fmt.Fprintf(&b, "<desc>%s.</desc>\n", e(strings.Join(desc, "; ")))
 
@@ -239,7 +240,7 @@ func RoutingChartSVG(points []RoutingPoint, bigModel string) string {
 	for _, p := range order {
 		st := policyStyle(p.Policy)
 		cx, cy := x(p.Share), y(p.PassRate)
-		fmt.Fprintf(&b, `<g class="point"><title>%s</title>`, e(fmt.Sprintf("%s: pass rate %s (95%% CI %s to %s), %s sent to %s", p.Label, pct(p.PassRate), pct(p.Lo), pct(p.Hi), pct(p.Share), bigModel)))
+		fmt.Fprintf(&b, `<g class="point"><title>%s</title>`, e(fmt.Sprintf("%s: pass rate %s (95%% CI %s to %s), %s sent to %s", p.Label, findings.Percent(p.PassRate), findings.Percent(p.Lo), findings.Percent(p.Hi), findings.Percent(p.Share), bigModel)))
 		if p.Hi > p.Lo {
 			fmt.Fprintf(&b, `<path d="M%.1f %.1fV%.1fM%.1f %.1fh8M%.1f %.1fh8" stroke="%s" fill="none"/>`,
 				cx, y(p.Hi), y(p.Lo), cx-4, y(p.Hi), cx-4, y(p.Lo), st.colour)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/record"
 )
 
@@ -25,21 +26,21 @@ func RunMarkdown(run record.Run) string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "| metric | value |\n|---|---|\n")
-	fmt.Fprintf(&b, "| pass rate | **%s** (%d/%d, 95%% CI %s–%s%s) |\n", pct(s.PassRate), s.Passed, s.Samples, pct(s.PassRateCI.Lo), pct(s.PassRateCI.Hi), clustered(*s))
+	fmt.Fprintf(&b, "| pass rate | **%s** (%d/%d, 95%% CI %s–%s%s) |\n", findings.Percent(s.PassRate), s.Passed, s.Samples, findings.Percent(s.PassRateCI.Lo), findings.Percent(s.PassRateCI.Hi), clustered(*s))
 	if s.Seeds != nil {
 		fmt.Fprintf(&b, "| seeds | %s |\n", seedLine(*s))
 	}
 	for _, k := range s.PassK {
 		if k.K == s.Iterations {
-			fmt.Fprintf(&b, "| pass@%d / pass^%d (any / all of %d tries pass) | %s / %s |\n", k.K, k.K, k.K, pct(k.PassAtK), pct(k.PassHatK))
+			fmt.Fprintf(&b, "| pass@%d / pass^%d (any / all of %d tries pass) | %s / %s |\n", k.K, k.K, k.K, findings.Percent(k.PassAtK), findings.Percent(k.PassHatK))
 		}
 	}
 	if p := s.Power; p != nil {
 		fmt.Fprintf(&b, "| minimum detectable difference (80%% power) | %.0f points |\n", 100*p.MDE)
 	}
 	fmt.Fprintf(&b, "| mean score | %.3f (95%% CI %.3f–%.3f) |\n", s.MeanScore, s.MeanScoreCI.Lo, s.MeanScoreCI.Hi)
-	fmt.Fprintf(&b, "| latency p50 / p95 / p99 | %s / %s / %s |\n", msec(s.LatencyP50Ms), msec(s.LatencyP95Ms), msec(s.LatencyP99Ms))
-	fmt.Fprintf(&b, "| TTFT p50 / p95 | %s / %s%s |\n", msec(s.TTFTP50Ms), msec(s.TTFTP95Ms), firstChunks(*s))
+	fmt.Fprintf(&b, "| latency p50 / p95 / p99 | %s / %s / %s |\n", findings.Millis(s.LatencyP50Ms), findings.Millis(s.LatencyP95Ms), findings.Millis(s.LatencyP99Ms))
+	fmt.Fprintf(&b, "| TTFT p50 / p95 | %s / %s%s |\n", findings.Millis(s.TTFTP50Ms), findings.Millis(s.TTFTP95Ms), firstChunks(*s))
 	fmt.Fprintf(&b, "| generation / prompt tokens/s (median) | %.0f%s / %.0f |\n", s.GenTPS, streamRate(*s), s.PromptTPS)
 	fmt.Fprintf(&b, "| points per second | %.2f (wall %.1f s) |\n", s.PointsPerSecond, s.WallSeconds)
 	fmt.Fprintf(&b, "| runaway / truncated / empty / errors | %d / %d / %d / %d |\n", s.Runaway, s.Truncated, s.Empty, s.Errors)
@@ -50,7 +51,7 @@ func RunMarkdown(run record.Run) string {
 		fmt.Fprintf(&b, "| model reloads during the run | %d (their latency includes the load; raise OLLAMA_MAX_LOADED_MODELS or run fewer models at once) |\n", s.Reloads)
 	}
 	if s.JudgeAgreement != nil {
-		fmt.Fprintf(&b, "| judge agrees with deterministic checks | %s |\n", pct(*s.JudgeAgreement))
+		fmt.Fprintf(&b, "| judge agrees with deterministic checks | %s |\n", findings.Percent(*s.JudgeAgreement))
 	}
 	if s.Funnel != nil {
 		fmt.Fprintf(&b, "| agentic tool use | %s |\n", FunnelLine(s.Funnel))
@@ -58,7 +59,7 @@ func RunMarkdown(run record.Run) string {
 	if len(s.Categories) > 0 {
 		b.WriteString("\n| category | pass | score | p50 | flip rate |\n|---|---|---|---|---|\n")
 		for _, c := range s.Categories {
-			fmt.Fprintf(&b, "| %s | %s (%d/%d) | %.2f | %s | %.2f |\n", c.ID, pct(c.PassRate), c.Passed, c.Samples, c.MeanScore, msec(c.LatencyP50Ms), c.FlipRate)
+			fmt.Fprintf(&b, "| %s | %s (%d/%d) | %.2f | %s | %.2f |\n", c.ID, findings.Percent(c.PassRate), c.Passed, c.Samples, c.MeanScore, findings.Millis(c.LatencyP50Ms), c.FlipRate)
 		}
 	}
 	var failing []record.TaskSummary
@@ -95,7 +96,7 @@ func firstChunks(s record.Summary) string {
 		ms   float64
 	}{{"first chunk", s.TTFCP50Ms}, {"first thinking", s.FirstThinkingP50Ms}, {"first content", s.FirstContentP50Ms}} {
 		if p.ms > 0 {
-			parts = append(parts, p.name+" "+msec(p.ms))
+			parts = append(parts, p.name+" "+findings.Millis(p.ms))
 		}
 	}
 	if len(parts) == 0 {
@@ -175,18 +176,6 @@ func dur(sec float64) string {
 		return fmt.Sprintf("%.0f min", sec/60)
 	}
 	return fmt.Sprintf("%.0f s", sec)
-}
-
-func pct(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
-
-// pts is a difference of rates in points, signed.
-func pts(x float64) string { return fmt.Sprintf("%+.0f pts", 100*x) }
-
-func msec(x float64) string {
-	if x >= 1000 {
-		return fmt.Sprintf("%.2f s", x/1000)
-	}
-	return fmt.Sprintf("%.1f ms", x)
 }
 
 func orDash(s string) string {

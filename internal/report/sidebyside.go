@@ -9,6 +9,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/artifact"
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
 )
@@ -120,7 +121,7 @@ func winnerWhy(row compare.TaskRow, cells []sbsCell) string {
 		}
 		why := "tie on pass rate and score (" + strings.Join(verdicts, ", ") + ")"
 		if fastest >= 0 {
-			why += fmt.Sprintf("; fastest: %s at %s", cells[fastest].Label, msec(cells[fastest].LatencyMs))
+			why += fmt.Sprintf("; fastest: %s at %s", cells[fastest].Label, findings.Millis(cells[fastest].LatencyMs))
 		}
 		return why
 	}
@@ -173,14 +174,14 @@ func SideBySideMarkdown(s SideBySide) string {
 		if v.Label == s.Result.Baseline {
 			label += " (baseline)"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s (%s–%s) | %d of %d | %s | %s | %.0f |\n", label, v.Model, pct(v.PassRate), pct(v.PassRateCI.Lo), pct(v.PassRateCI.Hi),
-			wins[v.Label], len(tasks), msec(v.LatencyP50Ms), msec(v.TTFTP50Ms), v.GenTPS)
+		fmt.Fprintf(&b, "| %s | %s | %s (%s–%s) | %d of %d | %s | %s | %.0f |\n", label, v.Model, findings.Percent(v.PassRate), findings.Percent(v.PassRateCI.Lo), findings.Percent(v.PassRateCI.Hi),
+			wins[v.Label], len(tasks), findings.Millis(v.LatencyP50Ms), findings.Millis(v.TTFTP50Ms), v.GenTPS)
 	}
 	if n := wins[compare.Tie]; n > 0 {
 		fmt.Fprintf(&b, "\n%d of %d tasks are ties.\n", n, len(tasks))
 	}
 	for _, c := range s.Result.Comparisons {
-		fmt.Fprintf(&b, "\n- %s vs %s: %s → %s, %s (95%% CI %s to %s), p = %s: **%s**.", c.B, c.A, pct(c.PassRate.A), pct(c.PassRate.B),
+		fmt.Fprintf(&b, "\n- %s vs %s: %s → %s, %s (95%% CI %s to %s), p = %s: **%s**.", c.B, c.A, findings.Percent(c.PassRate.A), findings.Percent(c.PassRate.B),
 			points(c.PassRate.Diff), points(c.PassRate.CI.Lo), points(c.PassRate.CI.Hi), pval(c.PAdjusted), c.Verdict)
 	}
 	if len(s.Result.Comparisons) > 0 {
@@ -199,7 +200,7 @@ func SideBySideMarkdown(s SideBySide) string {
 		b.WriteString("| variant | verdict | latency p50 | output tokens | why |\n|---|---|---|---|---|\n")
 		for _, c := range t.Cells {
 			verdict := fmt.Sprintf("%d/%d pass", c.Passed, c.Samples)
-			fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %s |\n", c.Label, verdict, msec(c.LatencyMs), c.Tokens, cellText(orDash(c.Why)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %s |\n", c.Label, verdict, findings.Millis(c.LatencyMs), c.Tokens, cellText(orDash(c.Why)))
 		}
 		for _, c := range t.Cells {
 			if c.Samples == 0 {
@@ -259,11 +260,11 @@ svg.chart { display: block; max-width: 100%%; height: auto; margin: 0.5em 0 1em;
 	b.WriteString("<table id=\"summary\">\n<tr><th>variant</th><th>model</th><th>pass rate</th><th>95% CI</th><th>tasks won</th><th>latency p50</th><th>TTFT p50</th><th>gen tok/s</th></tr>\n")
 	for _, v := range s.Result.Variants {
 		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s–%s</td><td class=\"num\">%d of %d</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%.0f</td></tr>\n",
-			e(v.Label), e(v.Model), pct(v.PassRate), pct(v.PassRateCI.Lo), pct(v.PassRateCI.Hi), wins[v.Label], len(tasks), msec(v.LatencyP50Ms), msec(v.TTFTP50Ms), v.GenTPS)
+			e(v.Label), e(v.Model), findings.Percent(v.PassRate), findings.Percent(v.PassRateCI.Lo), findings.Percent(v.PassRateCI.Hi), wins[v.Label], len(tasks), findings.Millis(v.LatencyP50Ms), findings.Millis(v.TTFTP50Ms), v.GenTPS)
 	}
 	b.WriteString("</table>\n")
 	for _, c := range s.Result.Comparisons {
-		fmt.Fprintf(&b, "<p>%s vs %s: %s → %s, %s (95%% CI %s to %s), p = %s: <strong>%s</strong>.</p>\n", e(c.B), e(c.A), pct(c.PassRate.A), pct(c.PassRate.B),
+		fmt.Fprintf(&b, "<p>%s vs %s: %s → %s, %s (95%% CI %s to %s), p = %s: <strong>%s</strong>.</p>\n", e(c.B), e(c.A), findings.Percent(c.PassRate.A), findings.Percent(c.PassRate.B),
 			points(c.PassRate.Diff), points(c.PassRate.CI.Lo), points(c.PassRate.CI.Hi), pval(c.PAdjusted), e(c.Verdict))
 	}
 	b.WriteString("<section id=\"charts\">\n<h2>Quality against speed</h2>\n")
@@ -289,7 +290,7 @@ svg.chart { display: block; max-width: 100%%; height: auto; margin: 0.5em 0 1em;
 				cls = "pass"
 			}
 			fmt.Fprintf(&b, "<tr><td>%s</td><td class=\"%s\">%d/%d pass</td><td class=\"num\">%s</td><td class=\"num\">%.0f</td><td>%s</td></tr>\n",
-				e(c.Label), cls, c.Passed, c.Samples, msec(c.LatencyMs), c.Tokens, e(orDash(c.Why)))
+				e(c.Label), cls, c.Passed, c.Samples, findings.Millis(c.LatencyMs), c.Tokens, e(orDash(c.Why)))
 		}
 		b.WriteString("</table>\n<div class=\"answers\">\n")
 		for _, c := range t.Cells {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/sweep"
 )
@@ -44,8 +45,8 @@ func SweepMarkdown(title string, r sweep.Result) string {
 		}
 		s := c.Summary
 		fmt.Fprintf(&b, "| %s | %s | %s | %s (%s–%s) | %.3f | %s (%s) | %s | %.0f (%.0f) | %.0f | %.2f | %.0f | %s | %d |\n",
-			c.Label, orDash(c.Host), c.Status, pct(s.PassRate), pct(s.PassRateCI.Lo), pct(s.PassRateCI.Hi), s.MeanScore,
-			msec(s.TTFTP50Ms), msec(s.TTFCP50Ms), msec(s.LatencyP50Ms), s.GenTPS, s.StreamTPS, s.PromptTPS, s.PointsPerSecond, s.PromptTokens, Memory(s.Memory), s.Reloads)
+			c.Label, orDash(c.Host), c.Status, findings.Percent(s.PassRate), findings.Percent(s.PassRateCI.Lo), findings.Percent(s.PassRateCI.Hi), s.MeanScore,
+			findings.Millis(s.TTFTP50Ms), findings.Millis(s.TTFCP50Ms), findings.Millis(s.LatencyP50Ms), s.GenTPS, s.StreamTPS, s.PromptTPS, s.PointsPerSecond, s.PromptTokens, Memory(s.Memory), s.Reloads)
 	}
 	if len(r.Pareto.Optimal) > 0 {
 		fmt.Fprintf(&b, "\nPareto frontier (pass rate vs %s): %s.\n", r.Pareto.Cost, strings.Join(r.Pareto.Optimal, "; "))
@@ -83,7 +84,7 @@ func SweepPlanMarkdown(p sweep.Plan, cells []sweep.Cell) string {
 		b.WriteString("\nProbe calls (one per model and host): ")
 		var parts []string
 		for _, pr := range p.Probes {
-			parts = append(parts, fmt.Sprintf("%s on %s %s (load %s)", pr.Model, pr.Host, msec(pr.WallMs), msec(pr.LoadMs)))
+			parts = append(parts, fmt.Sprintf("%s on %s %s (load %s)", pr.Model, pr.Host, findings.Millis(pr.WallMs), findings.Millis(pr.LoadMs)))
 		}
 		b.WriteString(strings.Join(parts, "; ") + ".\n")
 	}
@@ -107,11 +108,11 @@ func SweepPlanMarkdown(p sweep.Plan, cells []sweep.Cell) string {
 func metricText(name string, v float64) string {
 	switch name {
 	case sweep.PassRate:
-		return pct(v)
+		return findings.Percent(v)
 	case sweep.MeanScore:
 		return fmt.Sprintf("%.3f", v)
 	case sweep.TTFTP50, sweep.LatencyP50:
-		return msec(v)
+		return findings.Millis(v)
 	case sweep.PointsPerSec:
 		return fmt.Sprintf("%.2f/s", v)
 	}

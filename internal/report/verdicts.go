@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/benchmcp/benchmcp/internal/compare"
+	"github.com/benchmcp/benchmcp/internal/findings"
 )
 
 // VerdictsMarkdown is a comparison's side-by-side verdicts in brief: the
@@ -24,13 +25,13 @@ func VerdictsMarkdown(r compare.Result, taskPrompts map[string]string) string {
 		if v.Label == r.Baseline {
 			label += " (baseline)"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s (%s–%s) | %d of %d | %s | %s | %.0f | %.2f |\n", cellText(label), cellText(v.Model), pct(v.PassRate), pct(v.PassRateCI.Lo), pct(v.PassRateCI.Hi),
-			wins[v.Label], len(r.Tasks), msec(v.LatencyP50Ms), msec(v.TTFTP50Ms), v.GenTPS, v.PointsPerSecond)
+		fmt.Fprintf(&b, "| %s | %s | %s (%s–%s) | %d of %d | %s | %s | %.0f | %.2f |\n", cellText(label), cellText(v.Model), findings.Percent(v.PassRate), findings.Percent(v.PassRateCI.Lo), findings.Percent(v.PassRateCI.Hi),
+			wins[v.Label], len(r.Tasks), findings.Millis(v.LatencyP50Ms), findings.Millis(v.TTFTP50Ms), v.GenTPS, v.PointsPerSecond)
 	}
 	fmt.Fprintf(&b, "\nTies: %d of %d tasks.\n\n", wins[compare.Tie], len(r.Tasks))
 	for _, c := range r.Comparisons {
-		fmt.Fprintf(&b, "- %s against %s: %s → %s, %s (95%% CI %s to %s), Holm-adjusted p = %s, MDE %.0f pts: **%s**.\n", c.B, c.A, pct(c.PassRate.A), pct(c.PassRate.B),
-			pts(c.PassRate.Diff), pts(c.PassRate.CI.Lo), pts(c.PassRate.CI.Hi), pval(c.PAdjusted), 100*c.Power.MDE, c.Verdict)
+		fmt.Fprintf(&b, "- %s against %s: %s → %s, %s (95%% CI %s to %s), Holm-adjusted p = %s, MDE %.0f pts: **%s**.\n", c.B, c.A, findings.Percent(c.PassRate.A), findings.Percent(c.PassRate.B),
+			findings.SignedPoints(c.PassRate.Diff), findings.SignedPoints(c.PassRate.CI.Lo), findings.SignedPoints(c.PassRate.CI.Hi), pval(c.PAdjusted), 100*c.Power.MDE, c.Verdict)
 	}
 	if len(r.Tasks) == 0 {
 		return b.String()
@@ -73,7 +74,7 @@ func verdictCell(c compare.TaskCell) string {
 	if r := []rune(ex); len(r) > 30 {
 		ex = string(r[:29]) + "…"
 	}
-	return fmt.Sprintf("%d/%d pass, score %.2f, %s, %s", passes(c), c.Samples, c.MeanScore, msec(c.LatencyP50Ms), cell(ex))
+	return fmt.Sprintf("%d/%d pass, score %.2f, %s, %s", passes(c), c.Samples, c.MeanScore, findings.Millis(c.LatencyP50Ms), cell(ex))
 }
 
 func passes(c compare.TaskCell) int { return int(math.Round(c.PassRate * float64(c.Samples))) }
@@ -107,7 +108,7 @@ func TaskWhy(row compare.TaskRow) string {
 		}
 		why := "tie on pass rate and score (" + strings.Join(verdicts, ", ") + ")"
 		if fastest >= 0 {
-			why += fmt.Sprintf("; fastest of the tied: %s at %s", row.Variants[fastest].Label, msec(row.Variants[fastest].LatencyP50Ms))
+			why += fmt.Sprintf("; fastest of the tied: %s at %s", row.Variants[fastest].Label, findings.Millis(row.Variants[fastest].LatencyP50Ms))
 		}
 		return why
 	}
