@@ -7,10 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/benchmcp/benchmcp/internal/record"
-	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/stats"
 )
 
 // variant builds a variant whose i-th sample is task t01, t02, ... at

@@ -29,6 +29,20 @@ func NewGroupID(st *memory.Store, prefix string) (string, error) {
 	}
 }
 
+// GroupRuns are the stored runs of group id by label, to resume it; what
+// names the group in errors (comparison, sweep).
+func GroupRuns(st *memory.Store, id, what string) (map[string]record.Run, error) {
+	runs, err := st.ListRuns(memory.Filter{ComparisonID: id})
+	if err != nil {
+		return nil, fmt.Errorf("list runs of %s %s: %w", what, id, err)
+	}
+	out := make(map[string]record.Run, len(runs))
+	for _, r := range runs {
+		out[r.Label] = r
+	}
+	return out, nil
+}
+
 // BeginSessions records prepared sessions as running: each resumes its
 // label's run in prevs when there is one that did not end as meant (its
 // finished samples kept), and starts a new run otherwise. began, if set,

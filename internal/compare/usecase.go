@@ -94,12 +94,8 @@ func (s *Service) Run(ctx context.Context, l Live) (*Outcome, error) {
 	prevs := map[string]record.Run{}
 	var err error
 	if l.Resume != "" {
-		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: l.Resume})
-		if err != nil {
-			return nil, fmt.Errorf("list runs of comparison %s: %w", l.Resume, err)
-		}
-		for _, r := range runs {
-			prevs[r.Label] = r
+		if prevs, err = GroupRuns(s.Store, l.Resume, "comparison"); err != nil {
+			return nil, err
 		}
 	} else if id, err = NewGroupID(s.Store, "c"); err != nil {
 		return nil, err

@@ -188,12 +188,8 @@ func (s *Service) Run(ctx context.Context, req Request) (*Swept, error) {
 	}
 	prevs := map[string]record.Run{}
 	if req.Resume != "" {
-		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: req.Resume})
-		if err != nil {
-			return nil, fmt.Errorf("list runs of sweep %s: %w", req.Resume, err)
-		}
-		for _, r := range runs {
-			prevs[r.Label] = r
+		if prevs, err = compare.GroupRuns(s.Store, req.Resume, "sweep"); err != nil {
+			return nil, err
 		}
 	}
 	// Cells that ended as meant (completed, stopped early) stay as they are.
