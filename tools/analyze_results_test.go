@@ -37,7 +37,7 @@ func storeRun(t *testing.T, st *memory.Store, model string, started time.Time, p
 			t.Fatal(err)
 		}
 	}
-	sum := &record.Summary{Headline: record.Headline{Samples: 10, PassRate: float64(pass) / 10, PassRateCI: stats.Wilson(pass, 10, 0.95), LatencyP50Ms: lat}, Passed: pass}
+	sum := &record.Summary{Headline: record.Headline{Samples: 10, PassRate: float64(pass) / 10, PassRateCI: stats.WilsonRate(float64(pass)/10, 10, 0.95), LatencyP50Ms: lat}, Passed: pass}
 	if err := st.FinishRun(r.ID, record.StatusCompleted, sum, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func storeCategoryRun(t *testing.T, st *memory.Store, model string, passed, samp
 	for i := range 4 {
 		add(fmt.Sprintf("upper-%d", i), "upper", true)
 	}
-	sum := &record.Summary{Headline: record.Headline{Samples: samples + 4, PassRate: float64(passed+4) / float64(samples+4), PassRateCI: stats.Wilson(passed+4, samples+4, 0.95)}, Passed: passed + 4,
+	sum := &record.Summary{Headline: record.Headline{Samples: samples + 4, PassRate: float64(passed+4) / float64(samples+4), PassRateCI: stats.WilsonRate(float64(passed+4)/float64(samples+4), float64(samples+4), 0.95)}, Passed: passed + 4,
 		Categories: []record.TaskSummary{
 			{ID: "add", Samples: samples, Passed: passed, PassRate: float64(passed) / float64(samples)},
 			{ID: "upper", Samples: 4, Passed: 4, PassRate: 1},

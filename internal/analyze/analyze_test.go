@@ -29,7 +29,7 @@ func mk(id, model string, day int, lat float64, verdicts ...bool) Input {
 		}
 	}
 	n := len(verdicts)
-	in.Run.Summary = &record.Summary{Headline: record.Headline{Samples: n, PassRate: float64(passed) / float64(max(n, 1)), PassRateCI: stats.Wilson(passed, n, 0.95), LatencyP50Ms: lat}, Passed: passed}
+	in.Run.Summary = &record.Summary{Headline: record.Headline{Samples: n, PassRate: float64(passed) / float64(max(n, 1)), PassRateCI: stats.WilsonRate(float64(passed)/float64(max(n, 1)), float64(n), 0.95), LatencyP50Ms: lat}, Passed: passed}
 	return in
 }
 

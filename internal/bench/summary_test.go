@@ -35,8 +35,8 @@ func TestSummarizeReplaysAreOneSample(t *testing.T) {
 	pass := func(i, _ int) bool { return i < 22 }
 	one := bench.Summarize(suite.Suite{}, samples(36, 1, pass), 0)
 	four := bench.Summarize(suite.Suite{}, samples(36, 4, pass), 0)
-	if one.PassRateCI != stats.Wilson(22, 36, 0.95) || one.Interval != "wilson" || one.EffectiveN != 36 {
-		t.Errorf("one iteration: CI %+v (%s, n_eff %v), want Wilson(22, 36) %+v", one.PassRateCI, one.Interval, one.EffectiveN, stats.Wilson(22, 36, 0.95))
+	if one.PassRateCI != stats.WilsonRate(float64(22)/float64(max(36, 1)), float64(36), 0.95) || one.Interval != "wilson" || one.EffectiveN != 36 {
+		t.Errorf("one iteration: CI %+v (%s, n_eff %v), want Wilson(22, 36) %+v", one.PassRateCI, one.Interval, one.EffectiveN, stats.WilsonRate(float64(22)/float64(max(36, 1)), float64(36), 0.95))
 	}
 	if four.PassRateCI != one.PassRateCI || four.MeanScoreCI != one.MeanScoreCI || four.EffectiveN != 36 || four.Samples != 144 {
 		t.Errorf("4 replays: pass CI %+v score CI %+v n_eff %v; want the 1-iteration %+v %+v 36", four.PassRateCI, four.MeanScoreCI, four.EffectiveN, one.PassRateCI, one.MeanScoreCI)

@@ -122,14 +122,14 @@ func TestEvidenceNumbers(t *testing.T) {
 		t.Fatalf("evidence %+v", ev)
 	}
 	// One iteration: Wilson 95% for 9/10, about 0.596-0.982.
-	if ev[1].CI != stats.Wilson(9, 10, 0.95) {
-		t.Errorf("CI %+v, want Wilson(9, 10) %+v", ev[1].CI, stats.Wilson(9, 10, 0.95))
+	if ev[1].CI != stats.WilsonRate(float64(9)/float64(max(10, 1)), float64(10), 0.95) {
+		t.Errorf("CI %+v, want Wilson(9, 10) %+v", ev[1].CI, stats.WilsonRate(float64(9)/float64(max(10, 1)), float64(10), 0.95))
 	}
 	// The same run stored three times (replays) is still 10 tasks: the
 	// interval does not narrow.
 	three := Gather([]string{"tiny-m"}, "add", nil, []EvidenceRun{run("r1", "tiny-m", 9, 10), run("r2", "tiny-m", 9, 10), run("r3", "tiny-m", 9, 10)}, 0.8)
-	if three[0].Samples != 30 || three[0].Tasks != 10 || three[0].CI != stats.Wilson(9, 10, 0.95) {
-		t.Errorf("replayed evidence: %+v, want 30 samples on 10 tasks with CI %+v", three[0], stats.Wilson(9, 10, 0.95))
+	if three[0].Samples != 30 || three[0].Tasks != 10 || three[0].CI != stats.WilsonRate(float64(9)/float64(max(10, 1)), float64(10), 0.95) {
+		t.Errorf("replayed evidence: %+v, want 30 samples on 10 tasks with CI %+v", three[0], stats.WilsonRate(float64(9)/float64(max(10, 1)), float64(10), 0.95))
 	}
 }
 

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -226,4 +227,22 @@ func TestPanics(t *testing.T) {
 			tt.f()
 		})
 	}
+}
+
+// Wilson is the Wilson score interval for a pass rate of successes out
+// of n trials at the given confidence (0.95 for 95%). Unlike the normal
+// approximation it stays inside [0,1] and is sensible at 0 or n successes.
+// n == 0 gives {0,1}: nothing is known. The product reads rates
+// (WilsonRate); the tests read counts through this.
+func Wilson(successes, n int, confidence float64) Interval {
+	if n < 0 || successes < 0 || successes > n {
+		panic(fmt.Sprintf("stats: Wilson(%d, %d): need 0 <= successes <= n", successes, n))
+	}
+	if n == 0 {
+		checkConfidence(confidence)
+		return Interval{Lo: 0, Hi: 1}
+	}
+	// successes/n is exactly 0 or 1 at 0 or n successes, so WilsonRate snaps
+	// the same bounds that a count would.
+	return WilsonRate(float64(successes)/float64(n), float64(n), confidence)
 }
