@@ -156,6 +156,8 @@ func TestBadArgumentsStoreNothing(t *testing.T) {
 		{map[string]any{}, "model is required"},
 		{map[string]any{"model": "tiny-m", "think": "true"}, "does not support thinking"},
 		{map[string]any{"model": "tiny-m", "think": "very"}, "think"},
+		// A misspelled argument is refused, not dropped (it ran one iteration).
+		{map[string]any{"model": "tiny-m", "iteratons": 3}, `has no argument "iteratons" (did you mean "iterations"?)`},
 	}
 	mc.wantErrorsStoreNothing(ctx, t, "run_benchmark", cases)
 }

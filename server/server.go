@@ -71,7 +71,7 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		if (t.NeedsJobs && svc.Jobs == nil) || !t.Enabled(toolsets) {
 			continue
 		}
-		s.AddTool(t.Definition(), t.Handler(svc))
+		s.AddTool(t.Definition(), t.Serve(svc))
 	}
 
 	s.AddPrompt(mcp.NewPrompt("benchmark_model",

@@ -47,6 +47,12 @@ var Registry = []Tool{
 	{Definition: ListJobsTool, Handler: (*Service).ListJobsHandler, Toolset: "jobs", NeedsJobs: true},
 }
 
+// Serve is the tool's handler on s as the server registers it: a call that
+// names an argument the tool does not have is refused before it runs.
+func (t Tool) Serve(s *Service) Handler {
+	return strictArguments(t.Definition(), t.Handler(s))
+}
+
 // Toolsets are the names of the tool groups, in registry order: --toolsets
 // takes them (and "all").
 func Toolsets() []string {

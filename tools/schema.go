@@ -1,10 +1,16 @@
 package tools
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/suite"
 )
 
@@ -134,4 +140,53 @@ func inputSchema[T any]() mcp.ToolOption {
 			t.RawInputSchema = raw
 		}
 	}
+}
+
+// strictArguments refuses, before h runs, a call that names an argument
+// the tool's input schema does not have: the schema says
+// additionalProperties: false, and binding the arguments to the tool's
+// Args would drop an unknown one silently ("iteratons": 3 running one
+// iteration). The refusal names the nearest argument, or lists them all.
+func strictArguments(def mcp.Tool, h Handler) Handler {
+	known := inputProperties(def)
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if err := unknownArguments(def.Name, known, req.GetArguments()); err != nil {
+			return mcp.NewToolResultError(err.Error()), nil
+		}
+		return h(ctx, req)
+	}
+}
+
+// inputProperties are the argument names of a tool's input schema, sorted.
+func inputProperties(def mcp.Tool) []string {
+	var s struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	raw := def.RawInputSchema
+	if len(raw) == 0 {
+		raw, _ = json.Marshal(def.InputSchema)
+	}
+	_ = json.Unmarshal(raw, &s)
+	return slices.Sorted(maps.Keys(s.Properties))
+}
+
+// unknownArguments says which of args' names are not among known, with
+// the nearest known name of each or the list of them; nil when all are known.
+func unknownArguments(tool string, known []string, args map[string]any) error {
+	var bad []string
+	for _, name := range slices.Sorted(maps.Keys(args)) {
+		if slices.Contains(known, name) {
+			continue
+		}
+		if near := option.Closest(name, known); near != "" {
+			bad = append(bad, fmt.Sprintf("%q (did you mean %q?)", name, near))
+		} else {
+			bad = append(bad, fmt.Sprintf("%q", name))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s has no argument %s; nothing was run or stored. Its arguments are: %s",
+		tool, strings.Join(bad, ", "), strings.Join(known, ", "))
 }

@@ -133,7 +133,7 @@ func checkName(where, k string) (near bool, err error) {
 		return false, nil
 	}
 	msg := fmt.Sprintf("%s.%s is not an Ollama option (Ollama would ignore it and use its default)", where, k)
-	if c := closest(k, Known); c != "" {
+	if c := Closest(k, Known); c != "" {
 		return true, fmt.Errorf("%s; did you mean %s?", msg, c)
 	}
 	return false, errors.New(msg)
@@ -258,9 +258,10 @@ func show(v any) string {
 	return s
 }
 
-// closest is the candidate nearest to s by edit distance, if it is near
-// enough to be a likely typo (at most a third of its length, and 3).
-func closest(s string, candidates []string) string {
+// Closest is the candidate nearest to s by edit distance, if it is near
+// enough to be a likely typo (at most a third of its length, and 3); ""
+// when none is.
+func Closest(s string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
 		if d := editDistance(s, c); d < bestD {
