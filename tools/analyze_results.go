@@ -141,7 +141,7 @@ func analyzeFilter(args AnalyzeResultsArgs, now time.Time) (memory.Filter, error
 	default:
 		st, err := record.ParseStatus(args.Status)
 		if err != nil {
-			return f, userErrorf("status %q is not one of: %s, all", args.Status, joinStatuses(record.Statuses))
+			return f, userErrorf("status %q is not one of: %s, all", args.Status, record.Names(record.Statuses))
 		}
 		f.Status = st
 	}

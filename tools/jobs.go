@@ -376,7 +376,7 @@ func (s *Service) ListJobs(args ListJobsArgs) (*ListJobsResult, error) {
 	if args.Status != "" {
 		st, err := record.ParseJobStatus(args.Status)
 		if err != nil {
-			return nil, userErrorf("status %q is not one of: %s", args.Status, joinStatuses(record.JobStatuses))
+			return nil, userErrorf("status %q is not one of: %s", args.Status, record.Names(record.JobStatuses))
 		}
 		f.Status = st
 	}

@@ -3,14 +3,12 @@ package tools
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/findings"
 	"github.com/benchmcp/benchmcp/internal/record"
-	"github.com/benchmcp/benchmcp/memory"
 )
 
 // The data the server's write-up prompts (plan_benchmark, write_findings,
@@ -62,32 +60,29 @@ func (s *Service) FindingsFor(ctx context.Context, comparisonID string, runIDs [
 	case comparisonID == "" && len(runIDs) == 0:
 		return Compared{}, s.whichComparison("give comparison_id (a compare_models result's comparison_id) or run_ids (2 to 8 stored run ids, comma-separated)")
 	case comparisonID != "":
-		runs, err := s.Store.ListRuns(memory.Filter{ComparisonID: comparisonID})
+		ids, err := compare.GroupRunIDs(s.Store, comparisonID)
 		if err != nil {
-			return Compared{}, fmt.Errorf("list runs of comparison %s: %w", comparisonID, err)
+			return Compared{}, err
 		}
-		if len(runs) == 0 {
+		if len(ids) == 0 {
 			return Compared{}, s.whichComparison(fmt.Sprintf("comparison %s is not in the store", comparisonID))
 		}
-		if len(runs) > MaxVariants {
-			return Compared{}, userErrorf("comparison %s has %d runs (a sweep?); pass run_ids of %d to %d of them instead", comparisonID, len(runs), MinVariants, MaxVariants)
+		if len(ids) > MaxVariants {
+			return Compared{}, userErrorf("comparison %s has %d runs (a sweep?); pass run_ids of %d to %d of them instead", comparisonID, len(ids), MinVariants, MaxVariants)
 		}
-		slices.SortFunc(runs, func(a, b record.Run) int { return strings.Compare(a.ID, b.ID) }) // ids sort in creation order: the variants' order
-		for _, r := range runs {
-			runIDs = append(runIDs, r.ID)
-		}
+		runIDs = ids
 	}
 	o, err := s.comparisons().Stored(ctx, compare.Query{RunIDs: runIDs, ComparisonID: comparisonID})
 	if err != nil {
 		return Compared{}, err
 	}
 	c := Compared{ComparisonID: o.ComparisonID, Suite: o.Suite, Status: o.Status, Result: o.Result}
-	for _, v := range o.Result.Variants {
-		run, err := s.Store.GetRun(v.RunID)
-		if err != nil {
-			return Compared{}, fmt.Errorf("read run %s: %w", v.RunID, err)
+	for _, v := range o.Result.Variants { // the variants' runs, as the result orders them
+		for _, in := range o.Variants {
+			if in.Run.ID == v.RunID {
+				c.Runs = append(c.Runs, in.Run)
+			}
 		}
-		c.Runs = append(c.Runs, run)
 	}
 	if len(c.Runs) > 0 {
 		c.Prompts = compare.Prompts(s.Store, c.Runs[0].SuiteHash)

@@ -204,12 +204,3 @@ func (s *Service) hostNames() []string {
 	}
 	return out
 }
-
-// joinStatuses lists states for an error: "queued, running, ...".
-func joinStatuses[S ~string](states []S) string {
-	names := make([]string, len(states))
-	for i, st := range states {
-		names[i] = string(st)
-	}
-	return strings.Join(names, ", ")
-}

@@ -43,6 +43,21 @@ func GroupRuns(st *memory.Store, id, what string) (map[string]record.Run, error)
 	return out, nil
 }
 
+// GroupRunIDs are the ids of group id's stored runs in the order they were
+// made (ids sort so): its variants' order; none when it is not stored.
+func GroupRunIDs(st *memory.Store, id string) ([]string, error) {
+	runs, err := st.ListRuns(memory.Filter{ComparisonID: id})
+	if err != nil {
+		return nil, fmt.Errorf("list runs of comparison %s: %w", id, err)
+	}
+	ids := make([]string, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // BeginSessions records prepared sessions as running: each resumes its
 // label's run in prevs when there is one that did not end as meant (its
 // finished samples kept), and starts a new run otherwise. began, if set,

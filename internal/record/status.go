@@ -37,3 +37,12 @@ func parseStatus[S ~string](s string, states []S) (S, error) {
 	}
 	return "", fmt.Errorf("%w %q; use %s or %s", ErrUnknownStatus, s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
+
+// Names lists states for a message: "queued, running, completed".
+func Names[S ~string](states []S) string {
+	names := make([]string, len(states))
+	for i, st := range states {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
+}
