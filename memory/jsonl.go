@@ -59,7 +59,7 @@ func (s *Store) EachRun(f Filter, fn func(r record.Run, samples []record.Sample)
 	for i, r := range runs {
 		var smps []record.Sample
 		if err := s.db.View(func(tx *bolt.Tx) (err error) {
-			smps, err = samplesTx(tx, refs[i], false)
+			smps, err = samplesTx(tx, refs[i], scoredSamples)
 			return err
 		}); err != nil {
 			return n, fmt.Errorf("run %s: %w", r.ID, err)

@@ -41,11 +41,30 @@ func (s *Store) AppendSample(smp record.Sample) error {
 // appended (a replaced sample keeps its place); partial ones are left out
 // (PartialSamples).
 func (s *Store) Samples(runID string) ([]record.Sample, error) {
-	return s.samples(runID, false)
+	return s.samples(runID, scoredSamples)
 }
 
-// samples reads a run's finished samples, or its partial ones.
-func (s *Store) samples(runID string, partial bool) ([]record.Sample, error) {
+// sampleSet is which of a run's stored samples a read returns.
+type sampleSet int
+
+const (
+	scoredSamples  sampleSet = iota // finished, with a verdict: what statistics count
+	partialSamples                  // agentic samples in progress (record.Sample.Partial)
+	faultedSamples                  // samples the machine failed (record.Sample.Fault)
+)
+
+func (set sampleSet) has(smp *record.Sample) bool {
+	switch set {
+	case partialSamples:
+		return smp.Partial
+	case faultedSamples:
+		return smp.Fault != nil && !smp.Partial
+	}
+	return !smp.Partial && smp.Fault == nil
+}
+
+// samples reads one set of a run's samples.
+func (s *Store) samples(runID string, set sampleSet) ([]record.Sample, error) {
 	var out []record.Sample
 	err := s.db.View(func(tx *bolt.Tx) error {
 		rk := getRK(tx, runID)
@@ -53,7 +72,7 @@ func (s *Store) samples(runID string, partial bool) ([]record.Sample, error) {
 			return fmt.Errorf("run %s: %w", runID, ErrRunNotFound)
 		}
 		var err error
-		out, err = samplesTx(tx, rk, partial)
+		out, err = samplesTx(tx, rk, set)
 		return err
 	})
 	if err != nil {
@@ -81,10 +100,11 @@ func (s *Store) SampleCount(runID string) (int, error) {
 	return n, nil
 }
 
-// samplesTx reads a run's finished samples, or with partial its partial
-// ones: multi-step samples still in progress, kept so that a resume
-// continues them (record.Sample.Partial), which no statistic may count.
-func samplesTx(tx *bolt.Tx, rk []byte, partial bool) ([]record.Sample, error) {
+// samplesTx reads one set of a run's samples: the scored ones, or those no
+// statistic may count: multi-step samples still in progress, kept so that a
+// resume continues them (record.Sample.Partial), and samples the machine
+// failed, kept to show and run again (record.Sample.Fault).
+func samplesTx(tx *bolt.Tx, rk []byte, set sampleSet) ([]record.Sample, error) {
 	sb, ok := openSampleBucket(tx.Bucket(bucketSamples), rk)
 	if !ok {
 		return nil, nil
@@ -95,7 +115,7 @@ func samplesTx(tx *bolt.Tx, rk []byte, partial bool) ([]record.Sample, error) {
 		if err := unmarshal(v, &smp); err != nil {
 			return fmt.Errorf("decode sample %x of run key %x: %w", k, rk, err)
 		}
-		if smp.Partial == partial {
+		if set.has(&smp) {
 			out = append(out, smp)
 		}
 		return nil
@@ -106,7 +126,13 @@ func samplesTx(tx *bolt.Tx, rk []byte, partial bool) ([]record.Sample, error) {
 // PartialSamples returns a run's multi-step samples still in progress: the
 // steps an interrupted agentic sample had made, for its resume to continue.
 func (s *Store) PartialSamples(runID string) ([]record.Sample, error) {
-	return s.samples(runID, true)
+	return s.samples(runID, partialSamples)
+}
+
+// FaultedSamples returns a run's samples that the machine failed after
+// retries (record.Sample.Fault): no verdict, run again on resume.
+func (s *Store) FaultedSamples(runID string) ([]record.Sample, error) {
+	return s.samples(runID, faultedSamples)
 }
 
 // ScanSamples calls fn with every sample of every run that matches f (its
@@ -128,7 +154,7 @@ func (s *Store) ScanSamples(f Filter, fn func(record.Run, record.Sample) error) 
 	for _, rf := range refs {
 		var smps []record.Sample
 		err := s.db.View(func(tx *bolt.Tx) (err error) {
-			smps, err = samplesTx(tx, rf.rk, false)
+			smps, err = samplesTx(tx, rf.rk, scoredSamples)
 			return err
 		})
 		if err != nil {

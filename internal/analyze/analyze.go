@@ -430,6 +430,9 @@ func anomalies(ser []Input) []Anomaly {
 				}
 			}
 		}
+		if m := bench.Machine(s.Faults, s.Retried); m != "" {
+			add(r, "machine", "%s", m)
+		}
 		if s.Reloads > 0 {
 			add(r, "reloads", "the model was reloaded during the run (%d calls paid a load; their latency includes it)", s.Reloads)
 		}

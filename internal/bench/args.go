@@ -1,6 +1,9 @@
 package bench
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,9 +97,11 @@ func FromRunConfig(rc record.RunConfig, r Resolver) (Config, error) {
 }
 
 // Verdict is a sample's outcome in one word, for progress messages:
-// error, runaway, pass or fail.
+// fault, error, runaway, pass or fail.
 func Verdict(smp record.Sample) string {
 	switch {
+	case smp.Fault != nil:
+		return "fault (" + smp.Fault.Kind + ": not scored, run again on resume)"
 	case smp.Error != "":
 		return "error"
 	case smp.Flags.Runaway:
@@ -105,4 +110,24 @@ func Verdict(smp record.Sample) string {
 		return "pass"
 	}
 	return "fail"
+}
+
+// Machine says what failures of the machine did to a run, in one line, or
+// "" when there were none: samples left without a verdict (faults) and
+// calls retried, by kind. Neither counts in any number of the run.
+func Machine(faults int, retried map[string]int) string {
+	var parts []string
+	if faults > 0 {
+		parts = append(parts, fmt.Sprintf("%d sample(s) not scored: the machine failed them on every attempt; resume the run to run them again", faults))
+	}
+	if len(retried) > 0 {
+		n := 0
+		var kinds []string
+		for _, k := range slices.Sorted(maps.Keys(retried)) {
+			n += retried[k]
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, retried[k]))
+		}
+		parts = append(parts, fmt.Sprintf("%d call(s) retried after a failure of the machine (%s), scored on the attempt that worked", n, strings.Join(kinds, ", ")))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -64,7 +64,7 @@ func (s *Session) calibrate(ctx context.Context) error {
 	count := func(words int) (int, error) {
 		req := s.Request(t, 1)
 		req.Prompt = filler(words) + "\n\n" + t.Prompt
-		m, err := s.r.Exec.Chat(ctx, req)
+		m, err := s.r.Exec.ChatRetry(ctx, req, nil)
 		if err != nil {
 			return 0, fmt.Errorf("measure the tokens of the depth filler: %w", err)
 		}

@@ -55,6 +55,7 @@ type Store interface {
 	PutRun(r *record.Run) error
 	AppendSample(s record.Sample) error
 	PartialSamples(runID string) ([]record.Sample, error)
+	FaultedSamples(runID string) ([]record.Sample, error)
 	FinishRun(id string, status record.Status, summary *record.Summary, errMsg string) error
 	PutSuite(hash, name string, content []byte) error
 }
@@ -155,6 +156,7 @@ type Session struct {
 	elapsed  time.Duration // wall time of earlier attempts (resume)
 
 	partial map[Job]record.Sample // agentic samples a resumed run had in progress
+	faults  map[Job]record.Sample // samples the machine failed, not yet run again (guarded by mu)
 
 	memOnce    sync.Once
 	memory     *record.Memory // the model's memory after the first call, where Ollama reports it
@@ -328,6 +330,13 @@ func (s *Session) Begin(prev *record.Run, done []record.Sample) error {
 		for _, p := range partial {
 			s.partial[Job{p.TaskID, p.Iteration}] = p
 		}
+		faulted, err := s.r.Store.FaultedSamples(prev.ID)
+		if err != nil {
+			return fmt.Errorf("read the samples of run %s that the machine failed: %w", prev.ID, err)
+		}
+		for _, f := range faulted { // run again; they count as faults until they are
+			s.addFault(f)
+		}
 	} else {
 		s.run.StartedAt = time.Now().UTC()
 	}
@@ -491,6 +500,10 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	}
 	var m record.Measurement
 	var err error
+	// The calls of this sample that failed on the machine and were tried
+	// again; judge calls add theirs (one sample's calls are sequential).
+	var retries []record.Retry
+	retried := func(r record.Retry) { retries = append(retries, r) }
 	if t.Agent != nil {
 		task := agent.Task{Prompt: req.Prompt, Tools: t.Tools, Spec: *t.Agent, OnStep: func(a *record.Agent) {
 			// The steps so far, stored before the next call so that a
@@ -518,13 +531,18 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 		smp.Agent, m, err = agent.Run(ctx, func(ctx context.Context, msgs []api.Message) (record.Measurement, error) {
 			turn := req
 			turn.Prompt, turn.Messages = "", msgs
-			return s.r.Exec.Chat(ctx, turn)
+			return s.r.Exec.ChatRetry(ctx, turn, retried)
 		}, task)
 	} else {
-		m, err = s.r.Exec.Chat(ctx, req)
+		m, err = s.r.Exec.ChatRetry(ctx, req, retried)
 	}
 	if ctx.Err() != nil {
 		return smp, ctx.Err()
+	}
+	smp.Retries = retries
+	if executor.Fault(err) != "" {
+		smp.Measurement = m
+		return s.fault(smp, err)
 	}
 	if err != nil && fatal(err) {
 		return smp, err
@@ -545,8 +563,15 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	} else {
 		var final *bool // the checks' verdict on the answer; nil for an agentic task without checks
 		if len(s.checks[t.ID]) > 0 {
-			env := check.Env{Judge: Judge(s.r.Exec, s.judgeHost(), s.cfg.Timeout), Python: s.r.Python, Sandbox: s.r.Sandbox,
-				JudgeAt: func(host string) check.Judge { return Judge(s.r.Exec, host, s.cfg.Timeout) }}
+			var judgeFault error // a judge call the machine failed: the sample has no verdict
+			judge := func(host string) check.Judge {
+				return judgeWith(s.r.Exec, host, s.cfg.Timeout, func(r record.Retry) { retried(r) }, func(err error) {
+					if judgeFault == nil {
+						judgeFault = err
+					}
+				})
+			}
+			env := check.Env{Judge: judge(s.judgeHost()), Python: s.r.Python, Sandbox: s.r.Sandbox, JudgeAt: judge}
 			if s.cfg.JudgeHost != "" { // the run's override puts every judge there
 				env.JudgeAt = nil
 			}
@@ -555,11 +580,17 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 			if ctx.Err() != nil {
 				return smp, ctx.Err()
 			}
+			if judgeFault != nil {
+				smp.Retries = retries
+				smp.Pass, smp.Score = false, 0
+				return s.fault(smp, fmt.Errorf("judge: %w", judgeFault))
+			}
 		}
 		if smp.Agent != nil {
 			smp.Pass, smp.Score = agentVerdict(smp.Agent, *t.Agent, final, smp.Score)
 		}
 	}
+	smp.Retries = retries
 	if err := s.storeErr(); err != nil {
 		return smp, err
 	}
@@ -569,8 +600,78 @@ func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
 	if s.finished != nil {
 		s.finished[j] = true
 	}
+	delete(s.faults, j)
 	s.mu.Unlock()
 	return smp, nil
+}
+
+// fault stores a sample whose call (or judge call) the machine failed even
+// after retries: it gets no verdict and no statistic counts it, and the job
+// stays to do, for a resume to run again. A host that is down stops the
+// run (err comes back: every further call would fail too); any other fault
+// lets the run go on with its other jobs, and Finish fails it.
+func (s *Session) fault(smp record.Sample, err error) (record.Sample, error) {
+	kind := executor.Fault(err)
+	if kind == "" { // a judge's fault, wrapped
+		kind = executor.FaultServer
+	}
+	attempts := 1
+	var re *executor.RetriedError
+	if errors.As(err, &re) {
+		kind, attempts = re.Kind, re.Attempts
+	}
+	smp.Fault = &record.Fault{Kind: string(kind), Error: err.Error(), Attempts: attempts}
+	smp.Checks, smp.Pass, smp.Score = nil, false, 0
+	if serr := s.storeErr(); serr != nil {
+		return smp, serr
+	}
+	s.queue <- smp
+	s.addFault(smp)
+	if kind == executor.FaultUnreachable {
+		return smp, err
+	}
+	return smp, nil
+}
+
+func (s *Session) addFault(smp record.Sample) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults == nil {
+		s.faults = map[Job]record.Sample{}
+	}
+	s.faults[Job{smp.TaskID, smp.Iteration}] = smp
+}
+
+// Faults returns the samples the machine failed that no later attempt has
+// replaced, in task order.
+func (s *Session) Faults() []record.Sample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Collect(maps.Values(s.faults))
+	slices.SortFunc(out, func(a, b record.Sample) int {
+		return cmp.Or(strings.Compare(a.TaskID, b.TaskID), cmp.Compare(a.Iteration, b.Iteration))
+	})
+	return out
+}
+
+// FaultError is why a run with faulted samples did not complete: which
+// samples, what failed, and that a resume runs them again.
+type FaultError struct {
+	Faults []record.Sample
+}
+
+func (e *FaultError) Error() string {
+	kinds := map[string]int{}
+	for _, f := range e.Faults {
+		kinds[f.Fault.Kind]++
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, kinds[k]))
+	}
+	first := e.Faults[0]
+	return fmt.Sprintf("%d sample(s) got no verdict: the machine failed their calls on every attempt (%s; first: task %s iteration %d: %s); they are not scored; resume the run to run them again (resume_run_id, or job_status action resume)",
+		len(e.Faults), strings.Join(parts, ", "), first.TaskID, first.Iteration, first.Fault.Error)
 }
 
 // agentVerdict is an agentic sample's verdict and score: it passes when the
@@ -609,14 +710,24 @@ func (s *Session) judgeHost() string {
 }
 
 // Judge grades answers with a judge model on a host, at temperature 0 and
-// with the breaker on: the llm_judge checks' way to reach Ollama.
+// with the breaker on: the llm_judge checks' way to reach Ollama. A call
+// that fails on the machine is retried (executor.ChatRetry).
 func Judge(ex *executor.Executor, host string, timeout time.Duration) check.Judge {
+	return judgeWith(ex, host, timeout, nil, nil)
+}
+
+// judgeWith is Judge telling retried about each retry and faulted about a
+// call that still failed on the machine.
+func judgeWith(ex *executor.Executor, host string, timeout time.Duration, retried func(record.Retry), faulted func(error)) check.Judge {
 	return check.JudgeFunc(func(ctx context.Context, model, system, prompt string) (string, error) {
-		m, err := ex.Chat(ctx, executor.Request{
+		m, err := ex.ChatRetry(ctx, executor.Request{
 			Host: host, Model: model, System: system, Prompt: prompt,
 			Options: map[string]any{"temperature": 0}, Timeout: timeout,
 			Breaker: executor.Breaker{MaxTokens: 1024, Repetition: true},
-		})
+		}, retried)
+		if executor.Fault(err) != "" && faulted != nil {
+			faulted(err)
+		}
 		return m.Output, err
 	})
 }
@@ -634,7 +745,15 @@ func (s *Session) Finish(status record.Status, runErr error) (record.Run, error)
 	if err := s.flush(); err != nil && runErr == nil {
 		status, runErr = record.StatusFailed, err
 	}
+	faults := s.Faults()
+	if status.Final() && len(faults) > 0 { // not complete: those samples have no verdict yet
+		status, runErr = record.StatusFailed, &FaultError{Faults: faults}
+	}
 	sum := Summarize(s.cfg.Suite, s.Samples(), wall)
+	sum.Faults = len(faults)
+	for _, f := range faults {
+		countRetries(&sum, f.Retries)
+	}
 	SetSeeds(&sum, s.run.Seeds)
 	s.mu.Lock()
 	sum.Memory = s.memory
@@ -729,5 +848,5 @@ func (s *Session) Probe(ctx context.Context) (record.Measurement, error) {
 	if err := s.calibrate(ctx); err != nil {
 		return record.Measurement{}, err
 	}
-	return s.r.Exec.Chat(ctx, s.Request(s.cfg.Suite.Tasks[0], 1))
+	return s.r.Exec.ChatRetry(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), nil)
 }

@@ -199,6 +199,7 @@ func aggregate(samples []record.Sample) record.Summary {
 			sum.Passed++
 		}
 		scores = append(scores, smp.Score)
+		countRetries(&sum, smp.Retries)
 		if smp.Error != "" {
 			sum.Errors++
 			continue
@@ -265,6 +266,16 @@ func aggregate(samples []record.Sample) record.Summary {
 	sum.StreamTPS = stats.Median(stream)
 	sum.PromptTPS = stats.Median(prompt)
 	return sum
+}
+
+// countRetries adds a sample's retried calls to a summary's count by kind.
+func countRetries(sum *record.Summary, retries []record.Retry) {
+	for _, r := range retries {
+		if sum.Retried == nil {
+			sum.Retried = map[string]int{}
+		}
+		sum.Retried[r.Kind]++
+	}
 }
 
 // appendPositive appends x when it is set: a zero latency or rate means the

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -59,11 +60,69 @@ type TimeoutError struct {
 	Model   string
 	Timeout time.Duration
 	Partial string // output received before the deadline
+	// Answered is true when any chunk came before the deadline: the host
+	// was answering, so the time went to the model, and the timeout is the
+	// model's failure. A host that sent nothing at all is a fault.
+	Answered bool
 }
 
 func (e *TimeoutError) Error() string {
+	if !e.Answered {
+		return fmt.Sprintf("model %s sent nothing within %s: the host did not answer (a load too slow for the timeout, or a stuck server); raise timeout_s or check the Ollama server log", e.Model, e.Timeout)
+	}
 	return fmt.Sprintf("model %s did not finish within %s; raise the timeout or cap output with max_output_tokens", e.Model, e.Timeout)
 }
 
 // Is makes errors.Is(err, ErrTimeout) true.
 func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
+
+// FaultKind names a failure of the machine rather than of the model: the
+// call is retried, and a call that still fails is never scored.
+type FaultKind string
+
+// The kinds of fault. A model's own failures (a wrong answer, a runaway, a
+// truncation, an empty answer, a bad tool call) are none of these.
+const (
+	FaultUnreachable FaultKind = "unreachable"    // no connection to the host
+	FaultDropped     FaultKind = "dropped_stream" // the answer stopped without its final chunk
+	FaultServer      FaultKind = "server_error"   // a 5xx, or an error inside the stream (a runner that died)
+	FaultRateLimited FaultKind = "rate_limited"   // 429 or 408: the host asked us to come back later
+	FaultTimeout     FaultKind = "timeout"        // the host sent nothing at all within the call's budget
+)
+
+// FaultError is a call that failed on the machine: the host answered with
+// a server error, or the stream broke. Host unreachable and a timeout with
+// no answer have their own types; Fault names all of them.
+type FaultError struct {
+	Kind  FaultKind
+	Model string
+	Host  string
+	Err   error
+}
+
+func (e *FaultError) Error() string {
+	return fmt.Sprintf("call %s on %s: %v", e.Model, e.Host, e.Err)
+}
+
+// Unwrap returns what went wrong.
+func (e *FaultError) Unwrap() error { return e.Err }
+
+// Fault names the infrastructure failure err is, or "" when it is none: no
+// error, a model's own failure, a request the host refused (4xx), or a
+// cancellation.
+func Fault(err error) FaultKind {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return ""
+	}
+	var fe *FaultError
+	var te *TimeoutError
+	switch {
+	case errors.As(err, &fe):
+		return fe.Kind
+	case errors.Is(err, ErrHostUnreachable):
+		return FaultUnreachable
+	case errors.As(err, &te) && !te.Answered:
+		return FaultTimeout
+	}
+	return ""
+}

@@ -29,6 +29,10 @@ type Executor struct {
 	hosts map[string]Host
 	order []string // host names in configured order; order[0] is the default
 
+	// Retry is how ChatRetry tries again a call that failed on the
+	// machine; New sets DefaultRetry. Set it before the first call.
+	Retry RetryPolicy
+
 	mu      sync.Mutex
 	numCtx  map[string]int // host/model -> num_ctx from the Modelfile, for the context-full flag
 	prompts map[string]int // host/model/prompt hash -> prompt tokens first seen, for the cache flag
@@ -36,7 +40,7 @@ type Executor struct {
 
 // New returns an executor over the given hosts; the first is the default.
 func New(hosts ...Host) *Executor {
-	e := &Executor{hosts: map[string]Host{}, numCtx: map[string]int{}, prompts: map[string]int{}}
+	e := &Executor{hosts: map[string]Host{}, Retry: DefaultRetry, numCtx: map[string]int{}, prompts: map[string]int{}}
 	for _, h := range hosts {
 		e.hosts[h.Name] = h
 		e.order = append(e.order, h.Name)
@@ -207,12 +211,13 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		e.flag(&m)
 		return m, nil
 	case err != nil:
-		return m, e.classify(ctx, callCtx, h, req, err, m.Output)
+		return m, e.classify(ctx, callCtx, h, req, err, m)
 	case final == nil && callCtx.Err() != nil:
 		// The client stops reading quietly when its context ends.
-		return m, e.classify(ctx, callCtx, h, req, callCtx.Err(), m.Output)
+		return m, e.classify(ctx, callCtx, h, req, callCtx.Err(), m)
 	case final == nil:
-		return m, fmt.Errorf("call %s on %s: the stream ended without its final chunk (connection dropped?); retry, and check the Ollama server log", req.Model, h.Name)
+		return m, &FaultError{Kind: FaultDropped, Model: req.Model, Host: h.Name,
+			Err: errors.New("the stream ended without its final chunk (connection dropped, or the runner died); check the Ollama server log")}
 	}
 
 	mt := final.Metrics
@@ -244,25 +249,36 @@ func (e *Executor) flag(m *record.Measurement) {
 	m.Flags.ThinkingOnly = !answered && strings.TrimSpace(m.Thinking) != ""
 }
 
-// classify turns a failed call into a typed error.
-func (e *Executor) classify(parent, callCtx context.Context, h Host, req Request, err error, partial string) error {
+// classify turns a failed call into a typed error: a cancellation, the
+// executor's typed errors, a *FaultError for a failure of the machine, or
+// (for a request the host refused) a plain error.
+func (e *Executor) classify(parent, callCtx context.Context, h Host, req Request, err error, m record.Measurement) error {
 	if parent.Err() != nil {
 		return fmt.Errorf("call %s on %s: %w", req.Model, h.Name, parent.Err())
 	}
 	if errors.Is(context.Cause(callCtx), ErrTimeout) {
-		return &TimeoutError{Model: req.Model, Timeout: req.Timeout, Partial: partial}
+		return &TimeoutError{Model: req.Model, Timeout: req.Timeout, Partial: m.Output, Answered: m.TTFCMs > 0 || m.TTFTMs > 0}
 	}
 	var se api.StatusError
 	if errors.As(err, &se) {
-		if se.StatusCode == http.StatusNotFound {
+		switch code := se.StatusCode; {
+		case code == http.StatusNotFound:
 			return e.notFound(parent, h, req.Model)
+		case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout:
+			return &FaultError{Kind: FaultRateLimited, Model: req.Model, Host: h.Name, Err: fmt.Errorf("ollama answered %d: %s", code, se.ErrorMessage)}
+		case code >= 500:
+			return &FaultError{Kind: FaultServer, Model: req.Model, Host: h.Name, Err: fmt.Errorf("ollama answered %d: %s", code, se.ErrorMessage)}
 		}
 		return fmt.Errorf("call %s on %s: ollama answered %d: %s", req.Model, h.Name, se.StatusCode, se.ErrorMessage)
 	}
 	if unreachable(err) {
 		return &HostUnreachableError{Host: h.Name, URL: h.URL.String(), Err: err}
 	}
-	return fmt.Errorf("call %s on %s: %w", req.Model, h.Name, err)
+	// What is left is an error Ollama put inside a stream it had begun with
+	// 200 ("llama runner process has terminated", "an error was encountered
+	// while running the model"), or a chunk it could not frame: the server
+	// failed mid-answer.
+	return &FaultError{Kind: FaultServer, Model: req.Model, Host: h.Name, Err: fmt.Errorf("ollama failed mid-answer: %w", err)}
 }
 
 func unreachable(err error) bool {

@@ -156,7 +156,7 @@ func (e *Executor) Load(ctx context.Context, host, model string, keepAlive *time
 		return nil
 	})
 	if err != nil {
-		return 0, e.classify(ctx, ctx, h, Request{Model: model}, err, "")
+		return 0, e.classify(ctx, ctx, h, Request{Model: model}, err, record.Measurement{})
 	}
 	return load, nil
 }
@@ -170,11 +170,12 @@ func (e *Executor) Unload(ctx context.Context, host, model string) error {
 }
 
 // Warmup makes n throwaway calls of req so that timed calls find the model
-// loaded and its runner warm. It returns the first call's load time.
+// loaded and its runner warm, each retried on a fault (ChatRetry). It
+// returns the first call's load time.
 func (e *Executor) Warmup(ctx context.Context, req Request, n int) (time.Duration, error) {
 	var load time.Duration
 	for i := 0; i < n; i++ {
-		m, err := e.Chat(ctx, req)
+		m, err := e.ChatRetry(ctx, req, nil)
 		if err != nil {
 			return load, fmt.Errorf("warm-up of %s: %w", req.Model, err)
 		}

@@ -566,10 +566,14 @@ func (wr *writer) risks() {
 				"Check whether the answers loop or only run long: raise max_output_tokens for long answers, or add a length instruction or stop sequence")
 		case v.Broken > 0:
 			add("Broken samples", fmt.Sprintf("%s: %d of %d samples empty or failed (empty %d, errors %d)", v.Label, v.Broken, v.Samples, v.Empty, v.Errors),
-				"Read the errors; rerun once the host or model is fixed: a failed call counts as a failed task")
+				"Read the errors: a call the host refused (a 4xx) or an answer that ran past the timeout counts as a failed task; failures of the machine do not")
 		}
 	}
 	for _, v := range r.Variants {
+		if v.Faults > 0 {
+			add("Failures of the machine", fmt.Sprintf("%s: %d sample(s) have no verdict: the host failed their calls on every attempt, so no number here counts them", v.Label, v.Faults),
+				"Fix the host (its log says why the runner died or the server failed), then resume the comparison to run them again")
+		}
 		if v.Reloads > 0 {
 			add("Reloads", fmt.Sprintf("%s: %d call%s paid a model load; their latency includes it", v.Label, v.Reloads, plural(v.Reloads)),
 				"Raise OLLAMA_MAX_LOADED_MODELS or compare fewer models at once, and rerun before trusting its latency and TTFT")
@@ -716,3 +720,4 @@ func Millis(x float64) string {
 func Points(x float64) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", x), ".0")
 }
+

@@ -245,6 +245,29 @@ type Sample struct {
 	Pass   bool          `json:"pass"`
 	Score  float64       `json:"score"` // mean of the non-skipped checks' scores
 	Error  string        `json:"error,omitempty"`
+
+	// Retries are the calls of this sample that failed on the machine and
+	// were tried again, in order.
+	Retries []Retry `json:"retries,omitempty"`
+	// Fault marks a sample the machine failed even after retries: no
+	// verdict, kept to show what happened and run again on resume. Like
+	// partial samples, statistics never see it (the store's Samples leaves
+	// it out); a scored sample of the same task and iteration replaces it.
+	Fault *Fault `json:"fault,omitempty"`
+}
+
+// Retry is one attempt of a call that failed on the machine, not the model.
+type Retry struct {
+	Kind  string `json:"kind"` // executor.FaultKind: unreachable, dropped_stream, server_error, rate_limited, timeout
+	Error string `json:"error"`
+}
+
+// Fault is why a sample has no verdict: its call (or its judge's) failed
+// on the machine on every attempt.
+type Fault struct {
+	Kind     string `json:"kind"` // executor.FaultKind
+	Error    string `json:"error"`
+	Attempts int    `json:"attempts"`
 }
 
 // Interval is a confidence interval.
@@ -334,6 +357,7 @@ type Headline struct {
 	LatencyP50Ms float64  `json:"latency_p50_ms"`
 	TTFTP50Ms    float64  `json:"ttft_p50_ms"`
 	GenTPS       float64  `json:"gen_tps" jsonschema:"median generated tokens/s, from Ollama's eval_count/eval_duration"`
+	Faults       int      `json:"faults,omitempty" jsonschema:"samples lost to failures of the machine (host down, runner died, dropped stream) after retries: not in any number here, run again on resume"`
 }
 
 // Summary is the aggregate of a run.
@@ -379,6 +403,10 @@ type Summary struct {
 	Truncated          int      `json:"truncated"`
 	Empty              int      `json:"empty"`
 	Errors             int      `json:"errors"`
+	// Retried counts the calls that failed on the machine and were tried
+	// again, by kind of fault (executor.FaultKind); the samples they gave
+	// are scored on the attempt that worked.
+	Retried map[string]int `json:"retried,omitempty"`
 	// Reloads counts calls of a warm run that paid a model load (the model
 	// was evicted between calls, e.g. by OLLAMA_MAX_LOADED_MODELS); their
 	// latency includes the load.

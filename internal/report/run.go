@@ -44,6 +44,9 @@ func RunMarkdown(run record.Run) string {
 	fmt.Fprintf(&b, "| generation / prompt tokens/s (median) | %.0f%s / %.0f |\n", s.GenTPS, streamRate(*s), s.PromptTPS)
 	fmt.Fprintf(&b, "| points per second | %.2f (wall %.1f s) |\n", s.PointsPerSecond, s.WallSeconds)
 	fmt.Fprintf(&b, "| runaway / truncated / empty / errors | %d / %d / %d / %d |\n", s.Runaway, s.Truncated, s.Empty, s.Errors)
+	if m := bench.Machine(s.Faults, s.Retried); m != "" {
+		fmt.Fprintf(&b, "| failures of the machine | %s |\n", m)
+	}
 	if s.Memory != nil {
 		fmt.Fprintf(&b, "| model memory once loaded (Ollama /api/ps) | %s |\n", Memory(s.Memory))
 	}

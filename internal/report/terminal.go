@@ -79,6 +79,9 @@ func RunText(w io.Writer, r record.Run, samples []record.Sample) error {
 		if sm.Runaway+sm.Truncated+sm.Empty+sm.Errors > 0 {
 			t.field("flags", fmt.Sprintf("%d runaway, %d truncated, %d empty, %d errors", sm.Runaway, sm.Truncated, sm.Empty, sm.Errors))
 		}
+		if m := bench.Machine(sm.Faults, sm.Retried); m != "" {
+			t.field("machine", m)
+		}
 	}
 	if err := t.Flush(); err != nil {
 		return err

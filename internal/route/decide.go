@@ -384,11 +384,11 @@ func (s *Service) cascade(ctx context.Context, res *Decision, d *record.RouteDec
 	all := names(r.Candidates)
 	ask := func(ctx context.Context, name string) (Answer, error) {
 		c := r.Candidates[slices.Index(all, name)]
-		m, err := s.Exec.Chat(ctx, executor.Request{
+		m, err := s.Exec.ChatRetry(ctx, executor.Request{
 			Host: c.Host, Model: c.Model, Prompt: r.Task,
 			Options: map[string]any{"temperature": cascadeTemperature}, Timeout: timeout,
 			Breaker: executor.Breaker{MaxTokens: cascadeMaxTokens, Repetition: true},
-		})
+		}, nil)
 		return Answer{Text: m.Output, LatencyMs: m.WallMs}, err
 	}
 	verify := func(ctx context.Context, name string, a Answer) (bool, string) {

@@ -234,6 +234,9 @@ func Analyze(cells []CellResult, samples [][]record.Sample, obj Objective) Resul
 		res.Notes = append(res.Notes, "cells ran on several hosts: compare speeds only between cells of one host, or make hosts an axis (axes.hosts) so every setting runs on every host")
 	}
 	for _, c := range cells {
+		if m := bench.Machine(c.Summary.Faults, nil); m != "" {
+			res.Notes = append(res.Notes, c.Label+": "+m)
+		}
 		if c.Summary.Reloads > 0 {
 			res.Notes = append(res.Notes, fmt.Sprintf("%s: %d calls paid a model reload (the model was evicted: another process or OLLAMA_MAX_LOADED_MODELS); their latency includes the load", c.Label, c.Summary.Reloads))
 		}

@@ -83,6 +83,9 @@ func newStopper(cfg EarlyStop, sessions []*bench.Session) *stopper {
 // observe records a sample and, at a look, tests its cell; it returns how
 // many jobs the cell will now not make (0 unless it stopped).
 func (s *stopper) observe(sess *bench.Session, smp record.Sample) int {
+	if smp.Fault != nil { // no verdict: the machine failed it
+		return 0
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mine := s.pass[sess]
