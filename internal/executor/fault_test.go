@@ -7,13 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/record"
 )
 
 func fakeOllama(t *testing.T, h http.HandlerFunc) *executor.Executor {
@@ -154,5 +157,126 @@ func TestRepeatLimitHangIsRunaway(t *testing.T) {
 	}
 	if !m.Flags.Runaway || m.DoneReason != "repeat_limit" || len(m.Output) != 31 {
 		t.Errorf("flags %+v done %q output %q", m.Flags, m.DoneReason, m.Output)
+	}
+}
+
+// Each failure is either the machine's (a Fault, retried, never scored) or
+// not (the model's, or a request the host refused).
+func TestFaultKinds(t *testing.T) {
+	stall := make(chan struct{})
+	defer close(stall)
+	cases := []struct {
+		name string
+		h    http.HandlerFunc
+		want executor.FaultKind
+	}{
+		{"500", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, `{"error":"llama runner process has terminated: signal: killed"}`, 500)
+		}, executor.FaultServer},
+		{"503", func(w http.ResponseWriter, r *http.Request) { http.Error(w, `{"error":"busy"}`, 503) }, executor.FaultServer},
+		{"429", func(w http.ResponseWriter, r *http.Request) { http.Error(w, `{"error":"slow down"}`, 429) }, executor.FaultRateLimited},
+		{"error inside the stream", func(w http.ResponseWriter, r *http.Request) {
+			chunk(w, `{"model":"m","message":{"role":"assistant","content":"4"},"done":false}`)
+			chunk(w, `{"error":"an error was encountered while running the model: unexpected EOF"}`)
+		}, executor.FaultServer},
+		{"dropped stream", func(w http.ResponseWriter, r *http.Request) {
+			chunk(w, `{"model":"m","message":{"role":"assistant","content":"4"},"done":false}`)
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+		}, executor.FaultDropped},
+		{"nothing within the timeout", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body) // then the server sees the client leave
+			select {
+			case <-r.Context().Done():
+			case <-stall:
+			}
+		}, executor.FaultTimeout},
+		{"400: the host refused the request", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, `{"error":"m does not support tools"}`, 400)
+		}, ""},
+		{"a slow answer: the model's time", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			chunk(w, `{"model":"m","message":{"role":"assistant","content":"4"},"done":false}`)
+			select {
+			case <-r.Context().Done():
+			case <-stall:
+			}
+		}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ex := fakeOllama(t, c.h)
+			_, err := ex.Chat(context.Background(), executor.Request{Model: "m", Prompt: "x", Timeout: 300 * time.Millisecond})
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if got := executor.Fault(err); got != c.want {
+				t.Errorf("Fault(%v) = %q, want %q", err, got, c.want)
+			}
+		})
+	}
+	t.Run("connection refused", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		url := srv.URL
+		srv.Close()
+		hosts, _ := executor.ParseHosts("local=" + url)
+		_, err := executor.New(hosts...).Chat(context.Background(), executor.Request{Model: "m", Prompt: "x"})
+		if got := executor.Fault(err); got != executor.FaultUnreachable {
+			t.Errorf("Fault(%v) = %q, want unreachable", err, got)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ex := fakeOllama(t, cases[5].h)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := ex.Chat(ctx, executor.Request{Model: "m", Prompt: "x"})
+		if got := executor.Fault(err); got != "" {
+			t.Errorf("a cancelled call is no fault: Fault(%v) = %q", err, got)
+		}
+	})
+}
+
+func TestChatRetry(t *testing.T) {
+	var calls atomic.Int32
+	failFirst := int32(2)
+	ex := fakeOllama(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= failFirst {
+			http.Error(w, `{"error":"runner died"}`, 500)
+			return
+		}
+		chunk(w, `{"model":"m","message":{"role":"assistant","content":"4"},"done":false}`)
+		chunk(w, `{"model":"m","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","eval_count":1}`)
+	})
+	ex.Retry = executor.RetryPolicy{Retries: 3, Backoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond}
+	var retries []record.Retry
+	m, err := ex.ChatRetry(context.Background(), executor.Request{Model: "m", Prompt: "x"}, func(r record.Retry) { retries = append(retries, r) })
+	if err != nil || m.Output != "4" {
+		t.Fatalf("after 2 failures: %q, %v; want the third attempt's answer", m.Output, err)
+	}
+	if len(retries) != 2 || retries[0].Kind != string(executor.FaultServer) || !strings.Contains(retries[0].Error, "runner died") {
+		t.Errorf("retries %+v: want 2 server_error retries with the host's message", retries)
+	}
+
+	calls.Store(0)
+	failFirst = 100
+	_, err = ex.ChatRetry(context.Background(), executor.Request{Model: "m", Prompt: "x"}, nil)
+	var re *executor.RetriedError
+	if !errors.As(err, &re) || re.Attempts != 4 || re.Kind != executor.FaultServer || calls.Load() != 4 {
+		t.Fatalf("a host that keeps failing: %v after %d calls; want a RetriedError after 4 attempts", err, calls.Load())
+	}
+	if executor.Fault(err) != executor.FaultServer {
+		t.Errorf("Fault of the retried error = %q", executor.Fault(err))
+	}
+
+	// A request the host refuses is not tried again.
+	refused := fakeOllama(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Error(w, `{"error":"bad option"}`, 400)
+	})
+	refused.Retry = ex.Retry
+	calls.Store(0)
+	if _, err := refused.ChatRetry(context.Background(), executor.Request{Model: "m", Prompt: "x"}, nil); err == nil || calls.Load() != 1 {
+		t.Errorf("a 400 was tried %d times (err %v); want once", calls.Load(), err)
 	}
 }

@@ -720,4 +720,3 @@ func Millis(x float64) string {
 func Points(x float64) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", x), ".0")
 }
-
