@@ -39,7 +39,8 @@ func (s *Store) AppendSample(smp record.Sample) error {
 
 // Samples returns a run's finished samples in the order they were first
 // appended (a replaced sample keeps its place); partial ones are left out
-// (PartialSamples).
+// (PartialSamples). A sample that cannot be decoded is left out too, and
+// noted in Damage; a damaged page is an ErrDamaged error.
 func (s *Store) Samples(runID string) ([]record.Sample, error) {
 	return s.samples(runID, false)
 }
@@ -47,14 +48,13 @@ func (s *Store) Samples(runID string) ([]record.Sample, error) {
 // samples reads a run's finished samples, or its partial ones.
 func (s *Store) samples(runID string, partial bool) ([]record.Sample, error) {
 	var out []record.Sample
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx *bolt.Tx) error {
 		rk := getRK(tx, runID)
 		if rk == nil {
 			return fmt.Errorf("run %s: %w", runID, ErrRunNotFound)
 		}
-		var err error
-		out, err = samplesTx(tx, rk, partial)
-		return err
+		out = samplesTx(tx, rk, partial, s.skipSample(tx, rk))
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("samples: %w", err)
@@ -65,7 +65,7 @@ func (s *Store) samples(runID string, partial bool) ([]record.Sample, error) {
 // SampleCount returns how many samples a run has, without reading them.
 func (s *Store) SampleCount(runID string) (int, error) {
 	var n int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx *bolt.Tx) error {
 		rk := getRK(tx, runID)
 		if rk == nil {
 			return fmt.Errorf("run %s: %w", runID, ErrRunNotFound)
@@ -84,23 +84,23 @@ func (s *Store) SampleCount(runID string) (int, error) {
 // samplesTx reads a run's finished samples, or with partial its partial
 // ones: multi-step samples still in progress, kept so that a resume
 // continues them (record.Sample.Partial), which no statistic may count.
-func samplesTx(tx *bolt.Tx, rk []byte, partial bool) ([]record.Sample, error) {
+// A sample it cannot decode is left out and given to skip with its key.
+func samplesTx(tx *bolt.Tx, rk []byte, partial bool, skip func(n []byte, err error)) []record.Sample {
 	sb, ok := openSampleBucket(tx.Bucket(bucketSamples), rk)
 	if !ok {
-		return nil, nil
+		return nil
 	}
 	out := make([]record.Sample, 0, sb.count())
-	err := sb.seq.ForEach(func(k, v []byte) error {
+	_ = sb.seq.ForEach(func(k, v []byte) error {
 		var smp record.Sample
 		if err := unmarshal(v, &smp); err != nil {
-			return fmt.Errorf("decode sample %x of run key %x: %w", k, rk, err)
-		}
-		if smp.Partial == partial {
+			skip(k, fmt.Errorf("decode: %w", err))
+		} else if smp.Partial == partial {
 			out = append(out, smp)
 		}
 		return nil
 	})
-	return out, err
+	return out
 }
 
 // PartialSamples returns a run's multi-step samples still in progress: the
@@ -113,23 +113,25 @@ func (s *Store) PartialSamples(runID string) ([]record.Sample, error) {
 // Limit and Offset count runs), runs newest first and samples in insertion
 // order. It reads one run at a time and calls fn outside any transaction,
 // so fn may use the store. An error from fn stops the scan and is returned.
+// Runs and samples that cannot be decoded are skipped and noted in Damage;
+// a damaged page stops the scan with an ErrDamaged error.
 func (s *Store) ScanSamples(f Filter, fn func(record.Run, record.Sample) error) error {
 	type ref struct {
 		rk  []byte
 		run record.Run
 	}
 	var refs []ref
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return listTx(tx, f, func(rk []byte, r record.Run) { refs = append(refs, ref{rk, r}) })
+	err := s.read(func(tx *bolt.Tx) error {
+		return listTx(tx, f, s.skipRun(tx), func(rk []byte, r record.Run) { refs = append(refs, ref{rk, r}) })
 	})
 	if err != nil {
 		return fmt.Errorf("scan samples: %w", err)
 	}
 	for _, rf := range refs {
 		var smps []record.Sample
-		err := s.db.View(func(tx *bolt.Tx) (err error) {
-			smps, err = samplesTx(tx, rf.rk, false)
-			return err
+		err := s.read(func(tx *bolt.Tx) error {
+			smps = samplesTx(tx, rf.rk, false, s.skipSample(tx, rf.rk))
+			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("scan samples of run %s: %w", rf.run.ID, err)
