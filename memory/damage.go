@@ -89,8 +89,14 @@ func (s *Store) skipSample(tx *bolt.Tx, rk []byte) func(n []byte, err error) {
 }
 
 // runName names run key rk for a message: its ID, found by a scan of
-// run_ids (damage is rare; the scan is only made then), and its key.
-func runName(tx *bolt.Tx, rk []byte) string {
+// run_ids (damage is rare; the scan is only made then), and its key. A
+// damaged run_ids leaves the key alone to name it.
+func runName(tx *bolt.Tx, rk []byte) (name string) {
+	defer func() {
+		if recover() != nil {
+			name = fmt.Sprintf("run key %x (run_ids is damaged)", rk)
+		}
+	}()
 	id := ""
 	if ids := tx.Bucket(bucketRunIDs); ids != nil {
 		_ = ids.ForEach(func(k, v []byte) error {
@@ -186,22 +192,30 @@ func readMeta(f *os.File) (metaPage, error) {
 // file passes (bbolt creates or fills it), and so does one with no valid
 // meta page (bbolt refuses it with an error of its own).
 func checkPages(path string) error {
+	size, end := pagesEnd(path)
+	if size < end {
+		return fmt.Errorf("%w: %s is %d bytes but its pages end at %d: the file was cut short; run `benchmcp runs salvage --db %s OUT` to copy what is readable into a new store",
+			ErrDamaged, path, size, end, path)
+	}
+	return nil
+}
+
+// pagesEnd returns the size of the file at path and where its newest valid
+// meta page says its pages end (the high-water page times the page size);
+// both 0 when it cannot tell (no file, no valid meta page).
+func pagesEnd(path string) (size, end int64) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil // bbolt says why it cannot open it
+		return 0, 0
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil || fi.Size() == 0 {
-		return nil
+		return 0, 0
 	}
 	m, err := readMeta(f)
 	if err != nil {
-		return nil
+		return 0, 0
 	}
-	if end := m.pgid * uint64(m.pageSize); uint64(fi.Size()) < end {
-		return fmt.Errorf("%w: %s is %d bytes but its pages end at %d (page %d of %d bytes): the file was cut short; run `benchmcp runs salvage --db %s OUT` to copy what is readable into a new store",
-			ErrDamaged, path, fi.Size(), end, m.pgid, m.pageSize, path)
-	}
-	return nil
+	return fi.Size(), int64(m.pgid) * int64(m.pageSize)
 }
