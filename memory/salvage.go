@@ -28,6 +28,9 @@ type SalvageReport struct {
 	// CutShort says the source file ended before its pages did: what lay
 	// past its end was read as empty pages, and is lost.
 	CutShort string `json:"cut_short,omitempty"`
+	// Scanned says bbolt could not open the source, so its pages were
+	// scanned for runs and samples instead (salvage_pages.go).
+	Scanned string `json:"scanned,omitempty"`
 	// Skipped names each record or page that could not be read.
 	Skipped []string `json:"skipped"`
 }
@@ -39,8 +42,10 @@ func (r *SalvageReport) skip(format string, a ...any) {
 // WriteText writes the report for a person.
 func (r *SalvageReport) WriteText(w io.Writer) error {
 	var b strings.Builder
-	if r.CutShort != "" {
-		fmt.Fprintf(&b, "%s\n", r.CutShort)
+	for _, note := range []string{r.CutShort, r.Scanned} {
+		if note != "" {
+			fmt.Fprintf(&b, "%s\n", note)
+		}
 	}
 	fmt.Fprintf(&b, "salvaged %d runs, %d samples, %d baselines, %d jobs, %d suites, %d routing policies, %d route decisions from %s into %s\n",
 		r.Runs, r.Samples, r.Baselines, r.Jobs, r.Suites, r.Policies, r.Routes, r.Src, r.Dst)
@@ -65,9 +70,10 @@ func (r *SalvageReport) WriteText(w io.Writer) error {
 // runs through the runs bucket, run_ids and idx_time, so that a damaged
 // index or a damaged part of the runs bucket hides no run another still
 // names. A file cut short is read from a copy padded to the length its meta
-// page says, the missing pages empty. src is opened read-only and never
-// changed. The error is for a store nothing can be copied from (bbolt
-// cannot open it, even padded) or a dst that cannot be written.
+// page says, the missing pages empty; one bbolt cannot open even so has
+// its pages scanned for runs and samples (salvage_pages.go). src is never
+// changed. The error is for a store nothing can be copied from or a dst
+// that cannot be written; dst is then removed.
 func Salvage(src, dst string) (*SalvageReport, error) {
 	rep := &SalvageReport{Src: src, Dst: dst, Skipped: []string{}}
 	if _, err := os.Stat(dst); err == nil {
@@ -83,21 +89,33 @@ func Salvage(src, dst string) (*SalvageReport, error) {
 		from = padded
 		rep.CutShort = fmt.Sprintf("%s was cut short: it is %d bytes but its pages end at %d; whatever was in the missing %d bytes is lost", src, size, end, end-size)
 	}
-	s, err := Open(from, Options{ReadOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("salvage %s: bbolt cannot open it (%w); salvage reads a store through bbolt, which needs its meta pages and its root pages, so nothing can be copied from this file", src, err)
+	s, openErr := Open(from, Options{ReadOnly: true})
+	if openErr == nil {
+		defer s.Close()
 	}
-	defer s.Close()
 	d, err := Open(dst, Options{})
 	if err != nil {
 		return nil, fmt.Errorf("salvage into %s: %w", dst, err)
 	}
-	if err := s.salvageInto(d, rep); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("salvage %s into %s: %w", src, dst, err)
+	if openErr == nil {
+		err = s.salvageInto(d, rep)
+	} else {
+		why := fmt.Sprintf(" (%v)", openErr)
+		if from != src {
+			why = ", even padded to the length its meta page says: the pages it lost held part of its tree"
+		}
+		rep.Scanned = fmt.Sprintf("bbolt cannot open %s%s; its pages were scanned for runs and samples instead", src, why)
+		err = salvagePages(src, d, rep)
 	}
-	if err := d.Close(); err != nil {
-		return nil, fmt.Errorf("salvage into %s: %w", dst, err)
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && openErr != nil && rep.Runs == 0 {
+		err = noPagesError(src, openErr)
+	}
+	if err != nil {
+		os.Remove(dst)
+		return nil, fmt.Errorf("salvage %s into %s: %w", src, dst, err)
 	}
 	return rep, nil
 }
@@ -136,23 +154,7 @@ func (s *Store) salvageInto(d *Store, rep *SalvageReport) error {
 			lines = append(lines, l)
 		}
 	}
-	kept := map[string]bool{}
-	err := d.db.Update(func(tx *bolt.Tx) error {
-		for i := range lines {
-			l := &lines[i]
-			if l.Run.ID == "" || getRK(tx, l.Run.ID) != nil {
-				rep.skip("run %q: no ID, or the same ID as another run; its %d samples are not copied", l.Run.ID, len(l.Samples))
-				continue
-			}
-			if err := putLineTx(tx, l); err != nil {
-				return err
-			}
-			kept[l.Run.ID] = true
-			rep.Runs++
-			rep.Samples += len(l.Samples)
-		}
-		return nil
-	})
+	kept, err := putSalvaged(d, lines, rep)
 	if err != nil {
 		return err
 	}
@@ -175,6 +177,30 @@ func (s *Store) salvageInto(d *Store, rep *SalvageReport) error {
 		}
 	}
 	return nil
+}
+
+// putSalvaged stores lines in d, each run under its ID with its samples,
+// and returns the IDs it stored; a run with no ID, or one already stored,
+// is skipped.
+func putSalvaged(d *Store, lines []Line, rep *SalvageReport) (map[string]bool, error) {
+	kept := map[string]bool{}
+	err := d.db.Update(func(tx *bolt.Tx) error {
+		for i := range lines {
+			l := &lines[i]
+			if l.Run.ID == "" || getRK(tx, l.Run.ID) != nil {
+				rep.skip("run %q: no ID, or the same ID as another run; its %d samples are not copied", l.Run.ID, len(l.Samples))
+				continue
+			}
+			if err := putLineTx(tx, l); err != nil {
+				return err
+			}
+			kept[l.Run.ID] = true
+			rep.Runs++
+			rep.Samples += len(l.Samples)
+		}
+		return nil
+	})
+	return kept, err
 }
 
 // salvageRunKeys returns the key of every run that the runs bucket,
