@@ -11,12 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/benchmcp/benchmcp/internal/record"
 )
@@ -223,9 +225,26 @@ func TestZeroedRunRecord(t *testing.T) {
 	if n := zeroAll(t, path, storedRun(t, want[bad])); n == 0 {
 		t.Fatalf("run %s's record is not in the file", bad)
 	}
+	// And the third sample of another run.
+	var other string
+	for id := range want {
+		if id != bad {
+			other = max(other, id)
+		}
+	}
+	lost, err := json.Marshal(want[other].Samples[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := zeroAll(t, path, lost); n == 0 {
+		t.Fatalf("sample 3 of run %s is not in the file", other)
+	}
+	l := want[other]
+	l.Samples = slices.Delete(slices.Clone(l.Samples), 2, 3)
+	want[other] = l
 
 	out, code := readInChild(t, path)
-	for _, line := range []string{"listed 4", "scanned 24", "exported 4", "damage run " + bad} {
+	for _, line := range []string{"listed 4", "scanned 23", "exported 4", "damage run " + bad, "damage sample 3 of run " + other} {
 		if code != 0 || !strings.Contains(out, line) {
 			t.Errorf("reading a store with run %s zeroed: exit %d, output\n%s\nwant %q", bad, code, out, line)
 		}
@@ -247,13 +266,24 @@ func TestZeroedRunRecord(t *testing.T) {
 	if _, err := s.GetRun(bad); err == nil {
 		t.Errorf("GetRun of the zeroed run succeeded")
 	}
+	smps, err := s.Samples(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want[other].Samples, smps); d != "" {
+		t.Errorf("Samples of run %s with its third zeroed (-want +got):\n%s", other, d)
+	}
+	if d := s.Damage(); len(d) != 2 || d[1].What != "sample 3 of run "+other+" (key "+fmt.Sprintf("%x", getRKOf(t, s, other))+")" {
+		t.Errorf("Damage = %q, want the zeroed run and then sample 3 of run %s", d, other)
+	}
 
 	rep, err := Check(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.OK() || rep.Runs != 4 || rep.Samples != 30 || !strings.Contains(strings.Join(rep.Problems, "\n"), "run "+bad) {
-		t.Errorf("Check: %d runs, %d samples, problems %q; want 4 runs, 30 samples and run %s reported", rep.Runs, rep.Samples, rep.Problems, bad)
+	problems := strings.Join(rep.Problems, "\n")
+	if len(rep.Problems) != 2 || rep.Runs != 4 || rep.Samples != 29 || !strings.Contains(problems, "run "+bad) || !strings.Contains(problems, "of run "+other) {
+		t.Errorf("Check: %d runs, %d samples, problems %q; want 4 runs, 29 samples, and run %s and a sample of run %s reported", rep.Runs, rep.Samples, rep.Problems, bad, other)
 	}
 
 	dst := filepath.Join(t.TempDir(), "salvaged.db")
@@ -261,11 +291,11 @@ func TestZeroedRunRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if srep.Runs != 4 || srep.Samples != 24 || srep.Suites != 1 || srep.Jobs != 1 || srep.Routes != 1 || srep.Baselines != 1 {
-		t.Errorf("Salvage copied %+v; want 4 runs, 24 samples, a suite, a job, a decision and the baseline", srep)
+	if srep.Runs != 4 || srep.Samples != 23 || srep.Suites != 1 || srep.Jobs != 1 || srep.Routes != 1 || srep.Baselines != 1 {
+		t.Errorf("Salvage copied %+v; want 4 runs, 23 samples, a suite, a job, a decision and the baseline", srep)
 	}
-	if !strings.Contains(strings.Join(srep.Skipped, "\n"), bad) {
-		t.Errorf("Salvage skipped %q; want the zeroed run %s named", srep.Skipped, bad)
+	if skipped := strings.Join(srep.Skipped, "\n"); len(srep.Skipped) != 2 || !strings.Contains(skipped, bad) || !strings.Contains(skipped, "of run "+other) {
+		t.Errorf("Salvage skipped %q; want the zeroed run %s and the sample of %s named", srep.Skipped, bad, other)
 	}
 	got := checkSalvaged(t, dst, want)
 	if len(got) != 4 {
@@ -463,4 +493,13 @@ func TestSalvageScansPages(t *testing.T) {
 	if _, err := Salvage(junk, filepath.Join(t.TempDir(), "none.db")); err == nil || !strings.Contains(err.Error(), "bbolt cannot open it") {
 		t.Errorf("Salvage of a file that is no store: %v; want an error saying nothing could be read", err)
 	}
+}
+
+// getRKOf is the private key of run id.
+func getRKOf(t *testing.T, s *Store, id string) (rk []byte) {
+	t.Helper()
+	if err := s.read(func(tx *bolt.Tx) error { rk = getRK(tx, id); return nil }); err != nil || rk == nil {
+		t.Fatalf("run %s has no key: %v", id, err)
+	}
+	return rk
 }
