@@ -503,3 +503,49 @@ func getRKOf(t *testing.T, s *Store, id string) (rk []byte) {
 	}
 	return rk
 }
+
+// TestIndexNamesMissingRun: a run record gone from the runs bucket while
+// the indexes still name it (a damaged page of the runs bucket) is left
+// out of lists with a note, not an error for the whole list; Check
+// reports every index that names it; Salvage copies the rest.
+func TestIndexNamesMissingRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bench.db")
+	want := damageStore(t, path, 3)
+	var gone string
+	for id := range want {
+		gone = max(gone, id)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRuns).Delete(getRK(tx, gone))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s := openTest(t, path, Options{ReadOnly: true})
+	runs, err := s.ListRuns(Filter{Tag: "nightly"})
+	if err != nil || len(runs) != 2 {
+		t.Errorf("ListRuns with run %s's record gone: %d runs, %v; want the other 2", gone, len(runs), err)
+	}
+	if d := s.Damage(); len(d) != 1 || !strings.Contains(d[0].What, gone) || !strings.Contains(d[0].Err, "no such run") {
+		t.Errorf("Damage = %q; want run %s noted as missing", d, gone)
+	}
+	rep, err := Check(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems := strings.Join(rep.Problems, "\n")
+	for _, want := range []string{"run_ids names run " + gone, "index idx_time names", "index idx_tag/nightly names", "index idx_model/tiny-s names", "samples are kept for run key"} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("Check problems:\n%s\nwant one saying %q", problems, want)
+		}
+	}
+	srep, err := Salvage(path, filepath.Join(t.TempDir(), "salvaged.db"))
+	if err != nil || srep.Runs != 2 || srep.Samples != 12 || srep.Baselines != 1 {
+		t.Errorf("Salvage: %+v, %v; want the 2 other runs, their 12 samples and the baseline", srep, err)
+	}
+}

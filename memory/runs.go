@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -311,7 +312,8 @@ func listTx(tx *bolt.Tx, f Filter, skip func(rk []byte, err error), fn func(rk [
 		}
 		v := runs.Get(k[8:])
 		if v == nil {
-			return fmt.Errorf("index names missing run key %x", k[8:])
+			skip(k[8:], errors.New("an index names it, but the runs bucket holds no such run"))
+			continue
 		}
 		rks, vals = append(rks, k[8:]), append(vals, v)
 		if len(vals) == chunk {
