@@ -84,7 +84,7 @@ func Check(path string) (*Report, error) {
 		return nil
 	})
 	if err != nil {
-		rep.problem("bbolt's page check: %v", err)
+		rep.problem("bbolt's page check: %s", why(err))
 	}
 	return rep, nil
 }
@@ -96,7 +96,7 @@ func (s *Store) checkRecords(rep *Report) bool {
 	pagesOK := true
 	step := func(what string, fn func(tx *bolt.Tx) error) {
 		if err := s.read(fn); err != nil {
-			rep.problem("%s: %v", what, err)
+			rep.problem("%s: %s", what, why(err))
 			if errors.Is(err, ErrDamaged) {
 				pagesOK = false
 			}

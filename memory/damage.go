@@ -140,9 +140,42 @@ func guard(path string, err *error) func() {
 }
 
 // damaged is the error for a store whose pages could not be read.
-func damaged(path, why string) error {
-	return fmt.Errorf("%w: %s: reading its pages failed (%s); run `benchmcp runs check --db %s` to see what is damaged, and `benchmcp runs salvage --db %s OUT` to copy what is readable into a new store",
-		ErrDamaged, path, why, path, path)
+func damaged(path, why string) error { return &pageError{path, why} }
+
+// pageError is a read that met a page it could not read: it is ErrDamaged.
+type pageError struct {
+	path string
+	why  string // bbolt's panic, or the fault
+}
+
+func (e *pageError) Error() string {
+	return fmt.Sprintf("%v: %s: reading its pages failed (%s); run `benchmcp runs check --db %s` to see what is damaged, and `benchmcp runs salvage --db %s OUT` to copy what is readable into a new store",
+		ErrDamaged, e.path, e.why, e.path, e.path)
+}
+
+func (e *pageError) Unwrap() error { return ErrDamaged }
+
+// why is err without the advice to check and salvage, for the reports of
+// Check and Salvage, which are that advice.
+func why(err error) string {
+	if pe := (*pageError)(nil); errors.As(err, &pe) {
+		return "a page cannot be read: " + pe.why
+	}
+	return err.Error()
+}
+
+// touch reads the first and last byte of v, a value in the mapped file,
+// so that a value whose garbled length reaches past the end of the file
+// faults here, in a guarded read, and not later in a goroutine that
+// decodes it, where no guard can catch it. It is not inlined, so that the
+// reads are made though the result is dropped.
+//
+//go:noinline
+func touch(v []byte) byte {
+	if len(v) == 0 {
+		return 0
+	}
+	return v[0] ^ v[len(v)-1]
 }
 
 // metaPage is what a bbolt meta page says of the file.

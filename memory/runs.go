@@ -315,6 +315,7 @@ func listTx(tx *bolt.Tx, f Filter, skip func(rk []byte, err error), fn func(rk [
 			skip(k[8:], errors.New("an index names it, but the runs bucket holds no such run"))
 			continue
 		}
+		touch(v)
 		rks, vals = append(rks, k[8:]), append(vals, v)
 		if len(vals) == chunk {
 			if done, err := flush(); done || err != nil {

@@ -221,7 +221,7 @@ func (s *Store) salvageRunKeys(rep *SalvageReport) [][]byte {
 			})
 		})
 		if err != nil {
-			rep.skip("part of bucket %s: %v", src.bucket, err)
+			rep.skip("part of bucket %s: %s", src.bucket, why(err))
 		}
 	}
 	slices.SortFunc(rks, bytes.Compare)
@@ -240,7 +240,7 @@ func (s *Store) salvageRun(rk []byte, rep *SalvageReport) (l Line, ok bool) {
 	})
 	switch {
 	case err != nil:
-		rep.skip("%s: %v", name, err)
+		rep.skip("%s: %s", name, why(err))
 		return l, false
 	case raw == nil:
 		rep.skip("%s: named by an index, but the runs bucket holds no such run", name)
@@ -267,7 +267,7 @@ func (s *Store) salvageRun(rk []byte, rep *SalvageReport) (l Line, ok bool) {
 		})
 	})
 	if err != nil {
-		rep.skip("the samples of %s after the first %d: %v", name, len(l.Samples), err)
+		rep.skip("the samples of %s after the first %d: %s", name, len(l.Samples), why(err))
 	}
 	return l, true
 }
@@ -289,7 +289,7 @@ func (s *Store) salvageBaselines(d *Store, kept map[string]bool, rep *SalvageRep
 		})
 	})
 	if err != nil {
-		rep.skip("part of bucket baselines: %v", err)
+		rep.skip("part of bucket baselines: %s", why(err))
 	}
 	return d.db.Update(func(tx *bolt.Tx) error {
 		for _, bl := range bs {
@@ -325,7 +325,7 @@ func (s *Store) salvageBucket(d *Store, bucket []byte, what string, n *int, deco
 		})
 	})
 	if err != nil {
-		rep.skip("part of bucket %s: %v", bucket, err)
+		rep.skip("part of bucket %s: %s", bucket, why(err))
 	}
 	return d.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
