@@ -44,7 +44,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.OK() {
 		b.WriteString("no problems found\n")
 	} else {
-		fmt.Fprintf(&b, "%d problems:\n", len(r.Problems))
+		fmt.Fprintf(&b, "%d %s:\n", len(r.Problems), plural(len(r.Problems), "problem", "problems"))
 		for _, p := range r.Problems {
 			fmt.Fprintf(&b, "  %s\n", p)
 		}
@@ -115,7 +115,7 @@ func (s *Store) checkRecords(rep *Report) bool {
 		return eachIn(tx, bucketRuns, func(k, v []byte) {
 			var r record.Run
 			if err := unmarshal(v, &r); err != nil {
-				rep.problem("%s cannot be decoded: %v", runName(tx, k), err)
+				rep.problem("%s %s", runName(tx, k), decodeError(err))
 				return
 			}
 			if rk := tx.Bucket(bucketRunIDs).Get([]byte(r.ID)); !bytes.Equal(rk, k) {
@@ -167,7 +167,7 @@ func (s *Store) checkRecords(rep *Report) bool {
 			if err := sb.seq.ForEach(func(k, v []byte) error {
 				var smp record.Sample
 				if err := unmarshal(v, &smp); err != nil {
-					rep.problem("sample %x of %s cannot be decoded: %v", k, name, err)
+					rep.problem("sample %x of %s %s", k, name, decodeError(err))
 				} else {
 					rep.Samples++
 				}
@@ -212,7 +212,7 @@ func (s *Store) checkRecords(rep *Report) bool {
 		step(string(rc.bucket), func(tx *bolt.Tx) error {
 			return eachIn(tx, rc.bucket, func(k, v []byte) {
 				if err := rc.decode(v); err != nil {
-					rep.problem("%s %x cannot be decoded: %v", rc.what, k, err)
+					rep.problem("%s %x %s", rc.what, k, decodeError(err))
 					return
 				}
 				*rc.n++
@@ -261,4 +261,12 @@ func checkIndex(tx *bolt.Tx, name string, b *bolt.Bucket, rep *Report) error {
 		}
 		return nil
 	})
+}
+
+// plural is one or many, by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

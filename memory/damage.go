@@ -8,6 +8,8 @@ import (
 	"hash/fnv"
 	"os"
 	"runtime/debug"
+	"strings"
+	"unicode"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -47,6 +49,22 @@ type Damage struct {
 
 func (d Damage) String() string { return d.What + ": " + d.Err }
 
+// decodeError says briefly why a record could not be decoded: the JSON
+// decoder's message up to its context (which quotes the bytes around the
+// error, mostly zeros or garbage), with bytes that do not print as '?'.
+func decodeError(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ", error found in"); i >= 0 {
+		msg = msg[:i]
+	}
+	return "cannot be decoded: " + strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return '?'
+	}, msg)
+}
+
 // Damage lists the records that reads through this store have skipped so
 // far because they could not be decoded, each once, in the order they were
 // met. A caller that lists or scans reports them after its results.
@@ -56,7 +74,8 @@ func (s *Store) Damage() []Damage {
 	return append([]Damage(nil), s.damage...)
 }
 
-// noteDamage records a skipped record, once.
+// noteDamage records a skipped record, once: one that cannot be decoded
+// (err from the decoder) or errNoRecord.
 func (s *Store) noteDamage(what string, err error) {
 	s.damageMu.Lock()
 	defer s.damageMu.Unlock()
@@ -65,7 +84,11 @@ func (s *Store) noteDamage(what string, err error) {
 			return
 		}
 	}
-	s.damage = append(s.damage, Damage{What: what, Err: err.Error()})
+	msg := err.Error()
+	if !errors.Is(err, errNoRecord) {
+		msg = decodeError(err)
+	}
+	s.damage = append(s.damage, Damage{What: what, Err: msg})
 }
 
 // skipRun returns the function listTx calls for a run record it cannot
@@ -112,6 +135,9 @@ func runName(tx *bolt.Tx, rk []byte) (name string) {
 	}
 	return fmt.Sprintf("run %s (key %x)", id, rk)
 }
+
+// errNoRecord is a run an index names that the runs bucket lacks.
+var errNoRecord = errors.New("an index names it, but the runs bucket holds no such run")
 
 // errStop ends a ForEach early.
 var errStop = errors.New("stop")

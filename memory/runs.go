@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -282,7 +281,7 @@ func listTx(tx *bolt.Tx, f Filter, skip func(rk []byte, err error), fn func(rk [
 		parallel(len(vals), func(i int) { errs[i] = unmarshal(vals[i], &decoded[i]) })
 		for i := range decoded {
 			if errs[i] != nil {
-				skip(rks[i], fmt.Errorf("decode: %w", errs[i]))
+				skip(rks[i], errs[i])
 				continue
 			}
 			if !f.match(&decoded[i]) {
@@ -312,7 +311,7 @@ func listTx(tx *bolt.Tx, f Filter, skip func(rk []byte, err error), fn func(rk [
 		}
 		v := runs.Get(k[8:])
 		if v == nil {
-			skip(k[8:], errors.New("an index names it, but the runs bucket holds no such run"))
+			skip(k[8:], errNoRecord)
 			continue
 		}
 		touch(v)

@@ -52,7 +52,7 @@ func (r *SalvageReport) WriteText(w io.Writer) error {
 	if len(r.Skipped) == 0 {
 		b.WriteString("nothing was skipped\n")
 	} else {
-		fmt.Fprintf(&b, "skipped %d unreadable records or pages:\n", len(r.Skipped))
+		fmt.Fprintf(&b, "skipped %d:\n", len(r.Skipped))
 		for _, s := range r.Skipped {
 			fmt.Fprintf(&b, "  %s\n", s)
 		}
@@ -90,8 +90,14 @@ func Salvage(src, dst string) (*SalvageReport, error) {
 		rep.CutShort = fmt.Sprintf("%s was cut short: it is %d bytes but its pages end at %d; whatever was in the missing %d bytes is lost", src, size, end, end-size)
 	}
 	s, openErr := Open(from, Options{ReadOnly: true})
-	if openErr == nil {
+	openWhy := ""
+	switch {
+	case openErr == nil:
 		defer s.Close()
+	case from != src:
+		openWhy = ", even padded to the length its meta page says: the pages it lost held part of its tree"
+	default:
+		openWhy = fmt.Sprintf(" (%v)", openErr)
 	}
 	d, err := Open(dst, Options{})
 	if err != nil {
@@ -100,18 +106,14 @@ func Salvage(src, dst string) (*SalvageReport, error) {
 	if openErr == nil {
 		err = s.salvageInto(d, rep)
 	} else {
-		why := fmt.Sprintf(" (%v)", openErr)
-		if from != src {
-			why = ", even padded to the length its meta page says: the pages it lost held part of its tree"
-		}
-		rep.Scanned = fmt.Sprintf("bbolt cannot open %s%s; its pages were scanned for runs and samples instead", src, why)
+		rep.Scanned = fmt.Sprintf("bbolt cannot open %s%s; its pages were scanned for runs and samples instead", src, openWhy)
 		err = salvagePages(src, d, rep)
 	}
 	if cerr := d.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil && openErr != nil && rep.Runs == 0 {
-		err = noPagesError(src, openErr)
+		err = fmt.Errorf("bbolt cannot open it%s, and a scan of its pages found no run", openWhy)
 	}
 	if err != nil {
 		os.Remove(dst)
@@ -247,7 +249,14 @@ func (s *Store) salvageRun(rk []byte, rep *SalvageReport) (l Line, ok bool) {
 		return l, false
 	}
 	if err := unmarshal(raw, &l.Run); err != nil {
-		rep.skip("%s cannot be decoded (%v); its samples are not copied", name, err)
+		n := 0
+		_ = s.read(func(tx *bolt.Tx) error {
+			if sb, ok := openSampleBucket(tx.Bucket(bucketSamples), rk); ok && sb.seq != nil {
+				n = sb.count()
+			}
+			return nil
+		})
+		rep.skip("%s %s; its %d samples are not copied (without their run they say nothing)", name, decodeError(err), n)
 		return l, false
 	}
 	name = "run " + l.Run.ID
@@ -259,7 +268,7 @@ func (s *Store) salvageRun(rk []byte, rep *SalvageReport) (l Line, ok bool) {
 		return sb.seq.ForEach(func(k, v []byte) error {
 			var smp record.Sample
 			if err := unmarshal(v, &smp); err != nil {
-				rep.skip("sample %x of %s cannot be decoded: %v", k, name, err)
+				rep.skip("sample %x of %s %s", k, name, decodeError(err))
 			} else {
 				l.Samples = append(l.Samples, smp)
 			}
@@ -335,7 +344,7 @@ func (s *Store) salvageBucket(d *Store, bucket []byte, what string, n *int, deco
 		for _, r := range kvs {
 			id, err := decode(r.v)
 			if err != nil {
-				rep.skip("%s %x cannot be decoded: %v", what, r.k, err)
+				rep.skip("%s %x %s", what, r.k, decodeError(err))
 				continue
 			}
 			if bytes.Equal(bucket, bucketJobs) {

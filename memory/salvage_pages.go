@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"os"
 	"slices"
@@ -220,10 +219,4 @@ func salvagePages(src string, d *Store, rep *SalvageReport) error {
 	rep.skip("found by scanning pages: a run deleted before the damage may be back, and a run's newest state may be older than its last")
 	_, err = putSalvaged(d, lines, rep)
 	return err
-}
-
-// noPagesError is Salvage's error for a file neither bbolt nor a scan of
-// its pages could read a run from.
-func noPagesError(src string, why error) error {
-	return fmt.Errorf("salvage %s: bbolt cannot open it (%w), and a scan of its pages found no run", src, why)
 }

@@ -94,7 +94,7 @@ func samplesTx(tx *bolt.Tx, rk []byte, partial bool, skip func(n []byte, err err
 	_ = sb.seq.ForEach(func(k, v []byte) error {
 		var smp record.Sample
 		if err := unmarshal(v, &smp); err != nil {
-			skip(k, fmt.Errorf("decode: %w", err))
+			skip(k, err)
 		} else if smp.Partial == partial {
 			out = append(out, smp)
 		}
