@@ -150,6 +150,14 @@ func (s *Store) read(fn func(*bolt.Tx) error) (err error) {
 	return s.db.View(fn)
 }
 
+// write is read for a write transaction: a damaged page met while writing
+// is an ErrDamaged error, and bbolt rolls the transaction back (nothing of
+// it is committed).
+func (s *Store) write(fn func(*bolt.Tx) error) (err error) {
+	defer guard(s.path, &err)()
+	return s.db.Update(fn)
+}
+
 // guard makes the calling goroutine's faults on mapped memory panics, and
 // returns the function to defer that recovers such a panic (or one of
 // bbolt's on a bad page) into an ErrDamaged error in *err and restores the

@@ -415,6 +415,10 @@ func TestBadPageHeader(t *testing.T) {
 	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "runs check") {
 		t.Errorf("ScanSamples over a garbled page: %v; want ErrDamaged naming `runs check`", err)
 	}
+	compacted := filepath.Join(t.TempDir(), "compacted.db")
+	if err := s.Compact(compacted); !errors.Is(err, ErrDamaged) {
+		t.Errorf("Compact over a garbled page: %v; want ErrDamaged", err)
+	}
 	s.Close()
 
 	rep, err := Check(path)

@@ -89,7 +89,7 @@ func (s *Store) ImportChecked(r io.Reader, check func(lineNo int, l *Line) error
 		return 0, err
 	}
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		br := bufio.NewReaderSize(r, 1<<20)
 		for lineNo := 1; ; lineNo++ {
 			line, err := br.ReadBytes('\n')
@@ -130,7 +130,7 @@ func (s *Store) PutLines(lines []Line) (int, error) {
 	if err := s.writable("import"); err != nil {
 		return 0, err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		for i := range lines {
 			if err := putLineTx(tx, &lines[i]); err != nil {
 				return fmt.Errorf("run %d of %d: %w", i+1, len(lines), err)

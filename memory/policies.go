@@ -24,7 +24,7 @@ func (s *Store) PutRoutingPolicy(p *record.RoutingPolicy) error {
 	if p.Time.IsZero() {
 		p.Time = s.now()
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPolicies)
 		n, err := b.NextSequence()
 		if err != nil {

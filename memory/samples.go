@@ -20,7 +20,7 @@ func (s *Store) AppendSample(smp record.Sample) error {
 	if err != nil {
 		return fmt.Errorf("append sample %s/%s#%d: %w", smp.RunID, smp.TaskID, smp.Iteration, err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.write(func(tx *bolt.Tx) error {
 		rk := getRK(tx, smp.RunID)
 		if rk == nil {
 			return fmt.Errorf("run %s: %w", smp.RunID, ErrRunNotFound)

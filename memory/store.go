@@ -275,7 +275,8 @@ func (s *Store) Close() error {
 // Path is the file the store was opened from.
 func (s *Store) Path() string { return s.path }
 
-// Compact writes a compacted copy of the store to dst, which must not exist yet.
+// Compact writes a compacted copy of the store to dst, which must not exist
+// yet. A damaged page is an ErrDamaged error (Salvage copies around it).
 func (s *Store) Compact(dst string) error {
 	if _, err := os.Stat(dst); err == nil {
 		return fmt.Errorf("compact store %s into %s: %w", s.path, dst, os.ErrExist)
@@ -284,7 +285,7 @@ func (s *Store) Compact(dst string) error {
 	if err != nil {
 		return fmt.Errorf("compact store %s into %s: %w", s.path, dst, err)
 	}
-	if err := bolt.Compact(out, s.db, 64<<20); err != nil {
+	if err := s.guarded(func() error { return bolt.Compact(out, s.db, 64<<20) }); err != nil {
 		out.Close()
 		os.Remove(dst)
 		return fmt.Errorf("compact store %s into %s: %w", s.path, dst, err)

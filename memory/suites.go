@@ -33,7 +33,7 @@ func (s *Store) PutSuite(hash, name string, content []byte) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.write(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSuites).Put([]byte(hash), v)
 	})
 	if err != nil {
@@ -69,7 +69,7 @@ func (s *Store) PutRouteDecision(d *record.RouteDecision) error {
 	if d.Time.IsZero() {
 		d.Time = s.now()
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRoutes)
 		var n uint64
 		if d.ID == "" {
