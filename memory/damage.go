@@ -23,12 +23,15 @@ import (
 //   - Open checks, before mapping the file, that it is as long as its
 //     newest meta page says its pages reach (checkPages); a shorter file is
 //     ErrDamaged, not a SIGBUS on the first read.
-//   - Every read runs through Store.read, which turns faults on mapped
-//     memory into panics (debug.SetPanicOnFault) and a panic into
-//     ErrDamaged, naming the commands that check and salvage the store.
+//   - Every read runs through Store.read (and the writes of this package,
+//     but for runs.go's and jobs.go's, through Store.write), which turns
+//     faults on mapped memory into panics (debug.SetPanicOnFault) and a
+//     panic into ErrDamaged, naming the commands that check and salvage
+//     the store.
 //   - A record that is readable but cannot be decoded (zeroed, cut, bit
-//     flips in its JSON) is skipped by lists and scans and noted
-//     (Store.Damage), so that one bad run does not hide all the others.
+//     flips in its JSON), or that an index names but is not there, is
+//     skipped by lists and scans and noted (Store.Damage), so that one bad
+//     run does not hide all the others.
 //
 // Check (check.go) finds all of it; Salvage copies what is readable into a
 // new store.
@@ -38,7 +41,8 @@ import (
 // damaged and `benchmcp runs salvage OUT` copies what is readable.
 var ErrDamaged = errors.New("store is damaged")
 
-// Damage is one record a read skipped because it could not be decoded.
+// Damage is one record a read skipped: it could not be decoded, or an
+// index named a run that is not there.
 type Damage struct {
 	// What names the record: "run r20261123-143652-0001 (key 0000000000000003)",
 	// "sample 5 of run r20261123-143652-0001".
@@ -66,8 +70,7 @@ func decodeError(err error) string {
 }
 
 // Damage lists the records that reads through this store have skipped so
-// far because they could not be decoded, each once, in the order they were
-// met. A caller that lists or scans reports them after its results.
+// far, each once, in the order they were met. A caller that lists or scans reports them after its results.
 func (s *Store) Damage() []Damage {
 	s.damageMu.Lock()
 	defer s.damageMu.Unlock()
