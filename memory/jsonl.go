@@ -42,12 +42,13 @@ func (s *Store) Export(w io.Writer, f Filter) (int, error) {
 // EachRun calls fn with each run that matches f, newest first, and its
 // finished samples in insertion order, reading one run's samples at a time
 // in a short read transaction. It stops at fn's first error and returns
-// how many runs fn accepted.
+// how many runs fn accepted. Runs and samples that cannot be decoded are
+// skipped and noted in Damage.
 func (s *Store) EachRun(f Filter, fn func(r record.Run, samples []record.Sample) error) (int, error) {
 	var refs [][]byte
 	var runs []record.Run
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return listTx(tx, f, func(rk []byte, r record.Run) {
+	err := s.read(func(tx *bolt.Tx) error {
+		return listTx(tx, f, s.skipRun(tx), func(rk []byte, r record.Run) {
 			refs = append(refs, rk)
 			runs = append(runs, r)
 		})
@@ -58,9 +59,9 @@ func (s *Store) EachRun(f Filter, fn func(r record.Run, samples []record.Sample)
 	n := 0
 	for i, r := range runs {
 		var smps []record.Sample
-		if err := s.db.View(func(tx *bolt.Tx) (err error) {
-			smps, err = samplesTx(tx, refs[i], scoredSamples)
-			return err
+		if err := s.read(func(tx *bolt.Tx) error {
+			smps = samplesTx(tx, refs[i], scoredSamples, s.skipSample(tx, refs[i]))
+			return nil
 		}); err != nil {
 			return n, fmt.Errorf("run %s: %w", r.ID, err)
 		}
@@ -88,7 +89,7 @@ func (s *Store) ImportChecked(r io.Reader, check func(lineNo int, l *Line) error
 		return 0, err
 	}
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		br := bufio.NewReaderSize(r, 1<<20)
 		for lineNo := 1; ; lineNo++ {
 			line, err := br.ReadBytes('\n')
@@ -129,7 +130,7 @@ func (s *Store) PutLines(lines []Line) (int, error) {
 	if err := s.writable("import"); err != nil {
 		return 0, err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		for i := range lines {
 			if err := putLineTx(tx, &lines[i]); err != nil {
 				return fmt.Errorf("run %d of %d: %w", i+1, len(lines), err)

@@ -24,7 +24,7 @@ func (s *Store) PutRoutingPolicy(p *record.RoutingPolicy) error {
 	if p.Time.IsZero() {
 		p.Time = s.now()
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPolicies)
 		n, err := b.NextSequence()
 		if err != nil {
@@ -51,7 +51,7 @@ func (s *Store) GetRoutingPolicy(id string) (record.RoutingPolicy, error) {
 	if err != nil || !strings.HasPrefix(id, "p") {
 		return p, fmt.Errorf("routing policy %q: %w (ids look like p3)", id, ErrPolicyNotFound)
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.read(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketPolicies).Get(u64(n))
 		if v == nil {
 			return ErrPolicyNotFound
@@ -68,7 +68,7 @@ func (s *Store) GetRoutingPolicy(id string) (record.RoutingPolicy, error) {
 // which keep returns true (all with a nil keep), up to limit (0: all).
 func (s *Store) RoutingPolicies(limit int, keep func(record.RoutingPolicy) bool) ([]record.RoutingPolicy, error) {
 	var out []record.RoutingPolicy
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketPolicies).Cursor()
 		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
 			var p record.RoutingPolicy

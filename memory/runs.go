@@ -181,7 +181,7 @@ func (s *Store) FinishRun(id string, status record.Status, summary *record.Summa
 // GetRun returns one run without its samples (see Samples).
 func (s *Store) GetRun(id string) (record.Run, error) {
 	var r record.Run
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
+	err := s.read(func(tx *bolt.Tx) (err error) {
 		r, _, err = loadRunByID(tx, id)
 		return err
 	})
@@ -206,11 +206,12 @@ func (s *Store) view(r *record.Run) {
 	}
 }
 
-// ListRuns returns the runs that match f, newest StartedAt first.
+// ListRuns returns the runs that match f, newest StartedAt first. A run
+// that cannot be decoded is left out and noted in Damage.
 func (s *Store) ListRuns(f Filter) ([]record.Run, error) {
 	var runs []record.Run
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return listTx(tx, f, func(_ []byte, r record.Run) {
+	err := s.read(func(tx *bolt.Tx) error {
+		return listTx(tx, f, s.skipRun(tx), func(_ []byte, r record.Run) {
 			s.view(&r)
 			runs = append(runs, r)
 		})
@@ -225,7 +226,8 @@ func (s *Store) ListRuns(f Filter) ([]record.Run, error) {
 // selective index that f names and checks the others on their own indexes
 // (the same <ts><rk> keys), so that only matching runs are decoded:
 // decoding, mostly of a summary's per-task rows, is most of a list's cost.
-func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
+// A run it cannot decode is given to skip, not to fn.
+func listTx(tx *bolt.Tx, f Filter, skip func(rk []byte, err error), fn func(rk []byte, r record.Run)) error {
 	var idx *bolt.Bucket
 	var also []*bolt.Bucket
 	for _, by := range []struct {
@@ -279,7 +281,8 @@ func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
 		parallel(len(vals), func(i int) { errs[i] = unmarshal(vals[i], &decoded[i]) })
 		for i := range decoded {
 			if errs[i] != nil {
-				return true, fmt.Errorf("decode run key %x: %w", rks[i], errs[i])
+				skip(rks[i], errs[i])
+				continue
 			}
 			if !f.match(&decoded[i]) {
 				continue
@@ -308,8 +311,10 @@ func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
 		}
 		v := runs.Get(k[8:])
 		if v == nil {
-			return fmt.Errorf("index names missing run key %x", k[8:])
+			skip(k[8:], errNoRecord)
+			continue
 		}
+		touch(v)
 		rks, vals = append(rks, k[8:]), append(vals, v)
 		if len(vals) == chunk {
 			if done, err := flush(); done || err != nil {

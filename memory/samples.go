@@ -20,7 +20,7 @@ func (s *Store) AppendSample(smp record.Sample) error {
 	if err != nil {
 		return fmt.Errorf("append sample %s/%s#%d: %w", smp.RunID, smp.TaskID, smp.Iteration, err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.write(func(tx *bolt.Tx) error {
 		rk := getRK(tx, smp.RunID)
 		if rk == nil {
 			return fmt.Errorf("run %s: %w", smp.RunID, ErrRunNotFound)
@@ -39,7 +39,8 @@ func (s *Store) AppendSample(smp record.Sample) error {
 
 // Samples returns a run's finished samples in the order they were first
 // appended (a replaced sample keeps its place); partial ones are left out
-// (PartialSamples).
+// (PartialSamples). A sample that cannot be decoded is left out too, and
+// noted in Damage; a damaged page is an ErrDamaged error.
 func (s *Store) Samples(runID string) ([]record.Sample, error) {
 	return s.samples(runID, scoredSamples)
 }
@@ -66,14 +67,13 @@ func (set sampleSet) has(smp *record.Sample) bool {
 // samples reads one set of a run's samples.
 func (s *Store) samples(runID string, set sampleSet) ([]record.Sample, error) {
 	var out []record.Sample
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx *bolt.Tx) error {
 		rk := getRK(tx, runID)
 		if rk == nil {
 			return fmt.Errorf("run %s: %w", runID, ErrRunNotFound)
 		}
-		var err error
-		out, err = samplesTx(tx, rk, set)
-		return err
+		out = samplesTx(tx, rk, set, s.skipSample(tx, rk))
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("samples: %w", err)
@@ -84,7 +84,7 @@ func (s *Store) samples(runID string, set sampleSet) ([]record.Sample, error) {
 // SampleCount returns how many samples a run has, without reading them.
 func (s *Store) SampleCount(runID string) (int, error) {
 	var n int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx *bolt.Tx) error {
 		rk := getRK(tx, runID)
 		if rk == nil {
 			return fmt.Errorf("run %s: %w", runID, ErrRunNotFound)
@@ -103,24 +103,24 @@ func (s *Store) SampleCount(runID string) (int, error) {
 // samplesTx reads one set of a run's samples: the scored ones, or those no
 // statistic may count: multi-step samples still in progress, kept so that a
 // resume continues them (record.Sample.Partial), and samples the machine
-// failed, kept to show and run again (record.Sample.Fault).
-func samplesTx(tx *bolt.Tx, rk []byte, set sampleSet) ([]record.Sample, error) {
+// failed, kept to show and run again (record.Sample.Fault). A sample it
+// cannot decode is left out and given to skip with its key.
+func samplesTx(tx *bolt.Tx, rk []byte, set sampleSet, skip func(n []byte, err error)) []record.Sample {
 	sb, ok := openSampleBucket(tx.Bucket(bucketSamples), rk)
 	if !ok {
-		return nil, nil
+		return nil
 	}
 	out := make([]record.Sample, 0, sb.count())
-	err := sb.seq.ForEach(func(k, v []byte) error {
+	_ = sb.seq.ForEach(func(k, v []byte) error {
 		var smp record.Sample
 		if err := unmarshal(v, &smp); err != nil {
-			return fmt.Errorf("decode sample %x of run key %x: %w", k, rk, err)
-		}
-		if set.has(&smp) {
+			skip(k, err)
+		} else if set.has(&smp) {
 			out = append(out, smp)
 		}
 		return nil
 	})
-	return out, err
+	return out
 }
 
 // PartialSamples returns a run's multi-step samples still in progress: the
@@ -139,23 +139,25 @@ func (s *Store) FaultedSamples(runID string) ([]record.Sample, error) {
 // Limit and Offset count runs), runs newest first and samples in insertion
 // order. It reads one run at a time and calls fn outside any transaction,
 // so fn may use the store. An error from fn stops the scan and is returned.
+// Runs and samples that cannot be decoded are skipped and noted in Damage;
+// a damaged page stops the scan with an ErrDamaged error.
 func (s *Store) ScanSamples(f Filter, fn func(record.Run, record.Sample) error) error {
 	type ref struct {
 		rk  []byte
 		run record.Run
 	}
 	var refs []ref
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return listTx(tx, f, func(rk []byte, r record.Run) { refs = append(refs, ref{rk, r}) })
+	err := s.read(func(tx *bolt.Tx) error {
+		return listTx(tx, f, s.skipRun(tx), func(rk []byte, r record.Run) { refs = append(refs, ref{rk, r}) })
 	})
 	if err != nil {
 		return fmt.Errorf("scan samples: %w", err)
 	}
 	for _, rf := range refs {
 		var smps []record.Sample
-		err := s.db.View(func(tx *bolt.Tx) (err error) {
-			smps, err = samplesTx(tx, rf.rk, scoredSamples)
-			return err
+		err := s.read(func(tx *bolt.Tx) error {
+			smps = samplesTx(tx, rf.rk, scoredSamples, s.skipSample(tx, rf.rk))
+			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("scan samples of run %s: %w", rf.run.ID, err)

@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"hash/crc32"
 	"io"
 	"net"
 	"os"
@@ -20,7 +20,13 @@ import (
 //  1. The writer serves one: every writable open listens on a Unix socket
 //     next to the file (<path>.sock, mode 0600) and writes a bbolt read
 //     transaction (tx.WriteTo, consistent by construction, beside its
-//     writes) to whoever connects.
+//     writes) to whoever connects, framed so that the reader can tell a
+//     whole snapshot from a cut or garbled one: a header (the
+//     16-byte magic "benchmcp-snap-v1", then the length, 8 bytes
+//     big-endian), the snapshot, and its CRC-32C (4 bytes big-endian). The
+//     reader checks the magic, the length and the checksum before bbolt
+//     maps the file; a snapshot that fails any of them is an error, never
+//     a file to open. A writer that dies mid-send leaves a short one.
 //  2. Without that socket (a writer of an older benchmcp), the reader
 //     copies the file while no transaction commits. That copy is
 //     consistent because bbolt never overwrites a page the newest commit
@@ -61,49 +67,120 @@ func (s *Store) serveSnapshots() net.Listener {
 			}
 			go func() {
 				defer c.Close()
-				_ = s.db.View(func(tx *bolt.Tx) error {
-					_, err := tx.WriteTo(c)
-					return err
-				})
+				_ = s.read(func(tx *bolt.Tx) error { return writeSnapshot(c, tx) })
 			}()
 		}
 	}()
 	return l
 }
 
+// snapshotMagic opens every snapshot a writer serves; a stream without it
+// comes from a writer of an older benchmcp, which sent the bare file.
+const snapshotMagic = "benchmcp-snap-v1"
+
+// snapshotIdle is how long a reader waits for the next bytes of a
+// snapshot before giving up on the writer.
+var snapshotIdle = 10 * time.Second
+
+// writeSnapshot sends tx's consistent copy of the store, framed: the
+// magic, the length, the copy, its CRC-32C.
+func writeSnapshot(w io.Writer, tx *bolt.Tx) error {
+	size := tx.Size()
+	hdr := binary.BigEndian.AppendUint64([]byte(snapshotMagic), uint64(size))
+	if _, err := w.Write(hdr); err != nil {
+		return err
+	}
+	sum := crc32.New(castagnoli)
+	n, err := tx.WriteTo(io.MultiWriter(w, sum))
+	if err != nil {
+		return err
+	}
+	if n != size {
+		return fmt.Errorf("wrote %d bytes of a %d-byte snapshot", n, size)
+	}
+	_, err = w.Write(binary.BigEndian.AppendUint32(nil, sum.Sum32()))
+	return err
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// errNoWriter means no process serves snapshots of the store: the reader
+// copies the file itself.
+var errNoWriter = errors.New("no process serves snapshots of the store")
+
 // fetchSnapshot asks the writer of the store at path for a snapshot and
-// stores it in a new temporary file, whose path it returns.
+// stores it in a new temporary file, whose path it returns, after checking
+// its length and checksum. It fails with errNoWriter when nothing listens
+// on the store's socket.
 func fetchSnapshot(path string) (string, error) {
 	c, err := net.DialTimeout("unix", socketPath(path), 2*time.Second)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %w", errNoWriter, err)
 	}
 	defer c.Close()
 	dst, err := os.CreateTemp("", "benchmcp-snapshot-*.db")
 	if err != nil {
 		return "", fmt.Errorf("make a snapshot file: %w", err)
 	}
-	n, err := io.Copy(dst, c)
+	err = receiveSnapshot(dst, idleReader{c})
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && n == 0 {
-		err = errors.New("the writer sent an empty snapshot")
-	}
 	if err != nil {
 		os.Remove(dst.Name())
-		return "", fmt.Errorf("receive a snapshot from the writer: %w", err)
+		return "", err
 	}
 	return dst.Name(), nil
+}
+
+// receiveSnapshot reads a framed snapshot from r into dst and checks it.
+func receiveSnapshot(dst io.Writer, r io.Reader) error {
+	hdr := make([]byte, len(snapshotMagic)+8)
+	if n, err := io.ReadFull(r, hdr); err != nil {
+		if n == 0 {
+			return fmt.Errorf("the process holding the store sent no snapshot (%v); retry, or stop that process", err)
+		}
+		return fmt.Errorf("the process holding the store sent %d bytes, not a snapshot header (%v); retry", n, err)
+	}
+	if string(hdr[:len(snapshotMagic)]) != snapshotMagic {
+		return errors.New("the process holding the store sent a snapshot without a header: it runs an older benchmcp; stop it or upgrade it to this version, then retry")
+	}
+	want := binary.BigEndian.Uint64(hdr[len(snapshotMagic):])
+	sum := crc32.New(castagnoli)
+	n, err := io.Copy(io.MultiWriter(dst, sum), io.LimitReader(r, int64(want)))
+	if err != nil {
+		return fmt.Errorf("receive a snapshot from the process holding the store (%d of %d bytes): %w; retry", n, want, err)
+	}
+	if uint64(n) < want {
+		return fmt.Errorf("the snapshot from the process holding the store was cut short (%d of %d bytes); retry", n, want)
+	}
+	trailer := make([]byte, 4)
+	if _, err := io.ReadFull(r, trailer); err != nil {
+		return fmt.Errorf("the snapshot from the process holding the store came without its checksum (%d bytes, then %v); retry", n, err)
+	}
+	if got, sent := sum.Sum32(), binary.BigEndian.Uint32(trailer); got != sent {
+		return fmt.Errorf("the snapshot from the process holding the store is corrupt: its %d bytes have CRC-32C %08x, the sender said %08x; retry", n, got, sent)
+	}
+	return nil
+}
+
+// idleReader reads from a connection, failing when no byte comes for
+// snapshotIdle: a writer that hangs mid-send does not hang its reader.
+type idleReader struct{ c net.Conn }
+
+func (r idleReader) Read(p []byte) (int, error) {
+	r.c.SetReadDeadline(time.Now().Add(snapshotIdle))
+	return r.c.Read(p)
 }
 
 // readSnapshot is a snapshot of the store at path that a writer holds: the
 // one the writer serves, else a copy of the file.
 func readSnapshot(path string) (string, error) {
-	if snap, err := fetchSnapshot(path); err == nil {
-		return snap, nil
+	snap, err := fetchSnapshot(path)
+	if errors.Is(err, errNoWriter) {
+		return copySnapshot(path)
 	}
-	return copySnapshot(path)
+	return snap, err
 }
 
 // snapshotTries is how many copies are tried before giving up on a store
@@ -150,38 +227,6 @@ func copySnapshot(path string) (string, error) {
 // committedTxid is the transaction id of the newest valid meta page of a
 // bbolt file (pages 0 and 1; a torn or stale one fails its checksum).
 func committedTxid(f *os.File) (uint64, error) {
-	// A page starts with a 16-byte header; the meta follows: magic,
-	// version, page size, flags (4 bytes each), root bucket (16), freelist
-	// (8), high-water page (8), txid (8), then a FNV-64a checksum of all
-	// that.
-	const header, metaLen, magic = 16, 64, 0xED0CDAED
-	read := func(off int64) ([]byte, bool) {
-		b := make([]byte, metaLen)
-		if _, err := f.ReadAt(b, off+header); err != nil {
-			return nil, false
-		}
-		h := fnv.New64a()
-		h.Write(b[:56])
-		le := binary.LittleEndian
-		return b, le.Uint32(b[0:]) == magic && le.Uint64(b[56:]) == h.Sum64()
-	}
-	var best uint64
-	found := false
-	m0, ok0 := read(0)
-	if ok0 {
-		best, found = binary.LittleEndian.Uint64(m0[48:]), true
-	}
-	pageSize := int64(4096)
-	if ok0 {
-		pageSize = int64(binary.LittleEndian.Uint32(m0[8:]))
-	}
-	if m1, ok := read(pageSize); ok {
-		if t := binary.LittleEndian.Uint64(m1[48:]); !found || t > best {
-			best, found = t, true
-		}
-	}
-	if !found {
-		return 0, errors.New("no valid bbolt meta page: the file is not a benchmcp store or is damaged")
-	}
-	return best, nil
+	m, err := readMeta(f)
+	return m.txid, err
 }

@@ -1,11 +1,16 @@
 package memory
 
 import (
+	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/google/go-cmp/cmp"
@@ -137,5 +142,100 @@ func TestWriterServesSnapshots(t *testing.T) {
 	s.Close()
 	if _, err := os.Stat(socketPath(path)); !os.IsNotExist(err) {
 		t.Errorf("the socket outlives Close: %v", err)
+	}
+}
+
+// TestSnapshotFraming: a read-only open of a store another process holds
+// reads the snapshot that process serves, and refuses, with an error that
+// says what happened, every snapshot that is not whole: cut short by a
+// writer dying mid-send, corrupt in transit, without its checksum, from a
+// writer that stalls, or from an older writer that sends no header. No
+// snapshot file is left behind and none is opened.
+func TestSnapshotFraming(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir()) // where snapshots are received
+	defer func(d time.Duration) { snapshotIdle = d }(snapshotIdle)
+	snapshotIdle = 300 * time.Millisecond
+
+	// The snapshot served: a real one, of a store with three runs.
+	src := newTestStore(t)
+	for i := range 3 {
+		mustPut(t, src, testRun("tiny-s", fmt.Sprint("suite-", i), t0))
+	}
+	var framed, bare bytes.Buffer
+	if err := src.db.View(func(tx *bolt.Tx) error {
+		if err := writeSnapshot(&framed, tx); err != nil {
+			return err
+		}
+		_, err := tx.WriteTo(&bare)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	whole := framed.Bytes()
+	size := len(whole) - len(snapshotMagic) - 8 - 4
+	corrupt := bytes.Clone(whole)
+	corrupt[len(whole)/2] ^= 0x10
+
+	path := filepath.Join(t.TempDir(), "bench.db")
+	_, sc, _ := startChild(t, "lock", path)
+	expectLine(t, sc, "opened")
+
+	for _, tc := range []struct {
+		name  string
+		send  []byte
+		stall bool   // keep the connection open after sending
+		want  string // "" : the open succeeds
+	}{
+		{"whole", whole, false, ""},
+		{"cut short mid-send", whole[:len(whole)/2], false, fmt.Sprintf("was cut short (%d of %d bytes); retry", len(whole)/2-len(snapshotMagic)-8, size)},
+		{"cut in the header", whole[:10], false, "sent 10 bytes, not a snapshot header"},
+		{"nothing sent", nil, false, "sent no snapshot"},
+		{"corrupt", corrupt, false, "is corrupt: its " + fmt.Sprint(size) + " bytes have CRC-32C"},
+		{"no checksum", whole[:len(whole)-4], false, "came without its checksum"},
+		{"stalls mid-send", whole[:len(whole)/2], true, "i/o timeout"},
+		{"older writer, no header", bare.Bytes(), false, "without a header: it runs an older benchmcp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(socketPath(path)) // the child's, or the last case's
+			l, err := net.Listen("unix", socketPath(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			done := make(chan struct{})
+			defer close(done)
+			go func() {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				c.Write(tc.send)
+				if tc.stall {
+					<-done
+				}
+			}()
+			s, err := Open(path, Options{ReadOnly: true})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("read-only open with a whole snapshot: %v", err)
+				}
+				defer s.Close()
+				if runs, err := s.ListRuns(Filter{}); err != nil || len(runs) != 3 {
+					t.Errorf("the snapshot read has %d runs (%v); the one served has 3", len(runs), err)
+				}
+				return
+			}
+			if err == nil {
+				s.Close()
+				t.Fatalf("read-only open with a bad snapshot succeeded; want an error saying %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "while another process writes it") {
+				t.Errorf("error = %v\nwant it to say %q", err, tc.want)
+			}
+			if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "benchmcp-snapshot-*")); len(left) != 0 {
+				t.Errorf("a refused snapshot was left behind: %v", left)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -50,6 +51,9 @@ type Store struct {
 	now      func() time.Time
 	pid      int
 	host     string
+
+	damageMu sync.Mutex
+	damage   []Damage // records reads skipped (Damage)
 }
 
 // DefaultPath is where the store lives unless --db or BENCHMCP_DB say
@@ -92,14 +96,14 @@ func Open(path string, opt Options) (*Store, error) {
 		ReadOnly:     opt.ReadOnly,
 		FreelistType: bolt.FreelistMapType,
 	}
-	db, err := bolt.Open(path, 0o600, boltOpt)
+	db, err := openBolt(path, path, boltOpt)
 	snap := ""
 	if errors.Is(err, bolt.ErrTimeout) && opt.ReadOnly {
 		// A writer holds the store: read a consistent copy instead.
 		if snap, err = readSnapshot(path); err != nil {
 			return nil, fmt.Errorf("open store %s read-only while another process writes it: %w", path, err)
 		}
-		if db, err = bolt.Open(snap, 0o600, boltOpt); err != nil {
+		if db, err = openBolt(snap, path, boltOpt); err != nil {
 			os.Remove(snap)
 			return nil, fmt.Errorf("open a snapshot of store %s: %w", path, err)
 		}
@@ -120,7 +124,7 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	host, _ := os.Hostname()
 	s := &Store{db: db, path: path, readOnly: opt.ReadOnly, snapshot: snap, now: time.Now, pid: os.Getpid(), host: host}
-	if err := s.prepare(); err != nil {
+	if err := s.guarded(s.prepare); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -128,6 +132,27 @@ func Open(path string, opt Options) (*Store, error) {
 		s.serving = s.serveSnapshots()
 	}
 	return s, nil
+}
+
+// openBolt opens the bbolt file at file (the store at path, or a snapshot
+// of it) after checking that it is not cut short (checkPages), turning a
+// panic or fault of bbolt's on a damaged page into an error.
+func openBolt(file, path string, opt *bolt.Options) (db *bolt.DB, err error) {
+	if err := checkPages(file); err != nil {
+		if file != path {
+			return nil, fmt.Errorf("a snapshot of it: %w", err)
+		}
+		return nil, err
+	}
+	defer guard(path, &err)()
+	return bolt.Open(file, 0o600, opt)
+}
+
+// guarded calls fn, turning a panic or fault of bbolt's on a damaged page
+// into an ErrDamaged error.
+func (s *Store) guarded(fn func() error) (err error) {
+	defer guard(s.path, &err)()
+	return fn()
 }
 
 // prepare checks the schema, creates or migrates it and sweeps dead runs.
@@ -250,7 +275,8 @@ func (s *Store) Close() error {
 // Path is the file the store was opened from.
 func (s *Store) Path() string { return s.path }
 
-// Compact writes a compacted copy of the store to dst, which must not exist yet.
+// Compact writes a compacted copy of the store to dst, which must not exist
+// yet. A damaged page is an ErrDamaged error (Salvage copies around it).
 func (s *Store) Compact(dst string) error {
 	if _, err := os.Stat(dst); err == nil {
 		return fmt.Errorf("compact store %s into %s: %w", s.path, dst, os.ErrExist)
@@ -259,7 +285,7 @@ func (s *Store) Compact(dst string) error {
 	if err != nil {
 		return fmt.Errorf("compact store %s into %s: %w", s.path, dst, err)
 	}
-	if err := bolt.Compact(out, s.db, 64<<20); err != nil {
+	if err := s.guarded(func() error { return bolt.Compact(out, s.db, 64<<20) }); err != nil {
 		out.Close()
 		os.Remove(dst)
 		return fmt.Errorf("compact store %s into %s: %w", s.path, dst, err)

@@ -33,7 +33,7 @@ func (s *Store) PutSuite(hash, name string, content []byte) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.write(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSuites).Put([]byte(hash), v)
 	})
 	if err != nil {
@@ -45,7 +45,7 @@ func (s *Store) PutSuite(hash, name string, content []byte) error {
 // Suite returns the suite stored under hash, or ErrSuiteNotFound.
 func (s *Store) Suite(hash string) (name string, content []byte, err error) {
 	var st storedSuite
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.read(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketSuites).Get([]byte(hash))
 		if v == nil {
 			return ErrSuiteNotFound
@@ -69,7 +69,7 @@ func (s *Store) PutRouteDecision(d *record.RouteDecision) error {
 	if d.Time.IsZero() {
 		d.Time = s.now()
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRoutes)
 		var n uint64
 		if d.ID == "" {
@@ -100,7 +100,7 @@ func (s *Store) PutRouteDecision(d *record.RouteDecision) error {
 // RouteDecisions returns up to limit decisions, newest first; 0 means all.
 func (s *Store) RouteDecisions(limit int) ([]record.RouteDecision, error) {
 	var out []record.RouteDecision
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRoutes).Cursor()
 		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
 			var d record.RouteDecision
@@ -124,7 +124,7 @@ func (s *Store) GetRouteDecision(id string) (record.RouteDecision, error) {
 	if err != nil || !strings.HasPrefix(id, "d") {
 		return d, fmt.Errorf("no stored decision has ID %q (ids look like d42; route_task returns one as decision_id)", id)
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.read(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketRoutes).Get(u64(n))
 		if v == nil {
 			return fmt.Errorf("no stored decision has ID %q (route_task returns one as decision_id)", id)

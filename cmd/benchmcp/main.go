@@ -127,7 +127,7 @@ Usage:
   benchmcp sweep    --model M --option num_ctx=2048,4096 [--plan] [--json]   the best configuration over a grid (or --spec FILE)
   benchmcp route    eval --candidate tiny-s --candidate tiny-m [--online] [--json]   routing policies: quality against big-model share
   benchmcp analyze  [--model M] [--suite S] [--since 168h] [--html FILE] [--json]   trends, regressions, anomalies
-  benchmcp runs     list|show|delete|export|import [--json]                 the stored runs
+  benchmcp runs     list|show|delete|export|import|check|salvage [--json]   the stored runs
   benchmcp jobs     list|show|wait|work|cancel [--json]                    the job queue (run --background queues one)
   benchmcp demo                                                             one measured call per fixture model
 

@@ -40,12 +40,14 @@ const runsUsage = `Usage: benchmcp runs <subcommand> [flags]
          whole call, negative times or tokens, pass rates outside 0-1, NaN, tokens in no time)
          refuses the whole file and stores nothing; suspicious data is stored with a warning.
   compact OUT                                                                  a compacted copy of the store in a new file OUT
+  check  [--json]                                                              read every record and page; exit 1 if any is damaged
+  salvage OUT                                                                  copy what is readable of a damaged store into a new file OUT
 
 Every subcommand takes --db PATH (BENCHMCP_DB; default %s).
 `
 
 // runsCommand is `benchmcp runs`: it lists, shows, deletes, exports and
-// imports the runs kept in the store.
+// imports the runs kept in the store, and checks and salvages it.
 func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	usage := func() { fmt.Fprintf(stderr, runsUsage, memory.DefaultPath()) }
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -62,6 +64,8 @@ func runsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		"export":  runsExport,
 		"import":  runsImport,
 		"compact": runsCompact,
+		"check":   runsCheck,
+		"salvage": runsSalvage,
 	}[args[0]]
 	if sub == nil {
 		return &failure{code: 2, err: fmt.Errorf("unknown subcommand %q", args[0]), usage: func() { fmt.Fprintln(stderr); usage() }}
@@ -163,6 +167,7 @@ func runsList(_ context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			runs = append(runs, listedRun{r, n})
 		}
+		warnDamage(stderr, s)
 	}
 	if rf.json {
 		return writeJSON(stdout, runs)
@@ -203,6 +208,7 @@ func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("read run %s: %w", id, err)
 	}
+	warnDamage(stderr, s)
 	// Shown with this version's statistics, recomputed from the samples.
 	r.Summary = bench.Resummarize(r, smps)
 	if rf.json {

@@ -32,6 +32,7 @@ func runsExport(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer s.Close()
+	defer warnDamage(stderr, s)
 	if format == "csv" {
 		ex, err := exchange.ExportCSV(s, rf.filter, out)
 		if err != nil {
