@@ -217,7 +217,11 @@ func runsShow(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return writeJSON(stdout, memory.Line{Run: r, Samples: smps})
 	}
-	return report.RunText(stdout, r, smps)
+	faulted, err := s.FaultedSamples(id)
+	if err != nil {
+		return fmt.Errorf("read run %s: %w", id, err)
+	}
+	return report.RunText(stdout, r, smps, faulted)
 }
 
 func runsDelete(_ context.Context, args []string, stdout, stderr io.Writer) error {

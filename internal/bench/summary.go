@@ -125,6 +125,14 @@ func Resummarize(run record.Run, samples []record.Sample) *record.Summary {
 	}
 	sum := Summarize(suite.Suite{}, samples, wall)
 	SetSeeds(&sum, run.Seeds)
+	if prev := run.Summary; prev != nil {
+		// What the scored samples cannot tell: the samples the machine
+		// failed (not among them) with their retries, and the model's memory.
+		sum.Faults, sum.Memory = prev.Faults, prev.Memory
+		if prev.Retried != nil {
+			sum.Retried = prev.Retried
+		}
+	}
 	return &sum
 }
 

@@ -41,8 +41,9 @@ func (t fieldTable) field(name, value string) {
 func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0) }
 
 // RunText writes a run for a terminal (benchmcp runs show): its fields and
-// summary, its per-task table, and a line per sample.
-func RunText(w io.Writer, r record.Run, samples []record.Sample) error {
+// summary, its per-task table, a line per sample, and a line per sample
+// the machine failed (not scored).
+func RunText(w io.Writer, r record.Run, samples, faulted []record.Sample) error {
 	t := newFieldTable(w)
 	t.field("run", r.ID)
 	t.field("status", string(r.Status))
@@ -98,13 +99,24 @@ func RunText(w io.Writer, r record.Run, samples []record.Sample) error {
 		}
 	}
 	fmt.Fprintf(w, "\n%d samples\n", len(samples))
-	if len(samples) == 0 {
+	if len(samples) > 0 {
+		tw := newTable(w)
+		fmt.Fprintln(tw, "TASK\tITER\tPASS\tSCORE\tWALL MS\tOUTPUT")
+		for _, smp := range samples {
+			fmt.Fprintf(tw, "%s\t%d\t%v\t%.2f\t%.0f\t%s\n", smp.TaskID, smp.Iteration, smp.Pass, smp.Score, smp.WallMs, bench.Excerpt(smp, 60))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(faulted) == 0 {
 		return nil
 	}
+	fmt.Fprintf(w, "\n%d sample(s) the machine failed: not scored, run again when the run is resumed\n", len(faulted))
 	tw := newTable(w)
-	fmt.Fprintln(tw, "TASK\tITER\tPASS\tSCORE\tWALL MS\tOUTPUT")
-	for _, smp := range samples {
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%.2f\t%.0f\t%s\n", smp.TaskID, smp.Iteration, smp.Pass, smp.Score, smp.WallMs, bench.Excerpt(smp, 60))
+	fmt.Fprintln(tw, "TASK\tITER\tFAULT\tATTEMPTS\tERROR")
+	for _, smp := range faulted {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\n", smp.TaskID, smp.Iteration, smp.Fault.Kind, smp.Fault.Attempts, smp.Fault.Error)
 	}
 	return tw.Flush()
 }
