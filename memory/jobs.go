@@ -33,7 +33,7 @@ func (f JobFilter) match(j *record.Job) bool {
 // validJobStatus reports whether s is one of the record.JobStatus states.
 func validJobStatus(s record.JobStatus) bool {
 	switch s {
-	case record.JobQueued, record.JobRunning, record.JobCompleted,
+	case record.JobQueued, record.JobRunning, record.JobWaiting, record.JobCompleted,
 		record.JobFailed, record.JobCancelled, record.JobInterrupted:
 		return true
 	}
@@ -64,36 +64,14 @@ func (s *Store) PutJob(j *record.Job) error {
 	if err != nil {
 		return fmt.Errorf("put job %s: %w", j.ID, err)
 	}
+	s.unstored.Delete(j.ID)
 	return nil
-}
-
-// own marks a running job as this process's; a job that is not running
-// has no owner.
-func (s *Store) own(j *record.Job) {
-	if j.Status == record.JobRunning {
-		j.OwnerPID, j.OwnerHost = s.pid, s.host
-	} else {
-		j.OwnerPID, j.OwnerHost = 0, ""
-	}
-}
-
-// viewJob makes a job honest for readers, as view does for runs: one still
-// marked running whose process is gone is shown as interrupted; the next
-// server (or benchmcp jobs work) queues it again and it resumes its runs.
-func (s *Store) viewJob(j *record.Job) {
-	if j.Status != record.JobRunning || (j.OwnerHost == s.host && processAlive(j.OwnerPID)) {
-		return
-	}
-	j.Status = record.JobInterrupted
-	if j.Error == "" {
-		j.Error = fmt.Sprintf("interrupted: the process running it (pid %d on %s) is gone; benchmcp serve or benchmcp jobs work queues it again when it next starts and it resumes its runs", j.OwnerPID, j.OwnerHost)
-	}
 }
 
 // putJobTx writes j under key jk, or under a new key if jk is nil.
 func putJobTx(tx *bolt.Tx, jk []byte, j *record.Job) error {
 	if !validJobStatus(j.Status) {
-		return fmt.Errorf("status %q is not a job status (queued, running, completed, failed, cancelled or interrupted)", j.Status)
+		return fmt.Errorf("status %q is not a job status (%s)", j.Status, record.Names(record.JobStatuses))
 	}
 	v, err := json.Marshal(j)
 	if err != nil {
@@ -210,6 +188,7 @@ func (s *Store) UpdateJob(id string, fn func(*record.Job) error) (record.Job, er
 	if err != nil {
 		return record.Job{}, fmt.Errorf("update job %s: %w", id, err)
 	}
+	s.unstored.Delete(id)
 	return j, nil
 }
 

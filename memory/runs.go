@@ -24,9 +24,14 @@ type Filter struct {
 	Status                          record.Status
 	Since, Until                    time.Time
 	Limit, Offset                   int
+
+	view func(*record.Run) // shows a run as readers see it, before it is matched (Store.viewing)
 }
 
 func (f Filter) match(r *record.Run) bool {
+	if f.view != nil {
+		f.view(r)
+	}
 	return (f.Model == "" || r.Model == f.Model) &&
 		(f.Suite == "" || r.Suite == f.Suite) &&
 		(f.Status == "" || r.Status == f.Status) &&
@@ -51,7 +56,7 @@ func (s *Store) PutRun(r *record.Run) error {
 		r.Status = record.StatusRunning
 	}
 	if r.Status == record.StatusRunning {
-		r.OwnerPID, r.OwnerHost = s.pid, s.host
+		s.ownRun(r)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if r.ID == "" {
@@ -62,6 +67,7 @@ func (s *Store) PutRun(r *record.Run) error {
 	if err != nil {
 		return fmt.Errorf("put run %s: %w", r.ID, err)
 	}
+	s.unstored.Delete(r.ID)
 	return nil
 }
 
@@ -151,7 +157,10 @@ func loadRunByID(tx *bolt.Tx, id string) (record.Run, []byte, error) {
 }
 
 // FinishRun ends a run: it sets its terminal status, its summary (unless
-// summary is nil), its error message and EndedAt.
+// summary is nil), its error message and EndedAt. A write that fails is
+// tried again a few times (finalBackoff); if it still fails, the failure is
+// logged and the run reads as interrupted, resumable, from then on, and
+// the error is returned.
 func (s *Store) FinishRun(id string, status record.Status, summary *record.Summary, errMsg string) error {
 	if err := s.writable("finish run"); err != nil {
 		return err
@@ -159,22 +168,31 @@ func (s *Store) FinishRun(id string, status record.Status, summary *record.Summa
 	if !status.Terminal() || status == "" {
 		return fmt.Errorf("finish run %s: status %q is not a terminal status", id, status)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		r, _, err := loadRunByID(tx, id)
-		if err != nil {
-			return err
-		}
-		r.Status = status
-		if summary != nil {
-			r.Summary = summary
-		}
-		r.Error = errMsg
-		r.EndedAt = s.now()
-		return putRunTx(tx, &r)
+	missing := false
+	err := retryFinal("the end of run "+id, func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			r, _, err := loadRunByID(tx, id)
+			if err != nil {
+				missing = true
+				return nil
+			}
+			r.Status = status
+			if summary != nil {
+				r.Summary = summary
+			}
+			r.Error = errMsg
+			r.EndedAt = s.now()
+			return putRunTx(tx, &r)
+		})
 	})
-	if err != nil {
+	switch {
+	case missing:
+		return fmt.Errorf("finish run %s: %w", id, ErrRunNotFound)
+	case err != nil:
+		s.gaveUpRun(id, status, err)
 		return fmt.Errorf("finish run %s: %w", id, err)
 	}
+	s.unstored.Delete(id)
 	return nil
 }
 
@@ -192,26 +210,11 @@ func (s *Store) GetRun(id string) (record.Run, error) {
 	return r, nil
 }
 
-// view makes a run honest for readers: one still marked running whose owner
-// process is gone is shown as interrupted, as the next writable open will
-// record it (a read-only open, or a server opened before the run's process
-// died, has not swept it).
-func (s *Store) view(r *record.Run) {
-	if r.Status != record.StatusRunning || (r.OwnerHost == s.host && processAlive(r.OwnerPID)) {
-		return
-	}
-	r.Status = record.StatusInterrupted
-	if r.Error == "" {
-		r.Error = fmt.Sprintf("interrupted: its process (pid %d on %s) is gone; it is recorded as interrupted when the store is next opened for writing, and run_benchmark resume_run_id finishes it", r.OwnerPID, r.OwnerHost)
-	}
-}
-
 // ListRuns returns the runs that match f, newest StartedAt first.
 func (s *Store) ListRuns(f Filter) ([]record.Run, error) {
 	var runs []record.Run
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return listTx(tx, f, func(_ []byte, r record.Run) {
-			s.view(&r)
+		return listTx(tx, s.viewing(f), func(_ []byte, r record.Run) {
 			runs = append(runs, r)
 		})
 	})
@@ -233,7 +236,7 @@ func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
 		value  string
 	}{ // most selective first
 		{bucketComparison, f.ComparisonID}, {bucketTag, f.Tag}, {bucketModel, f.Model},
-		{bucketSuite, f.Suite}, {bucketStatus, string(f.Status)},
+		{bucketSuite, f.Suite}, {bucketStatus, f.statusIndex()},
 	} {
 		if by.value == "" {
 			continue
@@ -303,7 +306,7 @@ func listTx(tx *bolt.Tx, f Filter, fn func(rk []byte, r record.Run)) error {
 		if binary.BigEndian.Uint64(k[:8]) < lo {
 			break
 		}
-		if !inAll(also, k) {
+		if !inAll(also, k) || !f.maybeStatus(tx, k) {
 			continue
 		}
 		v := runs.Get(k[8:])
@@ -458,7 +461,7 @@ func (s *Store) sweepInterrupted() error {
 			if err != nil {
 				return err
 			}
-			if r.OwnerHost == s.host && processAlive(r.OwnerPID) {
+			if s.runLive(&r) {
 				continue
 			}
 			r.Status = record.StatusInterrupted

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -50,6 +51,7 @@ type Store struct {
 	now      func() time.Time
 	pid      int
 	host     string
+	unstored sync.Map // run id -> why its end could not be stored (see final.go)
 }
 
 // DefaultPath is where the store lives unless --db or BENCHMCP_DB say
