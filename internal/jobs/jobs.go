@@ -92,7 +92,7 @@ type Manager struct {
 	// client's submissions under way (not live yet).
 	perClient  int
 	submitting map[string]int
-	crashLimit int                                         // see SetCrashLimit
+	crashLimit int                                          // see SetCrashLimit
 	ping       func(ctx context.Context, host string) error // see SetHostPing
 }
 
