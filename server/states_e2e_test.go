@@ -75,7 +75,7 @@ func TestJobWaitsForHostDown(t *testing.T) {
 	first := start("")
 	mc, _ := serveHTTP(t, filepath.Join(t.TempDir(), "bench.db"), "local="+first.URL.String())
 	var seeds []any
-	for i := range 24 {
+	for i := range 100 {
 		seeds = append(seeds, 11+i)
 	}
 	args := func(background bool) map[string]any {
@@ -88,7 +88,7 @@ func TestJobWaitsForHostDown(t *testing.T) {
 
 	var queued tools.RunBenchmarkResult
 	structured(t, mc.call(ctx, t, "run_benchmark", args(true), ""), &queued)
-	waitFor(t, func() bool { return jobStatusOf(t, mc, queued.JobID).Done >= 20 })
+	waitFor(t, func() bool { return jobStatusOf(t, mc, queued.JobID).Done >= 5 })
 	first.Close()
 	var waiting tools.JobStatusResult
 	waitFor(t, func() bool {

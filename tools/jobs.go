@@ -45,7 +45,6 @@ const (
 func (s *Service) EnableJobs() {
 	s.Jobs = jobs.New(s.Store, nil)
 	s.Jobs.SetCrashLimit(cmp.Or(s.MaxJobCrashes, jobs.DefaultCrashLimit))
-	// A job whose host goes down waits for it (only the executor reports a host down).
 	s.Jobs.SetHostPing(func(ctx context.Context, host string) error { _, err := s.Exec.Version(ctx, host); return err })
 	for _, t := range Registry {
 		if t.Work != nil {
