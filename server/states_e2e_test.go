@@ -75,7 +75,7 @@ func TestJobWaitsForHostDown(t *testing.T) {
 	first := start("")
 	mc, _ := serveHTTP(t, filepath.Join(t.TempDir(), "bench.db"), "local="+first.URL.String())
 	var seeds []any
-	for i := range 100 {
+	for i := range 40 {
 		seeds = append(seeds, 11+i)
 	}
 	args := func(background bool) map[string]any {
