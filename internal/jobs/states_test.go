@@ -213,6 +213,24 @@ func TestWaitingForHost(t *testing.T) {
 	if ls, _ := store.ListJobs(memory.JobFilter{Status: record.JobWaiting}); len(ls) != 1 || ls[0].ID != j.ID {
 		t.Errorf("listed as waiting: %v", ls)
 	}
+	// A blocking call following the job is told, at each heartbeat, what it waits for.
+	fctx, stopFollow := context.WithCancel(context.Background())
+	heard := make(chan string, 1)
+	go m.Follow(fctx, j.ID, 20*time.Millisecond, func(_, _ int, msg string) {
+		select {
+		case heard <- msg:
+		default:
+		}
+	})
+	select {
+	case msg := <-heard:
+		if msg != "waiting: "+st.Message {
+			t.Errorf("heartbeat of a waiting job %q, want %q", msg, "waiting: "+st.Message)
+		}
+	case <-time.After(guard):
+		t.Error("no heartbeat while the job waits")
+	}
+	stopFollow()
 	up.Store(true)
 	end := waitEnd(t, m, j.ID, record.JobCompleted)
 	if end.Attempts != 2 || string(end.Result) != `{"run":"r-1"}` {
