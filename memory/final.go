@@ -83,7 +83,7 @@ func (s *Store) view(r *record.Run) {
 // viewing returns f set to show each run as view does before it is matched,
 // so that a status filter selects what readers are shown.
 func (s *Store) viewing(f Filter) Filter {
-	f.view = s.view
+	f.viewer = s
 	return f
 }
 
@@ -167,7 +167,7 @@ func (s *Store) own(j *record.Job) {
 // with a view neither state has an index of its own: maybeStatus narrows
 // those instead.
 func (f Filter) statusIndex() string {
-	if f.view != nil && (f.Status == record.StatusRunning || f.Status == record.StatusInterrupted) {
+	if f.viewer != nil && (f.Status == record.StatusRunning || f.Status == record.StatusInterrupted) {
 		return ""
 	}
 	return string(f.Status)

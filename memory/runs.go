@@ -25,12 +25,12 @@ type Filter struct {
 	Since, Until                    time.Time
 	Limit, Offset                   int
 
-	view func(*record.Run) // shows a run as readers see it, before it is matched (Store.viewing)
+	viewer *Store // shows each run as readers see it before it is matched (Store.viewing)
 }
 
 func (f Filter) match(r *record.Run) bool {
-	if f.view != nil {
-		f.view(r)
+	if f.viewer != nil {
+		f.viewer.view(r)
 	}
 	return (f.Model == "" || r.Model == f.Model) &&
 		(f.Suite == "" || r.Suite == f.Suite) &&
