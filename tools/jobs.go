@@ -195,7 +195,7 @@ type JobStatusArgs struct {
 type JobStatusResult struct {
 	JobID         string           `json:"job_id"`
 	Kind          string           `json:"kind"`
-	Status        record.JobStatus `json:"status" jsonschema:"queued, running, waiting (its host is down; it resumes when the host answers), completed, failed, cancelled or interrupted"`
+	Status        record.JobStatus `json:"status" jsonschema:"queued, running, waiting (its host is down), completed, failed, cancelled or interrupted"`
 	Done          int              `json:"done"`
 	Total         int              `json:"total"`
 	ETAS          *float64         `json:"eta_s" jsonschema:"seconds until it should end, from the call times measured on its host; null until known"`
@@ -203,7 +203,7 @@ type JobStatusResult struct {
 	Host          string           `json:"host"`
 	Hosts         []string         `json:"hosts,omitempty" jsonschema:"all the hosts a sweep over several holds"`
 	Models        []string         `json:"models,omitempty"`
-	Message       string           `json:"message,omitempty" jsonschema:"the last progress message; when waiting, which host is down since when"`
+	Message       string           `json:"message,omitempty" jsonschema:"the last progress message"`
 	RunIDs        []string         `json:"run_ids,omitempty"`
 	ComparisonID  string           `json:"comparison_id,omitempty" jsonschema:"the comparison or sweep whose runs it makes"`
 	Error         string           `json:"error,omitempty"`
@@ -332,7 +332,7 @@ func (s *Service) CancelJobHandler() func(context.Context, mcp.CallToolRequest) 
 
 // ListJobsArgs are the arguments of list_jobs.
 type ListJobsArgs struct {
-	Status string `json:"status,omitempty" jsonschema:"only jobs in this state: queued, running, waiting, completed, failed, cancelled, interrupted; default all"`
+	Status string `json:"status,omitempty" jsonschema:"only jobs in this state (a status of job_status); default all"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"the most recent jobs to list (1-200, default 20)"`
 }
 
