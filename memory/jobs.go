@@ -33,7 +33,7 @@ func (f JobFilter) match(j *record.Job) bool {
 // validJobStatus reports whether s is one of the record.JobStatus states.
 func validJobStatus(s record.JobStatus) bool {
 	switch s {
-	case record.JobQueued, record.JobRunning, record.JobCompleted,
+	case record.JobQueued, record.JobRunning, record.JobWaiting, record.JobCompleted,
 		record.JobFailed, record.JobCancelled, record.JobInterrupted:
 		return true
 	}
@@ -55,7 +55,7 @@ func (s *Store) PutJob(j *record.Job) error {
 		j.Status = record.JobQueued
 	}
 	s.own(j)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		if j.ID == "" {
 			j.ID = s.newID(tx.Bucket(bucketJobIDs), "j")
 		}
@@ -64,36 +64,14 @@ func (s *Store) PutJob(j *record.Job) error {
 	if err != nil {
 		return fmt.Errorf("put job %s: %w", j.ID, err)
 	}
+	s.unstored.Delete(j.ID)
 	return nil
-}
-
-// own marks a running job as this process's; a job that is not running
-// has no owner.
-func (s *Store) own(j *record.Job) {
-	if j.Status == record.JobRunning {
-		j.OwnerPID, j.OwnerHost = s.pid, s.host
-	} else {
-		j.OwnerPID, j.OwnerHost = 0, ""
-	}
-}
-
-// viewJob makes a job honest for readers, as view does for runs: one still
-// marked running whose process is gone is shown as interrupted; the next
-// server (or benchmcp jobs work) queues it again and it resumes its runs.
-func (s *Store) viewJob(j *record.Job) {
-	if j.Status != record.JobRunning || (j.OwnerHost == s.host && processAlive(j.OwnerPID)) {
-		return
-	}
-	j.Status = record.JobInterrupted
-	if j.Error == "" {
-		j.Error = fmt.Sprintf("interrupted: the process running it (pid %d on %s) is gone; benchmcp serve or benchmcp jobs work queues it again when it next starts and it resumes its runs", j.OwnerPID, j.OwnerHost)
-	}
 }
 
 // putJobTx writes j under key jk, or under a new key if jk is nil.
 func putJobTx(tx *bolt.Tx, jk []byte, j *record.Job) error {
 	if !validJobStatus(j.Status) {
-		return fmt.Errorf("status %q is not a job status (queued, running, completed, failed, cancelled or interrupted)", j.Status)
+		return fmt.Errorf("status %q is not a job status (%s)", j.Status, record.Names(record.JobStatuses))
 	}
 	v, err := json.Marshal(j)
 	if err != nil {
@@ -140,7 +118,7 @@ func loadJobByID(tx *bolt.Tx, id string) (record.Job, []byte, error) {
 // GetJob returns one job, or an error wrapping ErrJobNotFound.
 func (s *Store) GetJob(id string) (record.Job, error) {
 	var j record.Job
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
+	err := s.read(func(tx *bolt.Tx) (err error) {
 		j, _, err = loadJobByID(tx, id)
 		return err
 	})
@@ -156,7 +134,7 @@ func (s *Store) GetJob(id string) (record.Job, error) {
 // every job: the queue is expected to hold hundreds, not millions.
 func (s *Store) ListJobs(f JobFilter) ([]record.Job, error) {
 	var out []record.Job
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketJobs).Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
 			var j record.Job
@@ -190,7 +168,7 @@ func (s *Store) UpdateJob(id string, fn func(*record.Job) error) (record.Job, er
 		return record.Job{}, err
 	}
 	var j record.Job
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		var (
 			jk  []byte
 			err error
@@ -210,6 +188,7 @@ func (s *Store) UpdateJob(id string, fn func(*record.Job) error) (record.Job, er
 	if err != nil {
 		return record.Job{}, fmt.Errorf("update job %s: %w", id, err)
 	}
+	s.unstored.Delete(id)
 	return j, nil
 }
 
@@ -219,7 +198,7 @@ func (s *Store) DeleteJob(id string) error {
 	if err := s.writable("delete job"); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		jk := getJK(tx, id)
 		if jk == nil {
 			return jobNotFound(id)

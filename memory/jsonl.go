@@ -48,7 +48,7 @@ func (s *Store) EachRun(f Filter, fn func(r record.Run, samples []record.Sample)
 	var refs [][]byte
 	var runs []record.Run
 	err := s.read(func(tx *bolt.Tx) error {
-		return listTx(tx, f, s.skipRun(tx), func(rk []byte, r record.Run) {
+		return listTx(tx, s.viewing(f), s.skipRun(tx), func(rk []byte, r record.Run) {
 			refs = append(refs, rk)
 			runs = append(runs, r)
 		})

@@ -24,9 +24,14 @@ type Filter struct {
 	Status                          record.Status
 	Since, Until                    time.Time
 	Limit, Offset                   int
+
+	viewer *Store // shows each run as readers see it before it is matched (Store.viewing)
 }
 
 func (f Filter) match(r *record.Run) bool {
+	if f.viewer != nil {
+		f.viewer.view(r)
+	}
 	return (f.Model == "" || r.Model == f.Model) &&
 		(f.Suite == "" || r.Suite == f.Suite) &&
 		(f.Status == "" || r.Status == f.Status) &&
@@ -51,9 +56,9 @@ func (s *Store) PutRun(r *record.Run) error {
 		r.Status = record.StatusRunning
 	}
 	if r.Status == record.StatusRunning {
-		r.OwnerPID, r.OwnerHost = s.pid, s.host
+		s.ownRun(r)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		if r.ID == "" {
 			r.ID = s.newID(tx.Bucket(bucketRunIDs), "r")
 		}
@@ -62,6 +67,7 @@ func (s *Store) PutRun(r *record.Run) error {
 	if err != nil {
 		return fmt.Errorf("put run %s: %w", r.ID, err)
 	}
+	s.unstored.Delete(r.ID)
 	return nil
 }
 
@@ -151,7 +157,10 @@ func loadRunByID(tx *bolt.Tx, id string) (record.Run, []byte, error) {
 }
 
 // FinishRun ends a run: it sets its terminal status, its summary (unless
-// summary is nil), its error message and EndedAt.
+// summary is nil), its error message and EndedAt. A write that fails is
+// tried again a few times (finalBackoff); if it still fails, the failure is
+// logged and the run reads as interrupted, resumable, from then on, and
+// the error is returned.
 func (s *Store) FinishRun(id string, status record.Status, summary *record.Summary, errMsg string) error {
 	if err := s.writable("finish run"); err != nil {
 		return err
@@ -159,22 +168,31 @@ func (s *Store) FinishRun(id string, status record.Status, summary *record.Summa
 	if !status.Terminal() || status == "" {
 		return fmt.Errorf("finish run %s: status %q is not a terminal status", id, status)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		r, _, err := loadRunByID(tx, id)
-		if err != nil {
-			return err
-		}
-		r.Status = status
-		if summary != nil {
-			r.Summary = summary
-		}
-		r.Error = errMsg
-		r.EndedAt = s.now()
-		return putRunTx(tx, &r)
+	missing := false
+	err := retryFinal("the end of run "+id, func() error {
+		return s.write(func(tx *bolt.Tx) error {
+			r, _, err := loadRunByID(tx, id)
+			if err != nil {
+				missing = true
+				return nil
+			}
+			r.Status = status
+			if summary != nil {
+				r.Summary = summary
+			}
+			r.Error = errMsg
+			r.EndedAt = s.now()
+			return putRunTx(tx, &r)
+		})
 	})
-	if err != nil {
+	switch {
+	case missing:
+		return fmt.Errorf("finish run %s: %w", id, ErrRunNotFound)
+	case err != nil:
+		s.gaveUpRun(id, status, err)
 		return fmt.Errorf("finish run %s: %w", id, err)
 	}
+	s.unstored.Delete(id)
 	return nil
 }
 
@@ -192,27 +210,12 @@ func (s *Store) GetRun(id string) (record.Run, error) {
 	return r, nil
 }
 
-// view makes a run honest for readers: one still marked running whose owner
-// process is gone is shown as interrupted, as the next writable open will
-// record it (a read-only open, or a server opened before the run's process
-// died, has not swept it).
-func (s *Store) view(r *record.Run) {
-	if r.Status != record.StatusRunning || (r.OwnerHost == s.host && processAlive(r.OwnerPID)) {
-		return
-	}
-	r.Status = record.StatusInterrupted
-	if r.Error == "" {
-		r.Error = fmt.Sprintf("interrupted: its process (pid %d on %s) is gone; it is recorded as interrupted when the store is next opened for writing, and run_benchmark resume_run_id finishes it", r.OwnerPID, r.OwnerHost)
-	}
-}
-
 // ListRuns returns the runs that match f, newest StartedAt first. A run
 // that cannot be decoded is left out and noted in Damage.
 func (s *Store) ListRuns(f Filter) ([]record.Run, error) {
 	var runs []record.Run
 	err := s.read(func(tx *bolt.Tx) error {
-		return listTx(tx, f, s.skipRun(tx), func(_ []byte, r record.Run) {
-			s.view(&r)
+		return listTx(tx, s.viewing(f), s.skipRun(tx), func(_ []byte, r record.Run) {
 			runs = append(runs, r)
 		})
 	})
@@ -235,7 +238,7 @@ func listTx(tx *bolt.Tx, f Filter, skip func(rk []byte, err error), fn func(rk [
 		value  string
 	}{ // most selective first
 		{bucketComparison, f.ComparisonID}, {bucketTag, f.Tag}, {bucketModel, f.Model},
-		{bucketSuite, f.Suite}, {bucketStatus, string(f.Status)},
+		{bucketSuite, f.Suite}, {bucketStatus, f.statusIndex()},
 	} {
 		if by.value == "" {
 			continue
@@ -306,7 +309,7 @@ func listTx(tx *bolt.Tx, f Filter, skip func(rk []byte, err error), fn func(rk [
 		if binary.BigEndian.Uint64(k[:8]) < lo {
 			break
 		}
-		if !inAll(also, k) {
+		if !inAll(also, k) || !f.maybeStatus(tx, k) {
 			continue
 		}
 		v := runs.Get(k[8:])
@@ -363,7 +366,7 @@ func (s *Store) DeleteRun(id string) error {
 	if err := s.writable("delete run"); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		r, rk, err := loadRunByID(tx, id)
 		if err != nil {
 			return err
@@ -401,7 +404,7 @@ func (s *Store) SetBaseline(runID string) error {
 	if err := s.writable("set baseline"); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		r, _, err := loadRunByID(tx, runID)
 		if err != nil {
 			return err
@@ -424,7 +427,7 @@ func (s *Store) SetBaseline(runID string) error {
 // Baseline returns the reference run for (model, suite), or ErrRunNotFound.
 func (s *Store) Baseline(model, suite string) (record.Run, error) {
 	var r record.Run
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx *bolt.Tx) error {
 		var id []byte
 		if b := tx.Bucket(bucketBaselines).Bucket([]byte(model)); b != nil {
 			id = b.Get([]byte(suite))
@@ -446,7 +449,7 @@ func (s *Store) Baseline(model, suite string) (record.Run, error) {
 // process is gone. Its EndedAt becomes the end of its last committed sample
 // (or its start, if it has none).
 func (s *Store) sweepInterrupted() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.write(func(tx *bolt.Tx) error {
 		idx := tx.Bucket(bucketStatus).Bucket([]byte(record.StatusRunning))
 		if idx == nil {
 			return nil
@@ -458,12 +461,14 @@ func (s *Store) sweepInterrupted() error {
 		}); err != nil {
 			return err
 		}
+		skip := s.skipRun(tx)
 		for _, rk := range rks {
 			r, err := loadRun(tx, rk)
-			if err != nil {
-				return err
+			if err != nil { // damaged: noted for runs check, and the store still opens
+				skip(rk, err)
+				continue
 			}
-			if r.OwnerHost == s.host && processAlive(r.OwnerPID) {
+			if s.runLive(&r) {
 				continue
 			}
 			r.Status = record.StatusInterrupted

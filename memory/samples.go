@@ -148,7 +148,7 @@ func (s *Store) ScanSamples(f Filter, fn func(record.Run, record.Sample) error) 
 	}
 	var refs []ref
 	err := s.read(func(tx *bolt.Tx) error {
-		return listTx(tx, f, s.skipRun(tx), func(rk []byte, r record.Run) { refs = append(refs, ref{rk, r}) })
+		return listTx(tx, s.viewing(f), s.skipRun(tx), func(rk []byte, r record.Run) { refs = append(refs, ref{rk, r}) })
 	})
 	if err != nil {
 		return fmt.Errorf("scan samples: %w", err)

@@ -54,6 +54,7 @@ type Store struct {
 
 	damageMu sync.Mutex
 	damage   []Damage // records reads skipped (Damage)
+	unstored sync.Map // run id -> why its end could not be stored (see final.go)
 }
 
 // DefaultPath is where the store lives unless --db or BENCHMCP_DB say

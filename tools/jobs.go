@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -43,6 +44,8 @@ const (
 // previous process left unfinished. Call Jobs.Shutdown before closing the store.
 func (s *Service) EnableJobs() {
 	s.Jobs = jobs.New(s.Store, nil)
+	s.Jobs.SetCrashLimit(cmp.Or(s.MaxJobCrashes, jobs.DefaultCrashLimit))
+	s.Jobs.SetHostPing(func(ctx context.Context, host string) error { _, err := s.Exec.Version(ctx, host); return err })
 	for _, t := range Registry {
 		if t.Work != nil {
 			s.Jobs.Register(t.Definition().Name, t.Work(s))
@@ -192,7 +195,7 @@ type JobStatusArgs struct {
 type JobStatusResult struct {
 	JobID         string           `json:"job_id"`
 	Kind          string           `json:"kind"`
-	Status        record.JobStatus `json:"status" jsonschema:"queued, running, completed, failed, cancelled or interrupted"`
+	Status        record.JobStatus `json:"status" jsonschema:"queued, running, waiting (its host is down), completed, failed, cancelled or interrupted"`
 	Done          int              `json:"done"`
 	Total         int              `json:"total"`
 	ETAS          *float64         `json:"eta_s" jsonschema:"seconds until it should end, from the call times measured on its host; null until known"`
@@ -329,7 +332,7 @@ func (s *Service) CancelJobHandler() func(context.Context, mcp.CallToolRequest) 
 
 // ListJobsArgs are the arguments of list_jobs.
 type ListJobsArgs struct {
-	Status string `json:"status,omitempty" jsonschema:"only jobs in this state: queued, running, completed, failed, cancelled, interrupted; default all"`
+	Status string `json:"status,omitempty" jsonschema:"only jobs in this state (a status of job_status); default all"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"the most recent jobs to list (1-200, default 20)"`
 }
 

@@ -244,6 +244,7 @@ func (s *Service) runJob(ctx context.Context, job record.Job, r jobs.Reporter) (
 	res, md, err := s.runBenchmark(ctx, args, reporterProgress(r), func(id string) { r.Began([]string{id}, "") })
 	if res != nil {
 		res.JobID = job.ID
+		err = bench.StoppedByHost(ctx, s.Exec, job.Host, res.Status, res.RunID) // then the job waits for the host
 	}
 	return res, md, err
 }

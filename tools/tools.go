@@ -33,9 +33,10 @@ type ProgressFunc func(done, total int, message string)
 
 // Service holds what the tools need. Build it once; it is safe for concurrent use.
 type Service struct {
-	Exec   *executor.Executor
-	Store  *memory.Store
-	Python string // interpreter for code_exec checks; "" = python3 on PATH
+	Exec          *executor.Executor
+	Store         *memory.Store
+	MaxJobCrashes int    // server deaths a job survives before it fails (0: jobs.DefaultCrashLimit; <0: no limit)
+	Python        string // interpreter for code_exec checks; "" = python3 on PATH
 	// Sandbox is how code_exec checks confine the code they run (the
 	// opt-out --unsafe-code-exec sets Unsafe).
 	Sandbox check.Sandbox

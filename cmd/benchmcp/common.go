@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
+	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
@@ -32,6 +34,7 @@ type common struct {
 	// unsafeCode runs code_exec checks unconfined, with the user's rights.
 	unsafeCode bool
 	debug      bool
+	crashes    int // --max-job-crashes
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -40,6 +43,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.reports, "reports-dir", os.Getenv("BENCHMCP_REPORTS"), "where the MCP server writes reports; it writes nowhere else (env BENCHMCP_REPORTS; default reports/ next to the store)")
 	fs.StringVar(&c.python, "python", os.Getenv("BENCHMCP_PYTHON"), "Python interpreter for code_exec checks (env BENCHMCP_PYTHON; default python3 on PATH)")
 	fs.BoolVar(&c.unsafeCode, "unsafe-code-exec", envTrue("BENCHMCP_UNSAFE_CODE_EXEC"), "run code_exec checks unconfined, with your rights, instead of in the bubblewrap sandbox (env BENCHMCP_UNSAFE_CODE_EXEC=1); only for suites and models you trust")
+	fs.IntVar(&c.crashes, "max-job-crashes", envInt("BENCHMCP_MAX_JOB_CRASHES", jobs.DefaultCrashLimit), "times a job may be running when its server dies before the next server fails it instead of running it again; 0 for no limit (env BENCHMCP_MAX_JOB_CRASHES)")
 	fs.BoolVar(&c.debug, "debug", os.Getenv("BENCHMCP_DEBUG") != "", "debug logging to stderr (env BENCHMCP_DEBUG)")
 }
 
@@ -117,7 +121,7 @@ func (c *common) service(a access) (svc *tools.Service, closeFn func(), err erro
 	if err != nil {
 		return nil, nil, err
 	}
-	svc = &tools.Service{Exec: executor.New(hosts...), Store: st, Python: c.python, Sandbox: check.Sandbox{Unsafe: c.unsafeCode}, Reports: artifact.Dir{Root: c.reportsDir()}}
+	svc = &tools.Service{Exec: executor.New(hosts...), Store: st, Python: c.python, Sandbox: check.Sandbox{Unsafe: c.unsafeCode}, Reports: artifact.Dir{Root: c.reportsDir()}, MaxJobCrashes: cmp.Or(c.crashes, -1)}
 	return svc, func() { st.Close() }, nil
 }
 

@@ -13,7 +13,8 @@ import (
 // Follow relays job id's progress to send until the job leaves this
 // process (it ended, or was interrupted) or ctx ends. After heartbeat
 // without progress it sends the job's state again ("still running: ..."; a
-// queued job says its place in the queue), so that a client whose host
+// queued job says its place in the queue, a waiting one which host it
+// waits for), so that a client whose host
 // resets its timeout on progress keeps waiting. It returns nil when the job
 // left, ctx's error when ctx ended first (the job goes on).
 func (m *Manager) Follow(ctx context.Context, id string, heartbeat time.Duration, send func(done, total int, msg string)) error {
@@ -47,13 +48,20 @@ func (m *Manager) Follow(ctx context.Context, id string, heartbeat time.Duration
 			if !quiet {
 				continue
 			}
+			text := ""
 			if st, err := m.Get(id); err == nil {
 				d, t = st.Done, st.Total
-				if st.Status == record.JobQueued {
+				switch st.Status {
+				case record.JobQueued:
 					msg = fmt.Sprintf("job %s queued (position %d on host %s)", id, st.QueuePosition, st.Host)
+				case record.JobWaiting:
+					text = "waiting: " + st.Message // which host is down, since when
 				}
 			}
-			relay(d, max(t, d+1), strings.TrimSpace("still running: "+msg))
+			if text == "" {
+				text = strings.TrimSpace("still running: " + msg)
+			}
+			relay(d, max(t, d+1), text)
 		}
 	}
 }

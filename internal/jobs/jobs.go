@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -91,6 +92,8 @@ type Manager struct {
 	// client's submissions under way (not live yet).
 	perClient  int
 	submitting map[string]int
+	crashLimit int                                          // see SetCrashLimit
+	ping       func(ctx context.Context, host string) error // see SetHostPing
 }
 
 // entry is a live job: its latest state and what it needs to run.
@@ -115,7 +118,7 @@ func New(store Store, notify func(record.Job)) *Manager {
 	return &Manager{
 		store: store, notify: notify, ctx: ctx, cancel: cancel,
 		kinds: map[string]Work{}, live: map[string]*entry{}, busy: map[string]string{}, perSec: map[string]float64{},
-		submitting: map[string]int{},
+		submitting: map[string]int{}, crashLimit: DefaultCrashLimit,
 	}
 }
 
@@ -214,20 +217,34 @@ func dedup(hosts []string) []string {
 }
 
 // Recover takes the stored jobs that had not finished when the last process
-// stopped (queued, running or interrupted) and queues them again; running
-// and interrupted ones resume their runs. Call it once, before Submit.
+// stopped (queued, running, waiting or interrupted) and queues them again;
+// the ones that had begun resume their runs. A job still stored running (or
+// waiting) was running when its server died: once that has happened as many
+// times as the crash limit (SetCrashLimit), the job is failed with the
+// reason instead. Call it once, before Submit.
 func (m *Manager) Recover(unfinished []record.Job) error {
+	m.mu.Lock()
+	limit := m.crashLimit
+	m.mu.Unlock()
 	var errs []error
 	for _, j := range unfinished {
 		if j.Status.Terminal() {
 			continue
 		}
+		failed := false
 		stored, err := m.store.UpdateJob(j.ID, func(s *record.Job) error {
-			s.Status = record.JobQueued
+			if failed = crashed(s, limit, time.Now().UTC()); !failed {
+				s.Status = record.JobQueued
+			}
 			return nil
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("requeue job %s: %w", j.ID, err))
+			continue
+		}
+		if failed {
+			slog.Error("a job crashed its server too many times; it is failed, not queued again", "job", stored.ID, "crashes", stored.Crashes)
+			m.changed(stored)
 			continue
 		}
 		m.mu.Lock()
@@ -312,8 +329,9 @@ func (m *Manager) startLocked(e *entry) {
 	e.doneAt0 = e.job.Done
 	e.job.Status = record.JobRunning
 	e.job.Attempts++
+	e.job.AttemptAt = time.Now().UTC()
 	if e.job.StartedAt.IsZero() {
-		e.job.StartedAt = time.Now().UTC()
+		e.job.StartedAt = e.job.AttemptAt
 	}
 	for _, h := range e.job.HostSet() {
 		m.busy[h] = e.job.ID
@@ -323,23 +341,38 @@ func (m *Manager) startLocked(e *entry) {
 	go m.run(ctx, e, job, work)
 }
 
-// run does one job on its own goroutine and records how it ended.
+// run does one job on its own goroutine and records how it ended. A job
+// whose host stops answering waits for it (waitHost) and then runs again,
+// resuming its runs, as one more attempt.
 func (m *Manager) run(ctx context.Context, e *entry, job record.Job, work Work) {
 	defer m.wg.Done()
-	m.store.UpdateJob(job.ID, func(s *record.Job) error { //nolint:errcheck // a failed store shows at the end
-		s.Status, s.Attempts, s.StartedAt = job.Status, job.Attempts, job.StartedAt
-		return nil
-	})
-	m.changed(job)
 	var (
 		result any
 		text   string
 		err    error
 	)
-	if work == nil {
-		err = fmt.Errorf("%w %q: this server cannot run it", ErrUnknownKind, job.Kind)
-	} else {
-		result, text, err = safeWork(ctx, work, job, &reporter{m: m, id: job.ID})
+	for {
+		m.store.UpdateJob(job.ID, func(s *record.Job) error { //nolint:errcheck // a failed store shows at the end
+			s.Status, s.Attempts, s.StartedAt, s.AttemptAt = job.Status, job.Attempts, job.StartedAt, job.AttemptAt
+			return nil
+		})
+		m.changed(job)
+		if work == nil {
+			err = fmt.Errorf("%w %q: this server cannot run it", ErrUnknownKind, job.Kind)
+		} else {
+			result, text, err = safeWork(ctx, work, job, &reporter{m: m, id: job.ID})
+		}
+		down, ok := m.hostDown(ctx, err)
+		if !ok || !m.waitHost(ctx, e, down) {
+			break
+		}
+		m.mu.Lock()
+		e.job.Status, e.job.Message = record.JobRunning, ""
+		e.job.Attempts++
+		e.job.AttemptAt = time.Now().UTC()
+		e.started, e.doneAt0 = time.Now(), e.job.Done
+		job = e.job
+		m.mu.Unlock()
 	}
 	status := record.JobCompleted
 	m.mu.Lock()
@@ -374,13 +407,7 @@ func (m *Manager) run(ctx context.Context, e *entry, job record.Job, work Work) 
 		}
 	}
 	m.mu.Unlock()
-	if _, serr := m.store.UpdateJob(job.ID, func(s *record.Job) error {
-		s.Status, s.EndedAt, s.Result, s.ResultText, s.Error = final.Status, final.EndedAt, final.Result, final.ResultText, final.Error
-		s.Done, s.Total, s.Message, s.RunIDs, s.ComparisonID = final.Done, final.Total, final.Message, final.RunIDs, final.ComparisonID
-		return nil
-	}); serr != nil {
-		final.Error = fmt.Sprintf("store the end of job %s: %v", job.ID, serr)
-	}
+	final = m.storeEnd(final)
 	m.mu.Lock()
 	delete(m.live, job.ID)
 	m.mu.Unlock()
@@ -625,13 +652,14 @@ func (m *Manager) Cancel(id string) (Status, error) {
 	return m.Get(id)
 }
 
-// Live lists this process's queued and running jobs, in the order they run.
+// Live lists this process's running (or waiting) and queued jobs, in the
+// order they run.
 func (m *Manager) Live() []Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Status
 	for _, e := range m.live {
-		if e.job.Status == record.JobRunning {
+		if e.job.Status == record.JobRunning || e.job.Status == record.JobWaiting {
 			out = append(out, m.statusLocked(e))
 		}
 	}

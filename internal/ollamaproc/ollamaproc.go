@@ -34,6 +34,9 @@ type Config struct {
 	Dir         string            // working dir for OLLAMA_MODELS and HOME; "" = a new temp dir removed on Close
 	Env         map[string]string // extra environment, e.g. OLLAMA_NUM_PARALLEL=2
 	StartupWait time.Duration     // how long to wait for the server to answer (default 60 s)
+	// Addr is the host:port to listen on ("" = a free 127.0.0.1 port): a
+	// server started again where one stopped, for a client that waits for it.
+	Addr string
 }
 
 // Process is a running private ollama server.
@@ -134,7 +137,8 @@ func EnsureBinary(ctx context.Context, w io.Writer) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// Start runs `ollama serve` on a free 127.0.0.1 port and waits until it answers.
+// Start runs `ollama serve` on cfg.Addr, else a free 127.0.0.1 port, and
+// waits until it answers.
 func Start(ctx context.Context, cfg Config) (*Process, error) {
 	bin := cfg.Binary
 	if bin == "" {
@@ -152,11 +156,14 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		}
 		p.dir, p.ownDir = d, true
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	addr := cfg.Addr
+	if addr == "" {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		addr = "127.0.0.1:" + strconv.Itoa(port)
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
 	p.URL = &url.URL{Scheme: "http", Host: addr}
 	p.Client = api.NewClient(p.URL, http.DefaultClient)
 

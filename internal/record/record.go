@@ -521,9 +521,13 @@ type Run struct {
 	Summary       *Summary       `json:"summary,omitempty"`
 
 	// Owner identifies the process running it, so that a later open can tell
-	// a live run from one whose process died.
-	OwnerPID  int    `json:"owner_pid,omitempty"`
-	OwnerHost string `json:"owner_host,omitempty"`
+	// a live run from one whose process died. OwnerStart is that process's
+	// boot id and start time ("<boot id>:<start ticks>", Linux), so that a
+	// pid used again, or a container restarted with the same pid, reads as
+	// another process; empty in runs stored before it, and off Linux.
+	OwnerPID   int    `json:"owner_pid,omitempty"`
+	OwnerHost  string `json:"owner_host,omitempty"`
+	OwnerStart string `json:"owner_start,omitempty"`
 }
 
 // RouteDecision is one routing decision and, once known, how it turned out.
@@ -550,10 +554,13 @@ type JobStatus string
 
 // Job states. A job is queued, then running, then ends in one of the
 // others; an interrupted job (its process stopped or died while it ran) is
-// queued again, and resumed, when a server opens the store next.
+// queued again, and resumed, when a server opens the store next. A waiting
+// job's host stopped answering while it ran: it holds its host and resumes
+// its runs when the host answers again.
 const (
 	JobQueued      JobStatus = "queued"
 	JobRunning     JobStatus = "running"
+	JobWaiting     JobStatus = "waiting"
 	JobCompleted   JobStatus = "completed"
 	JobFailed      JobStatus = "failed"
 	JobCancelled   JobStatus = "cancelled"
@@ -579,10 +586,12 @@ type Job struct {
 	// Client names the MCP session that submitted it (a hash of its id),
 	// for the per-client cap; "" from the CLI.
 	Client string `json:"client,omitempty"`
-	// Owner is the process running it (set while it runs), so that a
-	// reader can tell a job whose server is gone.
-	OwnerPID  int    `json:"owner_pid,omitempty"`
-	OwnerHost string `json:"owner_host,omitempty"`
+	// Owner is the process running it (set while it runs or waits), so
+	// that a reader can tell a job whose server is gone; OwnerStart is as
+	// for a Run.
+	OwnerPID   int    `json:"owner_pid,omitempty"`
+	OwnerHost  string `json:"owner_host,omitempty"`
+	OwnerStart string `json:"owner_start,omitempty"`
 
 	Done    int    `json:"done"`
 	Total   int    `json:"total"`
@@ -596,6 +605,12 @@ type Job struct {
 	ResultText string          `json:"result_text,omitempty"` // its markdown
 	Error      string          `json:"error,omitempty"`
 	Attempts   int             `json:"attempts,omitempty"` // times it started running (a resume is another)
+	// Crashes counts the attempts in a row whose server died while the job
+	// ran (found running by the next server); at the crash limit the job
+	// fails instead of being queued again. AttemptAt is when the latest
+	// attempt started.
+	Crashes   int       `json:"crashes,omitempty"`
+	AttemptAt time.Time `json:"attempt_at,omitzero"`
 
 	CreatedAt time.Time `json:"created_at"`
 	StartedAt time.Time `json:"started_at,omitzero"`

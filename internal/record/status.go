@@ -10,7 +10,7 @@ import (
 var Statuses = []Status{StatusRunning, StatusCompleted, StatusCancelled, StatusInterrupted, StatusFailed, StatusStopped}
 
 // JobStatuses lists the states a job can be in, in the order messages name them.
-var JobStatuses = []JobStatus{JobQueued, JobRunning, JobCompleted, JobFailed, JobCancelled, JobInterrupted}
+var JobStatuses = []JobStatus{JobQueued, JobRunning, JobWaiting, JobCompleted, JobFailed, JobCancelled, JobInterrupted}
 
 // ErrUnknownStatus means a status filter names no state of a run or a job.
 var ErrUnknownStatus = errors.New("unknown status")
