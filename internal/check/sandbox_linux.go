@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -40,16 +41,24 @@ func sandboxFor(ctx context.Context, bwrap, py string) (*jail, error) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cmd, cleanup, err := j.command(tctx, py, "import sys\nsys.exit(0)\n", 30*time.Second)
+	h, err := newHarness("assert ok\n")
+	if err != nil {
+		return nil, err
+	}
+	defer h.close()
+	cmd, cleanup, err := j.command(tctx, py, "ok = True\n", h, 30*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
 	var out tailBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
+	if pass, err := h.run(cmd); !pass {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if err == nil {
+			err = errors.New("the runner did not report a pass")
 		}
 		return nil, fmt.Errorf("the code_exec sandbox does not work here: a trial run of %s in %s failed (%v): %s; %s",
 			py, j.bwrap, err, strings.TrimSpace(out.String()), sandboxHint)
@@ -207,7 +216,8 @@ func pythonRoots(py string) ([]string, error) {
 	return outer, nil
 }
 
-// command is the interpreter running source as solution.py in the sandbox:
+// command is the interpreter running the runner of h on source, as
+// solution.py in the sandbox:
 // no network, its own pid, ipc and uts namespaces, the file system of
 // fileSystem, a new session, killed with its parent, and the rlimits on CPU
 // time (the time limit plus a second), address space, file size and
@@ -215,7 +225,7 @@ func pythonRoots(py string) ([]string, error) {
 // process limit does not bind root; otherwise in a user namespace of its
 // own, where the process limit counts the sandbox's processes only. The
 // code goes in through a pipe; cleanup closes it.
-func (j *jail) command(ctx context.Context, py, source string, timeout time.Duration) (*exec.Cmd, func(), error) {
+func (j *jail) command(ctx context.Context, py, source string, h *harness, timeout time.Duration) (*exec.Cmd, func(), error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, nil, fmt.Errorf("could not make a pipe for the code: %w", err)
@@ -255,7 +265,10 @@ func (j *jail) command(ctx context.Context, py, source string, timeout time.Dura
 		args = append(args, j.setpriv, "--reuid="+uid, "--regid="+uid, "--clear-groups",
 			"--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--")
 	}
-	args = append(args, py, "solution.py")
+	// fd 3 is the source (bwrap makes solution.py of it); the harness's
+	// pipes follow at 4 and 5.
+	args = append(args, py)
+	args = append(args, h.args(sandboxDir+"/solution.py", 4)...)
 
 	cmd := exec.CommandContext(ctx, j.bwrap, args...)
 	cmd.ExtraFiles = []*os.File{r}
