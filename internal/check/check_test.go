@@ -86,6 +86,8 @@ func TestCompileErrors(t *testing.T) {
 		{"code_exec without tests", Spec{Type: "code_exec"}, "tests", "assert"},
 		{"code_exec language", Spec{Type: "code_exec", Language: "javascript", Tests: "x"}, "language", `write "python"`},
 		{"code_exec timeout", Spec{Type: "code_exec", Tests: "x", TimeoutS: -2}, "timeout_s", "seconds > 0"},
+		{"code_exec timeout over an hour", Spec{Type: "code_exec", Tests: "x", TimeoutS: 3601}, "timeout_s", "at most 3600"},
+		{"code_exec timeout that overflows", Spec{Type: "code_exec", Tests: "x", TimeoutS: 1e10}, "timeout_s", "at most 3600"},
 		{"llm_judge without judge", Spec{Type: "llm_judge"}, "judge", `"model": "tiny-judge"`},
 		{"llm_judge without model", Spec{Type: "llm_judge", Judge: &JudgeSpec{Model: " "}}, "judge.model", "tiny-judge"},
 		{"llm_judge bad template", Spec{Type: "llm_judge", Judge: &JudgeSpec{Model: "j", Prompt: "Task: {{.Task"}}, "judge.prompt", "text/template"},

@@ -18,6 +18,10 @@ import (
 // DefaultCodeTimeout is the time limit of a code_exec check without timeout_s.
 const DefaultCodeTimeout = 10 * time.Second
 
+// MaxCodeTimeout is the longest time limit of a code_exec check: an hour.
+// The code's CPU limit follows it, and longer only holds a run up.
+const MaxCodeTimeout = time.Hour
+
 // pythonHint tells a user how to make code_exec checks run.
 const pythonHint = "install python3, or give benchmcp the interpreter's path (BENCHMCP_PYTHON)"
 
@@ -35,8 +39,8 @@ func compileCodeExec(s Spec) (Check, error) {
 	if strings.TrimSpace(s.Tests) == "" {
 		return nil, specErr(s, "tests", "missing; write Python test code that exits non-zero when the answer is wrong, e.g. \"assert add(2, 3) == 5\"")
 	}
-	if s.TimeoutS < 0 || math.IsNaN(s.TimeoutS) || math.IsInf(s.TimeoutS, 0) {
-		return nil, specErr(s, "timeout_s", "%g is not a valid time limit; write seconds > 0 (or leave it out for %s)", s.TimeoutS, DefaultCodeTimeout)
+	if s.TimeoutS < 0 || s.TimeoutS > MaxCodeTimeout.Seconds() || math.IsNaN(s.TimeoutS) || math.IsInf(s.TimeoutS, 0) {
+		return nil, specErr(s, "timeout_s", "%g is not a valid time limit; write seconds > 0 and at most %g (%s), or leave it out for %s", s.TimeoutS, MaxCodeTimeout.Seconds(), MaxCodeTimeout, DefaultCodeTimeout)
 	}
 	timeout := DefaultCodeTimeout
 	if s.TimeoutS > 0 {
