@@ -37,7 +37,7 @@ func compileCodeExec(s Spec) (Check, error) {
 		return nil, specErr(s, "language", "%q is not supported; write \"python\" (or leave it out: python is the default)", s.Language)
 	}
 	if strings.TrimSpace(s.Tests) == "" {
-		return nil, specErr(s, "tests", "missing; write Python test code that exits non-zero when the answer is wrong, e.g. \"assert add(2, 3) == 5\"")
+		return nil, specErr(s, "tests", "missing; write Python test code that raises (or exits non-zero) when the answer is wrong, e.g. \"assert add(2, 3) == 5\"")
 	}
 	if s.TimeoutS < 0 || s.TimeoutS > MaxCodeTimeout.Seconds() || math.IsNaN(s.TimeoutS) || math.IsInf(s.TimeoutS, 0) {
 		return nil, specErr(s, "timeout_s", "%g is not a valid time limit; write seconds > 0 and at most %g (%s), or leave it out for %s", s.TimeoutS, MaxCodeTimeout.Seconds(), MaxCodeTimeout, DefaultCodeTimeout)
@@ -55,8 +55,9 @@ func (codeExecCheck) Type() string { return "code_exec" }
 // own that is also its HOME, with an environment of PATH, HOME and LANG
 // only, under the time limit and the output limit, and then the tests, in
 // the runner of harness. Only the runner's pass line, with this run's
-// token, passes: exit status does not (see harness). The code runs in the sandbox (see command): without a
-// working one the check skips and says what to do. With env.Sandbox.Unsafe
+// token, passes: exit status does not (see harness). The code runs in the
+// sandbox (see command): without a working one the check skips and says
+// what to do. With env.Sandbox.Unsafe
 // it runs unconfined in a fresh temporary directory, in its own process
 // group.
 func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.CheckResult {
