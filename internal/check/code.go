@@ -57,9 +57,8 @@ func (codeExecCheck) Type() string { return "code_exec" }
 // the runner of harness. Only the runner's pass line, with this run's
 // token, passes: exit status does not (see harness). The code runs in the
 // sandbox (see command): without a working one the check skips and says
-// what to do. With env.Sandbox.Unsafe
-// it runs unconfined in a fresh temporary directory, in its own process
-// group.
+// what to do. With env.Sandbox.Unsafe it runs unconfined, through the
+// same runner, in a fresh temporary directory, in its own process group.
 func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.CheckResult {
 	py, why := interpreter(env.Python)
 	if py == "" {
