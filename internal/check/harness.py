@@ -74,7 +74,8 @@ def _benchmcp_run():
         if c is None:
             return 0
         if _isinstance(c, _int):
-            return c & 0xFF
+            # A status the OS would truncate to 0 (256) is still a failure.
+            return (c & 0xFF) or (1 if c else 0)
         try:
             err.write(_str(c) + "\n")
         except _BaseException:

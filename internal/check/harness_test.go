@@ -50,6 +50,15 @@ if add(-1, 1) != 0:
     sys.exit(1)
 `
 
+// Tests that end themselves with a status the OS would truncate to 0
+// still fail.
+func TestCodeExecTestsExit256(t *testing.T) {
+	c := mustCompile(t, Spec{Type: "code_exec", Tests: "import sys\nif add(2, 3) != 5:\n    sys.exit(256)\n"})
+	if r := c.Evaluate(context.Background(), Answer{Output: wrongAdd}, sandboxed(t)); r.Pass {
+		t.Errorf("sys.exit(256) in the tests: %+v, want a failure", r)
+	}
+}
+
 // A wrong answer stays a failure whatever it does after, in the sandbox and
 // unconfined (--unsafe-code-exec) alike; the right answer passes.
 func TestCodeExecCannotPassByExiting(t *testing.T) {
