@@ -40,11 +40,11 @@ var noUserNamespaces = sync.OnceValues(func() ([]byte, error) {
 	}
 	insns, err := policy.Assemble()
 	if err != nil {
-		return nil, fmt.Errorf("could not build the code_exec sandbox's seccomp filter: %w", err)
+		return nil, fmt.Errorf("could not build the code_exec sandbox's seccomp filter: %w; %s", err, sandboxHint)
 	}
 	raw, err := bpf.Assemble(insns)
 	if err != nil {
-		return nil, fmt.Errorf("could not assemble the code_exec sandbox's seccomp filter: %w", err)
+		return nil, fmt.Errorf("could not assemble the code_exec sandbox's seccomp filter: %w; %s", err, sandboxHint)
 	}
 	out := make([]byte, 0, 8*len(raw))
 	for _, r := range raw {
