@@ -26,14 +26,22 @@ type Guard struct {
 	Origins []string
 	// MaxBody bounds a request body; 0 is DefaultMaxBody.
 	MaxBody int64
+	// UnsafeCodeExec says code_exec checks run unconfined
+	// (--unsafe-code-exec): then a token is needed even on loopback.
+	UnsafeCodeExec bool
 }
 
 // CheckListen refuses a listen address other machines can reach when no
-// token is set.
+// token is set, and any address when code_exec runs unconfined and no
+// token is set: every local user can reach a loopback port, and would run
+// code as the server's user.
 func (g Guard) CheckListen(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("listen address %q: %v; give host:port, e.g. 127.0.0.1:8080", addr, err)
+	}
+	if g.UnsafeCodeExec && g.Token == "" {
+		return fmt.Errorf("--unsafe-code-exec over sse or http needs a bearer token: code_exec checks would run unconfined, with your rights, for anyone who reaches %s, and every user of this machine can reach a loopback port; set a token with --token or BENCHMCP_TOKEN (clients send Authorization: Bearer <token>), serve over stdio, or leave out --unsafe-code-exec so that code runs in the sandbox", addr)
 	}
 	if loopbackHost(host) || g.Token != "" {
 		return nil

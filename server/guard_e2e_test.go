@@ -75,3 +75,28 @@ func TestServeNeedsATokenOffLoopback(t *testing.T) {
 		t.Errorf("right token: status %d, want 200", got)
 	}
 }
+
+// With --unsafe-code-exec, a loopback HTTP or SSE server needs a token too:
+// any local user could otherwise run code as the server's user. With one,
+// a request without it is refused.
+func TestServeUnsafeCodeExecNeedsAToken(t *testing.T) {
+	for _, transport := range []string{"http", "sse"} {
+		db := filepath.Join(t.TempDir(), "bench.db")
+		out, err := exec.Command(binary, "serve", "--transport", transport, "--addr", "127.0.0.1:0", "--db", db, "--unsafe-code-exec").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "--unsafe-code-exec over sse or http needs a bearer token") || !strings.Contains(string(out), "--token or BENCHMCP_TOKEN") {
+			t.Fatalf("%s with --unsafe-code-exec and no token: %v\n%s", transport, err, out)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Errorf("%s: the refused server created its store", transport)
+		}
+	}
+	t.Setenv("BENCHMCP_UNSAFE_CODE_EXEC", "1")
+	t.Setenv("BENCHMCP_TOKEN", "s3cret")
+	base, _ := startServer(t, "http", filepath.Join(t.TempDir(), "bench.db"), "local="+ollamatest.Get(t).URL.String())
+	if got := post(t, base+"/mcp", nil); got != http.StatusUnauthorized {
+		t.Errorf("no token: status %d, want 401", got)
+	}
+	if got := post(t, base+"/mcp", map[string]string{"Authorization": "Bearer s3cret"}); got != http.StatusOK {
+		t.Errorf("right token: status %d, want 200", got)
+	}
+}

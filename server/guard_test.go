@@ -59,6 +59,25 @@ func TestGuard(t *testing.T) {
 	}
 }
 
+// With code_exec unconfined, even a loopback address needs a token.
+func TestCheckListenUnsafeCodeExec(t *testing.T) {
+	for _, c := range []struct {
+		addr, token string
+		ok          bool
+	}{
+		{"127.0.0.1:8080", "", false}, {"localhost:8080", "", false}, {"[::1]:8080", "", false}, {"0.0.0.0:8080", "", false},
+		{"127.0.0.1:8080", "t", true}, {"0.0.0.0:8080", "t", true},
+	} {
+		err := Guard{Token: c.token, UnsafeCodeExec: true}.CheckListen(c.addr)
+		if (err == nil) != c.ok {
+			t.Errorf("%s token %q: %v, want ok %v", c.addr, c.token, err, c.ok)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "--token or BENCHMCP_TOKEN") || !strings.Contains(err.Error(), "--unsafe-code-exec")) {
+			t.Errorf("%s: the error does not say what to do: %v", c.addr, err)
+		}
+	}
+}
+
 func TestCheckListen(t *testing.T) {
 	for _, c := range []struct {
 		addr, token string

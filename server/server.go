@@ -3,9 +3,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -306,6 +309,33 @@ type Options struct {
 	Addr      string // listen address for sse and http
 	Workers   int    // stdio: tool calls served at once
 	Guard     Guard  // sse and http: origin, token and size checks
+	// Timeouts bound how long sse and http wait for a request; zero fields
+	// take the defaults of HTTPTimeouts.
+	Timeouts HTTPTimeouts
+}
+
+// HTTPTimeouts bound how long the sse and http transports wait for a
+// client to send a request, so that a client that sends slowly or not at
+// all (a slowloris) cannot hold connections open. None bounds a response:
+// an SSE stream or a streamed tool call runs as long as it needs.
+type HTTPTimeouts struct {
+	ReadHeader time.Duration // a request's headers; 0 is 10s
+	Read       time.Duration // a whole request, headers and body; 0 is 60s
+	Idle       time.Duration // a kept-alive connection between requests; 0 is 120s
+}
+
+// withDefaults fills the zero fields.
+func (t HTTPTimeouts) withDefaults() HTTPTimeouts {
+	if t.ReadHeader <= 0 {
+		t.ReadHeader = 10 * time.Second
+	}
+	if t.Read <= 0 {
+		t.Read = 60 * time.Second
+	}
+	if t.Idle <= 0 {
+		t.Idle = 120 * time.Second
+	}
+	return t
 }
 
 // Serve runs the server on the chosen transport until ctx ends.
@@ -329,10 +359,10 @@ func Serve(ctx context.Context, s *mcpserver.MCPServer, opt Options, log *slog.L
 	case "sse":
 		base := "http://" + opt.Addr
 		sse := mcpserver.NewSSEServer(s, mcpserver.WithBaseURL(base), mcpserver.WithKeepAlive(true))
-		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(sse), func(c context.Context) error { return sse.Shutdown(c) }, log, base+"/sse")
+		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(wholeRequest(sse, opt.Timeouts)), opt.Timeouts, func(c context.Context) error { return sse.Shutdown(c) }, log, base+"/sse")
 	case "http":
 		h := newStreamableHTTP(s)
-		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(settleHandler(h, maxSettle)), func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
+		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(wholeRequest(settleHandler(h, maxSettle), opt.Timeouts)), opt.Timeouts, func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
 	}
 	return fmt.Errorf("unknown transport %q; use stdio, sse or http", opt.Transport)
 }
@@ -343,8 +373,39 @@ func newStreamableHTTP(s *mcpserver.MCPServer) *mcpserver.StreamableHTTPServer {
 	return mcpserver.NewStreamableHTTPServer(s, mcpserver.WithSessionIdleTTL(30*time.Minute), mcpserver.WithHeartbeatInterval(25*time.Second))
 }
 
-func serveHTTP(ctx context.Context, addr string, h http.Handler, shutdown func(context.Context) error, log *slog.Logger, url string) error {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// serveHTTP serves h on addr until ctx ends, with the read timeouts of to
+// and no write timeout; put h behind wholeRequest.
+// wholeRequest reads a request's body before h sees it, so that the
+// server's ReadTimeout bounds the request, not h's response: a body sent
+// too slowly gets 408 and a closed connection. Once the body is read,
+// net/http lifts the read deadline (its background read for a closed
+// connection starts with none), so an SSE stream or a long streamed tool
+// call is never cut by it; TestHTTPLongStreamOutlivesReadTimeout holds
+// that.
+func wholeRequest(h http.Handler, to HTTPTimeouts) http.Handler {
+	to = to.withDefaults()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					http.Error(w, fmt.Sprintf("request body is over the limit of %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
+					return
+				}
+				w.Header().Set("Connection", "close")
+				http.Error(w, fmt.Sprintf("could not read the request body within %s (the server's read timeout): %v; send the request at once", to.Read, err), http.StatusRequestTimeout)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func serveHTTP(ctx context.Context, addr string, h http.Handler, to HTTPTimeouts, shutdown func(context.Context) error, log *slog.Logger, url string) error {
+	to = to.withDefaults()
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: to.ReadHeader, ReadTimeout: to.Read, IdleTimeout: to.Idle}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("benchmcp MCP server listening", "url", url)

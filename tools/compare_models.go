@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -292,11 +291,15 @@ func (s *Service) pairwiseJudge(spec string, timeoutS float64) (*compare.PairJud
 	if strings.TrimSpace(spec) == "" {
 		return nil, nil
 	}
+	timeout, err := bench.CallTimeout(timeoutS)
+	if err != nil {
+		return nil, err
+	}
 	c, err := s.resolveCandidate("pairwise_judge", spec, "")
 	if err != nil {
 		return nil, err
 	}
-	p, err := compare.NewPairJudge(c.Name(), c.Model, c.Host, time.Duration(timeoutS*float64(time.Second)))
+	p, err := compare.NewPairJudge(c.Name(), c.Model, c.Host, timeout)
 	if err != nil {
 		return nil, userErrorf("pairwise_judge: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/option"
@@ -40,7 +41,7 @@ type RouteTaskArgs struct {
 	Checks      []check.Spec   `json:"checks,omitempty" jsonschema:"cascade: checks an answer must pass, same as a suite task's checks"`
 	JudgeModel  string         `json:"judge_model,omitempty" jsonschema:"cascade without checks: judge model or model@host (e.g. tiny-judge)"`
 	Host        string         `json:"host,omitempty" jsonschema:"host of the candidates without @host (default the first)"`
-	TimeoutS    float64        `json:"timeout_s,omitempty" jsonschema:"cascade: time limit per model call in seconds (default 120)"`
+	TimeoutS    float64        `json:"timeout_s,omitempty" jsonschema:"cascade: time limit per model call in seconds, above 0 and at most 86400 (a day); default 120"`
 	Background  bool           `json:"background,omitempty" jsonschema:"cascade: return at once with job_id"`
 }
 
@@ -239,8 +240,8 @@ func validateRoute(args *RouteTaskArgs) ([]check.Check, error) {
 	case args.MinPassRate < 0 || args.MinPassRate > 1:
 		return nil, userErrorf("min_pass_rate %g is out of range; give a share between 0 and 1, e.g. 0.8", args.MinPassRate)
 	}
-	if args.TimeoutS < 0 {
-		return nil, userErrorf("timeout_s %g is negative; give seconds, e.g. 60", args.TimeoutS)
+	if _, err := bench.CallTimeout(args.TimeoutS); err != nil {
+		return nil, err
 	}
 	if err := option.Check("options", args.Options); err != nil {
 		return nil, &UserError{Err: err}

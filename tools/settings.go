@@ -19,7 +19,7 @@ type RunSettings struct {
 	Seeds           []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, e.g. [42, 7, 13]; instead of seed (options.seed pins all iterations to one: replays)"`
 	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls before measuring (0-10, default 1)"`
 	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
-	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds (default 120)"`
+	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds, above 0 and at most 86400 (a day); default 120"`
 	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
 	JudgeHost       string           `json:"judge_host,omitempty" jsonschema:"host of every llm_judge check"`
 }

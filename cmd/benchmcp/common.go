@@ -78,7 +78,9 @@ func (c *common) logger(stderr io.Writer) *slog.Logger {
 	if c.debug {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	l := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(l) // the domain logs a recovered panic's stack to the default logger
+	return l
 }
 
 // dbFlag registers --db, the run store, on fs.

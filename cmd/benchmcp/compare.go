@@ -36,7 +36,7 @@ func compareCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&a.Baseline, "baseline", "", "label (or run id) the others are measured against (default the first)")
 	fs.IntVar(&warmup, "warmup", 1, "untimed warm-up calls per variant")
 	fs.IntVar(&a.MaxOutputTokens, "max-output-tokens", 0, "circuit breaker token cap (default 2048)")
-	fs.Float64Var(&a.TimeoutS, "timeout", 0, "seconds per call (default 120)")
+	fs.Float64Var(&a.TimeoutS, "timeout", 0, "seconds per call, at most 86400 (default 120)")
 	fs.StringVar(&a.Host, "host", "", "named Ollama host")
 	fs.StringVar(&a.ReportPath, "report", "", "write the side-by-side report: FILE.md, FILE.html, or FILE for both")
 	fs.Var(&tags, "tag", "tag stored with every variant's run (repeatable)")

@@ -39,3 +39,25 @@ func TestOptionsFlagRefused(t *testing.T) {
 		t.Errorf("a refused command opened the store: %v", err)
 	}
 }
+
+// A --timeout out of range is refused with the range, before any run is
+// stored: 1e10 seconds used to overflow into a negative time limit.
+func TestTimeoutFlagBounded(t *testing.T) {
+	for _, cmd := range []string{"run", "compare"} {
+		db := filepath.Join(t.TempDir(), "bench.db")
+		args := []string{cmd, "--db", db, "--timeout", "1e10"}
+		if cmd == "run" {
+			args = append(args, "--model", "tiny-m")
+		} else {
+			args = append(args, "--model", "tiny-s", "--model", "tiny-m")
+		}
+		var out, errb bytes.Buffer
+		code := dispatch(context.Background(), args, &out, &errb)
+		if code == 0 || !strings.Contains(errb.String(), "timeout_s 1e+10 is out of range") || !strings.Contains(errb.String(), "at most 86400") {
+			t.Errorf("%s --timeout 1e10: exit %d, stderr %q; want a refusal that gives the range", cmd, code, errb.String())
+		}
+		if runs := storedRuns(t, db); runs != 0 {
+			t.Errorf("%s --timeout 1e10 stored %d runs", cmd, runs)
+		}
+	}
+}

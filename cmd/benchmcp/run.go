@@ -35,7 +35,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&warmup, "warmup", 1, "untimed warm-up calls")
 	fs.IntVar(&a.Concurrency, "concurrency", 1, "calls in flight at once")
 	fs.IntVar(&a.MaxOutputTokens, "max-output-tokens", 0, "circuit breaker token cap (default 2048)")
-	fs.Float64Var(&a.TimeoutS, "timeout", 0, "seconds per call (default 120)")
+	fs.Float64Var(&a.TimeoutS, "timeout", 0, "seconds per call, at most 86400 (default 120)")
 	fs.BoolVar(&a.Cold, "cold", false, "unload the model before every call")
 	fs.StringVar(&a.Host, "host", "", "named Ollama host")
 	fs.StringVar(&a.ResumeRunID, "resume", "", "finish an interrupted or cancelled run")

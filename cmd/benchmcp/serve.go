@@ -38,7 +38,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := tools.CheckToolsets(sets); err != nil {
 		return usagef("--toolsets: %w", err)
 	}
-	guard := server.Guard{Token: *token, Origins: splitList(*origins)}
+	guard := server.Guard{Token: *token, Origins: splitList(*origins), UnsafeCodeExec: c.unsafeCode}
 	for i, o := range guard.Origins {
 		guard.Origins[i] = strings.TrimSuffix(o, "/")
 	}

@@ -40,6 +40,25 @@ func SeedPlanFor(iterations int, seed *int, seeds []int, options map[string]any)
 	return iterations, plan, err
 }
 
+// MaxCallTimeout is the longest time limit of one model call (timeout_s):
+// a day. Longer is a mistake (1e9 s would hold a host for 31 years), and
+// beyond about 292 years the seconds overflow time.Duration into a
+// negative limit.
+const MaxCallTimeout = 24 * time.Hour
+
+// CallTimeout is the time limit of a model call given in seconds
+// (timeout_s): 0 for the default, else a number above 0 up to
+// MaxCallTimeout; anything else is an *InputError that says the range.
+func CallTimeout(seconds float64) (time.Duration, error) {
+	if seconds == 0 {
+		return 0, nil
+	}
+	if !(seconds > 0 && seconds <= MaxCallTimeout.Seconds()) { // also NaN
+		return 0, inputErrorf("timeout_s %g is out of range; give seconds above 0 and at most %g (%s), or leave it out for the default (120)", seconds, MaxCallTimeout.Seconds(), MaxCallTimeout)
+	}
+	return time.Duration(seconds * float64(time.Second)), nil
+}
+
 // Resolver finds what a run's settings name outside themselves: the suite
 // (a reference or inline tasks; the caller knows where suite files may be
 // read) and the preamble (a library name or the text itself).
@@ -75,8 +94,9 @@ func FromRunConfig(rc record.RunConfig, r Resolver) (Config, error) {
 			return Config{}, inputErrorf("warmup %d is out of range; use 0 to %d", *rc.Warmup, MaxWarmup)
 		}
 	}
-	if rc.TimeoutS < 0 {
-		return Config{}, inputErrorf("timeout_s %.1f is negative", rc.TimeoutS)
+	timeout, err := CallTimeout(rc.TimeoutS)
+	if err != nil {
+		return Config{}, err
 	}
 	think, err := ParseThink(rc.Think)
 	if err != nil {
@@ -91,7 +111,7 @@ func FromRunConfig(rc record.RunConfig, r Resolver) (Config, error) {
 		Host: rc.Host, JudgeHost: rc.JudgeHost, Model: rc.Model, Suite: st,
 		Preamble: preamble, PreambleName: name, Options: rc.Options,
 		Iterations: iterations, Seeds: seeds, Warmup: warmup, Concurrency: rc.Concurrency,
-		MaxOutputTokens: rc.MaxOutputTokens, Timeout: time.Duration(rc.TimeoutS * float64(time.Second)),
+		MaxOutputTokens: rc.MaxOutputTokens, Timeout: timeout,
 		Cold: rc.Cold, Think: think, Tags: rc.Tags, Request: &rc,
 	}, nil
 }

@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
+	"runtime/debug"
 	"slices"
 
 	"strings"
@@ -483,7 +485,40 @@ func fatal(err error) bool {
 
 // Do runs one job, scores it and records the sample. A cancelled context
 // returns its error and records nothing: the job stays to do on resume.
-func (s *Session) Do(ctx context.Context, j Job) (record.Sample, error) {
+func (s *Session) Do(ctx context.Context, j Job) (smp record.Sample, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			smp, err = s.panicked(j, p, debug.Stack())
+		}
+	}()
+	return s.do(ctx, j)
+}
+
+// panicked stores job j's sample as a fault after its work panicked, and
+// logs the stack: a bug fails one sample, not the process (Do runs in
+// worker goroutines, where a panic would end it). A bug in benchmcp is not
+// the model's failure: the sample gets no verdict, the run ends failed, and
+// a resume runs it again.
+func (s *Session) panicked(j Job, p any, stack []byte) (record.Sample, error) {
+	t := s.tasks[j.Task]
+	slog.Error("a sample's work panicked; the sample is stored without a verdict", "run", s.run.ID, "task", t.ID, "iteration", j.Iteration, "panic", fmt.Sprint(p), "stack", string(stack))
+	smp := record.Sample{RunID: s.run.ID, TaskID: t.ID, Category: t.Category, Iteration: j.Iteration, StartedAt: time.Now().UTC()}
+	smp.Fault = &record.Fault{Kind: FaultInternal, Attempts: 1,
+		Error: fmt.Sprintf("internal error: the sample's work panicked (%v); this is a bug in benchmcp: the stack is in the log, please report it", p)}
+	if err := s.storeErr(); err != nil {
+		return smp, err
+	}
+	s.queue <- smp
+	s.addFault(smp)
+	return smp, nil
+}
+
+// FaultInternal is the kind of fault of a sample whose work panicked: a bug
+// in benchmcp, not a failure of the model or of the host.
+const FaultInternal = "internal_error"
+
+// do is Do without the recovery.
+func (s *Session) do(ctx context.Context, j Job) (record.Sample, error) {
 	t := s.tasks[j.Task]
 	if err := s.calibrate(ctx); err != nil {
 		return record.Sample{}, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -151,7 +153,7 @@ func Evaluate(ctx context.Context, checks []Check, a Answer, env Env) (results [
 	ran := 0
 	pass = true
 	for _, c := range checks {
-		r := c.Evaluate(ctx, a, env)
+		r := safeEvaluate(ctx, c, a, env)
 		results = append(results, r)
 		if r.Skipped || r.Advisory {
 			continue
@@ -164,6 +166,18 @@ func Evaluate(ctx context.Context, checks []Check, a Answer, env Env) (results [
 		return results, false, 0
 	}
 	return results, pass, score / float64(ran)
+}
+
+// safeEvaluate is c.Evaluate, with a panic turned into a failed result and
+// its stack logged: a bug in one check fails that check, not the process.
+func safeEvaluate(ctx context.Context, c Check, a Answer, env Env) (r record.CheckResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			slog.Error("a check panicked; its result is a failure", "check", c.Type(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			r = failed(c.Type(), "internal error: the check panicked (%v); this is a bug in benchmcp: the stack is in the log, please report it", p)
+		}
+	}()
+	return c.Evaluate(ctx, a, env)
 }
 
 // JudgeTarget is a judge model and the host a check names for it ("" for

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -86,6 +87,8 @@ func TestCompileErrors(t *testing.T) {
 		{"code_exec without tests", Spec{Type: "code_exec"}, "tests", "assert"},
 		{"code_exec language", Spec{Type: "code_exec", Language: "javascript", Tests: "x"}, "language", `write "python"`},
 		{"code_exec timeout", Spec{Type: "code_exec", Tests: "x", TimeoutS: -2}, "timeout_s", "seconds > 0"},
+		{"code_exec timeout over an hour", Spec{Type: "code_exec", Tests: "x", TimeoutS: 3601}, "timeout_s", "at most 3600"},
+		{"code_exec timeout that overflows", Spec{Type: "code_exec", Tests: "x", TimeoutS: 1e10}, "timeout_s", "at most 3600"},
 		{"llm_judge without judge", Spec{Type: "llm_judge"}, "judge", `"model": "tiny-judge"`},
 		{"llm_judge without model", Spec{Type: "llm_judge", Judge: &JudgeSpec{Model: " "}}, "judge.model", "tiny-judge"},
 		{"llm_judge bad template", Spec{Type: "llm_judge", Judge: &JudgeSpec{Model: "j", Prompt: "Task: {{.Task"}}, "judge.prompt", "text/template"},
@@ -256,5 +259,35 @@ func TestAdvisoryLeftOutOfVerdict(t *testing.T) {
 	}
 	if len(results) != 2 || !results[1].Advisory || results[1].Pass || results[1].Judge == nil {
 		t.Errorf("advisory result not reported: %+v", results)
+	}
+}
+
+// panicCheck is a check with a bug: its Evaluate panics.
+type panicCheck struct{}
+
+func (panicCheck) Type() string { return "exact" }
+func (panicCheck) Evaluate(context.Context, Answer, Env) record.CheckResult {
+	var m map[string]int
+	m["boom"]++ // a nil map write: the panic a real bug would raise
+	return record.CheckResult{}
+}
+
+// A check that panics fails, with the panic in its reason and the stack
+// in the log; the checks after it still run, and the process goes on.
+func TestEvaluateRecoversPanic(t *testing.T) {
+	var logs strings.Builder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	ok := mustCompile(t, Spec{Type: "contains", Value: "4"})
+	results, pass, _ := Evaluate(context.Background(), []Check{panicCheck{}, ok}, Answer{Output: "4"}, Env{})
+	if len(results) != 2 || results[0].Pass || !strings.Contains(results[0].Reason, "panicked") || !strings.Contains(results[0].Reason, "assignment to entry in nil map") {
+		t.Fatalf("results %+v, want the first a failure that names the panic", results)
+	}
+	if !results[1].Pass || pass {
+		t.Errorf("results %+v pass %v: want the second check run and passed, and the verdict a failure", results, pass)
+	}
+	if !strings.Contains(logs.String(), "panicCheck.Evaluate") || !strings.Contains(logs.String(), "goroutine") {
+		t.Errorf("the log lacks the stack:\n%s", logs.String())
 	}
 }

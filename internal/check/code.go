@@ -18,10 +18,15 @@ import (
 // DefaultCodeTimeout is the time limit of a code_exec check without timeout_s.
 const DefaultCodeTimeout = 10 * time.Second
 
+// MaxCodeTimeout is the longest time limit of a code_exec check: an hour.
+// The code's CPU limit follows it, and longer only holds a run up.
+const MaxCodeTimeout = time.Hour
+
 // pythonHint tells a user how to make code_exec checks run.
 const pythonHint = "install python3, or give benchmcp the interpreter's path (BENCHMCP_PYTHON)"
 
-// codeExecCheck runs the answer's code with the task's tests appended.
+// codeExecCheck runs the answer's code, then the task's tests, in the
+// runner of harness.
 type codeExecCheck struct {
 	tests   string
 	timeout time.Duration
@@ -32,10 +37,10 @@ func compileCodeExec(s Spec) (Check, error) {
 		return nil, specErr(s, "language", "%q is not supported; write \"python\" (or leave it out: python is the default)", s.Language)
 	}
 	if strings.TrimSpace(s.Tests) == "" {
-		return nil, specErr(s, "tests", "missing; write Python test code that exits non-zero when the answer is wrong, e.g. \"assert add(2, 3) == 5\"")
+		return nil, specErr(s, "tests", "missing; write Python test code that raises (or exits non-zero) when the answer is wrong, e.g. \"assert add(2, 3) == 5\"")
 	}
-	if s.TimeoutS < 0 || math.IsNaN(s.TimeoutS) || math.IsInf(s.TimeoutS, 0) {
-		return nil, specErr(s, "timeout_s", "%g is not a valid time limit; write seconds > 0 (or leave it out for %s)", s.TimeoutS, DefaultCodeTimeout)
+	if s.TimeoutS < 0 || s.TimeoutS > MaxCodeTimeout.Seconds() || math.IsNaN(s.TimeoutS) || math.IsInf(s.TimeoutS, 0) {
+		return nil, specErr(s, "timeout_s", "%g is not a valid time limit; write seconds > 0 and at most %g (%s), or leave it out for %s", s.TimeoutS, MaxCodeTimeout.Seconds(), MaxCodeTimeout, DefaultCodeTimeout)
 	}
 	timeout := DefaultCodeTimeout
 	if s.TimeoutS > 0 {
@@ -46,13 +51,14 @@ func compileCodeExec(s Spec) (Check, error) {
 
 func (codeExecCheck) Type() string { return "code_exec" }
 
-// Evaluate runs the answer's code with the tests appended, as solution.py
-// in a directory of its own that is also its HOME, with an environment of
-// PATH, HOME and LANG only, under the time limit and the output limit.
-// Exit code 0 passes. The code runs in the sandbox (see command): without a
-// working one the check skips and says what to do. With env.Sandbox.Unsafe
-// it runs unconfined in a fresh temporary directory, in its own process
-// group.
+// Evaluate runs the answer's code as solution.py in a directory of its
+// own that is also its HOME, with an environment of PATH, HOME and LANG
+// only, under the time limit and the output limit, and then the tests, in
+// the runner of harness. Only the runner's pass line, with this run's
+// token, passes: exit status does not (see harness). The code runs in the
+// sandbox (see command): without a working one the check skips and says
+// what to do. With env.Sandbox.Unsafe it runs unconfined, through the
+// same runner, in a fresh temporary directory, in its own process group.
 func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.CheckResult {
 	py, why := interpreter(env.Python)
 	if py == "" {
@@ -62,7 +68,11 @@ func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.C
 	if strings.TrimSpace(code) == "" {
 		return failedText("code_exec", a, "no code in the answer")
 	}
-	source := code + "\n\n" + c.tests + "\n"
+	h, err := newHarness(c.tests)
+	if err != nil {
+		return failed("code_exec", "%v", err)
+	}
+	defer h.close()
 
 	runCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -73,8 +83,7 @@ func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.C
 		cleanup func()
 	)
 	if env.Sandbox.Unsafe {
-		var err error
-		if cmd, cleanup, err = unconfined(runCtx, py, source); err != nil {
+		if cmd, cleanup, err = unconfined(runCtx, py, code, h); err != nil {
 			return failed("code_exec", "%v", err)
 		}
 	} else {
@@ -85,7 +94,7 @@ func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.C
 			}
 			return skipped("code_exec", "%v", err)
 		}
-		if cmd, cleanup, err = j.command(runCtx, py, source, c.timeout); err != nil {
+		if cmd, cleanup, err = j.command(runCtx, py, code, h, c.timeout); err != nil {
 			return failed("code_exec", "%v", err)
 		}
 	}
@@ -97,13 +106,10 @@ func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.C
 	// Stop waiting for output soon after the interpreter exits, even if a
 	// process it left behind holds the pipes open.
 	cmd.WaitDelay = 500 * time.Millisecond
-	err := cmd.Run()
-	if cmd.Process != nil && cmd.Cancel != nil {
-		_ = cmd.Cancel() // kill whatever the code left running in its group
-	}
+	pass, err := h.run(cmd)
 
 	switch {
-	case cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 0:
+	case pass:
 		return passed("code_exec")
 	case ctx.Err() != nil:
 		return failed("code_exec", "cancelled before the code finished: %v", context.Cause(ctx))
@@ -117,15 +123,17 @@ func (c codeExecCheck) Evaluate(ctx context.Context, a Answer, env Env) record.C
 		return failed("code_exec", "%s%s", cmd.ProcessState, outputTail(&stdout, &stderr))
 	case !env.Sandbox.Unsafe && killedBy(cmd.ProcessState.ExitCode(), c.timeout) != "":
 		return failed("code_exec", "%s%s", killedBy(cmd.ProcessState.ExitCode(), c.timeout), outputTail(&stdout, &stderr))
+	case cmd.ProcessState.ExitCode() == 0:
+		return failed("code_exec", "the tests did not finish: the code ended the run with exit code 0 before every test had passed (exit status is not a pass; the code must not exit, kill itself or take over the runner)%s", outputTail(&stdout, &stderr))
 	default:
 		return failed("code_exec", "tests failed: exit code %d%s", cmd.ProcessState.ExitCode(), outputTail(&stdout, &stderr))
 	}
 }
 
-// unconfined is the interpreter running source as solution.py in a fresh
-// temporary directory with the user's rights: --unsafe-code-exec. cleanup
-// removes the directory.
-func unconfined(ctx context.Context, py, source string) (*exec.Cmd, func(), error) {
+// unconfined is the interpreter running the runner of h on source, as
+// solution.py in a fresh temporary directory, with the user's rights:
+// --unsafe-code-exec. cleanup removes the directory.
+func unconfined(ctx context.Context, py, source string, h *harness) (*exec.Cmd, func(), error) {
 	dir, err := os.MkdirTemp("", "benchmcp-code-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("could not make a directory to run the code in: %w", err)
@@ -135,7 +143,7 @@ func unconfined(ctx context.Context, py, source string) (*exec.Cmd, func(), erro
 		cleanup()
 		return nil, nil, fmt.Errorf("could not write the code to run: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, py, "solution.py")
+	cmd := exec.CommandContext(ctx, py, h.args(filepath.Join(dir, "solution.py"), 3)...)
 	cmd.Dir = dir
 	cmd.Env = childEnv(dir)
 	return cmd, cleanup, nil

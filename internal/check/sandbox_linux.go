@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -20,8 +21,10 @@ import (
 type jail struct {
 	bwrap   string
 	prlimit string
-	setpriv string   // root only: drops to an unused uid inside
-	binds   []string // bwrap arguments that make the file system
+	setpriv string // root only: drops to an unused uid inside
+	// disableUserns: bwrap knows --disable-userns (0.8.0 and later).
+	disableUserns bool
+	binds         []string // bwrap arguments that make the file system
 }
 
 // jails caches the setups that passed their trial run: bwrap path + "\x00" + interpreter -> *jail.
@@ -40,16 +43,24 @@ func sandboxFor(ctx context.Context, bwrap, py string) (*jail, error) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cmd, cleanup, err := j.command(tctx, py, "import sys\nsys.exit(0)\n", 30*time.Second)
+	h, err := newHarness("assert ok\n")
+	if err != nil {
+		return nil, err
+	}
+	defer h.close()
+	cmd, cleanup, err := j.command(tctx, py, "ok = True\n", h, 30*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
 	var out tailBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
+	if pass, err := h.run(cmd); !pass {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if err == nil {
+			err = errors.New("the runner did not report a pass")
 		}
 		return nil, fmt.Errorf("the code_exec sandbox does not work here: a trial run of %s in %s failed (%v): %s; %s",
 			py, j.bwrap, err, strings.TrimSpace(out.String()), sandboxHint)
@@ -79,6 +90,9 @@ func newJail(bwrap, py string) (*jail, error) {
 		if *tools[i], err = exec.LookPath(n); err != nil {
 			return nil, fmt.Errorf("the code_exec sandbox needs %s (Debian: apt-get install util-linux): %v; or pass --unsafe-code-exec (BENCHMCP_UNSAFE_CODE_EXEC=1) to run code_exec unconfined", n, err)
 		}
+	}
+	if help, err := exec.Command(j.bwrap, "--help").CombinedOutput(); err == nil {
+		j.disableUserns = strings.Contains(string(help), "--disable-userns")
 	}
 	roots, err := pythonRoots(py)
 	if err != nil {
@@ -207,24 +221,41 @@ func pythonRoots(py string) ([]string, error) {
 	return outer, nil
 }
 
-// command is the interpreter running source as solution.py in the sandbox:
+// command is the interpreter running the runner of h on source, as
+// solution.py in the sandbox:
 // no network, its own pid, ipc and uts namespaces, the file system of
 // fileSystem, a new session, killed with its parent, and the rlimits on CPU
 // time (the time limit plus a second), address space, file size and
 // processes. As root, the code runs as a uid no account uses, since the
 // process limit does not bind root; otherwise in a user namespace of its
-// own, where the process limit counts the sandbox's processes only. The
-// code goes in through a pipe; cleanup closes it.
-func (j *jail) command(ctx context.Context, py, source string, timeout time.Duration) (*exec.Cmd, func(), error) {
+// own, where the process limit counts the sandbox's processes only. Either
+// way the seccomp filter of noUserNamespaces (and, without root, bwrap's
+// --disable-userns where bwrap has it) refuses nested user namespaces. The
+// code and the filter go in through pipes; cleanup closes them.
+func (j *jail) command(ctx context.Context, py, source string, h *harness, timeout time.Duration) (*exec.Cmd, func(), error) {
+	filter, err := noUserNamespaces()
+	if err != nil {
+		return nil, nil, err
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, nil, fmt.Errorf("could not make a pipe for the code: %w", err)
+	}
+	fr, fw, err := os.Pipe()
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, nil, fmt.Errorf("could not make a pipe for the seccomp filter: %w", err)
 	}
 	go func() {
 		_, _ = w.WriteString(source) // fails only when bwrap is gone early; its exit says why
 		w.Close()
 	}()
-	cleanup := func() { r.Close(); w.Close() }
+	go func() {
+		_, _ = fw.Write(filter) // likewise
+		fw.Close()
+	}()
+	cleanup := func() { r.Close(); w.Close(); fr.Close(); fw.Close() }
 
 	root := os.Geteuid() == 0
 	args := []string{"--die-with-parent", "--new-session"}
@@ -232,7 +263,11 @@ func (j *jail) command(ctx context.Context, py, source string, timeout time.Dura
 		args = append(args, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
 	} else {
 		args = append(args, "--unshare-all", "--unshare-user")
+		if j.disableUserns {
+			args = append(args, "--disable-userns")
+		}
 	}
+	args = append(args, "--seccomp", "4")
 	args = append(args, j.binds...)
 	args = append(args,
 		"--perms", "0644", "--file", "3", sandboxDir+"/solution.py",
@@ -255,10 +290,13 @@ func (j *jail) command(ctx context.Context, py, source string, timeout time.Dura
 		args = append(args, j.setpriv, "--reuid="+uid, "--regid="+uid, "--clear-groups",
 			"--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--")
 	}
-	args = append(args, py, "solution.py")
+	// fd 3 is the source (bwrap makes solution.py of it), fd 4 the seccomp
+	// filter; the harness's pipes follow at 5 and 6.
+	args = append(args, py)
+	args = append(args, h.args(sandboxDir+"/solution.py", 5)...)
 
 	cmd := exec.CommandContext(ctx, j.bwrap, args...)
-	cmd.ExtraFiles = []*os.File{r}
+	cmd.ExtraFiles = []*os.File{r, fr}
 	cmd.Env = sandboxEnv(py)
 	return cmd, cleanup, nil
 }

@@ -293,3 +293,43 @@ func TestSandboxMissingBwrap(t *testing.T) {
 		}
 	}
 }
+
+// Code in the sandbox cannot make a user namespace of its own, where it
+// would be root: not with unshare(1), not with the unshare or clone system
+// calls.
+func TestSandboxNoNestedUserNamespace(t *testing.T) {
+	env := sandboxed(t)
+	code := `import ctypes, os, shutil, subprocess, sys
+CLONE_NEWUSER = 0x10000000
+made = []
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(CLONE_NEWUSER) == 0:
+    made.append("unshare(CLONE_NEWUSER)")
+if hasattr(os, "unshare"):
+    try:
+        os.unshare(os.CLONE_NEWUSER)
+        made.append("os.unshare")
+    except OSError as e:
+        print("os.unshare refused:", e)
+tool = shutil.which("unshare")
+assert tool, "no unshare(1) in the sandbox to try"
+p = subprocess.run([tool, "-Urn", "id", "-u"], capture_output=True, text=True)
+print("unshare -Urn:", p.returncode, p.stdout.strip(), p.stderr.strip())
+if p.returncode == 0:
+    made.append("unshare -Urn id: uid " + p.stdout.strip())
+if made:
+    sys.exit("made a user namespace: %s" % made)
+# Threads and processes, which the C library now starts with clone, still work.
+import threading
+box = []
+th = threading.Thread(target=lambda: box.append(1))
+th.start()
+th.join()
+assert box == [1], box
+assert subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True).stdout == "42\n"
+`
+	r := evalCode(t, env, code, 30)
+	if !r.Pass {
+		t.Errorf("got %+v, want every attempt refused", r)
+	}
+}

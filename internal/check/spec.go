@@ -39,10 +39,11 @@ type Spec struct {
 	Name      string         `json:"name,omitempty" jsonschema:"tool_call: expected tool name"`
 	Arguments map[string]any `json:"arguments,omitempty" jsonschema:"tool_call: expected arguments, compared by value"`
 
-	// code_exec: the answer's code is run with Tests appended, in a subprocess.
+	// code_exec: the answer's code is run, then Tests, in the runner of
+	// harness, in a subprocess.
 	Language string  `json:"language,omitempty" jsonschema:"code_exec: language of the answer (python)"`
-	Tests    string  `json:"tests,omitempty" jsonschema:"code_exec: test code appended to the answer; must exit non-zero on failure"`
-	TimeoutS float64 `json:"timeout_s,omitempty" jsonschema:"code_exec: time limit in seconds (default 10)"`
+	Tests    string  `json:"tests,omitempty" jsonschema:"code_exec: Python test code run after the answer's code, with its names; it fails by raising (assert) or by sys.exit with a non-zero status"`
+	TimeoutS float64 `json:"timeout_s,omitempty" jsonschema:"code_exec: time limit in seconds, above 0 and at most 3600; default 10"`
 
 	// llm_judge: a judge model on Ollama scores the answer.
 	Judge *JudgeSpec `json:"judge,omitempty" jsonschema:"llm_judge: judge model, prompt and rubric"`

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -416,12 +417,13 @@ func (m *Manager) run(ctx context.Context, e *entry, job record.Job, work Work) 
 	m.schedule()
 }
 
-// safeWork runs work, turning a panic into an error so one bad job cannot
-// take the server down.
+// safeWork runs work, turning a panic into an error (the job fails) and
+// logging its stack, so one bad job cannot take the server down.
 func safeWork(ctx context.Context, work Work, job record.Job, r Reporter) (result any, text string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("job %s panicked: %v", job.ID, p)
+			slog.Error("a job panicked; it fails", "job", job.ID, "kind", job.Kind, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("job %s panicked: %v; this is a bug in benchmcp: the stack is in the server's log, please report it", job.ID, p)
 		}
 	}()
 	return work(ctx, job, r)

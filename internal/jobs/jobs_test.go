@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -1128,4 +1129,48 @@ func TestStoredSingleHostJobStillSchedules(t *testing.T) {
 	if s := stored(t, store, old.ID); s.Host != "a" || s.Hosts != nil || s.Attempts != 1 {
 		t.Errorf("old job stored host %q hosts %v attempts %d, want a, none, 1", s.Host, s.Hosts, s.Attempts)
 	}
+}
+
+// A job that panics fails, and the log has the panic's stack, pointing at
+// the work that panicked.
+func TestPanicStackLogged(t *testing.T) {
+	var logs syncBuilder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	m := newManager(t, newStore(t))
+	m.Register("panic", panickingWork)
+	p := submit(t, m, "panic", "h", "p", 0)
+	st := waitEnd(t, m, p.ID, record.JobFailed)
+	if !strings.Contains(st.Error, "stack is in the server's log") {
+		t.Errorf("error %q does not say where the stack is", st.Error)
+	}
+	if got := logs.String(); !strings.Contains(got, "panickingWork") || !strings.Contains(got, p.ID) {
+		t.Errorf("the log lacks the job and the stack of the panic:\n%s", got)
+	}
+}
+
+func panickingWork(context.Context, record.Job, jobs.Reporter) (any, string, error) {
+	var s []int
+	_ = s[3] // index out of range: the panic a real bug would raise
+	return nil, "", nil
+}
+
+// syncBuilder is a strings.Builder safe for the log handler's writes from
+// the job's goroutine.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

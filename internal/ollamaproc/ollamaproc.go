@@ -354,10 +354,15 @@ const (
 )
 
 // reapOrphans kills the process groups of private servers whose owner
-// process is gone, and removes their directories.
+// process is gone, and removes their directories: only directories this
+// user made as Start makes them (see ours), since anyone can put a
+// directory with an owner file naming any process group in /tmp.
 func reapOrphans() {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
 	for _, dir := range dirs {
+		if !ours(dir) {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
 		if err != nil {
 			continue
@@ -372,6 +377,24 @@ func reapOrphans() {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		_ = os.RemoveAll(dir)
 	}
+}
+
+// ours reports whether dir is a private server's directory of this user:
+// a directory, not a symlink, owned by this uid with mode 0700 (as
+// os.MkdirTemp makes it), holding an owner file that is a regular file of
+// this uid that no one else can write.
+func ours(dir string) bool {
+	uid := os.Getuid()
+	owned := func(fi os.FileInfo) bool {
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		return ok && int(st.Uid) == uid
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 || !owned(fi) {
+		return false
+	}
+	fi, err = os.Lstat(filepath.Join(dir, ownerFile))
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o022 == 0 && owned(fi)
 }
 
 func freePort() (int, error) {

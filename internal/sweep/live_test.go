@@ -211,3 +211,24 @@ func BenchmarkSweepSchedule(b *testing.B) {
 	}
 	w.Flush()
 }
+
+// TestRunRecoversPanic: a panic in a host's goroutine (here a Warmed hook
+// with a bug) fails that host's cells with the panic named, and the process
+// goes on.
+func TestRunRecoversPanic(t *testing.T) {
+	st := quick(t)
+	sessions, _ := begin(t, []bench.Config{{Model: "tiny-s", Suite: st, Label: "s"}})
+	out := sweep.Run(context.Background(), ollamatest.Executor(t), sessions, sweep.Options{
+		Warmed: func(context.Context, []*bench.Session) error {
+			var block []*bench.Session
+			_ = block[1] // index out of range: the panic a real bug would raise
+			return nil
+		},
+	})
+	if len(out) != 1 || out[0].Status != record.StatusFailed || out[0].Err == nil || !strings.Contains(out[0].Err.Error(), "index out of range") {
+		t.Fatalf("outcomes %+v, want the cell failed with the panic named", out)
+	}
+	if _, err := sessions[0].Finish(out[0].Status, out[0].Err); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,6 +3,8 @@ package sweep
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
@@ -77,6 +79,15 @@ func Run(ctx context.Context, m Machine, sessions []*bench.Session, opt Options)
 	for _, h := range hosts {
 		idx := groups[h]
 		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					slog.Error("a sweep host's work panicked; its cells fail", "host", h, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					err := fmt.Errorf("host %s: internal error: %v; this is a bug in benchmcp: the stack is in the log, please report it", h, p)
+					for _, i := range idx {
+						out[i] = Outcome{Status: record.StatusFailed, Err: err}
+					}
+				}
+			}()
 			sub := make([]*bench.Session, len(idx))
 			cfgs := make([]bench.Config, len(idx))
 			for k, i := range idx {
