@@ -513,9 +513,15 @@ func (s *Session) panicked(j Job, p any, stack []byte) (record.Sample, error) {
 	return smp, nil
 }
 
-// FaultInternal is the kind of fault of a sample whose work panicked: a bug
-// in benchmcp, not a failure of the model or of the host.
+// FaultInternal is the kind of fault of a sample whose work (or one of
+// whose checks) panicked: a bug in benchmcp, not a failure of the model or
+// of the host.
 const FaultInternal = "internal_error"
+
+// internalError is a bug in benchmcp met while scoring a sample.
+type internalError struct{ msg string }
+
+func (e *internalError) Error() string { return e.msg }
 
 // do is Do without the recovery.
 func (s *Session) do(ctx context.Context, j Job) (record.Sample, error) {
@@ -617,8 +623,13 @@ func (s *Session) do(ctx context.Context, j Job) (record.Sample, error) {
 			}
 			if judgeFault != nil {
 				smp.Retries = retries
-				smp.Pass, smp.Score = false, 0
 				return s.fault(smp, fmt.Errorf("judge: %w", judgeFault))
+			}
+			for _, r := range smp.Checks {
+				if check.Panicked(r) {
+					smp.Retries = retries
+					return s.fault(smp, &internalError{r.Reason})
+				}
 			}
 		}
 		if smp.Agent != nil {
@@ -647,7 +658,11 @@ func (s *Session) do(ctx context.Context, j Job) (record.Sample, error) {
 // lets the run go on with its other jobs, and Finish fails it.
 func (s *Session) fault(smp record.Sample, err error) (record.Sample, error) {
 	kind := executor.Fault(err)
-	if kind == "" { // a judge's fault, wrapped
+	var ie *internalError
+	switch {
+	case errors.As(err, &ie):
+		kind = FaultInternal
+	case kind == "": // a judge's fault, wrapped
 		kind = executor.FaultServer
 	}
 	attempts := 1

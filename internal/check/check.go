@@ -174,11 +174,17 @@ func safeEvaluate(ctx context.Context, c Check, a Answer, env Env) (r record.Che
 	defer func() {
 		if p := recover(); p != nil {
 			slog.Error("a check panicked; its result is a failure", "check", c.Type(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			r = failed(c.Type(), "internal error: the check panicked (%v); this is a bug in benchmcp: the stack is in the log, please report it", p)
+			r = failed(c.Type(), panickedPrefix+"(%v); this is a bug in benchmcp: the stack is in the log, please report it", p)
 		}
 	}()
 	return c.Evaluate(ctx, a, env)
 }
+
+const panickedPrefix = "internal error: the check panicked "
+
+// Panicked reports whether a check's result is a panic safeEvaluate caught:
+// a bug in benchmcp, which says nothing of the answer.
+func Panicked(r record.CheckResult) bool { return strings.HasPrefix(r.Reason, panickedPrefix) }
 
 // JudgeTarget is a judge model and the host a check names for it ("" for
 // the run's host).
