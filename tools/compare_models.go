@@ -291,15 +291,11 @@ func (s *Service) pairwiseJudge(spec string, timeoutS float64) (*compare.PairJud
 	if strings.TrimSpace(spec) == "" {
 		return nil, nil
 	}
-	timeout, err := bench.CallTimeout(timeoutS)
-	if err != nil {
-		return nil, err
-	}
 	c, err := s.resolveCandidate("pairwise_judge", spec, "")
 	if err != nil {
 		return nil, err
 	}
-	p, err := compare.NewPairJudge(c.Name(), c.Model, c.Host, timeout)
+	p, err := compare.NewPairJudge(c.Name(), c.Model, c.Host, timeoutS)
 	if err != nil {
 		return nil, userErrorf("pairwise_judge: %v", err)
 	}

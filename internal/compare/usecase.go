@@ -44,9 +44,14 @@ type PairJudge struct {
 	judge   *check.Pairwise
 }
 
-// NewPairJudge is the pairwise judge model on host; timeout 0 is
-// DefaultJudgeTimeout. The error is the judge's model being unusable.
-func NewPairJudge(name, model, host string, timeout time.Duration) (*PairJudge, error) {
+// NewPairJudge is the pairwise judge model on host, each call limited to
+// timeoutS seconds (bench.CallTimeout; 0 is DefaultJudgeTimeout). The
+// error is the time limit out of range or the judge's model unusable.
+func NewPairJudge(name, model, host string, timeoutS float64) (*PairJudge, error) {
+	timeout, err := bench.CallTimeout(timeoutS)
+	if err != nil {
+		return nil, err
+	}
 	p, err := check.NewPairwise(model, "", "")
 	if err != nil {
 		return nil, err

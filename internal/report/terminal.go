@@ -156,3 +156,25 @@ func nonEmpty(ss ...string) []string {
 	}
 	return out
 }
+
+// CallRow is one measured call of a model, for CallsTable.
+type CallRow struct {
+	Model  string
+	Digest string
+	record.Measurement
+}
+
+// CallsTable writes measured calls for a terminal (benchmcp demo): the
+// answer, latencies, load, token counts and rates, digest and done reason.
+func CallsTable(w io.Writer, rows []CallRow) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "MODEL\tANSWER\tTTFT MS\tWALL MS\tLOAD MS\tPROMPT TOK\tPROMPT TOK/S\tGEN TOK\tGEN TOK/S\tDIGEST\tDONE")
+	for _, r := range rows {
+		digest := strings.TrimPrefix(r.Digest, "sha256:")
+		digest = digest[:min(12, len(digest))]
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.1f\t%d\t%.0f\t%d\t%.0f\t%s\t%s\n",
+			r.Model, bench.Excerpt(record.Sample{Measurement: r.Measurement}, 24), r.TTFTMs, r.WallMs, r.LoadMs, r.PromptTokens, r.PromptTPS,
+			r.EvalTokens, r.GenTPS, digest, r.DoneReason)
+	}
+	return tw.Flush()
+}
