@@ -123,18 +123,15 @@ func TestRunnerKilledMidRunIsRetriedNotScored(t *testing.T) {
 	if hit.Summary.Faults != 0 || hit.Summary.Errors != 0 {
 		t.Errorf("faults %d, errors %d: a retried call must leave neither", hit.Summary.Faults, hit.Summary.Errors)
 	}
+	// The cut call may have been the warm-up's, a task's or a judge's: each
+	// is counted in the summary; a task's or judge's also in its sample.
 	smps, _ := st.Samples(hit.ID)
-	retried := 0
 	for _, smp := range smps {
 		for _, rt := range smp.Retries {
-			retried++
 			if rt.Kind != string(executor.FaultServer) || rt.Error == "" {
 				t.Errorf("sample %s/%d retry %+v: want server_error with its message", smp.TaskID, smp.Iteration, rt)
 			}
 		}
-	}
-	if retried == 0 {
-		t.Error("no stored sample says which of its calls was retried")
 	}
 }
 

@@ -159,6 +159,9 @@ type Session struct {
 
 	partial map[Job]record.Sample // agentic samples a resumed run had in progress
 	faults  map[Job]record.Sample // samples the machine failed, not yet run again (guarded by mu)
+	// warmRetries are the warm-up calls of this attempt retried after a
+	// fault: counted in the summary's retried, in no sample (guarded by mu).
+	warmRetries []record.Retry
 
 	memOnce    sync.Once
 	memory     *record.Memory // the model's memory after the first call, where Ollama reports it
@@ -474,7 +477,11 @@ func (s *Session) Warm(ctx context.Context) error {
 	if s.cfg.Warmup == 0 || len(s.cfg.Suite.Tasks) == 0 {
 		return nil
 	}
-	_, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), s.cfg.Warmup)
+	_, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), s.cfg.Warmup, func(r record.Retry) {
+		s.mu.Lock()
+		s.warmRetries = append(s.warmRetries, r)
+		s.mu.Unlock()
+	})
 	return err
 }
 
@@ -804,6 +811,9 @@ func (s *Session) Finish(status record.Status, runErr error) (record.Run, error)
 	for _, f := range faults {
 		countRetries(&sum, f.Retries)
 	}
+	s.mu.Lock()
+	countRetries(&sum, s.warmRetries)
+	s.mu.Unlock()
 	SetSeeds(&sum, s.run.Seeds)
 	s.mu.Lock()
 	sum.Memory = s.memory

@@ -20,6 +20,6 @@ func Warm(ctx context.Context, ex *executor.Executor, host, model string) error 
 	req := warmRequest
 	req.Host, req.Model, req.Timeout = host, model, DefaultTimeout
 	req.Breaker = executor.Breaker{MaxTokens: DefaultMaxOutputTokens, Repetition: true}
-	_, err := ex.Warmup(ctx, req, DefaultWarmup)
+	_, err := ex.Warmup(ctx, req, DefaultWarmup, nil)
 	return err
 }

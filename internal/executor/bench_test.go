@@ -31,7 +31,7 @@ func BenchmarkOverhead(b *testing.B) {
 		reqs[i] = executor.Request{Model: "tiny-m", Prompt: p, Breaker: executor.DefaultBreaker}
 	}
 	ctx := context.Background()
-	if _, err := ex.Warmup(ctx, reqs[0], 3); err != nil {
+	if _, err := ex.Warmup(ctx, reqs[0], 3, nil); err != nil {
 		b.Fatal(err)
 	}
 	direct := func(r executor.Request) time.Duration {

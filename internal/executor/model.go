@@ -170,12 +170,12 @@ func (e *Executor) Unload(ctx context.Context, host, model string) error {
 }
 
 // Warmup makes n throwaway calls of req so that timed calls find the model
-// loaded and its runner warm, each retried on a fault (ChatRetry). It
-// returns the first call's load time.
-func (e *Executor) Warmup(ctx context.Context, req Request, n int) (time.Duration, error) {
+// loaded and its runner warm, each retried on a fault (ChatRetry, which
+// tells retried, if not nil). It returns the first call's load time.
+func (e *Executor) Warmup(ctx context.Context, req Request, n int, retried func(record.Retry)) (time.Duration, error) {
 	var load time.Duration
 	for i := 0; i < n; i++ {
-		m, err := e.ChatRetry(ctx, req, nil)
+		m, err := e.ChatRetry(ctx, req, retried)
 		if err != nil {
 			return load, fmt.Errorf("warm-up of %s: %w", req.Model, err)
 		}
