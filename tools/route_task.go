@@ -41,7 +41,7 @@ type RouteTaskArgs struct {
 	Checks      []check.Spec   `json:"checks,omitempty" jsonschema:"cascade: checks an answer must pass, same as a suite task's checks"`
 	JudgeModel  string         `json:"judge_model,omitempty" jsonschema:"cascade without checks: judge model or model@host (e.g. tiny-judge)"`
 	Host        string         `json:"host,omitempty" jsonschema:"host of the candidates without @host (default the first)"`
-	TimeoutS    float64        `json:"timeout_s,omitempty" jsonschema:"cascade: time limit per model call in seconds, above 0 and at most 86400 (a day); default 120"`
+	TimeoutS    float64        `json:"timeout_s,omitempty" jsonschema:"cascade: time limit per model call in seconds, at most 86400 (default 120)"`
 	Background  bool           `json:"background,omitempty" jsonschema:"cascade: return at once with job_id"`
 }
 

@@ -43,7 +43,7 @@ type Spec struct {
 	// harness, in a subprocess.
 	Language string  `json:"language,omitempty" jsonschema:"code_exec: language of the answer (python)"`
 	Tests    string  `json:"tests,omitempty" jsonschema:"code_exec: Python test code run after the answer's code, with its names; it fails by raising (assert) or by sys.exit with a non-zero status"`
-	TimeoutS float64 `json:"timeout_s,omitempty" jsonschema:"code_exec: time limit in seconds, above 0 and at most 3600; default 10"`
+	TimeoutS float64 `json:"timeout_s,omitempty" jsonschema:"code_exec: time limit in seconds, at most 3600 (default 10)"`
 
 	// llm_judge: a judge model on Ollama scores the answer.
 	Judge *JudgeSpec `json:"judge,omitempty" jsonschema:"llm_judge: judge model, prompt and rubric"`

@@ -357,7 +357,7 @@ type Headline struct {
 	LatencyP50Ms float64  `json:"latency_p50_ms"`
 	TTFTP50Ms    float64  `json:"ttft_p50_ms"`
 	GenTPS       float64  `json:"gen_tps" jsonschema:"median generated tokens/s, from Ollama's eval_count/eval_duration"`
-	Faults       int      `json:"faults,omitempty" jsonschema:"samples lost to failures of the machine (host down, runner died, dropped stream) after retries: not in any number here, run again on resume"`
+	Faults       int      `json:"faults,omitempty" jsonschema:"samples the machine failed even after retries: no verdict, counted nowhere, rerun on resume"`
 }
 
 // Summary is the aggregate of a run.

@@ -45,9 +45,9 @@ type Task struct {
 	Tools []api.Tool `json:"tools,omitempty" jsonschema:"Ollama tool definitions passed with the prompt"`
 	// Options are per-task Ollama options (temperature, num_ctx, ...).
 	Options map[string]any `json:"options,omitempty" jsonschema:"per-task Ollama options, e.g. temperature or num_predict"`
-	Checks  []check.Spec   `json:"checks,omitempty" jsonschema:"checks that score the answer (for an agentic task, the final answer); all must pass"`
+	Checks  []check.Spec   `json:"checks,omitempty" jsonschema:"checks the answer must all pass (an agentic task's final answer)"`
 	// Agent makes the task a multi-turn tool-use loop over its tools.
-	Agent *agent.Spec `json:"agent,omitempty" jsonschema:"makes the task agentic: tool calls are answered from scripted responses and fed back until the model answers; with max_steps and the expected trajectory"`
+	Agent *agent.Spec `json:"agent,omitempty" jsonschema:"makes the task agentic: tool calls get scripted responses until the model answers; max_steps, expected trajectory"`
 }
 
 // Parse reads a suite from JSON or YAML. The document is either an object
