@@ -183,6 +183,11 @@ func TestCompareModelsBadArgumentsStoreNothing(t *testing.T) {
 func TestCompareModelsCancelKeepsSamples(t *testing.T) {
 	gate := newChatGate(t)
 	mc := startStdioOn(t, "", gate.URL)
+	// The two warm-ups and two timed calls of each variant go through; the
+	// next call is held. (Waiting for progress of both variants instead
+	// raced a fast comparison: progress is throttled, so a run can end
+	// before one variant's sample is reported.)
+	gate.HoldAfter(2*bench.DefaultWarmup + 4)
 	callCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -197,9 +202,6 @@ func TestCompareModelsCancelKeepsSamples(t *testing.T) {
 		_, err := mc.CallTool(callCtx, req)
 		done <- err
 	}()
-	// Both variants warmed up and timing: a sample of each was reported.
-	waitFor(t, func() bool { return heard(mc, "cc", "tiny-s task") && heard(mc, "cc", "tiny-m task") })
-	gate.Hold()
 	var answered int
 	waitFor(t, func() (ok bool) { answered, ok = gate.Stopped(); return ok })
 	cancel()

@@ -21,6 +21,7 @@ type chatGate struct {
 
 	mu        sync.Mutex
 	hold      bool
+	after     int // with hold false: hold every /api/chat after this many (0 = none)
 	forwarded int // /api/chat calls answered by Ollama
 	inFlight  int // /api/chat calls being answered now
 	held      int // /api/chat calls waiting now
@@ -39,7 +40,7 @@ func newChatGate(t testing.TB) *chatGate {
 			return
 		}
 		g.mu.Lock()
-		if g.hold {
+		if g.hold || (g.after > 0 && g.forwarded+g.inFlight >= g.after) {
 			g.held++
 			g.mu.Unlock()
 			select {
@@ -72,11 +73,19 @@ func (g *chatGate) Hold() {
 	g.hold = true
 }
 
+// HoldAfter lets the next n /api/chat calls through and holds every one
+// after them: a stop at a known call, however fast the calls go.
+func (g *chatGate) HoldAfter(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.after = g.forwarded + g.inFlight + n
+}
+
 // Open lets /api/chat calls through again (the held ones stay held).
 func (g *chatGate) Open() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.hold = false
+	g.hold, g.after = false, 0
 }
 
 // Stopped reports whether the gate holds a call and none is under way: the
