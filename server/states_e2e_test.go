@@ -188,3 +188,62 @@ func TestFullDiskMidRun(t *testing.T) {
 		t.Errorf("resumed run: %s with %d samples (%d distinct), want completed with 600", done.Run.Status, len(done.Samples), len(passByKey(done.Samples)))
 	}
 }
+
+// TestCompareJobWaitsForHostDown: a background comparison whose Ollama
+// server stops waits for it, then resumes the same runs when a server
+// answers on the same address, every sample once.
+func TestCompareJobWaitsForHostDown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	fixtures, err := ollamatest.ModelsDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(addr string) *ollamaproc.Process {
+		t.Helper()
+		p, err := ollamaproc.Start(ctx, ollamaproc.Config{Dir: dir, Addr: addr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		if err := p.CreateModels(ctx, fixtures, "tiny-s"); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := start("")
+	mc, _ := serveHTTP(t, filepath.Join(t.TempDir(), "bench.db"), "local="+first.URL.String())
+	var seeds []any
+	for i := range 30 {
+		seeds = append(seeds, 11+i)
+	}
+	var queued tools.CompareModelsResult
+	structured(t, mc.call(ctx, t, "compare_models", map[string]any{
+		"variants": []any{
+			map[string]any{"model": "tiny-s", "label": "warm", "options": map[string]any{"temperature": 1.0}},
+			map[string]any{"model": "tiny-s", "label": "cool", "options": map[string]any{"temperature": 0.5}},
+		},
+		"tasks": quickTasks(), "seeds": seeds, "background": true,
+	}, ""), &queued)
+	waitFor(t, func() bool { return jobStatusOf(t, mc, queued.JobID).Done >= 5 })
+	first.Close()
+	waitFor(t, func() bool {
+		st := jobStatusOf(t, mc, queued.JobID)
+		if st.Status == record.JobCompleted || st.Status == record.JobFailed {
+			t.Fatalf("the comparison's job ended (%s: %s) while its host was down; it should wait", st.Status, st.Error)
+		}
+		return st.Status == record.JobWaiting
+	})
+	start(first.URL.Host)
+	st := waitJob(t, mc, queued.JobID)
+	if st.Status != record.JobCompleted || len(st.RunIDs) != 2 || st.Attempts != 2 {
+		t.Fatalf("after the host came back: %+v", st)
+	}
+	for _, id := range st.RunIDs {
+		line := runLine(t, mc, id)
+		if got := len(passByKey(line.Samples)); line.Run.Status != record.StatusCompleted || len(line.Samples) != 6*30 || got != 6*30 || line.Run.Summary.Faults != 0 {
+			t.Errorf("run %s: %s, %d samples (%d distinct), %d faults; want completed, 180 once each, none", id, line.Run.Status, len(line.Samples), got, line.Run.Summary.Faults)
+		}
+	}
+}

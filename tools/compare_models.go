@@ -322,8 +322,8 @@ func (s *Service) compareJob(ctx context.Context, job record.Job, r jobs.Reporte
 	}
 	args.Background = false
 	res, md, err := s.compareModels(ctx, args, reporterProgress(r), r.Began, job.ComparisonID)
-	if res != nil {
-		res.JobID = job.ID
+	if res != nil { // a host that went down: the job waits for it, then resumes the comparison's runs
+		res.JobID, err = job.ID, bench.StoppedByHost(ctx, s.Exec, job.Host, res.Status, res.ComparisonID)
 	}
 	return res, md, err
 }
