@@ -46,21 +46,16 @@ func passByKey(samples []record.Sample) map[string]bool {
 	return out
 }
 
-// TestJobWaitsForHostDown: a background run's Ollama server stops in the
-// middle of the job. The job reads waiting, with a message naming the host
-// and since when, instead of failing; an Ollama server started again on the
-// same address lets it resume the same run, which completes with every
-// sample once, and the same verdicts and pass rate as an undisturbed run
-// with the same seeds on the same fixture model.
-func TestJobWaitsForHostDown(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir := t.TempDir() // the models, kept from one server to the next
+// restartable returns a function that starts a private Ollama with tiny-s
+// on addr ("" for any), its models kept in one directory from one server
+// to the next, so that a test can stop one and start another in its place.
+func restartable(ctx context.Context, t *testing.T) func(addr string) *ollamaproc.Process {
+	dir := t.TempDir()
 	fixtures, err := ollamatest.ModelsDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := func(addr string) *ollamaproc.Process {
+	return func(addr string) *ollamaproc.Process {
 		t.Helper()
 		p, err := ollamaproc.Start(ctx, ollamaproc.Config{Dir: dir, Addr: addr})
 		if err != nil {
@@ -72,6 +67,18 @@ func TestJobWaitsForHostDown(t *testing.T) {
 		}
 		return p
 	}
+}
+
+// TestJobWaitsForHostDown: a background run's Ollama server stops in the
+// middle of the job. The job reads waiting, with a message naming the host
+// and since when, instead of failing; an Ollama server started again on the
+// same address lets it resume the same run, which completes with every
+// sample once, and the same verdicts and pass rate as an undisturbed run
+// with the same seeds on the same fixture model.
+func TestJobWaitsForHostDown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := restartable(ctx, t)
 	first := start("")
 	mc, _ := serveHTTP(t, filepath.Join(t.TempDir(), "bench.db"), "local="+first.URL.String())
 	var seeds []any
@@ -195,23 +202,7 @@ func TestFullDiskMidRun(t *testing.T) {
 func TestCompareJobWaitsForHostDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	fixtures, err := ollamatest.ModelsDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := func(addr string) *ollamaproc.Process {
-		t.Helper()
-		p, err := ollamaproc.Start(ctx, ollamaproc.Config{Dir: dir, Addr: addr})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Close() })
-		if err := p.CreateModels(ctx, fixtures, "tiny-s"); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	start := restartable(ctx, t)
 	first := start("")
 	mc, _ := serveHTTP(t, filepath.Join(t.TempDir(), "bench.db"), "local="+first.URL.String())
 	var seeds []any
