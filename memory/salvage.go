@@ -28,11 +28,14 @@ type SalvageReport struct {
 	// CutShort says the source file ended before its pages did: what lay
 	// past its end was read as empty pages, and is lost.
 	CutShort string `json:"cut_short,omitempty"`
-	// Scanned says bbolt could not open the source, so its pages were
-	// scanned for runs and samples instead (salvage_pages.go).
+	// Scanned says bbolt could not open the source, or could not read
+	// part of the trees that list its runs, so its pages were scanned for
+	// runs and samples (salvage_pages.go).
 	Scanned string `json:"scanned,omitempty"`
 	// Skipped names each record or page that could not be read.
 	Skipped []string `json:"skipped"`
+
+	runTreeLost bool // part of runs, run_ids or idx_time could not be read
 }
 
 func (r *SalvageReport) skip(format string, a ...any) {
@@ -105,6 +108,12 @@ func Salvage(src, dst string) (*SalvageReport, error) {
 	}
 	if openErr == nil {
 		err = s.salvageInto(d, rep)
+		if err == nil && rep.runTreeLost {
+			// The pages a tree lost may be gone, but runs it led to can
+			// still lie in leaf pages nothing reachable points at.
+			rep.Scanned = fmt.Sprintf("bbolt cannot read part of the trees that list the runs of %s; its pages were scanned for the runs it could not reach", src)
+			err = salvagePages(src, d, rep)
+		}
 	} else {
 		rep.Scanned = fmt.Sprintf("bbolt cannot open %s%s; its pages were scanned for runs and samples instead", src, openWhy)
 		err = salvagePages(src, d, rep)
@@ -224,6 +233,7 @@ func (s *Store) salvageRunKeys(rep *SalvageReport) [][]byte {
 		})
 		if err != nil {
 			rep.skip("part of bucket %s: %s", src.bucket, why(err))
+			rep.runTreeLost = true
 		}
 	}
 	slices.SortFunc(rks, bytes.Compare)

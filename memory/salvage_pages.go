@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/benchmcp/benchmcp/internal/record"
+	bolt "go.etcd.io/bbolt"
 )
 
 // When bbolt cannot open a store at all (a file cut short before its root
@@ -204,18 +205,28 @@ func (pf *pageFinds) lines() (lines []Line, lost int) {
 	return lines, lost
 }
 
-// salvagePages is Salvage for a file bbolt cannot open: it copies the runs
-// and samples a scan of its pages finds into d.
+// salvagePages is Salvage for a file bbolt cannot open, or one part of
+// whose run trees it cannot read: it copies the runs and samples a scan of
+// its pages finds, and d does not hold yet, into d.
 func salvagePages(src string, d *Store, rep *SalvageReport) error {
 	finds, err := scanPages(src)
 	if err != nil {
 		return err
 	}
 	lines, lost := finds.lines()
+	err = d.db.View(func(tx *bolt.Tx) error {
+		lines = slices.DeleteFunc(lines, func(l Line) bool { return l.Run.ID != "" && getRK(tx, l.Run.ID) != nil })
+		return nil // a run read through bbolt already is not copied again
+	})
+	if err != nil {
+		return err
+	}
 	if lost > 0 {
 		rep.skip("%d samples of runs whose records are lost", lost)
 	}
-	rep.skip("suites, jobs, baselines, routing policies and route decisions: a scan of pages copies only runs and samples")
+	if !rep.runTreeLost {
+		rep.skip("suites, jobs, baselines, routing policies and route decisions: a scan of pages copies only runs and samples")
+	}
 	rep.skip("found by scanning pages: a run deleted before the damage may be back, and a run's newest state may be older than its last")
 	_, err = putSalvaged(d, lines, rep)
 	return err
