@@ -15,10 +15,45 @@ var (
 	ErrHostUnreachable = errors.New("ollama host unreachable")
 	ErrTimeout         = errors.New("model call timed out")
 	ErrUnknownHost     = errors.New("unknown host")
+	ErrHostAuth        = errors.New("host refused the API key")
+	ErrRefused         = errors.New("request the engine cannot take")
+	ErrNotReported     = errors.New("not reported by this engine")
 )
+
+// AuthError says a host refused the API key (401 or 403): every further
+// call would be refused too, and no answer is the model's.
+type AuthError struct {
+	Host   string
+	KeyEnv string // where the key was read from
+	Code   int
+	Msg    string
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("host %s refused the API key (%d: %s); put a valid key in $%s (or name another variable with key_env= in --hosts) and restart benchmcp", e.Host, e.Code, e.Msg, e.KeyEnv)
+}
+
+// Is makes errors.Is(err, ErrHostAuth) true.
+func (e *AuthError) Is(target error) bool { return target == ErrHostAuth }
+
+// RefusedError says a request cannot be sent to a host's engine as it is
+// (an option with no equivalent there): no call was made.
+type RefusedError struct {
+	Host string
+	Err  error
+}
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+
+// Is makes errors.Is(err, ErrRefused) true.
+func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
+
+// Unwrap returns the reason.
+func (e *RefusedError) Unwrap() error { return e.Err }
 
 // ModelNotFoundError says a model is not installed on a host, and which are.
 type ModelNotFoundError struct {
+	Engine    string // EngineOpenAI, else Ollama
 	Model     string
 	Host      string
 	URL       string
@@ -27,6 +62,9 @@ type ModelNotFoundError struct {
 
 func (e *ModelNotFoundError) Error() string {
 	msg := fmt.Sprintf("model %s is not installed on %s (%s); run `ollama pull %s`", e.Model, e.Host, e.URL, e.Model)
+	if e.Engine == EngineOpenAI {
+		msg = fmt.Sprintf("model %s is not served by %s (%s, OpenAI-compatible); use a model id it lists at /v1/models", e.Model, e.Host, e.URL)
+	}
 	if len(e.Available) > 0 {
 		msg += " or pick one of: " + strings.Join(e.Available, ", ")
 	} else {
@@ -40,12 +78,16 @@ func (e *ModelNotFoundError) Is(target error) bool { return target == ErrModelNo
 
 // HostUnreachableError says an Ollama server did not answer.
 type HostUnreachableError struct {
-	Host string
-	URL  string
-	Err  error
+	Engine string // EngineOpenAI, else Ollama
+	Host   string
+	URL    string
+	Err    error
 }
 
 func (e *HostUnreachableError) Error() string {
+	if e.Engine == EngineOpenAI {
+		return fmt.Sprintf("host %s (%s, OpenAI-compatible) is unreachable: %v; start its server or fix its URL in --hosts", e.Host, e.URL, e.Err)
+	}
 	return fmt.Sprintf("ollama host %s (%s) is unreachable: %v; start it with `ollama serve` or set OLLAMA_HOST / --hosts to where it runs", e.Host, e.URL, e.Err)
 }
 
@@ -94,10 +136,13 @@ const (
 // a server error, or the stream broke. Host unreachable and a timeout with
 // no answer have their own types; Fault names all of them.
 type FaultError struct {
-	Kind  FaultKind
-	Model string
-	Host  string
-	Err   error
+	Kind FaultKind
+	// RetryAfter is how long the host asked us to wait (Retry-After); a
+	// retry waits at least this long.
+	RetryAfter time.Duration
+	Model      string
+	Host       string
+	Err        error
 }
 
 func (e *FaultError) Error() string {

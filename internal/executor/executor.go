@@ -1,7 +1,8 @@
-// Package executor makes measured model calls on one or more Ollama hosts:
-// one call is one sample, with time to first token taken on the stream,
-// Ollama's own metrics from the final chunk, flags for silent failures and a
-// circuit breaker for runaway generation.
+// Package executor makes measured model calls on named hosts, each an
+// Ollama server or an OpenAI-compatible one (engine.go): one call is one
+// sample, with time to first token taken on the stream, the server's own
+// metrics from its end (Ollama's timings, or an OpenAI server's usage),
+// flags for silent failures and a circuit breaker for runaway generation.
 package executor
 
 import (
@@ -10,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,7 +25,7 @@ import (
 	"github.com/ollama/ollama/api"
 )
 
-// Executor runs model calls against named Ollama hosts. It is safe for
+// Executor runs model calls against named hosts. It is safe for
 // concurrent use.
 type Executor struct {
 	hosts map[string]Host
@@ -144,31 +146,33 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		defer stop()
 	}
 
+	if err := h.engine.refused(req); err != nil {
+		return m, &RefusedError{Host: h.Name, Err: err}
+	}
+	release, err := h.gate.enter(callCtx)
+	if err != nil {
+		return m, e.classify(ctx, callCtx, h, req, err, m)
+	}
+	defer release()
+
 	var (
 		out, thinking strings.Builder
-		final         *api.ChatResponse
 		clock         streamClock
 		calls         []record.ToolCall
 		last          string // last content chunk, trimmed
 		sameRun       int    // how many chunks in a row repeated it
 	)
 	start := time.Now()
-	err = h.client.Chat(callCtx, req.ChatRequest(), func(r api.ChatResponse) error {
-		clock.observe(time.Since(start), r.Message)
-		if c := strings.TrimSpace(r.Message.Content); c == last {
+	final, err := h.engine.stream(callCtx, req, func(d delta) error {
+		clock.observe(time.Since(start), d)
+		if c := strings.TrimSpace(d.Content); c == last {
 			sameRun++
 		} else {
 			last, sameRun = c, 0
 		}
-		out.WriteString(r.Message.Content)
-		thinking.WriteString(r.Message.Thinking)
-		for _, tc := range r.Message.ToolCalls {
-			calls = append(calls, record.ToolCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments.ToMap()})
-		}
-		if r.Done {
-			final = &r
-			return nil
-		}
+		out.WriteString(d.Content)
+		thinking.WriteString(d.Thinking)
+		calls = append(calls, d.ToolCalls...)
 		if req.Breaker.MaxTokens > 0 && clock.tokenChunks > req.Breaker.MaxTokens {
 			m.RunawayReason = "token_cap"
 			return errBreaker
@@ -180,13 +184,16 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		return nil
 	})
 	wall := time.Since(start)
+	if final != nil {
+		calls = append(calls, final.ToolCalls...)
+	}
 
 	m.Output = out.String()
 	m.Thinking = thinking.String()
 	m.ToolCalls = calls
 	m.WallMs = ms(wall)
 	clock.fill(&m)
-	tokens := clock.tokenChunks // Ollama's eval_count replaces it when the final chunk came
+	tokens := clock.tokenChunks // the server's count replaces it when the stream ended with one
 	m.EvalTokens = tokens
 
 	switch {
@@ -217,28 +224,32 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		return m, e.classify(ctx, callCtx, h, req, callCtx.Err(), m)
 	case final == nil:
 		return m, &FaultError{Kind: FaultDropped, Model: req.Model, Host: h.Name,
-			Err: errors.New("the stream ended without its final chunk (connection dropped, or the runner died); check the Ollama server log")}
+			Err: errors.New("the stream ended without its final chunk (connection dropped, or the runner died); check the server's log")}
 	}
 
-	mt := final.Metrics
 	m.DoneReason = final.DoneReason
-	m.LoadMs = ms(mt.LoadDuration)
-	m.TotalMs = ms(mt.TotalDuration)
-	m.PromptTokens = mt.PromptEvalCount
-	m.PromptMs = ms(mt.PromptEvalDuration)
-	m.EvalTokens = mt.EvalCount
-	m.EvalMs = ms(mt.EvalDuration)
-	if mt.PromptEvalDuration > 0 {
-		m.PromptTPS = float64(mt.PromptEvalCount) / mt.PromptEvalDuration.Seconds()
+	m.Fingerprint = final.Fingerprint
+	if final.Counted {
+		m.PromptTokens = final.PromptTokens
+		m.EvalTokens = final.EvalTokens
 	}
-	if mt.EvalDuration > 0 {
-		m.GenTPS = float64(mt.EvalCount) / mt.EvalDuration.Seconds()
+	m.LoadMs = ms(final.Load)
+	m.TotalMs = ms(final.Total)
+	m.PromptMs = ms(final.PromptEval)
+	m.EvalMs = ms(final.Eval)
+	if final.PromptEval > 0 {
+		m.PromptTPS = float64(final.PromptTokens) / final.PromptEval.Seconds()
+	}
+	if final.Eval > 0 {
+		m.GenTPS = float64(final.EvalTokens) / final.Eval.Seconds()
 	}
 	m.Flags.Truncated = final.DoneReason == "length"
 	if n := e.contextLength(ctx, h, req); n > 0 && m.PromptTokens >= n {
 		m.Flags.ContextFull = true
 	}
-	m.Flags.PromptCached = e.promptCached(h, req, m.PromptTokens)
+	if h.Ollama() {
+		m.Flags.PromptCached = e.promptCached(h, req, m.PromptTokens)
+	}
 	e.flag(&m)
 	return m, nil
 }
@@ -259,26 +270,31 @@ func (e *Executor) classify(parent, callCtx context.Context, h Host, req Request
 	if errors.Is(context.Cause(callCtx), ErrTimeout) {
 		return &TimeoutError{Model: req.Model, Timeout: req.Timeout, Partial: m.Output, Answered: m.TTFCMs > 0 || m.TTFTMs > 0}
 	}
-	var se api.StatusError
-	if errors.As(err, &se) {
-		switch code := se.StatusCode; {
+	if code, msg, wait, ok := h.engine.status(err); ok {
+		switch {
 		case code == http.StatusNotFound:
 			return e.notFound(parent, h, req.Model)
+		case code == http.StatusUnauthorized || code == http.StatusForbidden:
+			return &AuthError{Host: h.Name, KeyEnv: h.KeyEnv, Code: code, Msg: msg}
 		case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout:
-			return &FaultError{Kind: FaultRateLimited, Model: req.Model, Host: h.Name, Err: fmt.Errorf("ollama answered %d: %s", code, se.ErrorMessage)}
+			h.gate.pause(wait)
+			return &FaultError{Kind: FaultRateLimited, Model: req.Model, Host: h.Name, RetryAfter: wait, Err: fmt.Errorf("%s answered %d: %s", h.Engine, code, msg)}
 		case code >= 500:
-			return &FaultError{Kind: FaultServer, Model: req.Model, Host: h.Name, Err: fmt.Errorf("ollama answered %d: %s", code, se.ErrorMessage)}
+			return &FaultError{Kind: FaultServer, Model: req.Model, Host: h.Name, RetryAfter: wait, Err: fmt.Errorf("%s answered %d: %s", h.Engine, code, msg)}
 		}
-		return fmt.Errorf("call %s on %s: ollama answered %d: %s", req.Model, h.Name, se.StatusCode, se.ErrorMessage)
+		return fmt.Errorf("call %s on %s: %s answered %d: %s", req.Model, h.Name, h.Engine, code, msg)
 	}
 	if unreachable(err) {
-		return &HostUnreachableError{Host: h.Name, URL: h.URL.String(), Err: err}
+		return &HostUnreachableError{Engine: h.Engine, Host: h.Name, URL: h.URL.String(), Err: err}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &FaultError{Kind: FaultDropped, Model: req.Model, Host: h.Name, Err: fmt.Errorf("the stream was cut short: %w", err)}
 	}
 	// What is left is an error Ollama put inside a stream it had begun with
 	// 200 ("llama runner process has terminated", "an error was encountered
 	// while running the model"), or a chunk it could not frame: the server
 	// failed mid-answer.
-	return &FaultError{Kind: FaultServer, Model: req.Model, Host: h.Name, Err: fmt.Errorf("ollama failed mid-answer: %w", err)}
+	return &FaultError{Kind: FaultServer, Model: req.Model, Host: h.Name, Err: fmt.Errorf("%s failed mid-answer: %w", h.Engine, err)}
 }
 
 func unreachable(err error) bool {
@@ -288,9 +304,9 @@ func unreachable(err error) bool {
 }
 
 func (e *Executor) notFound(ctx context.Context, h Host, model string) error {
-	nf := &ModelNotFoundError{Model: model, Host: h.Name, URL: h.URL.String()}
-	if list, err := h.client.List(ctx); err == nil {
-		for _, m := range list.Models {
+	nf := &ModelNotFoundError{Engine: h.Engine, Model: model, Host: h.Name, URL: h.URL.String()}
+	if list, err := h.engine.models(ctx); err == nil {
+		for _, m := range list {
 			nf.Available = append(nf.Available, m.Name)
 		}
 	}
@@ -312,8 +328,10 @@ func (e *Executor) contextLength(ctx context.Context, h Host, req Request) int {
 	if ok {
 		return n
 	}
-	if show, err := h.client.Show(ctx, &api.ShowRequest{Model: req.Model}); err == nil {
-		n = parameterInt(show.Parameters, "num_ctx")
+	if h.Ollama() {
+		if show, err := h.client.Show(ctx, &api.ShowRequest{Model: req.Model}); err == nil {
+			n = parameterInt(show.Parameters, "num_ctx")
+		}
 	}
 	e.mu.Lock()
 	e.numCtx[key] = n

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/record"
-	"github.com/ollama/ollama/api"
 )
 
 // streamClock notes when the chunks of one streamed call arrived, on the
@@ -23,13 +22,13 @@ type streamClock struct {
 }
 
 // observe records one chunk that arrived at.
-func (c *streamClock) observe(at time.Duration, msg api.Message) {
+func (c *streamClock) observe(at time.Duration, msg delta) {
 	if c.chunks == 0 {
 		c.firstChunk = at
 	}
 	c.chunks++
 	text := msg.Content != "" || msg.Thinking != ""
-	content := msg.Content != "" || len(msg.ToolCalls) > 0
+	content := msg.Content != "" || len(msg.ToolCalls) > 0 || msg.ToolCallPart
 	if (text || content) && c.firstToken == 0 {
 		c.firstToken = at
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/google/go-cmp/cmp"
-	"github.com/ollama/ollama/api"
 )
 
 func TestStreamTPS(t *testing.T) {
@@ -34,17 +33,17 @@ func TestStreamTPS(t *testing.T) {
 func TestStreamClock(t *testing.T) {
 	ms := time.Millisecond
 	var c streamClock
-	call := api.ToolCall{Function: api.ToolCallFunction{Name: "get_weather"}}
+	call := record.ToolCall{Name: "get_weather"}
 	for _, ch := range []struct {
 		at  time.Duration
-		msg api.Message
+		msg delta
 	}{
-		{1 * ms, api.Message{}},
-		{2 * ms, api.Message{Thinking: "Let me"}},
-		{3 * ms, api.Message{Thinking: " see"}},
-		{6 * ms, api.Message{Content: "It is"}},
-		{7 * ms, api.Message{ToolCalls: []api.ToolCall{call}}},
-		{8 * ms, api.Message{}},
+		{1 * ms, delta{}},
+		{2 * ms, delta{Thinking: "Let me"}},
+		{3 * ms, delta{Thinking: " see"}},
+		{6 * ms, delta{Content: "It is"}},
+		{7 * ms, delta{ToolCalls: []record.ToolCall{call}}},
+		{8 * ms, delta{}},
 	} {
 		c.observe(ch.at, ch.msg)
 	}
@@ -60,8 +59,18 @@ func TestStreamClock(t *testing.T) {
 
 	// A tool call alone is the first content; with no text there is no stream rate.
 	var tc streamClock
-	tc.observe(4*ms, api.Message{ToolCalls: []api.ToolCall{call}})
-	tc.observe(5*ms, api.Message{})
+	tc.observe(4*ms, delta{ToolCalls: []record.ToolCall{call}})
+	tc.observe(5*ms, delta{})
+
+	// So is the first piece of an OpenAI tool call.
+	var oc streamClock
+	oc.observe(3*ms, delta{ToolCallPart: true})
+	oc.observe(4*ms, delta{ToolCallPart: true})
+	var om record.Measurement
+	oc.fill(&om)
+	if diff := cmp.Diff(record.Measurement{TTFCMs: 3, TTFTMs: 3, FirstContentMs: 3}, om); diff != "" {
+		t.Errorf("OpenAI tool-call stream (-want +got):\n%s", diff)
+	}
 	var tm record.Measurement
 	tc.fill(&tm)
 	if diff := cmp.Diff(record.Measurement{TTFCMs: 4, TTFTMs: 4, FirstContentMs: 4}, tm); diff != "" {

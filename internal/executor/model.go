@@ -2,84 +2,96 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
+	"net/http"
+	"slices"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/ollama/ollama/api"
 )
 
-// Models lists the models installed on a host.
+// Models lists the models a host serves.
 func (e *Executor) Models(ctx context.Context, host string) ([]string, error) {
 	h, err := e.Host(host)
 	if err != nil {
 		return nil, err
 	}
-	list, err := h.client.List(ctx)
+	list, err := h.engine.models(ctx)
 	if err != nil {
 		return nil, e.hostErr(h, err)
 	}
-	names := make([]string, 0, len(list.Models))
-	for _, m := range list.Models {
+	names := make([]string, 0, len(list))
+	for _, m := range list {
 		names = append(names, m.Name)
 	}
 	return names, nil
 }
 
-// ModelInfo returns the facts kept with a run: digest, family, parameter
-// size, quantization. A model that is not installed gives *ModelNotFoundError.
+// ModelInfo returns the facts kept with a run: on Ollama its digest,
+// family, parameter size, quantization; on an OpenAI-compatible server the
+// model id and what /v1/models says of it. A model the host does not list
+// gives *ModelNotFoundError.
 func (e *Executor) ModelInfo(ctx context.Context, host, model string) (record.ModelInfo, error) {
 	h, err := e.Host(host)
 	if err != nil {
 		return record.ModelInfo{}, err
 	}
-	list, err := h.client.List(ctx)
+	list, err := h.engine.models(ctx)
 	if err != nil {
 		return record.ModelInfo{}, e.hostErr(h, err)
 	}
-	var found *api.ListModelResponse
-	for i, m := range list.Models {
-		if sameModel(m.Name, m.Model, model) {
-			found = &list.Models[i]
-			break
-		}
-	}
-	if found == nil {
+	i := slices.IndexFunc(list, func(m record.ModelInfo) bool { return sameModel(m.Name, m.Name, model) })
+	if i < 0 {
 		return record.ModelInfo{}, e.notFound(ctx, h, model)
 	}
-	info := record.ModelInfo{
-		Name:          found.Name,
-		Digest:        found.Digest,
-		Family:        found.Details.Family,
-		ParameterSize: found.Details.ParameterSize,
-		Quantization:  found.Details.QuantizationLevel,
-		Format:        found.Details.Format,
-		SizeBytes:     found.Size,
-	}
-	if show, err := h.client.Show(ctx, &api.ShowRequest{Model: model}); err == nil {
-		info.ContextLength = parameterInt(show.Parameters, "num_ctx")
-		for _, c := range show.Capabilities {
-			info.Capabilities = append(info.Capabilities, string(c))
-		}
-		for k, v := range show.ModelInfo {
-			if strings.HasSuffix(k, ".context_length") && info.ContextLength == 0 {
-				if n, ok := toInt(v); ok {
-					info.ContextLength = n
-				}
-			}
-		}
-	}
+	info := list[i]
+	h.engine.details(ctx, &info)
 	return info, nil
 }
 
-// Version is the Ollama server version of a host.
+// Engine is the API a host speaks (EngineOllama or EngineOpenAI).
+func (e *Executor) Engine(host string) string {
+	h, err := e.Host(host)
+	if err != nil {
+		return ""
+	}
+	return h.Engine
+}
+
+// Price is what the user said a million tokens of model cost on host, if
+// they did (--hosts price=).
+func (e *Executor) Price(host, model string) (record.Price, bool) {
+	h, err := e.Host(host)
+	if err != nil {
+		return record.Price{}, false
+	}
+	return h.Price(model)
+}
+
+// Refused says why req cannot be sent to its host's engine (an option with
+// no equivalent there), before any call: a *RefusedError, or nil.
+func (e *Executor) Refused(req Request) error {
+	h, err := e.Host(req.Host)
+	if err != nil {
+		return err
+	}
+	if err := h.engine.refused(req); err != nil {
+		return &RefusedError{Host: h.Name, Err: err}
+	}
+	return nil
+}
+
+// Version is the server version of a host: Ollama's, or "" for an
+// OpenAI-compatible server (the API has none). Its error says the host
+// cannot be reached, or refused the key.
 func (e *Executor) Version(ctx context.Context, host string) (string, error) {
 	h, err := e.Host(host)
 	if err != nil {
 		return "", err
 	}
-	v, err := h.client.Version(ctx)
+	v, err := h.engine.version(ctx)
 	if err != nil {
 		return "", e.hostErr(h, err)
 	}
@@ -91,6 +103,9 @@ func (e *Executor) Loaded(ctx context.Context, host string) ([]record.LoadedMode
 	h, err := e.Host(host)
 	if err != nil {
 		return nil, err
+	}
+	if !h.Ollama() {
+		return nil, fmt.Errorf("host %s is an OpenAI-compatible server: the API does not say which models are loaded: %w", h.Name, ErrNotReported)
 	}
 	ps, err := h.client.ListRunning(ctx)
 	if err != nil {
@@ -115,6 +130,9 @@ func (e *Executor) Loaded(ctx context.Context, host string) ([]record.LoadedMode
 // how much of it is on the GPU; nil when the model is not loaded.
 func (e *Executor) Memory(ctx context.Context, host, model string) (*record.Memory, error) {
 	loaded, err := e.Loaded(ctx, host)
+	if errors.Is(err, ErrNotReported) {
+		return nil, nil // absent, never guessed
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +161,9 @@ func (e *Executor) Load(ctx context.Context, host, model string, keepAlive *time
 	h, err := e.Host(host)
 	if err != nil {
 		return 0, err
+	}
+	if !h.Ollama() {
+		return 0, fmt.Errorf("host %s is an OpenAI-compatible server: benchmcp cannot load or unload its models, so cold starts and load times cannot be measured there; run this on an Ollama host: %w", h.Name, ErrNotReported)
 	}
 	req := &api.ChatRequest{Model: model}
 	if keepAlive != nil {
@@ -187,8 +208,11 @@ func (e *Executor) Warmup(ctx context.Context, req Request, n int, retried func(
 }
 
 func (e *Executor) hostErr(h Host, err error) error {
-	if unreachable(err) {
-		return &HostUnreachableError{Host: h.Name, URL: h.URL.String(), Err: err}
+	if code, msg, _, ok := h.engine.status(err); ok && (code == http.StatusUnauthorized || code == http.StatusForbidden) {
+		return &AuthError{Host: h.Name, KeyEnv: h.KeyEnv, Code: code, Msg: msg}
 	}
-	return fmt.Errorf("ollama host %s: %w", h.Name, err)
+	if unreachable(err) {
+		return &HostUnreachableError{Engine: h.Engine, Host: h.Name, URL: h.URL.String(), Err: err}
+	}
+	return fmt.Errorf("%s host %s: %w", h.Engine, h.Name, err)
 }

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,6 +23,11 @@ type RetryPolicy struct {
 // restarted server to listen again, short enough that a host that stays
 // down is reported within seconds.
 var DefaultRetry = RetryPolicy{Retries: 3, Backoff: time.Second, MaxBackoff: 10 * time.Second}
+
+// MaxRetryAfter is the longest a retry waits for a host that asked for
+// more (Retry-After): past it the call fails as rate_limited and is run
+// again on resume, rather than holding a run for hours.
+const MaxRetryAfter = 2 * time.Minute
 
 // RetriedError is a call that still failed on the machine after its retries.
 type RetriedError struct {
@@ -66,7 +72,12 @@ func (e *Executor) ChatRetry(ctx context.Context, req Request, retried func(reco
 		if retried != nil {
 			retried(Retried(kind, err))
 		}
-		t := time.NewTimer(wait)
+		pause := wait
+		var fe *FaultError
+		if errors.As(err, &fe) && fe.RetryAfter > pause {
+			pause = min(fe.RetryAfter, MaxRetryAfter) // as the host asked, within reason
+		}
+		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
 			t.Stop()

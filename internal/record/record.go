@@ -57,6 +57,9 @@ type Measurement struct {
 	ToolCalls     []ToolCall `json:"tool_calls,omitempty"`
 	DoneReason    string     `json:"done_reason,omitempty"`
 	RunawayReason string     `json:"runaway_reason,omitempty"` // "token_cap" or "repetition"
+	// Fingerprint is the system_fingerprint an OpenAI-compatible server
+	// sent with the answer: the backend configuration that served it.
+	Fingerprint string `json:"fingerprint,omitempty"`
 
 	// Latencies on the client's clock, from the request being sent; see
 	// docs/statistics.md, "Latency definitions". Zero in an omitempty field
@@ -502,6 +505,12 @@ type Run struct {
 	ModelInfo     ModelInfo      `json:"model_info"`
 	Host          string         `json:"host"`     // host name as configured ("local", "gpu-box")
 	HostURL       string         `json:"host_url"` // its base URL
+	// Engine is the API the host speaks: "openai" for an OpenAI-compatible
+	// server; empty for Ollama's native API (every run stored before).
+	Engine string `json:"engine,omitempty"`
+	// Price is the price per million tokens the user gave for the model on
+	// its host when the run started; the run's cost is counted at it.
+	Price *Price `json:"price,omitempty"`
 	OllamaVersion string         `json:"ollama_version,omitempty"`
 	Suite         string         `json:"suite"`
 	SuiteHash     string         `json:"suite_hash"`
@@ -639,6 +648,9 @@ type RoutingCandidate struct {
 	Host            string  `json:"host"`
 	CostPer1KTokens float64 `json:"cost_per_1k_tokens,omitempty"`
 	CostPerSecond   float64 `json:"cost_per_second,omitempty"`
+	// Price is the host's price for the model (its --hosts price), used
+	// when neither cost above is given: input and output tokens apart.
+	Price *Price `json:"price,omitempty"`
 }
 
 // Name is how results name the candidate: as the caller did, else model@host.
@@ -652,9 +664,25 @@ func (c RoutingCandidate) Name() string {
 	return c.Model + "@" + c.Host
 }
 
-// Cost is what one call of tokens tokens taking ms milliseconds costs.
-func (c RoutingCandidate) Cost(tokens int, ms float64) float64 {
-	return c.CostPer1KTokens*float64(tokens)/1000 + c.CostPerSecond*ms/1000
+// Cost is what one call of in prompt and out output tokens taking ms
+// milliseconds costs.
+func (c RoutingCandidate) Cost(in, out int, ms float64) float64 {
+	if c.CostPer1KTokens == 0 && c.CostPerSecond == 0 && c.Price != nil {
+		return c.Price.Cost(in, out)
+	}
+	return c.CostPer1KTokens*float64(in+out)/1000 + c.CostPerSecond*ms/1000
+}
+
+// Price is what a million tokens cost on a host, in US dollars, as the
+// user gave it (--hosts price=IN/OUT).
+type Price struct {
+	InputPerM  float64 `json:"input_per_m"`
+	OutputPerM float64 `json:"output_per_m"`
+}
+
+// Cost is what in prompt and out output tokens cost.
+func (p Price) Cost(in, out int) float64 {
+	return (p.InputPerM*float64(in) + p.OutputPerM*float64(out)) / 1e6
 }
 
 // RoutingSpec is one routing policy at one threshold: enough to route a

@@ -423,7 +423,7 @@ func (s *Service) matrix(ctx context.Context, st Setup, runs []*record.Run, prog
 				return m, nil, fmt.Errorf("run %s of %s has %d samples of task %s, want %d; rerun it", runs[c].ID, st.Candidates[c].Name(), len(got), task.ID, st.Iterations)
 			}
 			for _, smp := range got[:st.Iterations] {
-				tr := Trial{Pass: smp.Pass, LatencyMs: smp.WallMs, Tokens: smp.PromptTokens + smp.EvalTokens}
+				tr := Trial{Pass: smp.Pass, LatencyMs: smp.WallMs, InTokens: smp.PromptTokens, OutTokens: smp.EvalTokens}
 				last := c == len(st.Candidates)-1
 				switch {
 				case last:

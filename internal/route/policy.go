@@ -36,7 +36,8 @@ func ParseCandidate(s string) Candidate {
 type Trial struct {
 	Pass      bool
 	LatencyMs float64
-	Tokens    int // prompt and output tokens
+	InTokens  int // prompt tokens
+	OutTokens int // output tokens
 	// Verify is the judge's score of the answer in [0,1], the cascade's
 	// signal; nil when the answer was not judged.
 	Verify   *float64
@@ -215,7 +216,7 @@ func router(m Matrix, sp Spec) func(ti, i int) Outcome {
 // call is the outcome of sending task ti at iteration i to candidate c alone.
 func call(m Matrix, ti, i, c int) Outcome {
 	t := m.Tasks[ti].Trials[c][i]
-	return Outcome{Called: []int{c}, Pass: t.Pass, Cost: m.Candidates[c].Cost(t.Tokens, t.LatencyMs), LatencyMs: t.LatencyMs}
+	return Outcome{Called: []int{c}, Pass: t.Pass, Cost: m.Candidates[c].Cost(t.InTokens, t.OutTokens, t.LatencyMs), LatencyMs: t.LatencyMs}
 }
 
 // cascadeOutcome tries the candidates in order and keeps the first answer
@@ -226,7 +227,7 @@ func cascadeOutcome(m Matrix, ti, i int, threshold float64) Outcome {
 	for c := range m.Candidates {
 		t := m.Tasks[ti].Trials[c][i]
 		o.Called = append(o.Called, c)
-		o.Cost += m.Candidates[c].Cost(t.Tokens, t.LatencyMs)
+		o.Cost += m.Candidates[c].Cost(t.InTokens, t.OutTokens, t.LatencyMs)
 		o.LatencyMs += t.LatencyMs
 		o.Pass = t.Pass
 		if c == len(m.Candidates)-1 {

@@ -18,8 +18,8 @@ func matrix(t *testing.T) Matrix {
 			if smallPass[i] {
 				v = &one
 			}
-			task.Trials[0] = append(task.Trials[0], Trial{Pass: smallPass[i], LatencyMs: 100, Tokens: 10, Verify: v, VerifyMs: 50})
-			task.Trials[1] = append(task.Trials[1], Trial{Pass: bigPass[i], LatencyMs: 1000, Tokens: 100})
+			task.Trials[0] = append(task.Trials[0], Trial{Pass: smallPass[i], LatencyMs: 100, InTokens: 4, OutTokens: 6, Verify: v, VerifyMs: 50})
+			task.Trials[1] = append(task.Trials[1], Trial{Pass: bigPass[i], LatencyMs: 1000, InTokens: 40, OutTokens: 60})
 		}
 		m.Tasks = append(m.Tasks, task)
 	}
