@@ -35,7 +35,7 @@ type AnalyzeResultsArgs struct {
 	BaselineRunID    string   `json:"baseline_run_id,omitempty" jsonschema:"run the runs of its suite are measured against; default the stored baseline of each (model, suite), else its oldest selected run"`
 	HTMLPath         string   `json:"html_path,omitempty" jsonschema:"also write a self-contained HTML report (.html) in the reports directory (a bare name, or a path under it)"`
 	IncludeHTML      bool     `json:"include_html,omitempty" jsonschema:"also return the HTML report as an embedded text/html resource"`
-	AllowDifferences []string `json:"allow_differences,omitempty" jsonschema:"differences between a run and its baseline to accept: digest, options, preamble, host, ollama_version, or all; by default such pairs are reported as incomparable and not tested"`
+	AllowDifferences []string `json:"allow_differences,omitempty" jsonschema:"differences between a run and its baseline to accept: digest, options, preamble, host, ollama_version, engine, or all; by default such pairs are reported as incomparable and not tested"`
 }
 
 // AnalyzeResultsResult is what analyze_results returns.

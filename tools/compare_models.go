@@ -48,7 +48,7 @@ type CompareModelsArgs struct {
 	Plan             bool             `json:"plan,omitempty" jsonschema:"plan only: the calls, seeds and what this design can detect; nothing is run or stored"`
 	Effect           float64          `json:"effect,omitempty" jsonschema:"pass-rate difference the power analysis aims to detect, 0-1 (default 0.10)"`
 	ExpectedPassRate float64          `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5)"`
-	AllowDifferences []string         `json:"allow_differences,omitempty" jsonschema:"with run_ids: differences between the runs to accept besides the model: digest, options, preamble, host, ollama_version, or all; by default runs that differ in these are refused"`
+	AllowDifferences []string         `json:"allow_differences,omitempty" jsonschema:"with run_ids: differences between the runs to accept besides the model: digest, options, preamble, host, ollama_version, engine, or all; by default runs that differ in these are refused"`
 	Baseline         string           `json:"baseline,omitempty" jsonschema:"label (or, with run_ids, run id) of the variant the others are measured against; default the first"`
 	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
 	Background       bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`

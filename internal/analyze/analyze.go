@@ -113,7 +113,7 @@ type Check struct {
 	PValue           *float64            `json:"p_value,omitempty" jsonschema:"two-sided p of the paired test over tasks; absent without pairs"`
 	MDE              float64             `json:"mde,omitempty" jsonschema:"smallest pass-rate difference this pair of runs detects with 80% power"`
 	LatencyRatio     float64             `json:"latency_ratio" jsonschema:"latency p50 run / baseline (0 when unknown)"`
-	Verdict          string              `json:"verdict" jsonschema:"regression, improvement, stable, or incomparable (the runs differ in digest, options, preamble, host or Ollama version; see allow_differences)"`
+	Verdict          string              `json:"verdict" jsonschema:"regression, improvement, stable, or incomparable (the runs differ in digest, options, preamble, host, Ollama version or engine; see allow_differences)"`
 	Reasons          []string            `json:"reasons,omitempty"`
 	Differences      []compare.Mismatch  `json:"differences,omitempty" jsonschema:"how the run differs from its baseline besides results"`
 }

@@ -278,13 +278,24 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 			return nil, fmt.Errorf("judge model on host %s: %w", host, err)
 		}
 	}
+	for _, t := range cfg.Suite.Tasks { // an option the host's engine has no equivalent for is refused, not dropped
+		if err := r.Exec.Refused(s.Request(t, 1)); err != nil {
+			return nil, &InputError{fmt.Errorf("task %s: %w", t.ID, err)}
+		}
+	}
 	version, _ := r.Exec.Version(ctx, cfg.Host)
+	var price *record.Price
+	if p, ok := r.Exec.Price(cfg.Host, cfg.Model); ok {
+		price = &p
+	}
 	s.run = record.Run{
 		Status:        record.StatusRunning,
 		Model:         cfg.Model,
 		ModelInfo:     info,
 		Host:          host.Name,
 		HostURL:       host.URL.String(),
+		Engine:        engineName(host.Engine),
+		Price:         price,
 		OllamaVersion: version,
 		Suite:         cfg.Suite.Name,
 		SuiteHash:     cfg.Suite.Hash(),
@@ -487,7 +498,17 @@ func (s *Session) Warm(ctx context.Context) error {
 
 // fatal reports errors that make every further call pointless.
 func fatal(err error) bool {
-	return errors.Is(err, executor.ErrHostUnreachable) || errors.Is(err, executor.ErrModelNotFound)
+	return errors.Is(err, executor.ErrHostUnreachable) || errors.Is(err, executor.ErrModelNotFound) ||
+		errors.Is(err, executor.ErrHostAuth) || errors.Is(err, executor.ErrRefused)
+}
+
+// engineName is a run's engine as stored: empty for Ollama's native API,
+// as in every run stored before there were others.
+func engineName(engine string) string {
+	if engine == executor.EngineOllama {
+		return ""
+	}
+	return engine
 }
 
 // Do runs one job, scores it and records the sample. A cancelled context
@@ -806,7 +827,9 @@ func (s *Session) Finish(status record.Status, runErr error) (record.Run, error)
 	if status.Final() && len(faults) > 0 { // not complete: those samples have no verdict yet
 		status, runErr = record.StatusFailed, &FaultError{Faults: faults}
 	}
-	sum := Summarize(s.cfg.Suite, s.Samples(), wall)
+	samples := s.Samples()
+	sum := Summarize(s.cfg.Suite, samples, wall)
+	SetCost(&sum, s.run.Price, samples)
 	sum.Faults = len(faults)
 	for _, f := range faults {
 		countRetries(&sum, f.Retries)

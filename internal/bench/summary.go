@@ -125,6 +125,7 @@ func Resummarize(run record.Run, samples []record.Sample) *record.Summary {
 	}
 	sum := Summarize(suite.Suite{}, samples, wall)
 	SetSeeds(&sum, run.Seeds)
+	SetCost(&sum, run.Price, samples)
 	if prev := run.Summary; prev != nil {
 		// What the scored samples cannot tell: the samples the machine
 		// failed (not among them) with their retries, and the model's memory.
@@ -134,6 +135,31 @@ func Resummarize(run record.Run, samples []record.Sample) *record.Summary {
 		}
 	}
 	return &sum
+}
+
+// SetCost counts what the model's calls cost at price (nil: no price was
+// given, and the summary has no cost): the run's and each task's. Judge
+// calls are not counted; samples without token counts cost nothing.
+func SetCost(sum *record.Summary, price *record.Price, samples []record.Sample) {
+	if price == nil {
+		return
+	}
+	c := &record.Cost{}
+	byTask := map[string]float64{}
+	for _, smp := range samples {
+		usd := price.Cost(smp.PromptTokens, smp.EvalTokens)
+		c.InputTokens += smp.PromptTokens
+		c.OutputTokens += smp.EvalTokens
+		c.USD += usd
+		byTask[smp.TaskID] += usd
+	}
+	if len(byTask) > 0 {
+		c.PerTaskUSD = c.USD / float64(len(byTask))
+	}
+	for i := range sum.Tasks {
+		sum.Tasks[i].CostUSD = byTask[sum.Tasks[i].ID]
+	}
+	sum.Cost = c
 }
 
 // SetSeeds records how the iterations were seeded in a summary.

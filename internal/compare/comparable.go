@@ -1,9 +1,11 @@
 package compare
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -19,17 +21,18 @@ const (
 	DiffPreamble = "preamble"       // the system prompt before every task
 	DiffHost     = "host"           // another Ollama server: other hardware
 	DiffVersion  = "ollama_version" // another Ollama build
+	DiffEngine   = "engine"         // Ollama's native API vs an OpenAI-compatible server: other templating, sampling defaults and timing
 	DiffSeeds    = "seeds"          // other seeds: reported, never refused (the test pairs tasks, not seeds)
 	// AllowAll allows every difference.
 	AllowAll = "all"
 )
 
 // Guarded are the differences a comparison refuses unless allowed.
-var Guarded = []string{DiffDigest, DiffOptions, DiffPreamble, DiffHost, DiffVersion}
+var Guarded = []string{DiffDigest, DiffOptions, DiffPreamble, DiffHost, DiffVersion, DiffEngine}
 
 // Mismatch is one way in which compared runs differ beyond the model name.
 type Mismatch struct {
-	Field   string   `json:"field" jsonschema:"digest, options, preamble, host, ollama_version or seeds"`
+	Field   string   `json:"field" jsonschema:"digest, options, preamble, host, ollama_version, engine or seeds"`
 	Values  []string `json:"values" jsonschema:"each run's value, as run id: value"`
 	Allowed bool     `json:"allowed" jsonschema:"asked for (allow_differences, or the variants of one comparison), so the comparison went ahead"`
 	Reason  string   `json:"reason"`
@@ -56,6 +59,9 @@ func Mismatches(runs []record.Run, allowed []string) []Mismatch {
 		vals := map[string]bool{}
 		var list []string
 		for _, r := range runs {
+			if field == DiffVersion && r.Engine != "" {
+				continue // an OpenAI-compatible server has no Ollama version; engine tells them apart
+			}
 			v := value(r)
 			vals[v] = true
 			list = append(list, r.ID+": "+orNone(clip(v, 60)))
@@ -89,8 +95,9 @@ func Mismatches(runs []record.Run, allowed []string) []Mismatch {
 	}
 	add(DiffOptions, "the runs used different Ollama options (the seed aside)", func(r record.Run) string { return optionsKey(r.Options) })
 	add(DiffPreamble, "the runs used different preambles (system prompts)", func(r record.Run) string { return preambleKey(r.Preamble) })
-	add(DiffHost, "the runs ran on different Ollama hosts (other hardware or load)", func(r record.Run) string { return r.HostURL })
+	add(DiffHost, "the runs ran on different hosts (other hardware or load)", func(r record.Run) string { return machine(r.HostURL) })
 	add(DiffVersion, "the runs ran on different Ollama versions", func(r record.Run) string { return r.OllamaVersion })
+	add(DiffEngine, "the runs went through different APIs (Ollama's native one, an OpenAI-compatible one): servers template, default sampling options (Ollama's /v1 sets temperature and top_p to 1 unless given) and time differently", func(r record.Run) string { return cmp.Or(r.Engine, "ollama") })
 	add(DiffSeeds, "the runs used different seeds, so their iterations are not paired by seed; the test pairs tasks and stays valid", func(r record.Run) string {
 		if r.Seeds == nil {
 			return ""
@@ -99,6 +106,15 @@ func Mismatches(runs []record.Run, allowed []string) []Mismatch {
 		return string(b)
 	})
 	return out
+}
+
+// machine is the host:port of a host URL: the server's machine, whichever
+// of its APIs (/ or /v1) a run went through.
+func machine(hostURL string) string {
+	if u, err := url.Parse(hostURL); err == nil && u.Host != "" {
+		return u.Scheme + "://" + u.Host
+	}
+	return hostURL
 }
 
 // Refused are the mismatches that were not allowed.

@@ -84,6 +84,7 @@ type VariantSummary struct {
 	Broken          int                       `json:"broken" jsonschema:"samples that ran away, came back empty or failed (each counted once)"`
 	Funnel          *record.Funnel            `json:"funnel,omitempty" jsonschema:"agentic tasks: needed a tool -> called one -> right tool -> valid arguments -> used the result -> right answer, and the failure modes"`
 	Criteria        []record.CriterionSummary `json:"criteria,omitempty" jsonschema:"judge rubric: mean score and points per criterion"`
+	Cost            *record.Cost              `json:"cost,omitempty" jsonschema:"the variant's calls at the price given for its model on its host (--hosts price=)"`
 }
 
 // Diff is a paired difference b - a over the tasks both variants did: per
@@ -286,7 +287,9 @@ func summarize(v Variant) VariantSummary {
 	}
 	s := bench.Summarize(suite.Suite{}, v.Samples, time.Duration(callMs*float64(time.Millisecond)))
 	bench.SetSeeds(&s, v.Run.Seeds)
+	bench.SetCost(&s, v.Run.Price, v.Samples)
 	return VariantSummary{
+		Cost:  s.Cost,
 		Label: v.Label, RunID: v.Run.ID, Status: v.Run.Status, Model: v.Run.Model,
 		Preamble: v.Preamble, Options: v.Run.Options,
 		Headline: s.Headline, Passed: s.Passed,

@@ -288,7 +288,8 @@ type TaskSummary struct {
 	PassRate     float64 `json:"pass_rate"`
 	MeanScore    float64 `json:"mean_score"`
 	LatencyP50Ms float64 `json:"latency_p50_ms"`
-	FlipRate     float64 `json:"flip_rate"` // share of iterations whose verdict differs from the previous one
+	FlipRate     float64 `json:"flip_rate"`          // share of iterations whose verdict differs from the previous one
+	CostUSD      float64 `json:"cost_usd,omitempty"` // the task's calls, every iteration, at the run's price
 	// Distinct is how many different answers the iterations gave: 1 for
 	// replays (same seed, or a model that does not sample).
 	Distinct int `json:"distinct,omitempty"`
@@ -421,6 +422,9 @@ type Summary struct {
 	Funnel *Funnel `json:"funnel,omitempty"`
 	// Criteria are the rubric criteria of the judged samples, in rubric order.
 	Criteria []CriterionSummary `json:"criteria,omitempty"`
+	// Cost is what the model's calls cost at the price given for it on its
+	// host (--hosts price=); nil without a price.
+	Cost *Cost `json:"cost,omitempty"`
 	// Memory is what the model took once loaded for the run, as Ollama
 	// reports it (/api/ps): the GPU share is the main lever on a GPU.
 	Memory *Memory `json:"memory,omitempty"`
@@ -499,18 +503,18 @@ type RunConfig struct {
 
 // Run is one benchmark run: a suite against one model with fixed options.
 type Run struct {
-	ID            string         `json:"id"`
-	Status        Status         `json:"status"`
-	Model         string         `json:"model"`
-	ModelInfo     ModelInfo      `json:"model_info"`
-	Host          string         `json:"host"`     // host name as configured ("local", "gpu-box")
-	HostURL       string         `json:"host_url"` // its base URL
+	ID        string    `json:"id"`
+	Status    Status    `json:"status"`
+	Model     string    `json:"model"`
+	ModelInfo ModelInfo `json:"model_info"`
+	Host      string    `json:"host"`     // host name as configured ("local", "gpu-box")
+	HostURL   string    `json:"host_url"` // its base URL
 	// Engine is the API the host speaks: "openai" for an OpenAI-compatible
 	// server; empty for Ollama's native API (every run stored before).
 	Engine string `json:"engine,omitempty"`
 	// Price is the price per million tokens the user gave for the model on
 	// its host when the run started; the run's cost is counted at it.
-	Price *Price `json:"price,omitempty"`
+	Price         *Price         `json:"price,omitempty"`
 	OllamaVersion string         `json:"ollama_version,omitempty"`
 	Suite         string         `json:"suite"`
 	SuiteHash     string         `json:"suite_hash"`
@@ -671,6 +675,14 @@ func (c RoutingCandidate) Cost(in, out int, ms float64) float64 {
 		return c.Price.Cost(in, out)
 	}
 	return c.CostPer1KTokens*float64(in+out)/1000 + c.CostPerSecond*ms/1000
+}
+
+// Cost is what calls cost at a Price.
+type Cost struct {
+	USD          float64 `json:"usd"`
+	PerTaskUSD   float64 `json:"per_task_usd"` // USD over the tasks: every iteration of a task counted
+	InputTokens  int     `json:"input_tokens"`
+	OutputTokens int     `json:"output_tokens"`
 }
 
 // Price is what a million tokens cost on a host, in US dollars, as the
