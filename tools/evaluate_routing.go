@@ -37,7 +37,7 @@ type RoutingCost struct {
 // EvaluateRoutingArgs are the arguments of evaluate_routing.
 type EvaluateRoutingArgs struct {
 	Candidates []string               `json:"candidates" jsonschema:"2-8 models, cheapest first, model or model@host; the last is the big one"`
-	Costs      map[string]RoutingCost `json:"costs,omitempty" jsonschema:"per candidate: {per_1k_tokens} or {per_second}"`
+	Costs      map[string]RoutingCost `json:"costs,omitempty" jsonschema:"per candidate: {per_1k_tokens} or {per_second}; else its host's --hosts price"`
 	Suite      string                 `json:"suite,omitempty" jsonschema:"built-in suite or suite file (default tiny)"`
 	Options    map[string]any         `json:"options,omitempty" jsonschema:"Ollama options of the runs (seed aside)"`
 	Iterations int                    `json:"iterations,omitempty" jsonschema:"seeds per task (default 3)"`

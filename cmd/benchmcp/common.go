@@ -39,7 +39,7 @@ type common struct {
 
 func (c *common) register(fs *flag.FlagSet) {
 	dbFlag(fs, &c.db)
-	fs.StringVar(&c.hosts, "hosts", os.Getenv("BENCHMCP_HOSTS"), `named Ollama hosts "local=http://127.0.0.1:11434,gpu-box=http://10.0.0.5:11434" (env BENCHMCP_HOSTS; default local=OLLAMA_HOST)`)
+	fs.StringVar(&c.hosts, "hosts", os.Getenv("BENCHMCP_HOSTS"), `named hosts "local=http://127.0.0.1:11434,vllm=openai:http://10.0.0.5:8000/v1;price=0.1/0.4" (Ollama, or OpenAI-compatible with openai:; env BENCHMCP_HOSTS; default local=OLLAMA_HOST)`)
 	fs.StringVar(&c.reports, "reports-dir", os.Getenv("BENCHMCP_REPORTS"), "where the MCP server writes reports; it writes nowhere else (env BENCHMCP_REPORTS; default reports/ next to the store)")
 	fs.StringVar(&c.python, "python", os.Getenv("BENCHMCP_PYTHON"), "Python interpreter for code_exec checks (env BENCHMCP_PYTHON; default python3 on PATH)")
 	fs.BoolVar(&c.unsafeCode, "unsafe-code-exec", envTrue("BENCHMCP_UNSAFE_CODE_EXEC"), "run code_exec checks unconfined, with your rights, instead of in the bubblewrap sandbox (env BENCHMCP_UNSAFE_CODE_EXEC=1); only for suites and models you trust")

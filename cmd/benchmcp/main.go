@@ -133,6 +133,8 @@ Usage:
 
 Common flags (each has a BENCHMCP_* environment twin):
   --db PATH       the run store (BENCHMCP_DB; default $XDG_DATA_HOME/benchmcp/bench.db)
-  --hosts SPEC    named Ollama hosts, "local=http://127.0.0.1:11434,gpu-box=http://10.0.0.5:11434"
+  --hosts SPEC    named hosts, "local=http://127.0.0.1:11434,vllm=openai:http://10.0.0.5:8000/v1"
+                  (openai: for an OpenAI-compatible server; settings key_env, rpm,
+                  concurrency, price=IN/OUT after ';'; see README)
                   (BENCHMCP_HOSTS; default: one host "local" at OLLAMA_HOST)
 `

@@ -19,17 +19,20 @@ import (
 	"net/http/httputil"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/ollamatest"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/report"
+	"github.com/benchmcp/benchmcp/internal/route"
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/memory"
 )
@@ -359,5 +362,66 @@ func TestAPIKeyStaysSecret(t *testing.T) {
 				t.Errorf("%s holds an API key", what)
 			}
 		}
+	}
+}
+
+// TestRoutingLocalVsCloud: routing between a local model on the native API
+// and a "cloud" model on an OpenAI-compatible host priced per token: the
+// evaluation counts the cloud model's tokens at its price and the local
+// one's as free, and a cascade answered on both engines escalates from the
+// local model to the cloud one.
+func TestRoutingLocalVsCloud(t *testing.T) {
+	r, st := bothEngines(t, "cloud=openai:"+ollamatest.Get(t).URL.String()+"/v1;price=2/8")
+	s := tinySuite(t)
+	var arith []suite.Task
+	for _, task := range s.Tasks {
+		if task.Category == "add" || task.Category == "mul" {
+			arith = append(arith, task)
+		}
+	}
+	s.Tasks = arith
+	local := route.Candidate{Model: "tiny-s", Host: "native"}
+	cloud := route.Candidate{Model: "tiny-m", Host: "cloud"}
+	for _, c := range []route.Candidate{local, cloud} {
+		run := runSuite(t, r, bench.Config{Model: c.Model, Host: c.Host, Suite: s, Seeds: mustSeeds(t, 1, 3), Options: greedy, Timeout: time.Minute})
+		if run.Status != record.StatusCompleted {
+			t.Fatalf("run of %s: %s (%s)", c.Name(), run.Status, run.Error)
+		}
+	}
+	rs := &route.Service{Store: st, Exec: r.Exec}
+	ev, err := rs.Evaluate(context.Background(), route.Setup{Candidates: []route.Candidate{local, cloud}, Suite: s, Options: greedy, Iterations: 1, Within: 0.05}, route.EvaluateHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	costs := map[string]float64{}
+	for _, p := range ev.Policies {
+		costs[p.ID] = p.Cost
+	}
+	if costs["always tiny-s@native"] != 0 || costs["always tiny-m@cloud"] <= 0 || !strings.Contains(ev.Why, "by cost") {
+		t.Errorf("policy costs %v, why %q; want the local model free, the cloud one at its price, and the choice made by cost", costs, ev.Why)
+	}
+	t.Logf("recommended %s: %s", ev.Recommended, ev.Why)
+
+	// route_task's cascade: the local model answers 5788 wrong, the cloud one right.
+	c, err := check.Compile(check.Spec{Type: "exact", Value: "5788"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var task suite.Task
+	for _, tk := range arith {
+		if slices.ContainsFunc(tk.Checks, func(sp check.Spec) bool { return sp.Type == "exact" && fmt.Sprint(sp.Value) == "5788" }) {
+			task = tk
+		}
+	}
+	d, err := rs.Decide(context.Background(), route.Request{Task: task.Prompt, Candidates: []route.Candidate{local, cloud}, Strategy: route.Cascade, Checks: []check.Check{c}, Options: greedy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Attempts) == 0 || d.Attempts[len(d.Attempts)-1].Model != d.Chosen {
+		t.Fatalf("cascade %+v", d)
+	}
+	t.Logf("cascade chose %s after %d attempts: %+v", d.Chosen, len(d.Attempts), d.Attempts)
+	if d.Chosen == cloud.Name() && (len(d.Attempts) != 2 || d.Attempts[1].Answer != "5788") {
+		t.Errorf("the cascade escalated to the cloud model: attempts %+v; want the local miss, then 5788 from the cloud", d.Attempts)
 	}
 }

@@ -182,6 +182,18 @@ func missingError(st Setup, runs []*record.Run) error {
 		st.Suite.Name, st.Suite.Hash(), st.Iterations, strings.Join(lines, "; "))
 }
 
+// priceCandidates gives each candidate without a cost of its own the
+// price its run was counted at (--hosts price=), so that a cloud model's
+// tokens cost what the user pays and an unpriced local model nothing.
+func priceCandidates(cs []Candidate, runs []*record.Run) {
+	for i := range cs {
+		if cs[i].CostPer1KTokens == 0 && cs[i].CostPerSecond == 0 && i < len(runs) && runs[i] != nil && runs[i].Price != nil {
+			p := *runs[i].Price
+			cs[i].Price = &p
+		}
+	}
+}
+
 // Evaluate evaluates the routing policies between the candidates on the
 // suite, from their stored runs (online, first running the missing ones
 // with s.Sweeps), and stores the recommendation as a policy.
@@ -200,6 +212,7 @@ func (s *Service) Evaluate(ctx context.Context, st Setup, h EvaluateHooks) (*Eva
 			return nil, err
 		}
 	}
+	priceCandidates(st.Candidates, runs)
 	m, notes, err := s.matrix(ctx, st, runs, h.Progress)
 	if err != nil {
 		return nil, err
@@ -209,7 +222,7 @@ func (s *Service) Evaluate(ctx context.Context, st Setup, h EvaluateHooks) (*Eva
 		return nil, err
 	}
 	big := st.Candidates[len(st.Candidates)-1].Name()
-	costed := slices.ContainsFunc(st.Candidates, func(c Candidate) bool { return c.CostPer1KTokens > 0 || c.CostPerSecond > 0 })
+	costed := slices.ContainsFunc(st.Candidates, func(c Candidate) bool { return c.CostPer1KTokens > 0 || c.CostPerSecond > 0 || c.Price != nil })
 	rec := policies[Recommend(policies, big, st.Within, costed)]
 	ev := &Evaluation{
 		Mode: mode, Suite: st.Suite.Name, SuiteHash: st.Suite.Hash(),
