@@ -50,7 +50,7 @@ type CompareModelsArgs struct {
 	ExpectedPassRate float64          `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5)"`
 	AllowDifferences []string         `json:"allow_differences,omitempty" jsonschema:"with run_ids: differences between the runs to accept besides the model: digest, options, preamble, host, ollama_version, engine, or all; by default runs that differ in these are refused"`
 	Baseline         string           `json:"baseline,omitempty" jsonschema:"label (or, with run_ids, run id) of the variant the others are measured against; default the first"`
-	Host             string           `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured)"`
+	Host             string           `json:"host,omitempty" jsonschema:"named host, Ollama or OpenAI-compatible (default: the first)"`
 	Background       bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
 	Priority         int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
 }

@@ -25,7 +25,7 @@ type RunBenchmarkArgs struct {
 	Concurrency      int            `json:"concurrency,omitempty" jsonschema:"calls in flight at once (1-16, default 1); only helps when the server runs with OLLAMA_NUM_PARALLEL > 1"`
 	Cold             bool           `json:"cold,omitempty" jsonschema:"unload the model before every call so each one includes the load time"`
 	Think            string         `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
-	Host             string         `json:"host,omitempty" jsonschema:"named Ollama host (default: the first configured, normally OLLAMA_HOST)"`
+	Host             string         `json:"host,omitempty" jsonschema:"named host, Ollama or OpenAI-compatible (--hosts; default the first)"`
 	ResumeRunID      string         `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
 	Background       bool           `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
 	Priority         int            `json:"priority,omitempty" jsonschema:"queue priority: higher runs first; jobs of equal priority run in order of submission (default 0)"`
@@ -66,7 +66,7 @@ type RunBenchmarkResult struct {
 // RunBenchmarkTool is the MCP definition of run_benchmark.
 func RunBenchmarkTool() mcp.Tool {
 	return mcp.NewTool("run_benchmark",
-		mcp.WithDescription("Run a suite against one Ollama model and score every answer (exact, regex, JSON schema, tool call, code execution, LLM judge), each iteration on its own recorded seed. "+
+		mcp.WithDescription("Run a suite against one model (Ollama or OpenAI-compatible host) and score every answer (exact, regex, JSON schema, tool call, code execution, LLM judge), each iteration on its own recorded seed. "+
 			"Returns pass rate with a task-clustered 95% interval, pass@k and pass^k, the minimum detectable effect, latency, TTFT and tokens/s, per-task and per-category tables, and stores the run. "+
 			"plan: true returns the design's cost and power without calling a model. Cancelling leaves a run that resume_run_id finishes."),
 		inputSchema[RunBenchmarkArgs](),
