@@ -278,6 +278,9 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 			return nil, fmt.Errorf("judge model on host %s: %w", host, err)
 		}
 	}
+	if cfg.Cold && !host.Ollama() {
+		return nil, inputErrorf("cold starts need a host benchmcp can unload a model on: %s is an OpenAI-compatible server, which loads and frees models itself; leave cold out, or run on an Ollama host", host.Name)
+	}
 	for _, t := range cfg.Suite.Tasks { // an option the host's engine has no equivalent for is refused, not dropped
 		if err := r.Exec.Refused(s.Request(t, 1)); err != nil {
 			return nil, &InputError{fmt.Errorf("task %s: %w", t.ID, err)}

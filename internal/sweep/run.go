@@ -2,12 +2,14 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"sync"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/record"
 )
 
@@ -99,7 +101,9 @@ func Run(ctx context.Context, m Machine, sessions []*bench.Session, opt Options)
 				BlockStart: func(ctx context.Context, block []*bench.Session) error {
 					c := block[0].Config()
 					if loaded != "" {
-						if err := m.Unload(ctx, c.Host, loaded); err != nil {
+						// An OpenAI-compatible server loads and frees its
+						// models itself: there is nothing to unload.
+						if err := m.Unload(ctx, c.Host, loaded); err != nil && !errors.Is(err, executor.ErrNotReported) {
 							return fmt.Errorf("unload %s on host %s before the block of %s: %w", loaded, h, c.Label, err)
 						}
 					}
