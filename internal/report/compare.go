@@ -33,6 +33,18 @@ func CompareMarkdown(title string, r compare.Result) string {
 			v.MeanScore, findings.Millis(v.LatencyP50Ms), findings.Millis(v.LatencyP95Ms), findings.Millis(v.TTFTP50Ms), v.GenTPS, v.PointsPerSecond, v.Broken)
 	}
 
+	var total float64
+	var costed []string
+	for _, v := range r.Variants {
+		if v.Cost != nil {
+			total += v.Cost.USD
+			costed = append(costed, fmt.Sprintf("%s %s (%s per task)", v.Label, USD(v.Cost.USD), USD(v.Cost.PerTaskUSD)))
+		}
+	}
+	if len(costed) > 0 {
+		fmt.Fprintf(&b, "\nCost at the prices given for their hosts: %s; %s in all.\n", strings.Join(costed, ", "), USD(total))
+	}
+
 	for _, v := range r.Variants {
 		if v.Funnel != nil {
 			fmt.Fprintf(&b, "\n%s, agentic tool use: %s.\n", v.Label, FunnelLine(v.Funnel))

@@ -13,13 +13,25 @@ import (
 	"github.com/benchmcp/benchmcp/internal/record"
 )
 
+// USD writes a dollar amount with the precision a small one needs.
+func USD(v float64) string {
+	if v != 0 && v < 1 {
+		return fmt.Sprintf("$%.3g", v)
+	}
+	return fmt.Sprintf("$%.2f", v)
+}
+
 // RunMarkdown is the summary of one run: headline numbers, the per-category
 // and per-task tables, and what went wrong.
 func RunMarkdown(run record.Run) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## %s on %s: %s\n\n", run.Model, run.Suite, run.Status)
-	fmt.Fprintf(&b, "run `%s` · host %s (Ollama %s) · %s %s %s · suite hash %s\n\n",
-		run.ID, run.Host, orDash(run.OllamaVersion), orDash(run.ModelInfo.ParameterSize), orDash(run.ModelInfo.Quantization), short(run.ModelInfo.Digest), run.SuiteHash)
+	server := "Ollama " + orDash(run.OllamaVersion)
+	if run.Engine != "" {
+		server = "OpenAI-compatible"
+	}
+	fmt.Fprintf(&b, "run `%s` · host %s (%s) · %s %s %s · suite hash %s\n\n",
+		run.ID, run.Host, server, orDash(run.ModelInfo.ParameterSize), orDash(run.ModelInfo.Quantization), short(run.ModelInfo.Digest), run.SuiteHash)
 	s := run.Summary
 	if s == nil {
 		b.WriteString("No summary: the run has not finished.\n")
@@ -43,6 +55,10 @@ func RunMarkdown(run record.Run) string {
 	fmt.Fprintf(&b, "| TTFT p50 / p95 | %s / %s%s |\n", findings.Millis(s.TTFTP50Ms), findings.Millis(s.TTFTP95Ms), firstChunks(*s))
 	fmt.Fprintf(&b, "| generation / prompt tokens/s (median) | %.0f%s / %.0f |\n", s.GenTPS, streamRate(*s), s.PromptTPS)
 	fmt.Fprintf(&b, "| points per second | %.2f (wall %.1f s) |\n", s.PointsPerSecond, s.WallSeconds)
+	if c := s.Cost; c != nil && run.Price != nil {
+		fmt.Fprintf(&b, "| cost at %g / %g USD per M tokens in / out | %s (%s per task; %d in, %d out tokens) |\n",
+			run.Price.InputPerM, run.Price.OutputPerM, USD(c.USD), USD(c.PerTaskUSD), c.InputTokens, c.OutputTokens)
+	}
 	fmt.Fprintf(&b, "| runaway / truncated / empty / errors | %d / %d / %d / %d |\n", s.Runaway, s.Truncated, s.Empty, s.Errors)
 	if m := bench.Machine(s.Faults, s.Retried); m != "" {
 		fmt.Fprintf(&b, "| failures of the machine | %s |\n", m)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/benchmcp/benchmcp/internal/compare"
 	"github.com/benchmcp/benchmcp/internal/record"
 )
 
@@ -30,5 +31,30 @@ func TestRunMarkdownLatencies(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("old run's markdown lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestCostLines: a run and a comparison with prices say what they cost;
+// without prices they say nothing of it.
+func TestCostLines(t *testing.T) {
+	price := &record.Price{InputPerM: 2, OutputPerM: 8}
+	run := record.Run{ID: "r1", Model: "gpt-x", Suite: "s", Host: "cloud", Engine: "openai", Price: price, Status: record.StatusCompleted,
+		Summary: &record.Summary{Cost: &record.Cost{USD: 0.0123, PerTaskUSD: 0.00123, InputTokens: 1000, OutputTokens: 1287}}}
+	md := RunMarkdown(run)
+	for _, want := range []string{"(OpenAI-compatible)", "| cost at 2 / 8 USD per M tokens in / out | $0.0123 ($0.00123 per task; 1000 in, 1287 out tokens) |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("run report lacks %q:\n%s", want, md)
+		}
+	}
+	run.Price, run.Summary.Cost, run.Engine = nil, nil, ""
+	if md := RunMarkdown(run); strings.Contains(md, "cost") || !strings.Contains(md, "(Ollama -)") {
+		t.Errorf("a run without a price:\n%s", md)
+	}
+	cmpMD := CompareMarkdown("c", compare.Result{Variants: []compare.VariantSummary{
+		{Label: "local", Model: "tiny-s"},
+		{Label: "cloud", Model: "gpt-x", Cost: &record.Cost{USD: 1.5, PerTaskUSD: 0.15}},
+	}})
+	if !strings.Contains(cmpMD, "Cost at the prices given for their hosts: cloud $1.50 ($0.15 per task); $1.50 in all.") {
+		t.Errorf("comparison report:\n%s", cmpMD)
 	}
 }
