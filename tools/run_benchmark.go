@@ -40,6 +40,7 @@ type Environment struct {
 	Quantization  string         `json:"quantization,omitempty"`
 	Host          string         `json:"host"`
 	HostURL       string         `json:"host_url"`
+	Engine        string         `json:"engine,omitempty" jsonschema:"openai: an OpenAI-compatible host; absent: Ollama"`
 	OllamaVersion string         `json:"ollama_version,omitempty"`
 	Options       map[string]any `json:"options,omitempty"`
 	Preamble      string         `json:"preamble,omitempty"`
@@ -212,7 +213,7 @@ func environment(run record.Run) Environment {
 	return Environment{
 		Model: run.Model, Digest: run.ModelInfo.Digest, Family: run.ModelInfo.Family,
 		ParameterSize: run.ModelInfo.ParameterSize, Quantization: run.ModelInfo.Quantization,
-		Host: run.Host, HostURL: run.HostURL, OllamaVersion: run.OllamaVersion,
+		Host: run.Host, HostURL: run.HostURL, Engine: run.Engine, OllamaVersion: run.OllamaVersion,
 		Options: run.Options, Preamble: run.Preamble, Suite: run.Suite, SuiteHash: run.SuiteHash,
 	}
 }
