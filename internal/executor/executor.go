@@ -35,14 +35,23 @@ type Executor struct {
 	// machine; New sets DefaultRetry. Set it before the first call.
 	Retry RetryPolicy
 
-	mu      sync.Mutex
-	numCtx  map[string]int // host/model -> num_ctx from the Modelfile, for the context-full flag
-	prompts map[string]int // host/model/prompt hash -> prompt tokens first seen, for the cache flag
+	// WedgeProbe bounds the probe of a model after a stream of ours to it
+	// was aborted (unwedge.go); New sets DefaultWedgeProbe, 0 turns the
+	// probe off.
+	WedgeProbe time.Duration
+
+	mu       sync.Mutex
+	numCtx   map[string]int  // host/model -> num_ctx from the Modelfile, for the context-full flag
+	prompts  map[string]int  // host/model/prompt hash -> prompt tokens first seen, for the cache flag
+	inflight map[string]int  // host/model -> our calls in flight
+	suspect  map[string]bool // host/model -> a stream was aborted, not yet probed
+	unwedged int
 }
 
 // New returns an executor over the given hosts; the first is the default.
 func New(hosts ...Host) *Executor {
-	e := &Executor{hosts: map[string]Host{}, Retry: DefaultRetry, numCtx: map[string]int{}, prompts: map[string]int{}}
+	e := &Executor{hosts: map[string]Host{}, Retry: DefaultRetry, WedgeProbe: DefaultWedgeProbe,
+		numCtx: map[string]int{}, prompts: map[string]int{}, inflight: map[string]int{}, suspect: map[string]bool{}}
 	for _, h := range hosts {
 		e.hosts[h.Name] = h
 		e.order = append(e.order, h.Name)
@@ -154,6 +163,10 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		return m, e.classify(ctx, callCtx, h, req, err, m)
 	}
 	defer release()
+	key := h.Name + "/" + req.Model
+	e.begin(key)
+	aborted := false // we closed a flowing stream: may wedge Ollama (unwedge.go)
+	defer func() { e.end(ctx, h, req, key, aborted) }()
 
 	var (
 		out, thinking strings.Builder
@@ -161,10 +174,12 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		calls         []record.ToolCall
 		last          string // last content chunk, trimmed
 		sameRun       int    // how many chunks in a row repeated it
+		deltas        int    // chunks received
 	)
 	start := time.Now()
 	final, err := h.engine.stream(callCtx, req, func(d delta) error {
 		clock.observe(time.Since(start), d)
+		deltas++
 		if c := strings.TrimSpace(d.Content); c == last {
 			sameRun++
 		} else {
@@ -184,6 +199,8 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		return nil
 	})
 	wall := time.Since(start)
+	// Only a stream that was flowing can leak Ollama's slot when closed.
+	aborted = final == nil && deltas > 0 && (errors.Is(err, errBreaker) || callCtx.Err() != nil)
 	if final != nil {
 		calls = append(calls, final.ToolCalls...)
 	}
