@@ -41,17 +41,18 @@ type Executor struct {
 	WedgeProbe time.Duration
 
 	mu       sync.Mutex
-	numCtx   map[string]int  // host/model -> num_ctx from the Modelfile, for the context-full flag
-	prompts  map[string]int  // host/model/prompt hash -> prompt tokens first seen, for the cache flag
-	inflight map[string]int  // host/model -> our calls in flight
-	suspect  map[string]bool // host/model -> a stream was aborted, not yet probed
+	numCtx   map[string]int           // host/model -> num_ctx from the Modelfile, for the context-full flag
+	prompts  map[string]int           // host/model/prompt hash -> prompt tokens first seen, for the cache flag
+	inflight map[string]int           // host/model -> our calls in flight
+	suspect  map[string]bool          // host/model -> a stream was aborted, not yet probed
+	probing  map[string]chan struct{} // host/model -> closed when its probe ends
 	unwedged int
 }
 
 // New returns an executor over the given hosts; the first is the default.
 func New(hosts ...Host) *Executor {
 	e := &Executor{hosts: map[string]Host{}, Retry: DefaultRetry, WedgeProbe: DefaultWedgeProbe,
-		numCtx: map[string]int{}, prompts: map[string]int{}, inflight: map[string]int{}, suspect: map[string]bool{}}
+		numCtx: map[string]int{}, prompts: map[string]int{}, inflight: map[string]int{}, suspect: map[string]bool{}, probing: map[string]chan struct{}{}}
 	for _, h := range hosts {
 		e.hosts[h.Name] = h
 		e.order = append(e.order, h.Name)
@@ -164,7 +165,9 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 	}
 	defer release()
 	key := h.Name + "/" + req.Model
-	e.begin(key)
+	if err := e.begin(callCtx, key); err != nil {
+		return m, e.classify(ctx, callCtx, h, req, err, m)
+	}
 	aborted := false // we closed a flowing stream: may wedge Ollama (unwedge.go)
 	defer func() { e.end(ctx, h, req, key, aborted) }()
 

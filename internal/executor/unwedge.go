@@ -18,7 +18,8 @@ package executor
 //
 // benchmcp closes streams on purpose (the circuit breaker, a call's
 // timeout, a cancelled job), so after such an abort on an Ollama host, once
-// no other call of ours to the model is in flight, it probes the model with
+// no other call of ours to the model is in flight, it probes the model (in
+// the background; the next call to the model waits for the probe) with
 // a one-token, unstreamed call (whose cancellation cannot leak: the
 // unstreamed handler drains its channel) and, when the probe gets no answer
 // within WedgeProbe, unloads the model. Only a stream that had delivered a
@@ -40,11 +41,25 @@ import (
 // wait for its one token before the model is deemed wedged and unloaded.
 const DefaultWedgeProbe = 15 * time.Second
 
-// begin notes a call of ours in flight to host/model.
-func (e *Executor) begin(key string) {
-	e.mu.Lock()
-	e.inflight[key]++
-	e.mu.Unlock()
+// begin waits for a probe of host/model under way (the call would queue
+// behind a leaked slot), then notes a call of ours in flight to it. Its
+// error is ctx's.
+func (e *Executor) begin(ctx context.Context, key string) error {
+	for {
+		e.mu.Lock()
+		probing := e.probing[key]
+		if probing == nil {
+			e.inflight[key]++
+			e.mu.Unlock()
+			return nil
+		}
+		e.mu.Unlock()
+		select {
+		case <-probing:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // end notes the call done; when it (or an earlier one) aborted a stream on
@@ -60,12 +75,41 @@ func (e *Executor) end(ctx context.Context, h Host, req Request, key string, abo
 		e.suspect[key] = true
 	}
 	check := e.suspect[key] && e.inflight[key] == 0 && e.WedgeProbe > 0 && h.Ollama()
+	var done chan struct{}
 	if check {
 		delete(e.suspect, key)
+		done = make(chan struct{})
+		e.probing[key] = done
 	}
 	e.mu.Unlock()
-	if check {
+	if !check {
+		return
+	}
+	// The probe runs after the call has returned, so that a cancelled or
+	// cut call comes back at once; the next call to the model waits for it.
+	go func() {
 		e.unwedge(context.WithoutCancel(ctx), h, req)
+		e.mu.Lock()
+		delete(e.probing, key)
+		e.mu.Unlock()
+		close(done)
+	}()
+}
+
+// Probed waits until no probe is under way (for tests and shutdown).
+func (e *Executor) Probed() {
+	for {
+		e.mu.Lock()
+		var ch chan struct{}
+		for _, c := range e.probing {
+			ch = c
+			break
+		}
+		e.mu.Unlock()
+		if ch == nil {
+			return
+		}
+		<-ch
 	}
 }
 

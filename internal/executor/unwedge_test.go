@@ -74,6 +74,7 @@ func TestBreakerTripUnwedgesOllama(t *testing.T) {
 	if err != nil || !m.Flags.Runaway {
 		t.Fatalf("want a runaway, got %+v, %v", m.Flags, err)
 	}
+	ex.Probed()
 	if wedged() || ex.Unwedged() != 1 {
 		t.Fatalf("wedged %v after the trip, unwedged %d times; want unwedged once", wedged(), ex.Unwedged())
 	}
