@@ -12,10 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/ollama/ollama/api"
 	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
+	oaoption "github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 )
 
@@ -32,17 +33,17 @@ type openaiEngine struct {
 // newOpenAI makes the engine of h; key is sent as a bearer token to this
 // host only, and kept nowhere else.
 func newOpenAI(h Host, key string) *openaiEngine {
-	opts := []option.RequestOption{
-		option.WithBaseURL(strings.TrimRight(h.URL.String(), "/") + "/"),
-		option.WithHTTPClient(&http.Client{Transport: http.DefaultTransport}), // each call carries its own deadline
-		option.WithMaxRetries(0), // ChatRetry retries, honouring Retry-After, and records each try
+	opts := []oaoption.RequestOption{
+		oaoption.WithBaseURL(strings.TrimRight(h.URL.String(), "/") + "/"),
+		oaoption.WithHTTPClient(&http.Client{Transport: http.DefaultTransport}), // each call carries its own deadline
+		oaoption.WithMaxRetries(0), // ChatRetry retries, honouring Retry-After, and records each try
 	}
 	if key != "" {
-		opts = append(opts, option.WithAPIKey(key))
+		opts = append(opts, oaoption.WithAPIKey(key))
 	} else {
 		// openai-go falls back to $OPENAI_API_KEY, which may belong to
 		// another host; a host without a key sends none.
-		opts = append(opts, option.WithAPIKey(""))
+		opts = append(opts, oaoption.WithAPIKey(""))
 	}
 	return &openaiEngine{c: openai.NewClient(opts...), host: h.Name}
 }
@@ -98,7 +99,7 @@ func (o *openaiEngine) params(req Request) (openai.ChatCompletionNewParams, erro
 		return p, err
 	}
 	for k, v := range req.Options {
-		f, isNum := toFloat(v)
+		f, isNum := option.Number(v)
 		switch k {
 		case "temperature":
 			p.Temperature = openai.Float(f)
@@ -343,23 +344,6 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	}
-	return 0, false
 }
 
 func stopList(v any) []string {
