@@ -85,15 +85,13 @@ func addFixtureTools(s *mcpserver.MCPServer) {
 		func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return mcp.NewToolResultError("This tool intentionally returns an error for testing"), nil
 		})
-	// The logging and progress scenarios fail without the settle: their
-	// last notification is sent just before the handler returns.
 	s.AddTool(fixtureTool("test_tool_with_logging", "Emits log messages during execution"),
 		func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			for i, msg := range []string{"Tool execution started", "Tool processing data", "Tool execution completed"} {
 				if i > 0 {
 					time.Sleep(50 * time.Millisecond)
 				}
-				if err := notifyClient(ctx, s, string(mcp.MethodNotificationMessage), map[string]any{
+				if err := s.SendNotificationToClient(ctx, string(mcp.MethodNotificationMessage), map[string]any{
 					"level": "info", "logger": "conformance-test-server", "data": msg,
 				}); err != nil {
 					return nil, fmt.Errorf("log notification: %w", err)
@@ -110,7 +108,7 @@ func addFixtureTools(s *mcpserver.MCPServer) {
 				if i > 0 {
 					time.Sleep(50 * time.Millisecond)
 				}
-				if err := notifyClient(ctx, s, string(mcp.MethodNotificationProgress), map[string]any{
+				if err := s.SendNotificationToClient(ctx, string(mcp.MethodNotificationProgress), map[string]any{
 					"progressToken": req.Params.Meta.ProgressToken, "progress": p, "total": 100,
 				}); err != nil {
 					return nil, fmt.Errorf("progress notification: %w", err)

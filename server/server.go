@@ -62,13 +62,11 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		if message != "" {
 			params["message"] = message
 		}
-		if err := notifyClient(ctx, s, string(mcp.MethodNotificationProgress), params); err != nil {
+		if err := s.SendNotificationToClient(ctx, string(mcp.MethodNotificationProgress), params); err != nil {
 			log.Debug("progress notification dropped", "err", err)
 		}
 	}
-	// settleMiddleware: over Streamable HTTP a call that sent notifications
-	// waits until they are written (settle.go, docs/mcp-notes.md).
-	s.Use(cancels.middleware, settleMiddleware)
+	s.Use(cancels.middleware)
 
 	for _, t := range tools.Registry {
 		if (t.NeedsJobs && svc.Jobs == nil) || !t.Enabled(toolsets) {
@@ -362,13 +360,12 @@ func Serve(ctx context.Context, s *mcpserver.MCPServer, opt Options, log *slog.L
 		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(wholeRequest(sse, opt.Timeouts)), opt.Timeouts, func(c context.Context) error { return sse.Shutdown(c) }, log, base+"/sse")
 	case "http":
 		h := newStreamableHTTP(s)
-		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(wholeRequest(settleHandler(h, maxSettle), opt.Timeouts)), opt.Timeouts, func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
+		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(wholeRequest(h, opt.Timeouts)), opt.Timeouts, func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
 	}
 	return fmt.Errorf("unknown transport %q; use stdio, sse or http", opt.Transport)
 }
 
-// newStreamableHTTP is the Streamable HTTP transport Serve uses; serve it
-// behind settleHandler.
+// newStreamableHTTP is the Streamable HTTP transport Serve uses.
 func newStreamableHTTP(s *mcpserver.MCPServer) *mcpserver.StreamableHTTPServer {
 	return mcpserver.NewStreamableHTTPServer(s, mcpserver.WithSessionIdleTTL(30*time.Minute), mcpserver.WithHeartbeatInterval(25*time.Second))
 }

@@ -104,7 +104,6 @@ func jobHandler[A, R any](s *Service, t longTool[A, R]) func(context.Context, mc
 		if s.Jobs == nil || t.inline(args) {
 			return direct(ctx, req)
 		}
-		ctx = taskContext(ctx, req)
 		job, err := t.submit(ctx, args)
 		if err != nil {
 			return toolError(err)
@@ -126,8 +125,9 @@ func queuedText(j record.Job) string {
 // as the call's own. It forwards the job's progress to the client, at least
 // every Heartbeat. If the client cancels the call, the job is cancelled; if
 // the client's session ends, the job goes on and its result waits in
-// job_result. An MCP task call comes with ctx already detached
-// (taskContext).
+// job_result. An MCP task call (params.task, 2025-11-25) runs on a context
+// mcp-go detaches from the tools/call request and cancels on tasks/cancel,
+// which cancels the job.
 func (s *Service) awaitJob(ctx context.Context, req mcp.CallToolRequest, id string) (*mcp.CallToolResult, error) {
 	progress := s.progress(ctx, req)
 	if progress == nil {
@@ -142,18 +142,6 @@ func (s *Service) awaitJob(ctx context.Context, req mcp.CallToolRequest, id stri
 		}
 	}
 	return s.jobResult(id)
-}
-
-// taskContext is ctx, detached from its cancellation when the call is an
-// MCP task (params.task): mcp-go v1.2.1 cancels a task's context as soon as
-// tools/call has answered (mark3labs/mcp-go#897), which says nothing about
-// the task. Such a task is stopped with cancel_job: tasks/cancel cannot be
-// told apart from that early end.
-func taskContext(ctx context.Context, req mcp.CallToolRequest) context.Context {
-	if req.Params.Task != nil {
-		return context.WithoutCancel(ctx)
-	}
-	return ctx
 }
 
 // jobResult is a finished job's result, exactly what the blocking call
