@@ -34,6 +34,10 @@ func AddConformanceFixtures(s *mcpserver.MCPServer) {
 	mcpserver.WithCompletions()(s)
 	mcpserver.WithResourceCapabilities(true, false)(s)
 	addFixtureTools(s)
+	fx := newFixtureTasks()
+	l, _ := layers.LoadOrStore(s, &taskLayer{})
+	l.(*taskLayer).fixtures = fx
+	addTaskFixtures(s, fx)
 	addFixtureResources(s)
 	addFixturePrompts(s)
 }

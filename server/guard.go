@@ -1,7 +1,9 @@
 package server
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -96,4 +98,15 @@ func (g Guard) originAllowed(origin string) bool {
 		return false
 	}
 	return loopbackHost(u.Hostname())
+}
+
+// subject names the client of an HTTP request when no MCP session does
+// (2026-07-28 has none): the bearer token's subject, a hash of the token
+// (one token, one subject); "http" when the server takes no token.
+func (g Guard) subject(*http.Request) string {
+	if g.Token == "" {
+		return "http"
+	}
+	sum := sha256.Sum256([]byte(g.Token))
+	return "token-" + hex.EncodeToString(sum[:8])
 }

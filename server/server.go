@@ -50,9 +50,12 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		mcpserver.WithPromptCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false),
 		mcpserver.WithLogging(),
-		// run_benchmark, compare_models and sweep may be called as MCP tasks
-		// (tasks/get, tasks/result, tasks/list); they run as jobs either way.
+		// The tools that run as jobs may be called as tasks: at 2025-11-25
+		// as mcp-go's tasks (params.task; tasks/get, tasks/result,
+		// tasks/list, tasks/cancel), at 2026-07-28 through the Tasks
+		// extension, which the task layer (tasks.go) serves.
 		mcpserver.WithTaskCapabilities(true, true, true),
+		mcpserver.WithExtensions(map[string]any{tools.TasksExtension: map[string]any{}}),
 		mcpserver.WithRecovery(),
 		mcpserver.WithHooks(hooks),
 		mcpserver.WithInstructions(instructions),
@@ -67,6 +70,7 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		}
 	}
 	s.Use(cancels.middleware)
+	layers.Store(s, &taskLayer{jobs: svc})
 
 	for _, t := range tools.Registry {
 		if (t.NeedsJobs && svc.Jobs == nil) || !t.Enabled(toolsets) {
@@ -347,7 +351,10 @@ func Serve(ctx context.Context, s *mcpserver.MCPServer, opt Options, log *slog.L
 		stdio := mcpserver.NewStdioServer(s)
 		stdio.SetErrorLogger(slog.NewLogLogger(log.Handler(), slog.LevelError))
 		mcpserver.WithWorkerPoolSize(workers)(stdio)
-		return stdio.Listen(ctx, os.Stdin, os.Stdout)
+		// A stdio server has one client: its process.
+		ctx = tools.WithClient(ctx, stdioClient, true)
+		in, out := layerOf(s).taskStdio(ctx, os.Stdin, os.Stdout, stdioClient)
+		return stdio.Listen(ctx, in, out)
 	case "sse", "http":
 		if err := opt.Guard.CheckListen(opt.Addr); err != nil {
 			return err
@@ -360,9 +367,25 @@ func Serve(ctx context.Context, s *mcpserver.MCPServer, opt Options, log *slog.L
 		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(wholeRequest(sse, opt.Timeouts)), opt.Timeouts, func(c context.Context) error { return sse.Shutdown(c) }, log, base+"/sse")
 	case "http":
 		h := newStreamableHTTP(s)
-		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(wholeRequest(h, opt.Timeouts)), opt.Timeouts, func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
+		tasks := layerOf(s).taskHTTP(h, opt.Guard.subject)
+		return serveHTTP(ctx, opt.Addr, opt.Guard.Handler(wholeRequest(tasks, opt.Timeouts)), opt.Timeouts, func(c context.Context) error { return h.Shutdown(c) }, log, "http://"+opt.Addr+"/mcp")
 	}
 	return fmt.Errorf("unknown transport %q; use stdio, sse or http", opt.Transport)
+}
+
+// stdioClient names the one client of a stdio server (tools.WithClient).
+const stdioClient = "stdio"
+
+// layers holds each server's task layer (New makes it, with the job layer
+// as its source; AddConformanceFixtures adds the fixtures' tasks; Serve puts
+// it in front of the transport): mcp-go's server has no place for it.
+var layers sync.Map // *mcpserver.MCPServer -> *taskLayer
+
+func layerOf(s *mcpserver.MCPServer) *taskLayer {
+	if l, ok := layers.Load(s); ok {
+		return l.(*taskLayer)
+	}
+	return &taskLayer{}
 }
 
 // newStreamableHTTP is the Streamable HTTP transport Serve uses.

@@ -342,7 +342,7 @@ func (s *Service) submitCompare(ctx context.Context, args CompareModelsArgs) (re
 		}
 		models = append(models, c.Model)
 	}
-	return s.Jobs.SubmitFor(clientOf(ctx), KindCompare, []string{s.hostName(args.Host)}, models, args, args.Priority)
+	return s.Jobs.SubmitFor(submitter(ctx), KindCompare, []string{s.hostName(args.Host)}, models, args, args.Priority)
 }
 
 // queuedCompare is compare_models' result for a background call.

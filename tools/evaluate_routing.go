@@ -134,7 +134,7 @@ func (s *Service) submitRouteEval(ctx context.Context, args EvaluateRoutingArgs)
 	if rs.Judge != nil && !slices.Contains(hosts, rs.Judge.Host) {
 		hosts = append(hosts, rs.Judge.Host)
 	}
-	return s.Jobs.SubmitFor(clientOf(ctx), KindRouteEval, hosts, models, args, args.Priority)
+	return s.Jobs.SubmitFor(submitter(ctx), KindRouteEval, hosts, models, args, args.Priority)
 }
 
 // routeEvalJob is the work of an evaluate_routing job; an interrupted one

@@ -68,18 +68,41 @@ func (s *Service) RecoverJobs() error {
 	return s.Jobs.Recover(unfinished)
 }
 
-// clientOf names the client of a call for the per-client job cap: a hash
-// of its MCP session id (stored with the job and shown in the jobs
-// resource, where the id itself would let another client use the
-// session), "" outside a session (the CLI).
+// clientOf names the client of a call, for job ownership, the per-client
+// job cap and tasks: the process over stdio (WithClient, always: one client
+// per process), the MCP session where there is one (a hash of its id, which
+// is stored with the job and shown in the jobs resource, where the id itself
+// would let another client use the session), and otherwise what the
+// transport said (WithClient: the bearer token's subject over HTTP, where
+// 2026-07-28 clients have no session); "" outside all of them (the CLI).
 func clientOf(ctx context.Context) string {
-	cs := mcpserver.ClientSessionFromContext(ctx)
-	if cs == nil {
-		return ""
+	c, _ := ctx.Value(clientKey{}).(clientID)
+	if c.always {
+		return c.id
 	}
-	sum := sha256.Sum256([]byte(cs.SessionID()))
-	return "session-" + hex.EncodeToString(sum[:8])
+	if cs := mcpserver.ClientSessionFromContext(ctx); cs != nil && cs.SessionID() != "" && !mcpserver.IsModernRequest(ctx) {
+		sum := sha256.Sum256([]byte(cs.SessionID()))
+		return "session-" + hex.EncodeToString(sum[:8])
+	}
+	return c.id
 }
+
+type clientKey struct{}
+
+type clientID struct {
+	id     string
+	always bool // over sessions too
+}
+
+// WithClient says who the client of the calls under ctx is: with always,
+// whatever the protocol says (stdio: the process); without, when the call
+// comes with no MCP session (HTTP at 2026-07-28: the token's subject).
+func WithClient(ctx context.Context, id string, always bool) context.Context {
+	return context.WithValue(ctx, clientKey{}, clientID{id: id, always: always})
+}
+
+// ClientOf is clientOf for the server's task layer.
+func ClientOf(ctx context.Context) string { return clientOf(ctx) }
 
 func reporterProgress(r jobs.Reporter) ProgressFunc {
 	return func(done, total int, msg string) { r.Progress(done, total, msg) }
@@ -104,9 +127,24 @@ func jobHandler[A, R any](s *Service, t longTool[A, R]) func(context.Context, mc
 		if s.Jobs == nil || t.inline(args) {
 			return direct(ctx, req)
 		}
+		// A 2026-07-28 client that declared the Tasks extension gets the
+		// job as a task at once (unless it asked for a background job id).
+		var ticket *taskTicket
+		if TasksDeclared(ctx) && !t.background(args) {
+			tk := newTaskTicket()
+			ticket = &tk
+			ctx = context.WithValue(ctx, taskTicketKey{}, tk)
+		}
 		job, err := t.submit(ctx, args)
 		if err != nil {
 			return toolError(err)
+		}
+		if ticket != nil {
+			task, err := s.Task(jobTaskID(job.ID, *ticket), clientOf(ctx))
+			if err != nil {
+				return toolError(fmt.Errorf("job %s was submitted, but its task could not be read: %w; follow it with job_status", job.ID, err))
+			}
+			return TaskCreatedResult(task), nil
 		}
 		if t.background(args) {
 			res, md := t.queued(job)

@@ -116,7 +116,7 @@ func (s *Service) submitRoute(ctx context.Context, args RouteTaskArgs) (record.J
 		}
 		models = append(models, c.Model)
 	}
-	return s.Jobs.SubmitFor(clientOf(ctx), KindRoute, hosts, models, args, 0)
+	return s.Jobs.SubmitFor(submitter(ctx), KindRoute, hosts, models, args, 0)
 }
 
 // routeJob is the work of a cascade job: the whole cascade again if it

@@ -258,7 +258,7 @@ func (s *Service) submitRun(ctx context.Context, args RunBenchmarkArgs) (record.
 	if err != nil {
 		return record.Job{}, err
 	}
-	return s.Jobs.SubmitFor(clientOf(ctx), KindRun, []string{s.hostName(cfg.Host)}, []string{cfg.Model}, args, args.Priority)
+	return s.Jobs.SubmitFor(submitter(ctx), KindRun, []string{s.hostName(cfg.Host)}, []string{cfg.Model}, args, args.Priority)
 }
 
 // checkRun validates a run_benchmark call as Prepare does (arguments, suite,

@@ -135,7 +135,7 @@ func (s *Service) submitSweep(ctx context.Context, args SweepArgs) (record.Job, 
 			models = append(models, c.Model)
 		}
 	}
-	return s.Jobs.SubmitFor(clientOf(ctx), KindSweep, setup.Hosts, models, args, args.Priority)
+	return s.Jobs.SubmitFor(submitter(ctx), KindSweep, setup.Hosts, models, args, args.Priority)
 }
 
 func queuedSweep(j record.Job) (*SweepResult, string) {

@@ -141,15 +141,22 @@ func (m *Manager) SetClientLimit(n int) {
 
 // Submit is SubmitFor with no client: the CLI's jobs.
 func (m *Manager) Submit(kind string, hosts []string, models []string, args any, priority int) (record.Job, error) {
-	return m.SubmitFor("", kind, hosts, models, args, priority)
+	return m.SubmitFor(By{}, kind, hosts, models, args, priority)
 }
 
-// SubmitFor stores a new job of client and queues it, unless the client
+// By says who submits a job: the client it counts against, and, for a job
+// its client follows as an MCP task, the hash of the task id's secret.
+type By struct {
+	Client   string // "" from the CLI
+	TaskHash string // stored as record.Job.TaskHash
+}
+
+// SubmitFor stores a new job of by.Client and queues it, unless the client
 // already has as many unfinished jobs as the client limit allows. hosts are the named Ollama hosts it
 // holds while it runs (at least one; a repeated name counts once): it starts
 // only when all of them are free, and no other job runs on any of them until
 // it ends. args are the tool's arguments.
-func (m *Manager) SubmitFor(client, kind string, hosts []string, models []string, args any, priority int) (record.Job, error) {
+func (m *Manager) SubmitFor(by By, kind string, hosts []string, models []string, args any, priority int) (record.Job, error) {
 	if len(hosts) == 0 {
 		return record.Job{}, errors.New("a job needs at least one host to run on")
 	}
@@ -158,6 +165,7 @@ func (m *Manager) SubmitFor(client, kind string, hosts []string, models []string
 	if err != nil {
 		return record.Job{}, fmt.Errorf("encode job arguments: %w", err)
 	}
+	client := by.Client
 	m.mu.Lock()
 	_, known := m.kinds[kind]
 	closed := m.closed
@@ -190,7 +198,7 @@ func (m *Manager) SubmitFor(client, kind string, hosts []string, models []string
 		}
 		m.mu.Unlock()
 	}()
-	j := record.Job{Kind: kind, Status: record.JobQueued, Priority: priority, Host: hosts[0], Models: models, Args: raw, Client: client, CreatedAt: time.Now().UTC()}
+	j := record.Job{Kind: kind, Status: record.JobQueued, Priority: priority, Host: hosts[0], Models: models, Args: raw, Client: client, TaskHash: by.TaskHash, CreatedAt: time.Now().UTC()}
 	if len(hosts) > 1 {
 		j.Hosts = hosts
 	}

@@ -22,22 +22,22 @@ func TestClientLimit(t *testing.T) {
 	m.Register("gate", g.work)
 	m.SetClientLimit(2)
 
-	a1, err := m.SubmitFor("A", "gate", []string{"h"}, nil, nameArgs{Name: "a1"}, 0)
+	a1, err := m.SubmitFor(jobs.By{Client: "A"}, "gate", []string{"h"}, nil, nameArgs{Name: "a1"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a1.Client != "A" {
 		t.Errorf("job client %q, want A", a1.Client)
 	}
-	if _, err := m.SubmitFor("A", "gate", []string{"h"}, nil, nameArgs{Name: "a2"}, 0); err != nil {
+	if _, err := m.SubmitFor(jobs.By{Client: "A"}, "gate", []string{"h"}, nil, nameArgs{Name: "a2"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	g.next(t) // a1 runs, a2 is queued: both count
-	_, err = m.SubmitFor("A", "gate", []string{"h"}, nil, nameArgs{Name: "a3"}, 0)
+	_, err = m.SubmitFor(jobs.By{Client: "A"}, "gate", []string{"h"}, nil, nameArgs{Name: "a3"}, 0)
 	if !errors.Is(err, jobs.ErrClientLimit) || !strings.Contains(err.Error(), "cancel_job") || !strings.Contains(err.Error(), "--max-client-jobs") {
 		t.Fatalf("third job of A: %v, want ErrClientLimit saying what to do", err)
 	}
-	if _, err := m.SubmitFor("B", "gate", []string{"h"}, nil, nameArgs{Name: "b1"}, 0); err != nil {
+	if _, err := m.SubmitFor(jobs.By{Client: "B"}, "gate", []string{"h"}, nil, nameArgs{Name: "b1"}, 0); err != nil {
 		t.Errorf("another client is held back by A's jobs: %v", err)
 	}
 	js, err := store.ListJobs(memory.JobFilter{})
@@ -50,7 +50,7 @@ func TestClientLimit(t *testing.T) {
 
 	g.release("a1")
 	waitEnd(t, m, a1.ID, record.JobCompleted)
-	if _, err := m.SubmitFor("A", "gate", []string{"h"}, nil, nameArgs{Name: "a3"}, 0); err != nil {
+	if _, err := m.SubmitFor(jobs.By{Client: "A"}, "gate", []string{"h"}, nil, nameArgs{Name: "a3"}, 0); err != nil {
 		t.Errorf("after a1 ended A may submit again: %v", err)
 	}
 	for _, n := range []string{"a2", "b1", "a3"} {
@@ -73,7 +73,7 @@ func TestClientLimitConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := m.SubmitFor("A", "gate", []string{"h"}, nil, nameArgs{Name: string(rune('a' + i))}, 0)
+			_, err := m.SubmitFor(jobs.By{Client: "A"}, "gate", []string{"h"}, nil, nameArgs{Name: string(rune('a' + i))}, 0)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

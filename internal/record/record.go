@@ -599,6 +599,10 @@ type Job struct {
 	// Client names the MCP session that submitted it (a hash of its id),
 	// for the per-client cap; "" from the CLI.
 	Client string `json:"client,omitempty"`
+	// TaskHash is set on a job its client follows as an MCP task (the Tasks
+	// extension): the SHA-256 (hex) of the secret half of the task id, so
+	// that only the holder of the id can reach the job as that task.
+	TaskHash string `json:"task_hash,omitempty"`
 	// Owner is the process running it (set while it runs or waits), so
 	// that a reader can tell a job whose server is gone; OwnerStart is as
 	// for a Run.
