@@ -27,7 +27,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	origins := fs.String("allow-origin", os.Getenv("BENCHMCP_ALLOWED_ORIGINS"), "sse and http: comma-separated Origins allowed besides loopback ones (env BENCHMCP_ALLOWED_ORIGINS)")
 	var suiteRoots multiFlag
 	fs.Var(&suiteRoots, "suite-root", "sse and http: a directory suite files may be read from; repeat for more (env BENCHMCP_SUITE_ROOTS, separated by "+string(os.PathListSeparator)+"; default suites/ next to the store)")
-	clientJobs := fs.Int("max-client-jobs", envInt("BENCHMCP_MAX_CLIENT_JOBS", 16), "unfinished jobs (queued or running) one MCP session may have at a time; 0 for no cap (env BENCHMCP_MAX_CLIENT_JOBS)")
+	clientJobs := fs.Int("max-client-jobs", envInt("BENCHMCP_MAX_CLIENT_JOBS", 16), "unfinished jobs (queued or running) one client (an MCP session; without one, a bearer token over http, the process over stdio) may have at a time; 0 for no cap (env BENCHMCP_MAX_CLIENT_JOBS)")
 	workers := fs.Int("workers", 16, "stdio: tool calls served at once")
 	fixtures := fs.Bool("conformance-fixtures", os.Getenv("BENCHMCP_CONFORMANCE_FIXTURES") == "1", "testing only: also serve the fixture tools, resources and prompts of the MCP conformance suite (scripts/conformance.sh; env BENCHMCP_CONFORMANCE_FIXTURES=1)")
 	toolsets := fs.String("toolsets", envOr("BENCHMCP_TOOLSETS", "all"), "comma-separated tool groups to expose: "+strings.Join(tools.Toolsets(), ", ")+", all (env BENCHMCP_TOOLSETS)")
