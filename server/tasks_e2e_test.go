@@ -336,3 +336,42 @@ func TestClientCapWithoutSessions(t *testing.T) {
 	}
 	m.must("tasks/cancel", map[string]any{"taskId": first["taskId"]}, true)
 }
+
+// TestEveryJobToolIsATask: each tool that runs as a job (compare_models,
+// sweep, evaluate_routing online, route_task's cascade, besides
+// run_benchmark) answers a client that declared the Tasks extension with a
+// task, which completes with the tool's result; a call that runs nothing
+// (route_task from evidence) answers at once, as the extension allows.
+func TestEveryJobToolIsATask(t *testing.T) {
+	m, _ := serveModern(t, "stdio", filepath.Join(t.TempDir(), "bench.db"))
+	two := quickTasks()[:2]
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+		key  string // a field of the structured result
+	}{
+		{"compare_models", map[string]any{"variants": []any{map[string]any{"model": "tiny-s"}, map[string]any{"model": "tiny-m"}}, "tasks": two}, "comparisons"},
+		{"sweep", map[string]any{"axes": map[string]any{"models": []any{"tiny-m"}, "options": map[string]any{"temperature": []any{0, 0.7}}}, "tasks": two}, "cells"},
+		{"evaluate_routing", map[string]any{"candidates": []any{"tiny-s", "tiny-m"}, "suite": "tiny", "iterations": 1, "online": true}, "policies"},
+		{"route_task", map[string]any{"task": "What is 4821+967?", "candidates": []any{"tiny-s", "tiny-m"}, "strategy": "cascade",
+			"checks": []any{map[string]any{"type": "exact", "value": "5788"}}}, "chosen"},
+	} {
+		created := m.must("tools/call", map[string]any{"name": c.tool, "arguments": c.args}, true)
+		id, _ := created["taskId"].(string)
+		if created["resultType"] != "task" || id == "" {
+			t.Errorf("%s: want a task, got %v", c.tool, created)
+			continue
+		}
+		done := m.waitTask(id, 5*time.Minute)
+		res, _ := done["result"].(map[string]any)
+		sc, _ := res["structuredContent"].(map[string]any)
+		if done["status"] != tools.TaskCompleted || res["isError"] == true || sc[c.key] == nil {
+			t.Errorf("%s: task ended %v, result %v", c.tool, done["status"], res)
+		}
+	}
+	evidence := m.must("tools/call", map[string]any{"name": "route_task", "arguments": map[string]any{
+		"task": "What is 2+2?", "candidates": []any{"tiny-s", "tiny-m"}, "strategy": "heuristic"}}, true)
+	if evidence["resultType"] != "complete" || evidence["structuredContent"] == nil {
+		t.Errorf("route_task by heuristic runs nothing: want its result at once, got %v", evidence)
+	}
+}
