@@ -387,3 +387,84 @@ func TestMCPTaskCompletes(t *testing.T) {
 		t.Errorf("tasks/result differs from job_result (-job +task):\n%s", diff)
 	}
 }
+
+// TestMCPTasksStayInTheirSession: 2025-11-25 tasks (mcp-go's) are the
+// session's own: another session's tasks/list does not show them and it
+// gets none of their status notifications, which mcp-go sends to every
+// client; the owner's carry the ttl key the 2025-11-25 schema requires.
+func TestMCPTasksStayInTheirSession(t *testing.T) {
+	db := t.TempDir() + "/bench.db"
+	base, _ := startServer(t, "http", db, "local="+ollamatest.Get(t).URL.String())
+	connect := func() *mcpClient {
+		c, err := client.NewStreamableHttpClient(base + "/mcp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return initClient(t, c)
+	}
+	a, b := connect(), connect()
+	ctx := context.Background()
+	resp, err := a.GetTransport().SendRequest(ctx, transport.JSONRPCRequest{
+		JSONRPC: mcp.JSONRPC_VERSION, ID: mcp.NewRequestId(int64(9002)), Method: string(mcp.MethodToolsCall),
+		Params: map[string]any{"name": "run_benchmark", "arguments": map[string]any{"model": "tiny-m", "tasks": quickTasks()}, "task": map[string]any{}},
+	})
+	if err != nil || resp.Error != nil {
+		t.Fatalf("tools/call as a task: %v %+v", err, resp)
+	}
+	var created mcp.CreateTaskResult
+	if err := json.Unmarshal(resp.Result, &created); err != nil || created.Task.TaskId == "" {
+		t.Fatalf("create task result %s: %v", resp.Result, err)
+	}
+	id := created.Task.TaskId
+	if _, err := a.WaitForTask(ctx, mcp.GetTaskRequest{Params: mcp.GetTaskParams{TaskId: id}}, 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	listed := func(mc *mcpClient) bool {
+		res, err := mc.ListTasksByPage(ctx, mcp.ListTasksRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, task := range res.Tasks {
+			if task.TaskId == id {
+				return true
+			}
+		}
+		return false
+	}
+	if !listed(a) {
+		t.Errorf("the owner's tasks/list lacks its task %s", id)
+	}
+	if listed(b) {
+		t.Errorf("another session's tasks/list shows task %s", id)
+	}
+	statuses := func(mc *mcpClient) (n int, withTTL int) {
+		mc.mu.Lock()
+		defer mc.mu.Unlock()
+		for _, note := range mc.notes {
+			if note.Method != mcp.MethodNotificationTasksStatus {
+				continue
+			}
+			b, _ := json.Marshal(note.Params)
+			var p map[string]any
+			json.Unmarshal(b, &p)
+			if p["taskId"] != id {
+				continue
+			}
+			n++
+			if _, ok := p["ttl"]; ok {
+				withTTL++
+			}
+		}
+		return n, withTTL
+	}
+	// A call each, so that queued notifications are written.
+	a.call(ctx, t, "list_jobs", nil, "")
+	b.call(ctx, t, "list_jobs", nil, "")
+	time.Sleep(500 * time.Millisecond)
+	if n, ttl := statuses(a); n == 0 || ttl != n {
+		t.Errorf("the owner got %d status notifications of its task, %d with ttl; want some, all with ttl", n, ttl)
+	}
+	if n, _ := statuses(b); n != 0 {
+		t.Errorf("another session got %d status notifications of task %s", n, id)
+	}
+}

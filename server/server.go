@@ -45,6 +45,19 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		log.Warn("mcp error", "method", method, "err", err)
 	})
 
+	layer := &taskLayer{jobs: svc}
+	taskHooks := &mcpserver.TaskHooks{}
+	taskHooks.AddOnTaskCreated(func(ctx context.Context, m mcpserver.TaskMetrics) {
+		layer.legacyOwners.Store(m.TaskID, m.SessionID)
+	})
+	forget := func(ctx context.Context, m mcpserver.TaskMetrics) {
+		// After its last status notification has gone out.
+		time.AfterFunc(10*time.Minute, func() { layer.legacyOwners.Delete(m.TaskID) })
+	}
+	taskHooks.AddOnTaskCompleted(forget)
+	taskHooks.AddOnTaskFailed(forget)
+	taskHooks.AddOnTaskCancelled(forget)
+
 	s := mcpserver.NewMCPServer("benchmcp", Version,
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithPromptCapabilities(false),
@@ -56,6 +69,7 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		// extension, which the task layer (tasks.go) serves.
 		mcpserver.WithTaskCapabilities(true, true, true),
 		mcpserver.WithExtensions(map[string]any{tools.TasksExtension: map[string]any{}}),
+		mcpserver.WithTaskHooks(taskHooks),
 		mcpserver.WithRecovery(),
 		mcpserver.WithHooks(hooks),
 		mcpserver.WithInstructions(instructions),
@@ -70,7 +84,7 @@ func New(svc *tools.Service, log *slog.Logger, toolsets ...string) *mcpserver.MC
 		}
 	}
 	s.Use(cancels.middleware)
-	layers.Store(s, &taskLayer{jobs: svc})
+	layers.Store(s, layer)
 
 	for _, t := range tools.Registry {
 		if (t.NeedsJobs && svc.Jobs == nil) || !t.Enabled(toolsets) {

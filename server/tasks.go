@@ -23,6 +23,7 @@ import (
 	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/benchmcp/benchmcp/tools"
 )
@@ -38,6 +39,10 @@ type taskSource interface {
 type taskLayer struct {
 	jobs     taskSource // job tasks: ids "j...".
 	fixtures taskSource // conformance fixture tasks: ids "f-..."; nil without them
+	// legacyOwners maps each 2025-11-25 task (mcp-go's) to the session
+	// that created it (a task hook tells), so that its status
+	// notifications, which mcp-go sends to every client, reach only it.
+	legacyOwners sync.Map
 }
 
 func (l *taskLayer) source(id string) taskSource {
@@ -305,47 +310,86 @@ func withoutLegacyTasks(msg []byte) []byte {
 
 // taskHTTP puts the layer in front of mcp-go's Streamable HTTP handler.
 // client names the client of a request (tools.WithClient); the request's
-// context carries it to the tools.
+// context carries it to the tools. Every response goes out through
+// outgoing: whole, for a JSON body; event by event, for a stream.
 func (l *taskLayer) taskHTTP(next http.Handler, client func(*http.Request) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := client(r)
 		r = r.WithContext(tools.WithClient(r.Context(), id, false))
-		if r.Method != http.MethodPost || r.Body == nil {
-			next.ServeHTTP(w, r)
-			return
+		out := &taskWriter{ResponseWriter: w, fix: l.outgoing(r.Header.Get(mcpserver.HeaderKeySessionID))}
+		if r.Method == http.MethodPost && r.Body != nil {
+			body, err := io.ReadAll(r.Body) // wholeRequest has read it already
+			if err != nil {
+				http.Error(w, "could not read the request body: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+			rep, pass := l.handle(body, r.Header.Get, id)
+			if rep != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(rep.status)
+				w.Write(rep.body)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(pass))
+			r.ContentLength = int64(len(pass))
 		}
-		body, err := io.ReadAll(r.Body) // wholeRequest has read it already
-		if err != nil {
-			http.Error(w, "could not read the request body: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		rep, pass := l.handle(body, r.Header.Get, id)
-		if rep != nil {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(rep.status)
-			w.Write(rep.body)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(pass))
-		r.ContentLength = int64(len(pass))
-		if !bytes.Contains(pass, []byte(`"tools/call"`)) && !bytes.Contains(pass, []byte(`"server/discover"`)) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rw := &taskWriter{ResponseWriter: w}
-		next.ServeHTTP(rw, r)
-		rw.finish()
+		next.ServeHTTP(out, r)
+		out.finish()
 	})
 }
 
-// taskWriter passes a tools/call response through createdTask: a JSON body
-// whole, once the handler is done; an SSE stream line by line.
+// outgoing is what the layer does to each message mcp-go sends to a client
+// in session (the Mcp-Session-Id; "" without one): a created task becomes
+// the CreateTaskResult, discover loses the legacy tasks capability, and a
+// 2025-11-25 task status notification reaches only its task's session,
+// with the ttl the schema requires.
+func (l *taskLayer) outgoing(session string) func([]byte) ([]byte, bool) {
+	return func(msg []byte) ([]byte, bool) {
+		if bytes.Contains(msg, []byte(`"`+mcp.MethodNotificationTasksStatus+`"`)) {
+			return l.legacyTaskStatus(msg, session)
+		}
+		return createdTask(msg), true
+	}
+}
+
+// legacyTaskStatus is what becomes of a 2025-11-25 notifications/tasks/status
+// that mcp-go sends to every client: dropped for a session that does not
+// own the task, and given "ttl": null when mcp-go left the required key out
+// (it writes ttl only when the task has one).
+func (l *taskLayer) legacyTaskStatus(msg []byte, session string) ([]byte, bool) {
+	var note struct {
+		JSONRPC string         `json:"jsonrpc"`
+		Method  string         `json:"method"`
+		Params  map[string]any `json:"params"`
+	}
+	if json.Unmarshal(msg, &note) != nil || note.Method != mcp.MethodNotificationTasksStatus || note.Params == nil {
+		return msg, true
+	}
+	id, _ := note.Params["taskId"].(string)
+	if owner, ok := l.legacyOwners.Load(id); ok && owner.(string) != session && session != "" {
+		return nil, false
+	}
+	if _, ok := note.Params["ttl"]; ok {
+		return msg, true
+	}
+	note.Params["ttl"] = nil
+	out, err := json.Marshal(note)
+	if err != nil {
+		return msg, true
+	}
+	return out, true
+}
+
+// taskWriter passes a response through fix: a JSON body whole, once the
+// handler is done; an SSE stream event by event, as it goes.
 type taskWriter struct {
 	http.ResponseWriter
+	fix     func([]byte) ([]byte, bool)
 	status  int
 	json    bool // buffering a JSON body
 	started bool
-	buf     bytes.Buffer
+	buf     bytes.Buffer // JSON: the body; SSE: the lines of the event under way
+	line    []byte       // SSE: a line not yet ended
 }
 
 func (w *taskWriter) WriteHeader(status int) {
@@ -355,7 +399,7 @@ func (w *taskWriter) WriteHeader(status int) {
 	w.started, w.status = true, status
 	w.json = strings.HasPrefix(w.Header().Get("Content-Type"), "application/json")
 	if w.json {
-		w.Header().Del("Content-Length") // the rewrite changes it
+		w.Header().Del("Content-Length") // the rewrite may change it
 		return
 	}
 	w.ResponseWriter.WriteHeader(status)
@@ -365,37 +409,63 @@ func (w *taskWriter) Write(p []byte) (int, error) {
 	if !w.started {
 		w.WriteHeader(http.StatusOK)
 	}
-	w.buf.Write(p)
 	if w.json {
+		w.buf.Write(p)
 		return len(p), nil
 	}
-	// SSE: write every complete line, rewritten.
+	w.line = append(w.line, p...)
 	for {
-		i := bytes.IndexByte(w.buf.Bytes(), '\n')
+		i := bytes.IndexByte(w.line, '\n')
 		if i < 0 {
-			break
+			return len(p), nil
 		}
-		line := w.buf.Next(i + 1)
-		if data, ok := bytes.CutPrefix(line, []byte("data: ")); ok {
-			line = append(append([]byte("data: "), createdTask(bytes.TrimRight(data, "\r\n"))...), '\n')
-		}
-		if _, err := w.ResponseWriter.Write(line); err != nil {
-			return len(p), err
+		line := w.line[:i+1]
+		w.line = w.line[i+1:]
+		w.buf.Write(line)
+		if len(bytes.TrimRight(line, "\r\n")) == 0 { // the event ends
+			if err := w.event(); err != nil {
+				return len(p), err
+			}
 		}
 	}
-	return len(p), nil
 }
 
-// finish writes a buffered JSON body (or what is left of a stream).
+// event writes the event in buf, its data fixed, or drops it.
+func (w *taskWriter) event() error {
+	defer w.buf.Reset()
+	var out bytes.Buffer
+	for _, line := range bytes.SplitAfter(w.buf.Bytes(), []byte("\n")) {
+		data, ok := bytes.CutPrefix(line, []byte("data: "))
+		if !ok {
+			out.Write(line)
+			continue
+		}
+		fixed, keep := w.fix(bytes.TrimRight(data, "\r\n"))
+		if !keep {
+			return nil
+		}
+		out.WriteString("data: ")
+		out.Write(fixed)
+		out.WriteByte('\n')
+	}
+	_, err := w.ResponseWriter.Write(out.Bytes())
+	return err
+}
+
+// finish writes a buffered JSON body, or what is left of a stream.
 func (w *taskWriter) finish() {
 	if !w.started {
 		return
 	}
 	if w.json {
 		w.ResponseWriter.WriteHeader(w.status)
-		w.ResponseWriter.Write(createdTask(w.buf.Bytes()))
+		if w.buf.Len() > 0 {
+			fixed, _ := w.fix(w.buf.Bytes())
+			w.ResponseWriter.Write(fixed)
+		}
 		return
 	}
+	w.buf.Write(w.line)
 	if w.buf.Len() > 0 {
 		w.ResponseWriter.Write(w.buf.Bytes())
 	}
@@ -418,7 +488,7 @@ func (w *taskWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // never reach mcp-go; their answers and mcp-go's messages are written
 // whole lines at a time, one writer at a time.
 func (l *taskLayer) taskStdio(ctx context.Context, in io.Reader, out io.Writer, client string) (io.Reader, io.Writer) {
-	w := &lineWriter{w: out}
+	w := &lineWriter{w: out, fix: l.outgoing("")}
 	pr, pw := io.Pipe()
 	go func() {
 		br := bufio.NewReaderSize(in, 64<<10)
@@ -445,11 +515,11 @@ func (l *taskLayer) taskStdio(ctx context.Context, in io.Reader, out io.Writer, 
 	return pr, w
 }
 
-// lineWriter writes whole lines to w, one at a time, each through
-// createdTask.
+// lineWriter writes whole lines to w, one at a time, each through fix.
 type lineWriter struct {
 	mu  sync.Mutex
 	w   io.Writer
+	fix func([]byte) ([]byte, bool)
 	buf []byte
 }
 
@@ -462,9 +532,12 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 		if i < 0 {
 			return len(p), nil
 		}
-		line := createdTask(l.buf[:i])
+		line, keep := l.fix(l.buf[:i])
 		out := append(append([]byte(nil), line...), '\n')
 		l.buf = l.buf[i+1:]
+		if !keep {
+			continue
+		}
 		if _, err := l.w.Write(out); err != nil {
 			return len(p), err
 		}
