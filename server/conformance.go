@@ -36,6 +36,7 @@ func AddConformanceFixtures(s *mcpserver.MCPServer) {
 	addFixtureTools(s)
 	addFixtureResources(s)
 	addFixturePrompts(s)
+	addFixtures2026(s)
 }
 
 // fixtureTool is a conformance tool: no annotations matter to the suite,
