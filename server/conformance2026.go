@@ -38,6 +38,7 @@ func addFixtures2026(s *mcpserver.MCPServer) {
 	mcpserver.WithPromptCapabilities(true)(s)
 	addStatelessFixtures(s)
 	addInputRequiredFixtures(s)
+	addHeaderFixture(s)
 }
 
 // declaredCapabilities is what the client declared it can do: on the
@@ -524,4 +525,19 @@ func addInputRequiredFixtures(s *mcpserver.MCPServer) {
 				Elicit("user_context", elicitation("What context should the prompt use?", "context", "string")).
 				PromptResult(), nil
 		})
+}
+
+// addHeaderFixture adds a tool with a parameter that also travels in a
+// header (x-mcp-header, SEP-2243), for the pending scenario
+// http-custom-header-server-validation: mcp-go checks the Mcp-Param-Region
+// header against arguments.region (Base64 =?base64?...?= values included)
+// before the handler runs.
+func addHeaderFixture(s *mcpserver.MCPServer) {
+	s.AddTool(mcp.NewToolWithRawSchema("test_param_header", "Echoes region, which the client also sends in the Mcp-Param-Region header", json.RawMessage(`{
+		"type": "object",
+		"properties": {"region": {"type": "string", "description": "a region name", "x-mcp-header": "Region"}},
+		"required": ["region"]
+	}`)), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText("region " + req.GetString("region", "")), nil
+	})
 }
