@@ -34,9 +34,11 @@ test: ollama
 	$(WITH_OLLAMA) $(GO) test -race -count=1 -p 1 -timeout 60m ./...
 	scripts/conformance.sh
 
-## conformance: the official MCP conformance suite's active scenarios against
-## `benchmcp serve --transport http --conformance-fixtures` (no Ollama; Node 22
-## and the suite are fetched from the npm registry into .tools once)
+## conformance: the official MCP conformance suite against
+## `benchmcp serve --transport http --conformance-fixtures`: 0.1.16's active
+## scenarios, 0.2.0-alpha.12's required for protocol 2026-07-28 and its active
+## ones (no Ollama; Node 22 and the suites are fetched from the npm registry
+## into .tools once)
 conformance:
 	scripts/conformance.sh
 

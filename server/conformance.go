@@ -40,6 +40,7 @@ func AddConformanceFixtures(s *mcpserver.MCPServer) {
 	addTaskFixtures(s, fx)
 	addFixtureResources(s)
 	addFixturePrompts(s)
+	addFixtures2026(s)
 }
 
 // fixtureTool is a conformance tool: no annotations matter to the suite,
@@ -190,12 +191,24 @@ func addFixtureTools(s *mcpserver.MCPServer) {
 		})
 	// json-schema-2020-12 (a pending scenario): the keywords must survive
 	// tools/list, so the schema is raw (NewToolWithRawSchema: NewTool with
-	// WithRawInputSchema cannot be marshalled).
+	// WithRawInputSchema cannot be marshalled). It is the suite's own
+	// fixture (JSON_SCHEMA_2020_12_FIXTURE, 0.2.0): since SEP-2106 the
+	// composition, conditional and $anchor keywords must survive too.
 	s.AddTool(mcp.NewToolWithRawSchema("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features", json.RawMessage(`{
 		"$schema": "https://json-schema.org/draft/2020-12/schema",
 		"type": "object",
-		"$defs": {"address": {"type": "object", "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}},
-		"properties": {"name": {"type": "string"}, "address": {"$ref": "#/$defs/address"}},
+		"$defs": {"address": {"$anchor": "addressDef", "type": "object", "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}},
+		"properties": {
+			"name": {"type": "string"},
+			"address": {"$ref": "#/$defs/address"},
+			"contactMethod": {"type": "string", "enum": ["phone", "email"]},
+			"phone": {"type": "string"},
+			"email": {"type": "string"}
+		},
+		"allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+		"if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+		"then": {"required": ["phone"]},
+		"else": {"required": ["email"]},
 		"additionalProperties": false
 	}`)), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText("ok"), nil

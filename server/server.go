@@ -402,9 +402,14 @@ func layerOf(s *mcpserver.MCPServer) *taskLayer {
 	return &taskLayer{}
 }
 
-// newStreamableHTTP is the Streamable HTTP transport Serve uses.
+// newStreamableHTTP is the Streamable HTTP transport Serve uses. It is
+// stateful: it issues the session ids (2025-11-25 wire) and knows them, so
+// a DELETE ends a session and a later request with its id, or with one it
+// never issued (a server restarted since), gets 404 and must initialize
+// again. mcp-go's default only checks an id's form and would serve it.
 func newStreamableHTTP(s *mcpserver.MCPServer) *mcpserver.StreamableHTTPServer {
-	return mcpserver.NewStreamableHTTPServer(s, mcpserver.WithSessionIdleTTL(30*time.Minute), mcpserver.WithHeartbeatInterval(25*time.Second))
+	return mcpserver.NewStreamableHTTPServer(s, mcpserver.WithStateful(true),
+		mcpserver.WithSessionIdleTTL(30*time.Minute), mcpserver.WithHeartbeatInterval(25*time.Second))
 }
 
 // serveHTTP serves h on addr until ctx ends, with the read timeouts of to
