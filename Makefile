@@ -7,8 +7,13 @@ GO        ?= go
 # Runs a command with BENCHMCP_OLLAMA_BIN set to the binary scripts/ollama.sh
 # prints (instant once `make ollama` has run).
 WITH_OLLAMA = bin=$$(scripts/ollama.sh) && BENCHMCP_OLLAMA_BIN=$$bin
+# Runs a command with BENCHMCP_NODE and BENCHMCP_TSCLIENT_MODULES set, for the
+# test that drives benchmcp with the official TypeScript MCP clients
+# (scripts/tsclient.sh: Node 22 and npm ci of server/testdata/tsclient into
+# .tools, once).
+WITH_TSCLIENT = tsenv=$$(scripts/tsclient.sh) && eval "$$tsenv" &&
 
-.PHONY: all build ollama test conformance demo lint bench clean
+.PHONY: all build ollama tsclient test conformance demo lint bench clean
 
 all: build
 
@@ -20,8 +25,14 @@ build:
 ollama:
 	@scripts/ollama.sh
 
-## test: every test, against a real private ollama serve with the fixture models,
-## then the MCP conformance suite (scripts/conformance.sh).
+## tsclient: install Node 22 and the official TypeScript MCP clients that
+## server/tsclient_e2e_test.go uses, and print the environment it reads
+tsclient:
+	@scripts/tsclient.sh
+
+## test: every test, against a real private ollama serve with the fixture models
+## (and the official TypeScript MCP clients, scripts/tsclient.sh), then the MCP
+## conformance suite (scripts/conformance.sh).
 ## -p 1: one package at a time, so that two private ollama servers never fight
 ## over the cores (each package starts its own).
 test: ollama
@@ -31,7 +42,7 @@ test: ollama
 		{ echo "make test: the code_exec checks run the code in a bubblewrap sandbox, and its tests prove what it stops (Debian: apt-get install bubblewrap)" >&2; exit 1; }
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 		{ echo "make test: the HTML reports are checked in headless Chromium (Debian: apt-get install chromium)" >&2; exit 1; }
-	$(WITH_OLLAMA) $(GO) test -race -count=1 -p 1 -timeout 60m ./...
+	$(WITH_TSCLIENT) $(WITH_OLLAMA) $(GO) test -race -count=1 -p 1 -timeout 60m ./...
 	scripts/conformance.sh
 
 ## conformance: the official MCP conformance suite against

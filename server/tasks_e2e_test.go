@@ -72,6 +72,8 @@ func (m *modern) send(method string, params map[string]any, tasks bool) (map[str
 			req.Header.Set("Mcp-Name", fmt.Sprint(params["name"]))
 		case params["taskId"] != nil:
 			req.Header.Set("Mcp-Name", fmt.Sprint(params["taskId"]))
+		case params["uri"] != nil:
+			req.Header.Set("Mcp-Name", fmt.Sprint(params["uri"]))
 		}
 		if m.token != "" {
 			req.Header.Set("Authorization", "Bearer "+m.token)
