@@ -137,17 +137,22 @@ func (m *Manager) waitHost(ctx context.Context, e *entry, down *executor.HostUnr
 	}
 	msg := fmt.Sprintf("host %s (%s) is down since %s; the job resumes when it answers (cancel_job stops it)", host, down.URL, since.UTC().Format("15:04 UTC"))
 	m.mu.Lock()
-	e.job.Status, e.job.Message = record.JobWaiting, msg
 	job := e.job
 	ping := m.ping
 	m.mu.Unlock()
+	job.Status, job.Message = record.JobWaiting, msg
 	slog.Warn("a job's Ollama host is down; the job waits for it", "job", job.ID, "host", host, "url", down.URL, "err", down.Err)
+	// Stored first, then shown: a reader of the live job (job_status) must
+	// never see waiting before a reader of the store (list_jobs by status).
 	if _, err := m.store.UpdateJob(job.ID, func(s *record.Job) error {
 		s.Status, s.Message, s.RunIDs, s.ComparisonID, s.Done, s.Total = job.Status, job.Message, job.RunIDs, job.ComparisonID, job.Done, job.Total
 		return nil
 	}); err != nil {
 		slog.Error("store that a job waits for its host", "job", job.ID, "err", err)
 	}
+	m.mu.Lock()
+	e.job.Status, e.job.Message = job.Status, job.Message
+	m.mu.Unlock()
 	m.changed(job)
 	pause := hostPollFirst
 	for {
