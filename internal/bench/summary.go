@@ -226,7 +226,7 @@ func appendValue(xs []float64, value SampleValue, s record.Sample) []float64 {
 
 func aggregate(samples []record.Sample) record.Summary {
 	var sum record.Summary
-	var scores, lat, ttft, ttfc, thinking, content, gen, stream, prompt, promptCached []float64
+	var scores, lat, ttft, ttfc, thinking, content, gen, stream, chunks, prompt, promptCached []float64
 	for _, smp := range samples {
 		sum.Samples++
 		if smp.Pass {
@@ -244,7 +244,8 @@ func aggregate(samples []record.Sample) record.Summary {
 		thinking = appendPositive(thinking, smp.FirstThinkingMs)
 		content = appendPositive(content, smp.FirstContentMs)
 		gen = appendValue(gen, GenTPSValue, smp)
-		stream = appendPositive(stream, smp.StreamTPS) // measured on the stream, a runaway's too
+		stream = appendPositive(stream, smp.StreamTPS)
+		chunks = appendPositive(chunks, smp.StreamChunksPerS) // measured on the stream, a runaway's too
 		prompt = appendValue(prompt, PromptTPSValue, smp)
 		if smp.PromptTPS > 0 && smp.Flags.PromptCached {
 			promptCached = append(promptCached, smp.PromptTPS)
@@ -298,6 +299,7 @@ func aggregate(samples []record.Sample) record.Summary {
 	sum.FirstContentP50Ms = stats.Percentile(content, 50)
 	sum.GenTPS = stats.Median(gen)
 	sum.StreamTPS = stats.Median(stream)
+	sum.StreamChunksPerS = stats.Median(chunks)
 	sum.PromptTPS = stats.Median(prompt)
 	return sum
 }

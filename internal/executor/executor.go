@@ -252,6 +252,10 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 	if final.Counted {
 		m.PromptTokens = final.PromptTokens
 		m.EvalTokens = final.EvalTokens
+		if len(calls) == 0 {
+			// A tool call's tokens come outside the text chunks' span.
+			m.StreamTPS = clock.tokenRate(m.EvalTokens)
+		}
 	}
 	m.LoadMs = ms(final.Load)
 	m.TotalMs = ms(final.Total)

@@ -53,16 +53,32 @@ func (c *streamClock) fill(m *record.Measurement) {
 	m.TTFTMs = ms(c.firstToken)
 	m.FirstThinkingMs = ms(c.firstThinking)
 	m.FirstContentMs = ms(c.firstContent)
-	m.StreamTPS = streamTPS(c.tokenChunks, c.firstText, c.lastText)
+	m.StreamChunks = c.tokenChunks
+	m.StreamChunksPerS = c.chunkRate()
 }
 
-// streamTPS is the decode speed seen on the stream: n token-bearing chunks
-// whose first arrived at first and last at last make n-1 intervals, so the
-// rate is (n-1)/(last-first). It is 0 when there are fewer than two chunks
-// or they arrived at the same instant.
-func streamTPS(n int, first, last time.Duration) float64 {
-	if n < 2 || last <= first {
+// chunkRate is how fast text chunks came: n chunks whose first arrived at
+// firstText and last at lastText make n-1 intervals, so the rate is
+// (n-1)/(last-first). It is 0 with fewer than two chunks or when they came
+// at the same instant. A chunk is not a token: Ollama holds back the bytes
+// of a partial UTF-8 character, so byte-level tokens arrive several to a
+// chunk (an H100 showed 133 chunks/s at 232 tokens/s).
+func (c *streamClock) chunkRate() float64 {
+	if c.tokenChunks < 2 || c.lastText <= c.firstText {
 		return 0
 	}
-	return float64(n-1) / (last - first).Seconds()
+	return float64(c.tokenChunks-1) / (c.lastText - c.firstText).Seconds()
+}
+
+// tokenRate is the decode speed seen on the stream, in tokens: the server's
+// count of the tokens generated, less the first chunk's share (tokens per
+// chunk on average), over the span from the first text chunk to the last.
+// It is 0 when the chunk rate is, and for a count below the chunks (not a
+// count of these chunks' tokens).
+func (c *streamClock) tokenRate(tokens int) float64 {
+	if c.chunkRate() == 0 || tokens < c.tokenChunks {
+		return 0
+	}
+	after := float64(tokens) * float64(c.tokenChunks-1) / float64(c.tokenChunks)
+	return after / (c.lastText - c.firstText).Seconds()
 }

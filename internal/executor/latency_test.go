@@ -8,22 +8,34 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestStreamTPS(t *testing.T) {
+// TestStreamRates: chunks per second count intervals between text chunks;
+// tokens per second spread the server's token count evenly over the chunks
+// and leave out the first chunk's share, so that chunks holding several
+// tokens (Ollama holds back partial UTF-8) are not taken for one.
+func TestStreamRates(t *testing.T) {
 	ms := time.Millisecond
 	for _, c := range []struct {
 		n           int
 		first, last time.Duration
-		want        float64
+		tokens      int
+		chunks      float64
+		tokensPerS  float64
 	}{
-		{0, 0, 0, 0},
-		{1, 5 * ms, 5 * ms, 0},     // one chunk: no interval to time
-		{2, 0, 100 * ms, 10},       // 1 interval in 0.1 s
-		{5, 10 * ms, 110 * ms, 40}, // 4 intervals in 0.1 s
-		{3, 20 * ms, 20 * ms, 0},   // same instant: no rate
-		{101, time.Second, 2 * time.Second, 100},
+		{0, 0, 0, 0, 0, 0},
+		{1, 5 * ms, 5 * ms, 3, 0, 0},       // one chunk: no interval to time
+		{2, 0, 100 * ms, 2, 10, 10},        // 1 interval in 0.1 s, a token a chunk
+		{5, 10 * ms, 110 * ms, 5, 40, 40},  // 4 intervals in 0.1 s
+		{5, 10 * ms, 110 * ms, 10, 40, 80}, // two tokens a chunk: 8 after the first chunk
+		{5, 10 * ms, 110 * ms, 3, 40, 0},   // a count below the chunks is not theirs
+		{3, 20 * ms, 20 * ms, 3, 0, 0},     // same instant: no rate
+		{101, time.Second, 2 * time.Second, 202, 100, 200},
 	} {
-		if got := streamTPS(c.n, c.first, c.last); got != c.want {
-			t.Errorf("streamTPS(%d, %s, %s) = %v, want %v", c.n, c.first, c.last, got, c.want)
+		clock := streamClock{tokenChunks: c.n, firstText: c.first, lastText: c.last}
+		if got := clock.chunkRate(); got != c.chunks {
+			t.Errorf("%d chunks %s..%s: %v chunks/s, want %v", c.n, c.first, c.last, got, c.chunks)
+		}
+		if got := clock.tokenRate(c.tokens); got != c.tokensPerS {
+			t.Errorf("%d chunks %s..%s, %d tokens: %v tokens/s, want %v", c.n, c.first, c.last, c.tokens, got, c.tokensPerS)
 		}
 	}
 }
@@ -51,7 +63,7 @@ func TestStreamClock(t *testing.T) {
 	c.fill(&m)
 	want := record.Measurement{
 		TTFCMs: 1, TTFTMs: 2, FirstThinkingMs: 2, FirstContentMs: 6,
-		StreamTPS: 2 / 0.004, // 3 text chunks (the tool call is not one) from 2 ms to 6 ms
+		StreamChunks: 3, StreamChunksPerS: 2 / 0.004, // 3 text chunks (the tool call is not one) from 2 ms to 6 ms
 	}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Errorf("measurement (-want +got):\n%s", diff)

@@ -79,7 +79,16 @@ type Measurement struct {
 	EvalMs       float64 `json:"eval_ms"`              // Ollama: eval_duration
 	PromptTPS    float64 `json:"prompt_tps"`           // prompt tokens/s
 	GenTPS       float64 `json:"gen_tps"`              // generated tokens/s: eval_count / eval_duration
-	StreamTPS    float64 `json:"stream_tps,omitempty"` // decode speed on the stream, client's clock; 0 with under 2 text chunks
+	// StreamTPS is the decode speed on the stream, in tokens/s on the
+	// client's clock: the server's output token count (less the first
+	// chunk's share) over the span from the first text chunk to the last;
+	// 0 with under 2 text chunks, without a server count, or with a tool
+	// call. Runs stored before 2026-12-07 have chunks/s here.
+	StreamTPS float64 `json:"stream_tps,omitempty"`
+	// StreamChunks and StreamChunksPerS are the text chunks and how fast
+	// they came: chunks, not tokens (a chunk may hold several).
+	StreamChunks     int     `json:"stream_chunks,omitempty"`
+	StreamChunksPerS float64 `json:"stream_chunks_per_s,omitempty"`
 
 	Flags Flags `json:"flags"`
 }
@@ -400,7 +409,8 @@ type Summary struct {
 	FirstThinkingP50Ms float64  `json:"first_thinking_p50_ms,omitempty"` // over the samples that thought
 	FirstContentP50Ms  float64  `json:"first_content_p50_ms,omitempty"`  // over the samples with answer text or a tool call
 	PromptTPS          float64  `json:"prompt_tps"`                      // median
-	StreamTPS          float64  `json:"stream_tps,omitempty"`            // median over the samples with 2+ token-bearing chunks
+	StreamTPS          float64  `json:"stream_tps,omitempty"`            // median decode tokens/s on the stream (Measurement.StreamTPS)
+	StreamChunksPerS   float64  `json:"stream_chunks_per_s,omitempty"`   // median text chunks/s on the stream: chunks, not tokens
 	PointsPerSecond    float64  `json:"points_per_second"`
 	WallSeconds        float64  `json:"wall_seconds"`
 	Runaway            int      `json:"runaway"`

@@ -124,12 +124,19 @@ func firstChunks(s record.Summary) string {
 	return " (p50 " + strings.Join(parts, ", ") + ")"
 }
 
-// streamRate is the median decode speed seen on the stream, next to Ollama's.
+// streamRate is the median decode speed seen on the stream, next to
+// Ollama's: in tokens when the server counted them, and the chunk rate,
+// named as chunks.
 func streamRate(s record.Summary) string {
-	if s.StreamTPS <= 0 {
-		return ""
+	switch {
+	case s.StreamTPS > 0 && s.StreamChunksPerS > 0:
+		return fmt.Sprintf(" (stream %.0f; %.0f chunks/s)", s.StreamTPS, s.StreamChunksPerS)
+	case s.StreamTPS > 0:
+		return fmt.Sprintf(" (stream %.0f)", s.StreamTPS)
+	case s.StreamChunksPerS > 0:
+		return fmt.Sprintf(" (stream %.0f chunks/s)", s.StreamChunksPerS)
 	}
-	return fmt.Sprintf(" (stream %.0f)", s.StreamTPS)
+	return ""
 }
 
 // clustered says, for several iterations, that the interval counts tasks.

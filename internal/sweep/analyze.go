@@ -34,7 +34,7 @@ type CellSummary struct {
 	TTFCP50Ms       float64         `json:"ttfc_p50_ms,omitempty" jsonschema:"to the first chunk of any kind"`
 	FirstThinkP50Ms float64         `json:"first_thinking_p50_ms,omitempty"`
 	FirstAnswerP50  float64         `json:"first_content_p50_ms,omitempty"`
-	StreamTPS       float64         `json:"stream_tps,omitempty" jsonschema:"median decode speed seen on the stream, (N-1)/(t_last-t_first)"`
+	StreamTPS       float64         `json:"stream_tps,omitempty" jsonschema:"median decode tokens/s on the stream: the output token count over the span of the text chunks"`
 	PromptTPS       float64         `json:"prompt_tps"`
 	PointsPerSecond float64         `json:"points_per_s" jsonschema:"score per second of model time (the calls' wall time, summed)"`
 	PromptTokens    float64         `json:"prompt_tokens" jsonschema:"mean prompt tokens Ollama evaluated: the depth reached"`
