@@ -67,7 +67,7 @@ func (s Shape) Ensure(dir string, progress func(done, total int64)) (File, error
 		return File{}, fmt.Errorf("shape cache: %w", err)
 	}
 	size := s.FileSize()
-	if free, err := FreeBytes(dir); err == nil && free < size+64<<20 {
+	if free, err := freeBytes(dir); err == nil && free < size+64<<20 {
 		return File{}, fmt.Errorf("%s needs %s in %s and only %s is free; free some space or set BENCHMCP_SHAPE_CACHE to a disk that has it",
 			s.Name, HumanBytes(size), dir, HumanBytes(free))
 	}
@@ -99,6 +99,9 @@ func (s Shape) Ensure(dir string, progress func(done, total int64)) (File, error
 	}
 	return File{Path: path, Digest: digest, Size: size}, nil
 }
+
+// freeBytes is FreeBytes; tests replace it.
+var freeBytes = FreeBytes
 
 // FreeBytes is the space an unprivileged user may still fill on dir's file system.
 func FreeBytes(dir string) (int64, error) {

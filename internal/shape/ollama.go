@@ -3,6 +3,7 @@ package shape
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,8 +27,9 @@ const NumCtx = 4096
 
 // Create creates the model s.Name from f on the Ollama at base through its
 // API: the blob upload (skipped when Ollama has the blob already), then
-// the create. It replaces a model of that name.
-func Create(ctx context.Context, base *url.URL, s Shape, f File) error {
+// the create. It replaces a model of that name. progress, if not nil, is
+// told how much of the upload is done now and then.
+func Create(ctx context.Context, base *url.URL, s Shape, f File, progress func(done, total int64)) error {
 	client := api.NewClient(base, http.DefaultClient)
 	has, err := HasBlob(ctx, base, f.Digest)
 	if err != nil {
@@ -38,7 +40,11 @@ func Create(ctx context.Context, base *url.URL, s Shape, f File) error {
 		if err != nil {
 			return err
 		}
-		err = client.CreateBlob(ctx, f.Digest, r)
+		var body io.Reader = r
+		if progress != nil {
+			body = &progressReader{r: r, total: f.Size, progress: progress}
+		}
+		err = client.CreateBlob(ctx, f.Digest, body)
 		r.Close()
 		if err != nil {
 			return fmt.Errorf("upload %s (%s) to Ollama at %s: %w", f.Path, HumanBytes(f.Size), base, err)
@@ -77,4 +83,18 @@ func HasBlob(ctx context.Context, base *url.URL, digest string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("ask Ollama at %s for blob %s: %s", base, digest, resp.Status)
+}
+
+type progressReader struct {
+	r        io.Reader
+	done     int64
+	total    int64
+	progress func(done, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	p.progress(p.done, p.total)
+	return n, err
 }

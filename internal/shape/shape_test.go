@@ -259,6 +259,19 @@ func TestEnsureCaches(t *testing.T) {
 	}
 }
 
+func TestEnsureNoRoom(t *testing.T) {
+	defer func(f func(string) (int64, error)) { freeBytes = f }(freeBytes)
+	freeBytes = func(string) (int64, error) { return 5 << 20, nil }
+	dir := t.TempDir()
+	_, err := Shapes[0].Ensure(dir, nil)
+	if err == nil || !strings.Contains(err.Error(), "needs 381 MB") || !strings.Contains(err.Error(), "only 5 MB is free") {
+		t.Fatalf("Ensure on a full disk: %v", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("it left %v", left)
+	}
+}
+
 func TestF16(t *testing.T) {
 	for x, want := range map[float32]uint16{1: 0x3c00, 0.5: 0x3800, 2.5e-4: 0x0c19, -2: 0xc000, 65504: 0x7bff, 0: 0} {
 		if got := f16(x); got != want {
