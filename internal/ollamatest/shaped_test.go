@@ -85,7 +85,7 @@ func testShaped(t *testing.T, name string) {
 		}
 		// The runner stops after the answer: wait until Ollama lists it gone.
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			if ps, err := p.Client.ListRunning(ctx); err == nil && len(ps.Models) == 0 {
+			if _, loaded := running(ctx, t, model); !loaded {
 				return
 			}
 		}
@@ -100,10 +100,7 @@ func testShaped(t *testing.T, name string) {
 	if first.EvalCount != predict || first.DoneReason != "length" {
 		t.Errorf("generated %d tokens (done: %s), want all %d", first.EvalCount, first.DoneReason, predict)
 	}
-	var mem int64
-	if ps, err := p.Client.ListRunning(ctx); err == nil && len(ps.Models) > 0 {
-		mem = ps.Models[0].Size
-	}
+	mem, _ := running(ctx, t, model)
 
 	// A second cold load, the file now in the page cache; then a longer
 	// prompt for the prefill rate, with the model loaded.
@@ -118,4 +115,19 @@ func testShaped(t *testing.T, name string) {
 		name, cold.LoadDuration.Round(time.Millisecond), first.LoadDuration.Round(time.Millisecond),
 		rate(first.EvalCount, first.EvalDuration), first.EvalCount,
 		rate(long.PromptEvalCount, long.PromptEvalDuration), long.PromptEvalCount, shape.HumanBytes(mem))
+}
+
+// running reports whether Ollama has model loaded, and its memory.
+func running(ctx context.Context, t *testing.T, model string) (int64, bool) {
+	t.Helper()
+	ps, err := ollamatest.Get(t).Client.ListRunning(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ps.Models {
+		if m.Name == model || m.Name == model+":latest" {
+			return m.Size, true
+		}
+	}
+	return 0, false
 }

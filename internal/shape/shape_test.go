@@ -59,7 +59,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestWellFormed(t *testing.T) {
-	for _, s := range []Shape{tiny, Shapes[0]} {
+	for _, s := range append([]Shape{tiny}, Shapes...) {
 		t.Run(s.Name, func(t *testing.T) {
 			var buf bytes.Buffer
 			var rs io.ReadSeeker
@@ -69,7 +69,7 @@ func TestWellFormed(t *testing.T) {
 				}
 				rs = bytes.NewReader(buf.Bytes())
 			} else {
-				// A named shape: the header alone, the data sized right by a sparse file.
+				// A named shape: the header alone, in a sparse file of the right size.
 				rs = headerOnly(t, s)
 			}
 			f, err := ggml.Decode(rs, -1)
