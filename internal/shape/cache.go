@@ -85,6 +85,10 @@ func (s Shape) Ensure(dir string, progress func(done, total int64)) (File, error
 		}
 		return File{}, fmt.Errorf("write %s: %w", tmp.Name(), err)
 	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp's 0600: an Ollama of another user may read it
+		tmp.Close()
+		return File{}, fmt.Errorf("shape cache: %w", err)
+	}
 	if err := tmp.Close(); err != nil {
 		return File{}, fmt.Errorf("write %s: %w", tmp.Name(), err)
 	}
