@@ -148,8 +148,8 @@ var pool = func() []byte {
 	return b
 }()
 
-// Write writes the shape's GGUF to w, streaming: it holds a few hundred
-// KiB whatever the shape's size. progress, if not nil, is told the bytes
+// Write writes the shape's GGUF to w, streaming: it holds about 3 MiB
+// (the pool and its buffers) whatever the shape's size. progress, if not nil, is told the bytes
 // written so far and the total now and then.
 func (s Shape) Write(w io.Writer, progress func(done, total int64)) error {
 	if err := s.Validate(); err != nil {

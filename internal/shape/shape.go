@@ -19,7 +19,7 @@
 //     the real models' non-embedding counts; decode is faster than the real
 //     model's by about the share of the output layer.
 //   - Qwen2 has biases on Q, K and V; the llama architecture has none
-//     (0.3% of the work).
+//     (a negligible share of the work).
 //   - Q8_0 everywhere, as a user might pull a q8_0 tag; Ollama's default
 //     tags are mostly Q4_K_M, about half the bytes and faster to decode.
 //
