@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"demo":    demoCommand,
 		"analyze": analyzeCommand,
 		"jobs":    jobsCommand,
+		"fixture": fixtureCommand,
 	}
 }
 
@@ -130,6 +131,7 @@ Usage:
   benchmcp runs     list|show|delete|export|import|check|salvage [--json]   the stored runs
   benchmcp jobs     list|show|wait|work|cancel [--json]                    the job queue (run --background queues one)
   benchmcp demo                                                             one measured call per fixture model
+  benchmcp fixture  SHAPE... | --list [--no-create] [--json]               random-weight models of real shapes (qwen2.5-0.5b-shape, llama3-8b-shape) on Ollama
 
 Common flags (each has a BENCHMCP_* environment twin):
   --db PATH       the run store (BENCHMCP_DB; default $XDG_DATA_HOME/benchmcp/bench.db)

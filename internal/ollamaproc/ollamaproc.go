@@ -290,6 +290,12 @@ func createModel(ctx context.Context, client *api.Client, dir, name string) erro
 	return client.Create(ctx, req, func(api.ProgressResponse) error { return nil })
 }
 
+// BlobPath is where the server keeps the blob digest ("sha256:<hex>"):
+// a test may link a file there instead of uploading it.
+func (p *Process) BlobPath(digest string) string {
+	return filepath.Join(p.dir, "models", "blobs", strings.Replace(digest, ":", "-", 1))
+}
+
 // Logs is what the server printed so far (the last few MiB of it).
 func (p *Process) Logs() string { return p.logs.String() }
 
