@@ -43,13 +43,22 @@ const (
 	DefaultTimeout         = 120 * time.Second
 )
 
-// ReloadMs is the load time above which a call of a warm run counts as a
+// ReloadMs is the least load time that counts a call of a warm run as a
 // reload. A real load starts a runner process: 350-490 ms even for the
 // fixture models on 2 cores (measured with cold calls, machine under load),
-// seconds for real models. A loaded model's load_duration is the
-// scheduler's bookkeeping: 3-15 ms idle, up to 25 ms with the cores busy,
-// which a 20 ms threshold wrongly counted as reloads.
+// 1.3-1.6 s for a 0.5B-shaped model, seconds for real models. A loaded
+// model's load_duration is the scheduler's bookkeeping: 3-15 ms idle, up
+// to 25 ms with the cores busy, which a 20 ms threshold wrongly counted as
+// reloads. Once a run has seen the model load (its warm-up found it
+// unloaded), the threshold is half that load (ReloadThreshold).
 const ReloadMs = 100
+
+// ReloadThreshold is the load time from which a warm run's call counts as
+// a reload: half of the model's own load as this run measured it, and
+// never under ReloadMs; ReloadMs while the model's load is unknown.
+func ReloadThreshold(modelLoadMs float64) float64 {
+	return max(ReloadMs, modelLoadMs/2)
+}
 
 // Store is where a run and its samples are recorded as they happen.
 // *memory.Store implements it.
@@ -163,9 +172,12 @@ type Session struct {
 	// fault: counted in the summary's retried, in no sample (guarded by mu).
 	warmRetries []record.Retry
 
-	memOnce    sync.Once
-	memory     *record.Memory // the model's memory after the first call, where Ollama reports it
-	prevMemory *record.Memory // a resumed run's
+	memOnce sync.Once
+	memory  *record.Memory // the model's memory after the first call, where Ollama reports it
+	// modelLoadMs is how long the model took to load in this run (its
+	// warm-up, or a call that reloaded it); 0 while unknown.
+	modelLoadMs float64
+	prevMemory  *record.Memory // a resumed run's
 
 	depthMu       sync.Mutex
 	depthWords    int     // filler words that make cfg.Depth tokens, once calibrated
@@ -491,12 +503,37 @@ func (s *Session) Warm(ctx context.Context) error {
 	if s.cfg.Warmup == 0 || len(s.cfg.Suite.Tasks) == 0 {
 		return nil
 	}
-	_, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), s.cfg.Warmup, func(r record.Retry) {
+	load, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), s.cfg.Warmup, func(r record.Retry) {
 		s.mu.Lock()
 		s.warmRetries = append(s.warmRetries, r)
 		s.mu.Unlock()
 	})
+	s.noteLoad(float64(load) / float64(time.Millisecond))
 	return err
+}
+
+// noteLoad keeps a call's load time as the model's load when it was one (at
+// least ReloadMs).
+func (s *Session) noteLoad(ms float64) {
+	if ms < ReloadMs {
+		return
+	}
+	s.mu.Lock()
+	s.modelLoadMs = max(s.modelLoadMs, ms)
+	s.mu.Unlock()
+}
+
+// reloaded reports whether a call that reported this load time reloaded
+// the model (ReloadThreshold), and keeps it as the model's load if so.
+func (s *Session) reloaded(loadMs float64) bool {
+	s.mu.Lock()
+	threshold := ReloadThreshold(s.modelLoadMs)
+	s.mu.Unlock()
+	if loadMs < threshold {
+		return false
+	}
+	s.noteLoad(loadMs)
+	return true
 }
 
 // fatal reports errors that make every further call pointless.
@@ -620,7 +657,7 @@ func (s *Session) do(ctx context.Context, j Job) (record.Sample, error) {
 		return smp, err
 	}
 	smp.Measurement = m
-	smp.Flags.Reloaded = !s.cfg.Cold && m.LoadMs >= ReloadMs
+	smp.Flags.Reloaded = !s.cfg.Cold && s.reloaded(m.LoadMs)
 	if err == nil {
 		s.memOnce.Do(func() { // after the call, outside its timing; /api/ps is optional, so a failure leaves it unknown
 			if mem, merr := s.r.Exec.Memory(ctx, s.cfg.Host, s.cfg.Model); merr == nil {

@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -323,5 +324,41 @@ func TestDepthPadsThePromptUncached(t *testing.T) {
 	}
 	if _, err := r.Prepare(context.Background(), bench.Config{Model: "tiny-m", Suite: st, Depth: 600, Options: map[string]any{"num_ctx": 512}}); err == nil || !strings.Contains(err.Error(), "does not fit num_ctx") {
 		t.Errorf("depth over num_ctx: %v", err)
+	}
+}
+
+// TestReloadThreshold: half the model's own load, never under ReloadMs.
+func TestReloadThreshold(t *testing.T) {
+	for _, c := range []struct{ load, want float64 }{
+		{0, bench.ReloadMs}, {150, bench.ReloadMs}, {400, 200}, {1400, 700}, {10000, 5000},
+	} {
+		if got := bench.ReloadThreshold(c.load); got != c.want {
+			t.Errorf("ReloadThreshold(%v) = %v, want %v", c.load, got, c.want)
+		}
+	}
+}
+
+// TestNoFalseReloadsAtScale: a warm run of a real-shaped model (Qwen2.5-0.5B's
+// shape, loading in seconds) whose warm-up loads it counts a reload exactly
+// when Ollama started a runner for a timed call: here none, whatever the
+// load on the machine does to the scheduler's bookkeeping.
+func TestNoFalseReloadsAtScale(t *testing.T) {
+	r, _ := newRunner(t)
+	model := ollamatest.Shaped(t, "qwen2.5-0.5b-shape")
+	srv := ollamatest.Get(t)
+	if err := r.Exec.Unload(context.Background(), "", model); err != nil {
+		t.Fatal(err)
+	}
+	var tasks []suite.Task
+	for i := range 6 {
+		tasks = append(tasks, suite.Task{ID: fmt.Sprintf("t%d", i), Prompt: fmt.Sprintf("Say %d things.", i), Checks: []check.Spec{{Type: "contains", Value: "zzz"}}})
+	}
+	mark := srv.LogMark()
+	run := runSuite(t, r, bench.Config{Model: model, Suite: suite.Suite{Name: "shape", Tasks: tasks}, Options: map[string]any{"num_predict": 16}})
+	if starts := srv.LoadsSince(mark); starts != 1 {
+		t.Fatalf("Ollama started %d runners; want 1, for the warm-up", starts)
+	}
+	if run.Summary.Reloads != 0 {
+		t.Errorf("%d of %d calls flagged as reloads; Ollama started no runner for them", run.Summary.Reloads, run.Summary.Samples)
 	}
 }
