@@ -973,3 +973,13 @@ func (s *Session) Probe(ctx context.Context) (record.Measurement, error) {
 	}
 	return s.r.Exec.ChatRetry(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), nil)
 }
+
+// ProbeTask is Probe with the suite's task i (modulo its length): a second
+// probe with another prompt than the first is not served from the prompt
+// cache the first filled.
+func (s *Session) ProbeTask(ctx context.Context, i int) (record.Measurement, error) {
+	if len(s.cfg.Suite.Tasks) == 0 {
+		return record.Measurement{}, errors.New("the suite has no tasks")
+	}
+	return s.r.Exec.ChatRetry(ctx, s.Request(s.cfg.Suite.Tasks[i%len(s.cfg.Suite.Tasks)], 1), nil)
+}

@@ -232,3 +232,64 @@ func TestRunRecoversPanic(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPlanHoldsAtScale: on a real-shaped model (Qwen2.5-0.5B's shape, which
+// loads in seconds and decodes at tens of tokens per second here), a
+// 2-block sweep's plan, made from one probe call, is within a factor of 1.5
+// of the time the sweep then takes from a server holding no model: the
+// probe's load is counted once per block, not into every call.
+func TestPlanHoldsAtScale(t *testing.T) {
+	model := ollamatest.Shaped(t, "qwen2.5-0.5b-shape")
+	cells, err := sweep.Grid(&sweep.Axes{Models: []string{model}, Options: map[string][]any{"num_ctx": {1024.0, 2048.0}, "num_predict": {24.0}}}, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := memory.Open(filepath.Join(t.TempDir(), "bench.db"), memory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := &bench.Runner{Exec: ollamatest.Executor(t), Store: st}
+	var sessions []*bench.Session
+	for _, c := range cells {
+		s, err := r.Prepare(context.Background(), bench.Config{Model: c.Model, Suite: quick(t), Options: c.Options, Label: c.Label})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, s)
+	}
+	unloadAll(t)
+	plan := sweep.MakePlan(context.Background(), sessions, true)
+	if plan.Loads != 2 || len(plan.Probes) != 1 || plan.Probes[0].LoadMs < bench.ReloadMs {
+		t.Fatalf("plan: %d loads, probes %+v; want 2 loads and one probe that loaded the model", plan.Loads, plan.Probes)
+	}
+	unloadAll(t)
+	for _, s := range sessions {
+		if err := s.Begin(nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	out := sweep.Run(context.Background(), ollamatest.Executor(t), sessions, sweep.Options{})
+	actual := time.Since(start)
+	callMs := 0.0
+	for i, s := range sessions {
+		if out[i].Status != record.StatusCompleted {
+			t.Fatalf("cell %d: %+v", i, out[i])
+		}
+		run, err := s.Finish(out[i].Status, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		samples, _ := st.Samples(run.ID)
+		for _, smp := range samples {
+			callMs += smp.WallMs
+		}
+	}
+	t.Logf("the timed calls took %.1f s of the %.1f s", callMs/1000, actual.Seconds())
+	ratio := plan.Duration().Seconds() / actual.Seconds()
+	t.Logf("plan %.1f s (probe: %.0f ms, of which load %.0f ms), actual %.1f s: %.2fx", plan.EstimatedSeconds, plan.Probes[0].WallMs, plan.Probes[0].LoadMs, actual.Seconds(), ratio)
+	if ratio < 1/1.5 || ratio > 1.5 {
+		t.Errorf("plan %.1f s against %.1f s actual (%.2fx); want within a factor of 1.5", plan.EstimatedSeconds, actual.Seconds(), ratio)
+	}
+}
