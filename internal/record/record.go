@@ -73,12 +73,12 @@ type Measurement struct {
 	LoadMs  float64 `json:"load_ms"`  // Ollama: load_duration
 	TotalMs float64 `json:"total_ms"` // Ollama: total_duration
 
-	PromptTokens int     `json:"prompt_tokens"`        // Ollama: prompt_eval_count
-	PromptMs     float64 `json:"prompt_ms"`            // Ollama: prompt_eval_duration
-	EvalTokens   int     `json:"eval_tokens"`          // Ollama: eval_count
-	EvalMs       float64 `json:"eval_ms"`              // Ollama: eval_duration
-	PromptTPS    float64 `json:"prompt_tps"`           // prompt tokens/s
-	GenTPS       float64 `json:"gen_tps"`              // generated tokens/s: eval_count / eval_duration
+	PromptTokens int     `json:"prompt_tokens"` // Ollama: prompt_eval_count
+	PromptMs     float64 `json:"prompt_ms"`     // Ollama: prompt_eval_duration
+	EvalTokens   int     `json:"eval_tokens"`   // Ollama: eval_count
+	EvalMs       float64 `json:"eval_ms"`       // Ollama: eval_duration
+	PromptTPS    float64 `json:"prompt_tps"`    // prompt tokens/s
+	GenTPS       float64 `json:"gen_tps"`       // generated tokens/s: eval_count / eval_duration
 	// StreamTPS is the decode speed on the stream, in tokens/s on the
 	// client's clock: the server's output token count (less the first
 	// chunk's share) over the span from the first text chunk to the last;
