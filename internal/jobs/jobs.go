@@ -105,11 +105,33 @@ type entry struct {
 	started  time.Time     // when it began running here
 	doneAt0  int           // done when it began running here
 	persist  time.Time     // last time progress was stored
+	// lastAt and lastDone are the last progress report; gaps the seconds
+	// per unit between reports (the latest maxGaps), whose median is the
+	// job's time per unit: a gap that held a model load is an outlier
+	// there, where elapsed/done would spread the load over every call.
+	lastAt   time.Time
+	lastDone int
+	gaps     []float64
 	byCaller bool          // cancelled by cancel_job
 	// recovered: queued again from a previous process, whose clients
 	// are gone, so it counts for no client's limit.
 	recovered bool
 	watchers  map[int]func(done, total int, msg string)
+}
+
+// maxGaps is how many of the latest gaps between progress reports a job's
+// time per unit is the median of.
+const maxGaps = 32
+
+// median of xs (not empty), which it leaves as it was.
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // New returns a manager over store. notify, if not nil, is called with the
@@ -451,10 +473,24 @@ func (r *reporter) Progress(done, total int, msg string) {
 		return
 	}
 	e.job.Done, e.job.Total, e.job.Message = done, total, msg
-	if d := done - e.doneAt0; d > 0 {
-		// A multi-host job's rate is that of all its hosts together; it is
-		// kept as its first host's, which its own ETA reads (statusLocked).
-		m.perSec[e.job.Host] = time.Since(e.started).Seconds() / float64(d)
+	now := time.Now()
+	if !e.lastAt.IsZero() && done > e.lastDone {
+		e.gaps = append(e.gaps, now.Sub(e.lastAt).Seconds()/float64(done-e.lastDone))
+		if len(e.gaps) > maxGaps {
+			e.gaps = e.gaps[len(e.gaps)-maxGaps:]
+		}
+	}
+	if done > e.lastDone || e.lastAt.IsZero() {
+		e.lastAt, e.lastDone = now, done
+	}
+	// A multi-host job's rate is that of all its hosts together; it is
+	// kept as its first host's, which its own ETA reads (statusLocked).
+	switch d := done - e.doneAt0; {
+	case len(e.gaps) > 0:
+		m.perSec[e.job.Host] = median(e.gaps)
+	case d > 0:
+		// One report so far: its time holds the warm-up and any load.
+		m.perSec[e.job.Host] = now.Sub(e.started).Seconds() / float64(d)
 	}
 	due := time.Since(e.persist) >= persistEvery
 	if due {

@@ -1174,3 +1174,43 @@ func (s *syncBuilder) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestETALeavesLoadsOut: a job's time per unit is the median gap between its
+// progress reports, so the first unit's wait (a model load, seconds for a
+// real model) is not spread over every call still to come: here a 1 s
+// first unit and 10 ms units after it give an ETA of about 10 ms a unit,
+// where elapsed/done would say over 200 ms (1.04 s / 5).
+func TestETALeavesLoadsOut(t *testing.T) {
+	store := newStore(t)
+	m := newManager(t, store)
+	measured := make(chan struct{})
+	release := make(chan struct{})
+	m.Register("loads", func(ctx context.Context, _ record.Job, r jobs.Reporter) (any, string, error) {
+		time.Sleep(time.Second) // the load
+		for i := 1; i <= 5; i++ {
+			if i > 1 {
+				time.Sleep(10 * time.Millisecond)
+			}
+			r.Progress(i, 100, "call")
+		}
+		close(measured)
+		<-release
+		return "ok", "", nil
+	})
+	j := submit(t, m, "loads", "h", "loads", 0)
+	select {
+	case <-measured:
+	case <-time.After(guard):
+		t.Fatal("the job did not report")
+	}
+	st := get(t, m, j.ID)
+	close(release)
+	if st.ETASeconds == nil {
+		t.Fatal("no ETA after 5 units")
+	}
+	perUnit := *st.ETASeconds / 95
+	if perUnit >= 0.1 {
+		t.Errorf("ETA %.1f s for 95 units (%.3f s a unit); the 10 ms units say about 1 s: the 1 s first unit was spread over them", *st.ETASeconds, perUnit)
+	}
+	waitEnd(t, m, j.ID, record.JobCompleted)
+}
