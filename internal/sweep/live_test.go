@@ -235,61 +235,107 @@ func TestRunRecoversPanic(t *testing.T) {
 
 // TestPlanHoldsAtScale: on a real-shaped model (Qwen2.5-0.5B's shape, which
 // loads in seconds and decodes at tens of tokens per second here), a
-// 2-block sweep's plan, made from one probe call, is within a factor of 1.5
-// of the time the sweep then takes from a server holding no model: the
+// 2-block sweep's plan, made from its probe calls, is within a factor of
+// 1.5 of the time the sweep then takes from a server holding no model: the
 // probe's load is counted once per block, not into every call.
 func TestPlanHoldsAtScale(t *testing.T) {
-	model := ollamatest.Shaped(t, "qwen2.5-0.5b-shape")
+	pa := planVsActual(t, ollamatest.Shaped(t, "qwen2.5-0.5b-shape"))
+	ratio := pa.plan.Duration().Seconds() / pa.actual.Seconds()
+	t.Logf("plan %.1f s (probe: %.0f ms, of which load %.0f ms), actual %.1f s (timed calls %.1f s): %.2fx",
+		pa.plan.EstimatedSeconds, pa.plan.Probes[0].WallMs, pa.plan.Probes[0].LoadMs, pa.actual.Seconds(), pa.callMs/1000, ratio)
+	if ratio < 1/1.5 || ratio > 1.5 {
+		t.Errorf("plan %.1f s against %.1f s actual (%.2fx); want within a factor of 1.5", pa.plan.EstimatedSeconds, pa.actual.Seconds(), ratio)
+	}
+}
+
+// planned is a sweep's plan beside what the sweep then did.
+type planned struct {
+	plan    sweep.Plan
+	actual  time.Duration
+	callMs  float64 // the timed calls' wall time
+	samples []record.Sample
+}
+
+// planVsActual plans a 2-block sweep of model (num_ctx 1024 and 2048, 24
+// output tokens, the quick suite) from a server holding no model, then runs
+// it from none again.
+func planVsActual(tb testing.TB, model string) planned {
+	tb.Helper()
 	cells, err := sweep.Grid(&sweep.Axes{Models: []string{model}, Options: map[string][]any{"num_ctx": {1024.0, 2048.0}, "num_predict": {24.0}}}, nil, 0)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	st, err := memory.Open(filepath.Join(t.TempDir(), "bench.db"), memory.Options{})
+	st, err := memory.Open(filepath.Join(tb.TempDir(), "bench.db"), memory.Options{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer st.Close()
-	r := &bench.Runner{Exec: ollamatest.Executor(t), Store: st}
+	r := &bench.Runner{Exec: ollamatest.Executor(tb), Store: st}
 	var sessions []*bench.Session
 	for _, c := range cells {
-		s, err := r.Prepare(context.Background(), bench.Config{Model: c.Model, Suite: quick(t), Options: c.Options, Label: c.Label})
+		s, err := r.Prepare(context.Background(), bench.Config{Model: c.Model, Suite: quick(tb), Options: c.Options, Label: c.Label})
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		sessions = append(sessions, s)
 	}
-	unloadAll(t)
-	plan := sweep.MakePlan(context.Background(), sessions, true)
-	if plan.Loads != 2 || len(plan.Probes) != 1 || plan.Probes[0].LoadMs < bench.ReloadMs {
-		t.Fatalf("plan: %d loads, probes %+v; want 2 loads and one probe that loaded the model", plan.Loads, plan.Probes)
+	unloadAll(tb)
+	var pa planned
+	pa.plan = sweep.MakePlan(context.Background(), sessions, true)
+	if pa.plan.Loads != 2 || len(pa.plan.Probes) != 1 || pa.plan.Probes[0].LoadMs < bench.ReloadMs {
+		tb.Fatalf("plan: %d loads, probes %+v; want 2 loads and one probe that loaded the model", pa.plan.Loads, pa.plan.Probes)
 	}
-	unloadAll(t)
+	unloadAll(tb)
 	for _, s := range sessions {
 		if err := s.Begin(nil, nil); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	start := time.Now()
-	out := sweep.Run(context.Background(), ollamatest.Executor(t), sessions, sweep.Options{})
-	actual := time.Since(start)
-	callMs := 0.0
+	out := sweep.Run(context.Background(), ollamatest.Executor(tb), sessions, sweep.Options{})
+	pa.actual = time.Since(start)
 	for i, s := range sessions {
 		if out[i].Status != record.StatusCompleted {
-			t.Fatalf("cell %d: %+v", i, out[i])
+			tb.Fatalf("cell %d: %+v", i, out[i])
 		}
 		run, err := s.Finish(out[i].Status, nil)
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
-		samples, _ := st.Samples(run.ID)
+		samples, err := st.Samples(run.ID)
+		if err != nil {
+			tb.Fatal(err)
+		}
 		for _, smp := range samples {
-			callMs += smp.WallMs
+			pa.callMs += smp.WallMs
+		}
+		pa.samples = append(pa.samples, samples...)
+	}
+	return pa
+}
+
+// BenchmarkPlanAtScale prints, for a fixture model and the real-shaped
+// ones, a 2-block sweep's plan against its actual time, and the model's
+// speeds as the sweep measured them: load, prefill and decode (Ollama's),
+// the stream's tokens and chunks per second.
+func BenchmarkPlanAtScale(b *testing.B) {
+	models := []string{"tiny-m", ollamatest.Shaped(b, "qwen2.5-0.5b-shape"), ollamatest.Shaped(b, "qwen2.5-1.5b-shape")}
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "model\tload s\tplan s\tactual s\tplan/actual\tprefill tok/s\tdecode tok/s\tstream tok/s\tstream chunks/s\t\n")
+	for range b.N {
+		for _, model := range models {
+			pa := planVsActual(b, model)
+			var prefill, decode, stream, chunks []float64
+			for _, smp := range pa.samples {
+				prefill = append(prefill, smp.PromptTPS)
+				decode = append(decode, smp.GenTPS)
+				stream = append(stream, smp.StreamTPS)
+				chunks = append(chunks, smp.StreamChunksPerS)
+			}
+			fmt.Fprintf(w, "%s\t%.2f\t%.1f\t%.1f\t%.2fx\t%.0f\t%.1f\t%.1f\t%.1f\t\n", model, pa.plan.Probes[0].LoadMs/1000,
+				pa.plan.EstimatedSeconds, pa.actual.Seconds(), pa.plan.Duration().Seconds()/pa.actual.Seconds(),
+				stats.Median(prefill), stats.Median(decode), stats.Median(stream), stats.Median(chunks))
 		}
 	}
-	t.Logf("the timed calls took %.1f s of the %.1f s", callMs/1000, actual.Seconds())
-	ratio := plan.Duration().Seconds() / actual.Seconds()
-	t.Logf("plan %.1f s (probe: %.0f ms, of which load %.0f ms), actual %.1f s: %.2fx", plan.EstimatedSeconds, plan.Probes[0].WallMs, plan.Probes[0].LoadMs, actual.Seconds(), ratio)
-	if ratio < 1/1.5 || ratio > 1.5 {
-		t.Errorf("plan %.1f s against %.1f s actual (%.2fx); want within a factor of 1.5", plan.EstimatedSeconds, actual.Seconds(), ratio)
-	}
+	w.Flush()
 }
