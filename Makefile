@@ -74,7 +74,9 @@ lint:
 ## plain Chat loop, what concurrency buys with OLLAMA_NUM_PARALLEL, how
 ## fast a background call answers, the fixture models' speeds against each
 ## other (latency, TTFT, prompt tokens/s), and a 4-cell sweep scheduled interleaved
-## against in reload-free blocks (model loads, TTFT)
+## against in reload-free blocks (model loads, TTFT), and a sweep's plan against
+## its actual time with the speeds of tiny-m and the real-shaped 0.5B and 1.5B
+## models (load, prefill, decode, stream tokens and chunks per second)
 bench: ollama
 	$(GO) test -run '^$$' -bench Power -benchtime=1x -timeout 20m ./internal/stats/
 	$(GO) test -run '^$$' -bench Memory -benchtime=200x -timeout 20m ./memory/
@@ -86,6 +88,7 @@ bench: ollama
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench BackgroundSubmit -benchtime=1x -timeout 20m ./server/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench FixtureSpeeds -benchtime=1x -timeout 30m ./server/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench SweepSchedule -benchtime=3x -timeout 20m ./internal/sweep/
+	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench PlanAtScale -benchtime=1x -timeout 30m ./internal/sweep/
 
 ## clean: remove bin/ (the ollama build in .tools is kept; `rm -rf .tools` to rebuild it)
 clean:
