@@ -3,12 +3,9 @@ package server
 import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
-)
 
-// TasksExtension is the identifier of the MCP Tasks extension (SEP-2663,
-// protocol 2026-07-28), under which clients declare it in each request's
-// capabilities and the server advertises it in server/discover.
-const TasksExtension = "io.modelcontextprotocol/tasks"
+	"github.com/benchmcp/benchmcp/tools"
+)
 
 // missingCapability is the JSON-RPC error -32021 (SEP-2575): the client did
 // not declare a capability the request needs. required is a
@@ -40,8 +37,8 @@ func (e missingCapability) details() mcp.JSONRPCErrorDetails {
 // a client that declared the Tasks extension on it.
 func needTasksExtension(what string) missingCapability {
 	return missingCapability{
-		message:  what + " needs the client to declare the Tasks extension (" + TasksExtension + ") in this request's capabilities (_meta io.modelcontextprotocol/clientCapabilities.extensions)",
-		required: map[string]any{"extensions": map[string]any{TasksExtension: map[string]any{}}},
+		message:  what + " needs the client to declare the Tasks extension (" + tools.TasksExtension + ") in this request's capabilities (_meta io.modelcontextprotocol/clientCapabilities.extensions)",
+		required: map[string]any{"extensions": map[string]any{tools.TasksExtension: map[string]any{}}},
 	}
 }
 

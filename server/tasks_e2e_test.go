@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -154,49 +152,19 @@ func (m *modern) waitTask(id string, within time.Duration) map[string]any {
 // at once (SIGKILL: a crash, nothing written on the way out).
 func serveModern(t *testing.T, transport, db string, args ...string) (*modern, func()) {
 	t.Helper()
-	env := append(os.Environ(), "BENCHMCP_HOSTS=local="+ollamatest.Get(t).URL.String(), "BENCHMCP_DB="+db)
+	hosts := "local=" + ollamatest.Get(t).URL.String()
 	m := &modern{t: t}
-	var cmd *exec.Cmd
 	if transport == "http" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		cmd = exec.Command(binary, append([]string{"serve", "--transport", "http", "--addr", addr}, args...)...)
-		m.url = "http://" + addr + "/mcp"
-	} else {
-		cmd = exec.Command(binary, append([]string{"serve"}, args...)...)
-		in, _ := cmd.StdinPipe()
-		out, _ := cmd.StdoutPipe()
-		m.in, m.out = in, bufio.NewReaderSize(out, 1<<20)
+		base, kill := startServer(t, "http", db, hosts, args...)
+		m.url = base + "/mcp"
+		return m, kill
 	}
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
-	if m.url != "" {
-		waitFor(t, func() bool {
-			c, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(m.url, "http://"), "/mcp"))
-			if err == nil {
-				c.Close()
-			}
-			return err == nil
-		})
-	}
-	return m, func() { cmd.Process.Kill(); <-exited }
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), "BENCHMCP_HOSTS="+hosts, "BENCHMCP_DB="+db)
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	m.in, m.out = in, bufio.NewReaderSize(out, 1<<20)
+	return m, startProcess(t, cmd)
 }
 
 // TestTasksExtension: over Streamable HTTP and stdio, a 2026-07-28 client

@@ -28,7 +28,7 @@ func startHTTP(t *testing.T, transport, db string) string {
 // startServer runs `benchmcp serve --transport T` on db with the given hosts
 // spec on a free port; it returns the base URL and a kill that ends the
 // process with SIGKILL (no cleanup: a crash). Cleanup stops it with SIGTERM.
-func startServer(t *testing.T, transport, db, hosts string) (base string, kill func()) {
+func startServer(t *testing.T, transport, db, hosts string, args ...string) (base string, kill func()) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -36,7 +36,7 @@ func startServer(t *testing.T, transport, db, hosts string) (base string, kill f
 	}
 	addr := l.Addr().String()
 	l.Close()
-	return startServerOn(t, transport, addr, db, hosts)
+	return startServerOn(t, transport, addr, db, hosts, args...)
 }
 
 // startServerAt is startServer on a given listen address.
@@ -46,10 +46,26 @@ func startServerAt(t *testing.T, transport, addr, db, hosts string) string {
 	return base
 }
 
-func startServerOn(t *testing.T, transport, addr, db, hosts string) (base string, kill func()) {
+func startServerOn(t *testing.T, transport, addr, db, hosts string, args ...string) (base string, kill func()) {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--transport", transport, "--addr", addr, "--db", db)
+	cmd := exec.Command(binary, append([]string{"serve", "--transport", transport, "--addr", addr, "--db", db}, args...)...)
 	cmd.Env = append(os.Environ(), "BENCHMCP_HOSTS="+hosts)
+	kill = startProcess(t, cmd)
+	waitFor(t, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	return "http://" + addr, kill
+}
+
+// startProcess starts cmd, its stderr the test's, and stops it when the
+// test ends (SIGTERM, then SIGKILL after 20 s); kill ends it at once
+// (SIGKILL: a crash, nothing written on the way out).
+func startProcess(t *testing.T, cmd *exec.Cmd) (kill func()) {
+	t.Helper()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -64,14 +80,7 @@ func startServerOn(t *testing.T, transport, addr, db, hosts string) (base string
 			cmd.Process.Kill()
 		}
 	})
-	waitFor(t, func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-	return "http://" + addr, func() {
+	return func() {
 		cmd.Process.Kill()
 		<-exited
 	}

@@ -19,17 +19,7 @@ import (
 // take at all with the list of those it does, before anything runs or is
 // stored. A known argument passes on to the tool.
 func TestUnknownArgumentsRefused(t *testing.T) {
-	dir := t.TempDir()
-	st, err := memory.Open(filepath.Join(dir, "bench.db"), memory.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	hosts, err := executor.ParseHosts("local=http://127.0.0.1:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := &Service{Store: st, Exec: executor.New(hosts...), Reports: artifact.Dir{Root: filepath.Join(dir, "reports"), Confined: true}}
+	svc := offlineService(t)
 	svc.EnableJobs()
 	defer svc.Jobs.Shutdown(5 * time.Second)
 
@@ -85,10 +75,10 @@ func TestUnknownArgumentsRefused(t *testing.T) {
 	if !res.IsError || !strings.Contains(text(res), "is not known") {
 		t.Errorf("job_status with a known argument: %q; want the tool's own answer", text(res))
 	}
-	if runs, _ := st.ListRuns(memory.Filter{}); len(runs) != 0 {
+	if runs, _ := svc.Store.ListRuns(memory.Filter{}); len(runs) != 0 {
 		t.Errorf("%d runs stored by refused calls", len(runs))
 	}
-	if jobs, _ := st.ListJobs(memory.JobFilter{}); len(jobs) != 0 {
+	if jobs, _ := svc.Store.ListJobs(memory.JobFilter{}); len(jobs) != 0 {
 		t.Errorf("%d jobs stored by refused calls", len(jobs))
 	}
 }
@@ -110,4 +100,21 @@ func FuzzUnknownArguments(f *testing.F) {
 			t.Fatalf("argument %q: err %v, known %v", name, err, isKnown)
 		}
 	})
+}
+
+// offlineService is a service on a new store whose one host, local, never
+// answers: for what runs before any call. The store closes with the test.
+func offlineService(t *testing.T) *Service {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := memory.Open(filepath.Join(dir, "bench.db"), memory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	hosts, err := executor.ParseHosts("local=http://127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Service{Store: st, Exec: executor.New(hosts...), Reports: artifact.Dir{Root: filepath.Join(dir, "reports"), Confined: true}}
 }

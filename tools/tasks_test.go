@@ -4,16 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/benchmcp/benchmcp/internal/artifact"
-	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/jobs"
 	"github.com/benchmcp/benchmcp/internal/record"
-	"github.com/benchmcp/benchmcp/memory"
 )
 
 // TestTaskBelongsToItsClient: a job's task is reached only by the client
@@ -22,17 +18,8 @@ import (
 // ErrTaskNotFound, which says nothing about whether the job exists. A
 // failed job is a completed task whose result is a tool error.
 func TestTaskBelongsToItsClient(t *testing.T) {
-	dir := t.TempDir()
-	st, err := memory.Open(filepath.Join(dir, "bench.db"), memory.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	hosts, err := executor.ParseHosts("local=http://127.0.0.1:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := &Service{Store: st, Exec: executor.New(hosts...), Reports: artifact.Dir{Root: filepath.Join(dir, "reports"), Confined: true}}
+	svc := offlineService(t)
+	st := svc.Store
 	svc.Jobs = jobs.New(st, nil)
 	defer svc.Jobs.Shutdown(10 * time.Second)
 	svc.Jobs.Register("fails", func(context.Context, record.Job, jobs.Reporter) (any, string, error) {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/internal/stats"
 )
 
 // Store is where jobs are kept. *memory.Store implements it.
@@ -105,13 +106,7 @@ type entry struct {
 	started  time.Time     // when it began running here
 	doneAt0  int           // done when it began running here
 	persist  time.Time     // last time progress was stored
-	// lastAt and lastDone are the last progress report; gaps the seconds
-	// per unit between reports (the latest maxGaps), whose median is the
-	// job's time per unit: a gap that held a model load is an outlier
-	// there, where elapsed/done would spread the load over every call.
-	lastAt   time.Time
-	lastDone int
-	gaps     []float64
+	pace     pace          // its time per unit, from its progress reports
 	byCaller bool          // cancelled by cancel_job
 	// recovered: queued again from a previous process, whose clients
 	// are gone, so it counts for no client's limit.
@@ -123,15 +118,37 @@ type entry struct {
 // time per unit is the median of.
 const maxGaps = 32
 
-// median of xs (not empty), which it leaves as it was.
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
+// pace is a running job's time per unit of work: the median of the gaps
+// between its progress reports (the latest maxGaps), so that a gap that
+// held a model load is an outlier, where elapsed/done would spread the load
+// over every call still to come.
+type pace struct {
+	lastAt   time.Time // the last report; zero before the first
+	lastDone int
+	gaps     []float64 // seconds per unit
+}
+
+// report takes a progress report of done units at now, of a job that began
+// running at started with doneAt0 units done, and returns the job's time
+// per unit; false while nothing is known. With one report so far it is
+// elapsed/done, which holds the warm-up and any load.
+func (p *pace) report(now, started time.Time, doneAt0, done int) (float64, bool) {
+	if !p.lastAt.IsZero() && done > p.lastDone {
+		p.gaps = append(p.gaps, now.Sub(p.lastAt).Seconds()/float64(done-p.lastDone))
+		if len(p.gaps) > maxGaps {
+			p.gaps = p.gaps[len(p.gaps)-maxGaps:]
+		}
 	}
-	return (s[n/2-1] + s[n/2]) / 2
+	if done > p.lastDone || p.lastAt.IsZero() {
+		p.lastAt, p.lastDone = now, done
+	}
+	switch d := done - doneAt0; {
+	case len(p.gaps) > 0:
+		return stats.Median(p.gaps), true
+	case d > 0:
+		return now.Sub(started).Seconds() / float64(d), true
+	}
+	return 0, false
 }
 
 // New returns a manager over store. notify, if not nil, is called with the
@@ -473,24 +490,10 @@ func (r *reporter) Progress(done, total int, msg string) {
 		return
 	}
 	e.job.Done, e.job.Total, e.job.Message = done, total, msg
-	now := time.Now()
-	if !e.lastAt.IsZero() && done > e.lastDone {
-		e.gaps = append(e.gaps, now.Sub(e.lastAt).Seconds()/float64(done-e.lastDone))
-		if len(e.gaps) > maxGaps {
-			e.gaps = e.gaps[len(e.gaps)-maxGaps:]
-		}
-	}
-	if done > e.lastDone || e.lastAt.IsZero() {
-		e.lastAt, e.lastDone = now, done
-	}
 	// A multi-host job's rate is that of all its hosts together; it is
 	// kept as its first host's, which its own ETA reads (statusLocked).
-	switch d := done - e.doneAt0; {
-	case len(e.gaps) > 0:
-		m.perSec[e.job.Host] = median(e.gaps)
-	case d > 0:
-		// One report so far: its time holds the warm-up and any load.
-		m.perSec[e.job.Host] = now.Sub(e.started).Seconds() / float64(d)
+	if perUnit, ok := e.pace.report(time.Now(), e.started, e.doneAt0, done); ok {
+		m.perSec[e.job.Host] = perUnit
 	}
 	due := time.Since(e.persist) >= persistEvery
 	if due {
