@@ -84,7 +84,7 @@ bench: ollama
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Overhead -benchtime=240x -timeout 20m ./internal/executor/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Cancel -benchtime=20x -timeout 20m ./internal/executor/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench RunnerVsLoop -benchtime=8x -timeout 20m ./internal/bench/
-	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Concurrency -benchtime=3x -timeout 20m ./internal/bench/
+	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench Concurrency -benchtime=2x -timeout 20m ./internal/bench/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench BackgroundSubmit -benchtime=1x -timeout 20m ./server/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench FixtureSpeeds -benchtime=1x -timeout 30m ./server/
 	$(WITH_OLLAMA) $(GO) test -run '^$$' -bench SweepSchedule -benchtime=3x -timeout 20m ./internal/sweep/

@@ -166,6 +166,66 @@ func TestSweepPlan(t *testing.T) {
 	mc.wantErrorsStoreNothing(context.Background(), t, "sweep", nil)
 }
 
+// TestSweepConcurrencyAxis: concurrency is an axis. Its cells share a block
+// (concurrency is not a load-time option), the cell at 3 keeps calls in
+// flight together while the cell at 1 makes one at a time, each cell's
+// throughput is measured over the time its calls were in flight, the
+// stored run resumes at its concurrency, and the plan says it counts
+// concurrent cells as serial. How much faster the server makes them is
+// BenchmarkConcurrency's table, not a test.
+func TestSweepConcurrencyAxis(t *testing.T) {
+	mc := startStdio(t, "")
+	ctx := context.Background()
+	args := map[string]any{
+		"axes":  map[string]any{"models": []any{"tiny-m"}, "concurrency": []any{1, 3}},
+		"tasks": quickTasks(), "seeds": []any{1, 2}, "objective": "throughput_tps",
+	}
+	var plan tools.SweepResult
+	structured(t, mc.call(ctx, t, "sweep", map[string]any{"axes": args["axes"], "tasks": args["tasks"], "plan": true}, ""), &plan)
+	if plan.Plan == nil || plan.Plan.Loads != 1 || !strings.Contains(strings.Join(plan.Plan.Notes, " "), "concurrency above 1 are estimated as if their calls ran one at a time") {
+		t.Errorf("plan of a concurrency axis: %+v", plan.Plan)
+	}
+	var res tools.SweepResult
+	structured(t, mc.call(ctx, t, "sweep", args, ""), &res)
+	if res.Status != record.StatusCompleted || len(res.Cells) != 2 {
+		t.Fatalf("status %s, %d cells", res.Status, len(res.Cells))
+	}
+	if res.Cells[0].Label != "tiny-m concurrency=1" || res.Cells[1].Label != "tiny-m concurrency=3" || res.Cells[1].Concurrency != 3 {
+		t.Fatalf("cells %q, %q (concurrency %d)", res.Cells[0].Label, res.Cells[1].Label, res.Cells[1].Concurrency)
+	}
+	for _, c := range res.Cells {
+		if c.Summary.Samples != 12 || c.Summary.ThroughputTPS <= 0 {
+			t.Errorf("cell %s: %d samples, throughput %.1f tok/s; want 12 and a throughput", c.Label, c.Summary.Samples, c.Summary.ThroughputTPS)
+		}
+	}
+	if serial, conc := res.Cells[0].Summary.InFlight, res.Cells[1].Summary.InFlight; serial > 1.001 || conc <= 1.05 {
+		t.Errorf("calls in flight: %.2f at concurrency 1 (want at most 1), %.2f at 3 (want more than 1)", serial, conc)
+	}
+	if res.Choice == nil || res.Choice.Objective != sweep.Throughput {
+		t.Errorf("choice on throughput: %+v", res.Choice)
+	}
+	found := false
+	for _, e := range res.Effects {
+		found = found || e.Axis == sweep.AxisConcurrency
+	}
+	if !found {
+		t.Errorf("no effect of the concurrency axis: %+v", res.Effects)
+	}
+	mc.Close()
+	samples, runs := storedSamples(t, mc.DB, res.Cells)
+	if cfg := runs["tiny-m concurrency=3"].Config; cfg == nil || cfg.Concurrency != 3 {
+		t.Errorf("the concurrent cell's stored config %+v; a resume needs its concurrency", cfg)
+	}
+	// The serial cell's calls never overlap one another.
+	s1 := samples["tiny-m concurrency=1"]
+	sort.Slice(s1, func(i, j int) bool { return s1[i].StartedAt.Before(s1[j].StartedAt) })
+	for i := 1; i < len(s1); i++ {
+		if end := s1[i-1].StartedAt.Add(time.Duration(s1[i-1].WallMs * float64(time.Millisecond))); s1[i].StartedAt.Before(end.Add(-time.Millisecond)) {
+			t.Errorf("serial cell: call %d started %s before call %d ended", i, end.Sub(s1[i].StartedAt), i-1)
+		}
+	}
+}
+
 // TestSweepRefusals: bad sweeps are refused before anything runs, each
 // saying what to do, and nothing is stored.
 func TestSweepRefusals(t *testing.T) {
@@ -186,6 +246,7 @@ func TestSweepRefusals(t *testing.T) {
 		{grid(map[string]any{"models": []any{"tiny-m", "no-such-model"}}), "no-such-model"},
 		{map[string]any{"axes": map[string]any{"models": []any{"tiny-m"}}, "hosts": []any{"nowhere"}, "tasks": quickTasks()}, "unknown host nowhere"},
 		{map[string]any{"axes": map[string]any{"models": []any{"tiny-m"}}, "objective": "fastest", "tasks": quickTasks()}, "gen_tps"},
+		{grid(map[string]any{"models": []any{"tiny-m"}, "concurrency": []any{0, 2}}), "axes.concurrency has 0"},
 		{map[string]any{"axes": map[string]any{"models": []any{"tiny-m"}, "depths": []any{600}, "options": map[string]any{"num_ctx": []any{512}}}, "tasks": quickTasks()}, "does not fit num_ctx"},
 	})
 }

@@ -41,11 +41,11 @@ func (s *Service) sweeps() *sweep.Service {
 }
 
 // cellConfig is a sweep cell's run configuration: the sweep's shared
-// settings (base) with the cell's model, preamble, options, think and host,
+// settings (base) with the cell's model, preamble, options, think, host and concurrency,
 // resolved as run_benchmark resolves its own.
 func (s *Service) cellConfig(c sweep.Cell, base record.RunConfig, shared bench.SeedPlan) (bench.Config, error) {
 	rc := base
-	rc.Model, rc.Preamble, rc.Options, rc.Think, rc.Host = c.Model, c.Preamble, c.Options, c.Think, c.Host
+	rc.Model, rc.Preamble, rc.Options, rc.Think, rc.Host, rc.Concurrency = c.Model, c.Preamble, c.Options, c.Think, c.Host, c.Concurrency
 	return s.variantConfig(rc, "cell "+c.Label, shared)
 }
 

@@ -24,11 +24,11 @@ const KindSweep = "sweep"
 // SweepArgs are the arguments of sweep.
 type SweepArgs struct {
 	RunSettings
-	Axes           *sweep.Axes      `json:"axes,omitempty" jsonschema:"the grid: every combination of models, preambles, options, think, depths and hosts is a cell"`
-	Cells          []sweep.Cell     `json:"cells,omitempty" jsonschema:"instead of axes: the cells to run, each {model, preamble, options, think, depth, host, label}"`
+	Axes           *sweep.Axes      `json:"axes,omitempty" jsonschema:"the grid: every combination of its values is a cell"`
+	Cells          []sweep.Cell     `json:"cells,omitempty" jsonschema:"instead of axes: the cells, each with the axes' fields (one value) and a label"`
 	Hosts          []string         `json:"hosts,omitempty" jsonschema:"spread the cells over these named hosts, each model's cells on one host that has it (default: the first host)"`
 	MaxCells       int              `json:"max_cells,omitempty" jsonschema:"allow more than 256 cells (up to 4096)"`
-	Objective      string           `json:"objective,omitempty" jsonschema:"what the choice optimises: pass_rate, mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms or points_per_s (default pass_rate)"`
+	Objective      string           `json:"objective,omitempty" jsonschema:"what the choice optimises: pass_rate, mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms, points_per_s or throughput_tps (default pass_rate)"`
 	PassRateWithin float64          `json:"pass_rate_within,omitempty" jsonschema:"only cells within this of the best pass rate compete for the objective, e.g. 0.02 = 2 points (default 0.02 for speed objectives)"`
 	EarlyStop      *sweep.EarlyStop `json:"early_stop,omitempty" jsonschema:"stop cells clearly worse in pass rate (sequential sign test over tasks); {} for the defaults"`
 	Plan           bool             `json:"plan,omitempty" jsonschema:"dry run: cells, calls, loads and a duration from one probe call per model; nothing stored"`
@@ -71,9 +71,9 @@ type SweepResult struct {
 // SweepTool is the MCP definition of sweep.
 func SweepTool() mcp.Tool {
 	return mcp.NewTool("sweep",
-		mcp.WithDescription("Find the best configuration over a grid of models, preambles, Ollama options, think levels, context depths and hosts (or listed cells), all on the same seeds. "+
-			"Cells sharing a model and its load-time options run as one warmed block, so no call pays a reload; hosts run at once. "+
-			"Returns each cell's run and summary, the best cell per objective with intervals, a constrained choice, the Pareto frontier and each axis value's paired marginal effect. "+
+		mcp.WithDescription("Find the best configuration over a grid of models, preambles, Ollama options, think levels, context depths, hosts and concurrency, all on the same seeds. "+
+			"Cells sharing a model and its load-time options run as one warmed block (no call pays a reload); hosts run at once. "+
+			"Returns each cell's summary, the best cell per objective with intervals, a constrained choice, the Pareto frontier and paired marginal effects. "+
 			"plan: true estimates cells, loads and duration. A job; an interrupted sweep resumes."),
 		inputSchema[SweepArgs](),
 		outputSchema[SweepResult](),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/ollamaproc"
 	"github.com/benchmcp/benchmcp/internal/ollamatest"
+	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/internal/stats"
 	"github.com/benchmcp/benchmcp/internal/suite"
 	"github.com/benchmcp/benchmcp/memory"
@@ -115,54 +117,162 @@ func BenchmarkRunnerVsLoop(b *testing.B) {
 	tw.Flush()
 }
 
-// BenchmarkConcurrency shows what the concurrency option buys on a server
-// started with OLLAMA_NUM_PARALLEL=2 (and what it costs without it).
+// BenchmarkConcurrency shows what run_benchmark's concurrency buys, against
+// a plain streaming client with as many threads making the same requests,
+// on a server started with OLLAMA_NUM_PARALLEL=4: aggregate output
+// tokens/s (every call's tokens over the time calls were in flight,
+// bench.RunThroughput, for both) and per-request latency percentiles, for
+// the fixture tiny-m and the real-shaped 0.5B model (8 tasks, 48 tokens
+// each). The two clients alternate within a round; the ratio is the
+// runner's aggregate over the plain client's.
 func BenchmarkConcurrency(b *testing.B) {
 	dir, err := ollamatest.ModelsDir()
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := modelOnly(b)
+	p, err := ollamaproc.Start(context.Background(), ollamaproc.Config{Env: map[string]string{"OLLAMA_NUM_PARALLEL": "4"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.CreateModels(context.Background(), dir, "tiny-m"); err != nil {
+		b.Fatal(err)
+	}
+	shaped := ollamatest.ShapedOn(b, p, "qwen2.5-0.5b-shape")
+	hosts, _ := executor.ParseHosts("local=" + p.URL.String())
+	st, err := memory.Open(filepath.Join(b.TempDir(), "conc.db"), memory.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	r := &bench.Runner{Exec: executor.New(hosts...), Store: st}
+	type side struct {
+		tps, inFlight []float64
+		lat           []float64 // every request's wall ms, over the rounds
+	}
 	type row struct {
-		parallel, concurrency int
-		secs                  []float64
+		model        string
+		concurrency  int
+		plain, bench side
 	}
 	var rows []*row
-	for _, parallel := range []int{1, 2} {
-		p, err := ollamaproc.Start(context.Background(), ollamaproc.Config{Env: map[string]string{"OLLAMA_NUM_PARALLEL": fmt.Sprint(parallel)}})
+	full := modelOnly(b)
+	for _, m := range []struct {
+		name  string
+		suite suite.Suite
+		opts  map[string]any
+	}{{"tiny-m", full, nil}, {shaped, suite.Suite{Name: full.Name, Tasks: full.Tasks[:8]}, map[string]any{"num_predict": 48}}} {
+		cfg := bench.Config{Model: m.name, Suite: m.suite, Options: m.opts}
+		sess, err := r.Prepare(context.Background(), cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := p.CreateModels(context.Background(), dir, "tiny-m"); err != nil {
-			p.Close()
-			b.Fatal(err)
+		var reqs []*api.ChatRequest
+		for _, t := range m.suite.Tasks {
+			reqs = append(reqs, sess.Request(t, 1).ChatRequest())
 		}
-		hosts, _ := executor.ParseHosts("local=" + p.URL.String())
-		st, err := memory.Open(filepath.Join(b.TempDir(), fmt.Sprintf("p%d.db", parallel)), memory.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		r := &bench.Runner{Exec: executor.New(hosts...), Store: st}
 		for _, c := range []int{1, 2, 4} {
-			rw := &row{parallel: parallel, concurrency: c}
+			rw := &row{model: m.name, concurrency: c}
 			rows = append(rows, rw)
-			runOnce(b, r, bench.Config{Model: "tiny-m", Suite: s, Concurrency: c}) // warm
+			cfg.Concurrency = c
+			plain := func() {
+				smp := plainClient(b, p.Client, reqs, c)
+				tp := bench.RunThroughput(smp)
+				rw.plain.tps, rw.plain.inFlight = append(rw.plain.tps, tp.TokensPerS), append(rw.plain.inFlight, tp.InFlight)
+				for _, s := range smp {
+					rw.plain.lat = append(rw.plain.lat, s.WallMs)
+				}
+			}
+			runner := func(warm int) {
+				cfg.Warmup = warm
+				id := runWith(b, r, cfg)
+				smp, err := st.Samples(id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tp := bench.RunThroughput(smp)
+				rw.bench.tps, rw.bench.inFlight = append(rw.bench.tps, tp.TokensPerS), append(rw.bench.inFlight, tp.InFlight)
+				for _, s := range smp {
+					rw.bench.lat = append(rw.bench.lat, s.WallMs)
+				}
+			}
+			runner(0) // warm: loads the model, not counted
+			rw.bench = side{}
 			for i := 0; i < b.N; i++ {
-				rw.secs = append(rw.secs, runOnce(b, r, bench.Config{Model: "tiny-m", Suite: s, Concurrency: c, Warmup: -1}).Seconds())
+				if i%2 == 0 {
+					plain()
+					runner(-1)
+				} else {
+					runner(-1)
+					plain()
+				}
 			}
 		}
-		st.Close()
-		p.Close()
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "OLLAMA_NUM_PARALLEL\tconcurrency\truns\tsuite wall p50 s\tspeed-up vs 1\t\n")
-	base := map[int]float64{}
+	fmt.Fprintf(tw, "model\tconcurrency\trounds\tplain tok/s\trunner tok/s\trunner/plain\tin flight plain\tin flight runner\tplain p50/p95 ms\trunner p50/p95 ms\t\n")
 	for _, rw := range rows {
-		m := stats.Median(rw.secs)
-		if rw.concurrency == 1 {
-			base[rw.parallel] = m
-		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%.3f\t%.2fx\t\n", rw.parallel, rw.concurrency, len(rw.secs), m, base[rw.parallel]/m)
+		pt, bt := stats.Median(rw.plain.tps), stats.Median(rw.bench.tps)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.1f\t%.2fx\t%.2f\t%.2f\t%.0f / %.0f\t%.0f / %.0f\t\n", rw.model, rw.concurrency, len(rw.plain.tps),
+			pt, bt, bt/pt, stats.Median(rw.plain.inFlight), stats.Median(rw.bench.inFlight),
+			stats.Percentile(rw.plain.lat, 50), stats.Percentile(rw.plain.lat, 95), stats.Percentile(rw.bench.lat, 50), stats.Percentile(rw.bench.lat, 95))
 	}
 	tw.Flush()
+}
+
+// plainClient makes reqs with threads goroutines of api.Client.Chat, each
+// taking the next request as its call ends, and returns each call as a
+// sample: its start, its wall time to the last chunk and Ollama's output
+// token count.
+func plainClient(tb testing.TB, client *api.Client, reqs []*api.ChatRequest, threads int) []record.Sample {
+	queue := make(chan *api.ChatRequest)
+	out := make(chan record.Sample, len(reqs))
+	var wg sync.WaitGroup
+	for range threads {
+		wg.Go(func() {
+			for req := range queue {
+				start := time.Now()
+				var eval int
+				err := client.Chat(context.Background(), req, func(r api.ChatResponse) error {
+					if r.Done {
+						eval = r.EvalCount
+					}
+					return nil
+				})
+				if err != nil {
+					tb.Error(err)
+					continue
+				}
+				out <- record.Sample{StartedAt: start, Measurement: record.Measurement{
+					WallMs: float64(time.Since(start)) / float64(time.Millisecond), EvalTokens: eval}}
+			}
+		})
+	}
+	for _, r := range reqs {
+		queue <- r
+	}
+	close(queue)
+	wg.Wait()
+	close(out)
+	var smp []record.Sample
+	for s := range out {
+		smp = append(smp, s)
+	}
+	return smp
+}
+
+// runWith runs cfg to completion and returns its run id.
+func runWith(tb testing.TB, r *bench.Runner, cfg bench.Config) string {
+	sess, err := r.Prepare(context.Background(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := sess.Begin(nil, nil); err != nil {
+		tb.Fatal(err)
+	}
+	run, err := sess.Execute(context.Background(), nil)
+	if err != nil || run.Status != record.StatusCompleted {
+		tb.Fatalf("run: %v (%s)", err, run.Status)
+	}
+	return run.ID
 }

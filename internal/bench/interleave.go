@@ -9,7 +9,8 @@ import (
 
 // A schedule is a list of blocks, each a list of indexes into the
 // sessions (or configs) it was made from. RunBlocks runs the blocks one
-// after the other; within a block it interleaves the sessions call by call.
+// after the other; within a block it interleaves the sessions call by call
+// (those with concurrency above 1 run after them, pipelined).
 // Which sessions may share a block is the whole method: sessions of one
 // model that differ in load-time options (LoadOptions) must not, or every
 // call pays a model reload and the reload is what gets measured.
@@ -145,10 +146,26 @@ func RunBlocks(ctx context.Context, sessions []*Session, blocks [][]int, h Hooks
 				return ended(err)
 			}
 		}
-		n := len(block)
-		for j, job := range block[0].AllJobs() {
+		// Sessions that make one call at a time are interleaved call by
+		// call. A session with concurrency above 1 runs on its own after
+		// them, its calls pipelined: interleaving it would cut its
+		// pipeline at every turn and understate what concurrency buys.
+		var serial, parallel []*Session
+		for _, sess := range block {
+			if sess.cfg.Concurrency > 1 {
+				parallel = append(parallel, sess)
+			} else {
+				serial = append(serial, sess)
+			}
+		}
+		n := len(serial)
+		var jobs []Job
+		if n > 0 {
+			jobs = serial[0].AllJobs()
+		}
+		for j, job := range jobs {
 			for k := range n {
-				sess := block[(j+k)%n]
+				sess := serial[(j+k)%n]
 				if sess.Finished(job) || (h.Skip != nil && h.Skip(sess)) {
 					continue
 				}
@@ -160,6 +177,24 @@ func RunBlocks(ctx context.Context, sessions []*Session, blocks [][]int, h Hooks
 				if h.Progress != nil {
 					h.Progress(done, total, sess, smp)
 				}
+			}
+		}
+		for _, sess := range parallel {
+			skip := func() bool { return h.Skip != nil && h.Skip(sess) }
+			if skip() {
+				continue
+			}
+			err := sess.pool(ctx, sess.Jobs(), skip, func(smp record.Sample) {
+				done++
+				if h.Progress != nil {
+					h.Progress(done, total, sess, smp)
+				}
+			})
+			if err != nil {
+				return ended(fmt.Errorf("%s: %w", sess.Config().Label, err))
+			}
+			if ctx.Err() != nil {
+				break
 			}
 		}
 	}

@@ -913,6 +913,27 @@ func (s *Session) Execute(ctx context.Context, progress Progress) (record.Run, e
 	jobs := s.Jobs()
 	total := s.Total()
 	done := total - len(jobs)
+	err := s.pool(ctx, jobs, nil, func(smp record.Sample) {
+		done++
+		if progress != nil {
+			progress(done, total, smp)
+		}
+	})
+	switch {
+	case err != nil:
+		return s.Finish(record.StatusFailed, err)
+	case ctx.Err() != nil:
+		return s.Finish(record.StatusCancelled, ctx.Err())
+	}
+	return s.Finish(record.StatusCompleted, nil)
+}
+
+// pool makes jobs' calls with the configured concurrency: that many in
+// flight, each worker taking the next job as its call ends. each is told
+// of every sample, one at a time. It stops at the first error, which it
+// returns, or when ctx ends; skip, if set, is asked before every call and
+// ends the pool early when it says so (early stopping).
+func (s *Session) pool(ctx context.Context, jobs []Job, skip func() bool, each func(record.Sample)) error {
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -921,10 +942,8 @@ func (s *Session) Execute(ctx context.Context, progress Progress) (record.Run, e
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	queue := make(chan Job)
-	for w := 0; w < s.cfg.Concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range max(1, s.cfg.Concurrency) {
+		wg.Go(func() {
 			for j := range queue {
 				smp, err := s.Do(runCtx, j)
 				mu.Lock()
@@ -934,17 +953,17 @@ func (s *Session) Execute(ctx context.Context, progress Progress) (record.Run, e
 						stop()
 					}
 				} else {
-					done++
-					if progress != nil {
-						progress(done, total, smp)
-					}
+					each(smp)
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 feed:
 	for _, j := range jobs {
+		if skip != nil && skip() {
+			break
+		}
 		select {
 		case queue <- j:
 		case <-runCtx.Done():
@@ -953,13 +972,7 @@ feed:
 	}
 	close(queue)
 	wg.Wait()
-	switch {
-	case firstErr != nil:
-		return s.Finish(record.StatusFailed, firstErr)
-	case ctx.Err() != nil:
-		return s.Finish(record.StatusCancelled, ctx.Err())
-	}
-	return s.Finish(record.StatusCompleted, nil)
+	return firstErr
 }
 
 // Probe makes one call with the first task, as a timed call would be made,

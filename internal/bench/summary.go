@@ -23,7 +23,7 @@ const (
 // it makes carries it (record.Summary.Version). Bump it with any change to
 // Summarize that alters a stored number, so that readers trusting stored
 // summaries (Current) recompute older ones from their samples.
-const SummaryVersion = 1
+const SummaryVersion = 2
 
 // Current reports whether a run's stored summary stands for its samples:
 // made by this version's Summarize when the run last finished. A running
@@ -301,6 +301,8 @@ func aggregate(samples []record.Sample) record.Summary {
 	sum.StreamTPS = stats.Median(stream)
 	sum.StreamChunksPerS = stats.Median(chunks)
 	sum.PromptTPS = stats.Median(prompt)
+	tp := RunThroughput(samples)
+	sum.ThroughputTPS, sum.InFlight = tp.TokensPerS, tp.InFlight
 	return sum
 }
 

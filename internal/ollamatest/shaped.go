@@ -39,6 +39,16 @@ func Shaped(tb testing.TB, name string) string {
 	return name
 }
 
+// ShapedOn is Shaped on a server the caller started (another
+// OLLAMA_NUM_PARALLEL, say): the model is created there on every call.
+func ShapedOn(tb testing.TB, p *ollamaproc.Process, name string) string {
+	tb.Helper()
+	if err := createShaped(tb, p, name); err != nil {
+		tb.Fatalf("real-shaped model %s on %s: %v", name, p.URL, err)
+	}
+	return name
+}
+
 func createShaped(tb testing.TB, p *ollamaproc.Process, name string) error {
 	s, err := shape.Lookup(name)
 	if err != nil {

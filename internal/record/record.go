@@ -411,12 +411,17 @@ type Summary struct {
 	PromptTPS          float64  `json:"prompt_tps"`                      // median
 	StreamTPS          float64  `json:"stream_tps,omitempty"`            // median decode tokens/s on the stream (Measurement.StreamTPS)
 	StreamChunksPerS   float64  `json:"stream_chunks_per_s,omitempty"`   // median text chunks/s on the stream: chunks, not tokens
-	PointsPerSecond    float64  `json:"points_per_second"`
-	WallSeconds        float64  `json:"wall_seconds"`
-	Runaway            int      `json:"runaway"`
-	Truncated          int      `json:"truncated"`
-	Empty              int      `json:"empty"`
-	Errors             int      `json:"errors"`
+	// ThroughputTPS is the output tokens of all calls over the time calls
+	// were in flight (bench.RunThroughput): what concurrency buys. InFlight
+	// is the mean number of calls in flight over that time.
+	ThroughputTPS   float64 `json:"throughput_tps,omitempty"`
+	InFlight        float64 `json:"in_flight,omitempty"`
+	PointsPerSecond float64 `json:"points_per_second"`
+	WallSeconds     float64 `json:"wall_seconds"`
+	Runaway         int     `json:"runaway"`
+	Truncated       int     `json:"truncated"`
+	Empty           int     `json:"empty"`
+	Errors          int     `json:"errors"`
 	// Retried counts the calls that failed on the machine and were tried
 	// again, by kind of fault (executor.FaultKind); the samples they gave
 	// are scored on the attempt that worked.

@@ -55,6 +55,9 @@ func RunMarkdown(run record.Run) string {
 	fmt.Fprintf(&b, "| TTFT p50 / p95 | %s / %s%s |\n", findings.Millis(s.TTFTP50Ms), findings.Millis(s.TTFTP95Ms), firstChunks(*s))
 	fmt.Fprintf(&b, "| generation / prompt tokens/s (median) | %.0f%s / %.0f |\n", s.GenTPS, streamRate(*s), s.PromptTPS)
 	fmt.Fprintf(&b, "| points per second | %.2f (wall %.1f s) |\n", s.PointsPerSecond, s.WallSeconds)
+	if s.ThroughputTPS > 0 {
+		fmt.Fprintf(&b, "| throughput, all calls together | %.0f output tokens/s (%.1f calls in flight on average) |\n", s.ThroughputTPS, s.InFlight)
+	}
 	if c := s.Cost; c != nil && run.Price != nil {
 		fmt.Fprintf(&b, "| cost at %g / %g USD per M tokens in / out | %s (%s per task; %d in, %d out tokens) |\n",
 			run.Price.InputPerM, run.Price.OutputPerM, USD(c.USD), USD(c.PerTaskUSD), c.InputTokens, c.OutputTokens)

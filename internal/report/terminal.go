@@ -77,6 +77,9 @@ func RunText(w io.Writer, r record.Run, samples, faulted []record.Sample) error 
 			t.field("mean score", fmt.Sprintf("%.3f", sm.MeanScore))
 		}
 		t.field("latency", fmt.Sprintf("p50 %.0f ms, p95 %.0f ms; ttft p50 %.0f ms; %.1f tok/s", sm.LatencyP50Ms, sm.LatencyP95Ms, sm.TTFTP50Ms, sm.GenTPS))
+		if sm.InFlight > 1.05 { // calls overlapped: what they achieved together
+			t.field("throughput", fmt.Sprintf("%.0f tok/s, %.1f calls in flight on average", sm.ThroughputTPS, sm.InFlight))
+		}
 		if sm.Runaway+sm.Truncated+sm.Empty+sm.Errors > 0 {
 			t.field("flags", fmt.Sprintf("%d runaway, %d truncated, %d empty, %d errors", sm.Runaway, sm.Truncated, sm.Empty, sm.Errors))
 		}

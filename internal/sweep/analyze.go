@@ -36,6 +36,8 @@ type CellSummary struct {
 	FirstAnswerP50  float64         `json:"first_content_p50_ms,omitempty"`
 	StreamTPS       float64         `json:"stream_tps,omitempty" jsonschema:"median decode tokens/s on the stream: the output token count over the span of the text chunks"`
 	PromptTPS       float64         `json:"prompt_tps"`
+	ThroughputTPS   float64         `json:"throughput_tps,omitempty" jsonschema:"output tokens/s of all calls over the time any was in flight"`
+	InFlight        float64         `json:"in_flight,omitempty" jsonschema:"mean calls in flight"`
 	PointsPerSecond float64         `json:"points_per_s" jsonschema:"score per second of model time (the calls' wall time, summed)"`
 	PromptTokens    float64         `json:"prompt_tokens" jsonschema:"mean prompt tokens Ollama evaluated: the depth reached"`
 	Reloads         int             `json:"reloads"`
@@ -53,6 +55,7 @@ const (
 	TTFTP50      = "ttft_p50_ms"
 	LatencyP50   = "latency_p50_ms"
 	PointsPerSec = "points_per_s"
+	Throughput   = "throughput_tps"
 )
 
 // metric is one objective: how a cell scores on it, which way is better,
@@ -73,6 +76,10 @@ var metrics = []metric{
 	{LatencyP50, false, func(c CellSummary) float64 { return c.LatencyP50Ms }, medianCI(bench.LatencyValue)},
 	{PointsPerSec, true, func(c CellSummary) float64 { return c.PointsPerSecond }, func(_ CellSummary, tasks [][]record.Sample) record.Interval {
 		return bootstrap(tasks, pointsPerSecond)
+	}},
+	{Throughput, true, func(c CellSummary) float64 { return c.ThroughputTPS }, func(c CellSummary, tasks [][]record.Sample) record.Interval {
+		// The calls in flight are the cell's, measured; the task mix is resampled.
+		return bootstrap(tasks, func(ss []record.Sample) float64 { return c.InFlight * tokensPerCallSecond(ss) })
 	}},
 }
 
@@ -98,7 +105,7 @@ func metricOf(name string) (metric, bool) {
 // among the cells whose pass rate is within Within of the best pass rate
 // ("pass rate within 2 points of the best, then fastest").
 type Objective struct {
-	Name   string  `json:"objective,omitempty" jsonschema:"what to optimise: pass_rate, mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms or points_per_s (default pass_rate)"`
+	Name   string  `json:"objective,omitempty" jsonschema:"what to optimise: pass_rate, mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms, points_per_s or throughput_tps (default pass_rate)"`
 	Within float64 `json:"pass_rate_within,omitempty" jsonschema:"only cells whose pass rate is within this of the best cell's compete, e.g. 0.02 for 2 points (default 0.02 for a speed objective, 0 for pass_rate)"`
 }
 
@@ -193,6 +200,8 @@ func Summarize(sum *record.Summary, samples []record.Sample) CellSummary {
 		}
 	}
 	c.PointsPerSecond = pointsPerSecond(samples)
+	tp := bench.RunThroughput(samples)
+	c.ThroughputTPS, c.InFlight = tp.TokensPerS, tp.InFlight
 	var tokens []float64
 	for _, s := range samples {
 		if s.Error == "" {
@@ -546,6 +555,22 @@ func medianCI(value bench.SampleValue) func(CellSummary, [][]record.Sample) reco
 			return stats.Median(xs)
 		})
 	}
+}
+
+// tokensPerCallSecond is the output tokens over the calls' summed time:
+// a cell's throughput at one call in flight.
+func tokensPerCallSecond(samples []record.Sample) float64 {
+	tokens, wall := 0.0, 0.0
+	for _, s := range samples {
+		if s.Error == "" {
+			tokens += float64(s.EvalTokens)
+			wall += s.WallMs / 1000
+		}
+	}
+	if wall <= 0 {
+		return math.NaN()
+	}
+	return tokens / wall
 }
 
 func pointsPerSecond(samples []record.Sample) float64 {

@@ -1,5 +1,6 @@
 // Package sweep finds the best configuration over a grid of models,
-// preambles, Ollama options, thinking levels, prompt depths and hosts: it
+// preambles, Ollama options, thinking levels, prompt depths, hosts and
+// concurrency: it
 // expands the grid into cells, schedules them so that no call pays a model
 // reload (bench.Blocks) with one model at a time per host and the hosts in
 // parallel, stops cells that are clearly worse (optional), and analyses the
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/benchmcp/benchmcp/internal/bench"
 	"github.com/benchmcp/benchmcp/internal/option"
 )
 
@@ -32,32 +34,35 @@ const (
 // Axes span the grid: every combination of their values is a cell. Only
 // models is required; an axis left out does not vary.
 type Axes struct {
-	Models    []string         `json:"models" jsonschema:"Ollama models, e.g. [\"qwen2.5-coder:7b\", \"gemma3:4b\"]"`
-	Preambles []string         `json:"preambles,omitempty" jsonschema:"system prompts: library names (concise, coder, tool-user, careful), texts, or \"\" for none"`
-	Options   map[string][]any `json:"options,omitempty" jsonschema:"Ollama options and the values to try, e.g. {\"num_ctx\": [2048, 4096], \"temperature\": [0, 0.7]}"`
-	Think     []string         `json:"think,omitempty" jsonschema:"thinking levels for thinking models: true, false, high, medium, low"`
-	Depths    []int            `json:"depths,omitempty" jsonschema:"context depths in tokens: each prompt padded to it with an uncached prefix (llama-bench's @ d4096); 0 = none"`
-	Hosts     []string         `json:"hosts,omitempty" jsonschema:"hosts as an axis: every cell runs on each (hardware comparison)"`
+	Models      []string         `json:"models" jsonschema:"Ollama models, e.g. [\"qwen2.5-coder:7b\", \"gemma3:4b\"]"`
+	Preambles   []string         `json:"preambles,omitempty" jsonschema:"system prompts: library names (concise, coder, tool-user, careful), texts, or \"\" for none"`
+	Options     map[string][]any `json:"options,omitempty" jsonschema:"Ollama options and the values to try, e.g. {\"num_ctx\": [2048, 4096], \"temperature\": [0, 0.7]}"`
+	Think       []string         `json:"think,omitempty" jsonschema:"thinking levels for thinking models: true, false, high, medium, low"`
+	Depths      []int            `json:"depths,omitempty" jsonschema:"context depths in tokens: each prompt padded to it with an uncached prefix (llama-bench's @ d4096); 0 = none"`
+	Hosts       []string         `json:"hosts,omitempty" jsonschema:"hosts as an axis: every cell runs on each (hardware comparison)"`
+	Concurrency []int            `json:"concurrency,omitempty" jsonschema:"calls in flight, e.g. [1, 4] (1-16; needs OLLAMA_NUM_PARALLEL > 1)"`
 }
 
 // Cell is one configuration of a sweep.
 type Cell struct {
-	Label    string         `json:"label" jsonschema:"unique name: the model and the axis values that vary"`
-	Model    string         `json:"model"`
-	Host     string         `json:"host,omitempty"`
-	Preamble string         `json:"preamble,omitempty"`
-	Options  map[string]any `json:"options,omitempty"`
-	Think    string         `json:"think,omitempty"`
-	Depth    int            `json:"depth,omitempty"`
+	Label       string         `json:"label" jsonschema:"unique name: the model and the axis values that vary"`
+	Model       string         `json:"model"`
+	Host        string         `json:"host,omitempty"`
+	Preamble    string         `json:"preamble,omitempty"`
+	Options     map[string]any `json:"options,omitempty"`
+	Think       string         `json:"think,omitempty"`
+	Depth       int            `json:"depth,omitempty"`
+	Concurrency int            `json:"concurrency,omitempty"`
 }
 
 // Axis names, as they appear in labels and effects.
 const (
-	AxisModel    = "model"
-	AxisPreamble = "preamble"
-	AxisThink    = "think"
-	AxisDepth    = "depth"
-	AxisHost     = "host"
+	AxisModel       = "model"
+	AxisPreamble    = "preamble"
+	AxisThink       = "think"
+	AxisDepth       = "depth"
+	AxisHost        = "host"
+	AxisConcurrency = "concurrency"
 )
 
 // Values are a cell's value on every axis, rendered as text: the option
@@ -65,7 +70,7 @@ const (
 func (c Cell) Values() map[string]string {
 	v := map[string]string{
 		AxisModel: c.Model, AxisPreamble: preambleText(c.Preamble), AxisThink: c.Think,
-		AxisDepth: strconv.Itoa(c.Depth), AxisHost: c.Host,
+		AxisDepth: strconv.Itoa(c.Depth), AxisHost: c.Host, AxisConcurrency: strconv.Itoa(max(1, c.Concurrency)),
 	}
 	for k, x := range c.Options {
 		v[k] = valueText(x)
@@ -110,6 +115,9 @@ func Grid(axes *Axes, cells []Cell, maxCells int) ([]Cell, error) {
 			}
 			if c.Depth < 0 {
 				errs = append(errs, fmt.Errorf("cells[%d].depth %d is negative; use 0 for no padding", i, c.Depth))
+			}
+			if c.Concurrency < 0 || c.Concurrency > bench.MaxConcurrency {
+				errs = append(errs, fmt.Errorf("cells[%d].concurrency %d is out of range; use 1 to %d", i, c.Concurrency, bench.MaxConcurrency))
 			}
 			if err := option.Check(fmt.Sprintf("cells[%d].options", i), c.Options); err != nil {
 				errs = append(errs, err)
@@ -169,6 +177,15 @@ func (a *Axes) check() error {
 		depths = append(depths, strconv.Itoa(d))
 	}
 	dup("depths", depths)
+	empty("concurrency", len(a.Concurrency), a.Concurrency != nil)
+	var conc []string
+	for _, c := range a.Concurrency {
+		if c < 1 || c > bench.MaxConcurrency {
+			errs = append(errs, fmt.Errorf("axes.concurrency has %d; use 1 to %d calls in flight", c, bench.MaxConcurrency))
+		}
+		conc = append(conc, strconv.Itoa(c))
+	}
+	dup("concurrency", conc)
 	empty("hosts", len(a.Hosts), a.Hosts != nil)
 	dup("hosts", a.Hosts)
 	for _, k := range slices.Sorted(maps.Keys(a.Options)) {
@@ -186,7 +203,7 @@ func (a *Axes) check() error {
 }
 
 func (a *Axes) size() int {
-	n := len(a.Models) * max(1, len(a.Preambles)) * max(1, len(a.Think)) * max(1, len(a.Depths)) * max(1, len(a.Hosts))
+	n := len(a.Models) * max(1, len(a.Preambles)) * max(1, len(a.Think)) * max(1, len(a.Depths)) * max(1, len(a.Hosts)) * max(1, len(a.Concurrency))
 	for _, vs := range a.Options {
 		n *= len(vs)
 		if n > MaxCells*16 { // enough to refuse; no overflow
@@ -205,7 +222,7 @@ func (a *Axes) shape() string {
 	for _, x := range []struct {
 		name string
 		n    int
-	}{{"preambles", len(a.Preambles)}, {"think", len(a.Think)}, {"depths", len(a.Depths)}, {"hosts", len(a.Hosts)}} {
+	}{{"preambles", len(a.Preambles)}, {"think", len(a.Think)}, {"depths", len(a.Depths)}, {"hosts", len(a.Hosts)}, {"concurrency", len(a.Concurrency)}} {
 		if x.n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", x.name, x.n))
 		}
@@ -214,7 +231,7 @@ func (a *Axes) shape() string {
 }
 
 // expand lists the grid's cells: models outermost, then hosts, then the
-// options (by name), preambles, thinking and depths.
+// options (by name), preambles, thinking, depths and concurrency.
 func (a *Axes) expand() []Cell {
 	cells := []Cell{{}}
 	cross := func(n int, set func(c *Cell, i int)) {
@@ -246,6 +263,7 @@ func (a *Axes) expand() []Cell {
 	cross(len(a.Preambles), func(c *Cell, i int) { c.Preamble = a.Preambles[i] })
 	cross(len(a.Think), func(c *Cell, i int) { c.Think = a.Think[i] })
 	cross(len(a.Depths), func(c *Cell, i int) { c.Depth = a.Depths[i] })
+	cross(len(a.Concurrency), func(c *Cell, i int) { c.Concurrency = a.Concurrency[i] })
 	return cells
 }
 

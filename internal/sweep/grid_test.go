@@ -42,6 +42,25 @@ func TestGridPreamblesThinkDepthsHosts(t *testing.T) {
 	}
 }
 
+func TestGridConcurrency(t *testing.T) {
+	cells, err := Grid(&Axes{Models: []string{"m"}, Options: map[string][]any{"num_ctx": {512.0, 1024.0}}, Concurrency: []int{1, 4}}, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, c := range cells {
+		labels = append(labels, c.Label)
+	}
+	want := "m concurrency=1 num_ctx=512|m concurrency=4 num_ctx=512|m concurrency=1 num_ctx=1024|m concurrency=4 num_ctx=1024"
+	if got := strings.Join(labels, "|"); got != want || cells[1].Concurrency != 4 || cells[0].Concurrency != 1 {
+		t.Fatalf("labels\n got %s\nwant %s", got, want)
+	}
+	// A cell without concurrency is one call at a time: the same value as 1.
+	if a, b := (Cell{Model: "m"}).Values()[AxisConcurrency], (Cell{Model: "m", Concurrency: 1}).Values()[AxisConcurrency]; a != b {
+		t.Fatalf("concurrency 0 is %q, 1 is %q", a, b)
+	}
+}
+
 func TestGridRefusals(t *testing.T) {
 	big := map[string][]any{}
 	for _, k := range []string{"num_ctx", "temperature", "top_p", "top_k"} {
@@ -66,6 +85,9 @@ func TestGridRefusals(t *testing.T) {
 		{"cell without model", nil, []Cell{{Model: "m"}, {}}, 0, []string{"cells[1] has no model"}},
 		{"duplicate cells", nil, []Cell{{Model: "m"}, {Model: "m"}}, 0, []string{"both labelled"}},
 		{"negative depth", &Axes{Models: []string{"m"}, Depths: []int{-1}}, nil, 0, []string{"axes.depths has -1"}},
+		{"concurrency out of range", &Axes{Models: []string{"m"}, Concurrency: []int{0, 17}}, nil, 0, []string{"axes.concurrency has 0", "axes.concurrency has 17", "use 1 to 16"}},
+		{"duplicate concurrency", &Axes{Models: []string{"m"}, Concurrency: []int{2, 2}}, nil, 0, []string{`axes.concurrency lists "2" twice`}},
+		{"cell concurrency", nil, []Cell{{Model: "m", Concurrency: 99}}, 0, []string{"cells[0].concurrency 99 is out of range"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Grid(tc.axes, tc.cells, tc.max)

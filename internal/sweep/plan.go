@@ -121,7 +121,7 @@ func MakePlan(ctx context.Context, sessions []*bench.Session, probe bool) Plan {
 		probes[k] = pr
 		p.Probes = append(p.Probes, pr)
 	}
-	unknownLoad := false
+	unknownLoad, concurrent := false, false
 	for _, h := range hosts {
 		idx := groups[h]
 		var cfgs []bench.Config
@@ -131,6 +131,7 @@ func MakePlan(ctx context.Context, sessions []*bench.Session, probe bool) Plan {
 			s := sessions[i]
 			c := s.Config()
 			cfgs = append(cfgs, c)
+			concurrent = concurrent || c.Concurrency > 1
 			hp.Calls += s.Total()
 			pr := probes[hm{h, c.Model}]
 			secs += cellSeconds(s, pr)
@@ -164,6 +165,9 @@ func MakePlan(ctx context.Context, sessions []*bench.Session, probe bool) Plan {
 		p.Notes = append(p.Notes, "no probe was made, so there is no duration estimate")
 	case unknownLoad:
 		p.Notes = append(p.Notes, "a probed model was already loaded, so its load time is unknown and the estimate leaves model loads out: each load adds seconds for a real model")
+	}
+	if probe && concurrent {
+		p.Notes = append(p.Notes, "cells with concurrency above 1 are estimated as if their calls ran one at a time: how much faster they go is what the sweep measures (it needs OLLAMA_NUM_PARALLEL above 1 on the server)")
 	}
 	for _, pr := range p.Probes {
 		if pr.Error != "" {
