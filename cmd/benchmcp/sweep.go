@@ -21,13 +21,14 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
-	var models, preambles, opts, think, depths, onHosts, spread, tags multiFlag
+	var models, preambles, opts, think, depths, conc, onHosts, spread, tags multiFlag
 	spec := fs.String("spec", "", "a sweep file (JSON or YAML) with the sweep tool's arguments: axes or cells, suite, seeds, objective, ...; flags add to it")
 	fs.Var(&models, "model", "a model axis value (repeatable)")
 	fs.Var(&preambles, "preamble", `a preamble axis value: a library name, a text, or "" for none (repeatable)`)
 	fs.Var(&opts, "option", "an option axis: name=v1,v2 (repeatable), e.g. --option num_ctx=2048,4096 --option temperature=0,0.7")
 	fs.Var(&think, "think", "a think axis value: true, false, high, medium, low (repeatable)")
 	fs.Var(&depths, "depth", "a context-depth axis value in tokens (repeatable)")
+	fs.Var(&conc, "concurrency", "a concurrency axis value: calls in flight at once, 1-16 (repeatable; more than 1 helps with OLLAMA_NUM_PARALLEL > 1)")
 	fs.Var(&onHosts, "on-host", "a host axis value: every cell runs on each --on-host (repeatable)")
 	fs.Var(&spread, "spread", "spread the cells over this named host (repeatable): each model's cells on one host that has it")
 	suiteRef := fs.String("suite", "", "built-in suite (tiny, coding, tool-use, review) or a suite file (default tiny)")
@@ -54,7 +55,7 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return usagef("--spec %s: %w", *spec, err)
 		}
 	}
-	if len(models)+len(preambles)+len(opts)+len(think)+len(depths)+len(onHosts) > 0 {
+	if len(models)+len(preambles)+len(opts)+len(think)+len(depths)+len(conc)+len(onHosts) > 0 {
 		if a.Axes == nil {
 			if len(a.Cells) > 0 {
 				return usagef("the spec lists cells; axis flags (--model, --option, ...) make a grid, so give one or the other")
@@ -72,6 +73,13 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 				return usagef("--depth %q is not a whole number of tokens", d)
 			}
 			x.Depths = append(x.Depths, n)
+		}
+		for _, v := range conc {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return usagef("--concurrency %q is not a whole number of calls", v)
+			}
+			x.Concurrency = append(x.Concurrency, n)
 		}
 		for _, o := range opts {
 			name, vals, ok := strings.Cut(o, "=")

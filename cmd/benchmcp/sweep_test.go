@@ -30,6 +30,10 @@ func TestSweepCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Sweep plan: 4 cells, 144 calls") || !strings.Contains(out, "2 model loads") {
 		t.Fatalf("sweep --plan: exit %d\n%s\n%s", code, out, errs)
 	}
+	code, out, errs = run("--model", "tiny-m", "--concurrency", "1", "--concurrency", "4", "--suite", "tiny", "--plan")
+	if code != 0 || !strings.Contains(out, "Sweep plan: 2 cells, 72 calls") || !strings.Contains(out, "as if their calls ran one at a time") {
+		t.Fatalf("sweep --concurrency --plan: exit %d\n%s\n%s", code, out, errs)
+	}
 	spec := filepath.Join(dir, "sweep.yaml")
 	if err := os.WriteFile(spec, []byte(`
 axes:
@@ -64,6 +68,8 @@ objective: latency_p50_ms
 	}{
 		{[]string{"--option", "num_ctx"}, "give name=v1,v2"},
 		{[]string{"--model", "tiny-m", "--depth", "deep"}, "not a whole number"},
+		{[]string{"--model", "tiny-m", "--concurrency", "many"}, "not a whole number of calls"},
+		{[]string{"--model", "tiny-m", "--concurrency", "32"}, "axes.concurrency has 32"},
 		{[]string{}, "give axes"},
 		{[]string{"--spec", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"--model", "tiny-m", "--option", "num_ctxx=1"}, "did you mean num_ctx?"},

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/benchmcp/benchmcp/internal/option"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/ollama/ollama/api"
 )
@@ -124,10 +126,32 @@ func (r Request) ChatRequest() *api.ChatRequest {
 		Think:    r.Think,
 		Format:   r.Format,
 	}
+	if r.capsTokens() {
+		cr.Options = maps.Clone(r.Options)
+		if cr.Options == nil {
+			cr.Options = map[string]any{}
+		}
+		cr.Options["num_predict"] = r.Breaker.MaxTokens
+	}
 	if r.KeepAlive != nil {
 		cr.KeepAlive = &api.Duration{Duration: *r.KeepAlive}
 	}
 	return cr
+}
+
+// capsTokens reports whether the request goes to Ollama with the
+// breaker's token cap as its num_predict: when it has a cap and its own
+// num_predict is unset, unlimited (negative) or larger. Ollama then ends a
+// runaway itself, with its final chunk, rather than the client closing a
+// flowing stream, which can leak one of the model's parallel slots
+// (unwedge.go).
+func (r Request) capsTokens() bool {
+	if r.Breaker.MaxTokens <= 0 {
+		return false
+	}
+	v, set := r.Options["num_predict"]
+	n, ok := option.Number(v)
+	return !set || !ok || n < 0 || n > float64(r.Breaker.MaxTokens)
 }
 
 var errBreaker = errors.New("circuit breaker tripped")
@@ -179,8 +203,19 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		sameRun       int    // how many chunks in a row repeated it
 		deltas        int    // chunks received
 	)
+	// Closing a flowing Ollama stream can leak one of the model's slots
+	// (unwedge.go), so a stream the loop detector trips is read to its end
+	// (Ollama ends it at the token cap, capsTokens) and dropped from the
+	// trip on: the sample is what came before. A run of identical tokens
+	// is still cut: Ollama aborts it itself a token later, and may then
+	// hang until the call's timeout.
+	drain := h.Ollama()
+	var tripped time.Duration // when a drained stream tripped the breaker
 	start := time.Now()
 	final, err := h.engine.stream(callCtx, req, func(d delta) error {
+		if tripped > 0 {
+			return nil
+		}
 		clock.observe(time.Since(start), d)
 		deltas++
 		if c := strings.TrimSpace(d.Content); c == last {
@@ -195,8 +230,16 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 			m.RunawayReason = "token_cap"
 			return errBreaker
 		}
-		if req.Breaker.Repetition && (sameRun >= ollamaRepeatLimit || req.Breaker.Looping(out.String()) || req.Breaker.Looping(thinking.String())) {
+		if req.Breaker.Repetition && sameRun >= ollamaRepeatLimit {
 			m.RunawayReason = "repetition"
+			return errBreaker
+		}
+		if req.Breaker.Repetition && (req.Breaker.Looping(out.String()) || req.Breaker.Looping(thinking.String())) {
+			m.RunawayReason = "repetition"
+			if drain {
+				tripped = max(time.Since(start), time.Nanosecond)
+				return nil
+			}
 			return errBreaker
 		}
 		return nil
@@ -204,6 +247,10 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 	wall := time.Since(start)
 	// Only a stream that was flowing can leak Ollama's slot when closed.
 	aborted = final == nil && deltas > 0 && (errors.Is(err, errBreaker) || callCtx.Err() != nil)
+	if tripped > 0 {
+		// The sample is what came before the trip; the rest was drained.
+		wall, final, err = tripped, nil, errBreaker
+	}
 	if final != nil {
 		calls = append(calls, final.ToolCalls...)
 	}
@@ -268,6 +315,12 @@ func (e *Executor) Chat(ctx context.Context, req Request) (record.Measurement, e
 		m.GenTPS = float64(final.EvalTokens) / final.Eval.Seconds()
 	}
 	m.Flags.Truncated = final.DoneReason == "length"
+	if m.Flags.Truncated && req.capsTokens() && final.Counted && final.EvalTokens >= req.Breaker.MaxTokens {
+		// It ran into the breaker's cap, which Ollama applied: a runaway,
+		// not a truncation the caller asked for.
+		m.Flags.Truncated, m.Flags.Runaway = false, true
+		m.RunawayReason, m.DoneReason = "token_cap", "runaway"
+	}
 	if n := e.contextLength(ctx, h, req); n > 0 && m.PromptTokens >= n {
 		m.Flags.ContextFull = true
 	}

@@ -204,6 +204,11 @@ func TestBreakerTokenCap(t *testing.T) {
 	if m.Output == "" || !strings.HasPrefix(full.Output, m.Output) || len(m.Output) >= len(full.Output) {
 		t.Errorf("partial output %q should be a proper prefix of %q", m.Output, full.Output)
 	}
+	// Ollama applied the cap (num_predict) and ended the stream itself: the
+	// server's own count and decode time, no stream closed by the client.
+	if m.EvalTokens != 5 || m.EvalMs <= 0 || m.Flags.Truncated {
+		t.Errorf("eval %d tokens in %.1f ms, truncated %v; want Ollama's count of 5 and its decode time", m.EvalTokens, m.EvalMs, m.Flags.Truncated)
+	}
 }
 
 func TestBreakerRepetition(t *testing.T) {
@@ -421,5 +426,30 @@ func TestHostUnreachable(t *testing.T) {
 	}
 	if _, err := ex.Loaded(context.Background(), ""); !errors.Is(err, executor.ErrHostUnreachable) || !strings.Contains(err.Error(), "/api/ps") {
 		t.Errorf("Loaded: want ErrHostUnreachable naming /api/ps, got %v", err)
+	}
+}
+
+// The breaker's token cap goes to Ollama as num_predict unless the call
+// asks for fewer tokens itself.
+func TestChatRequestCapsTokens(t *testing.T) {
+	for _, c := range []struct {
+		opts map[string]any
+		want any
+	}{
+		{nil, 64}, {map[string]any{"num_predict": -1.0}, 64}, {map[string]any{"num_predict": 1000}, 64},
+		{map[string]any{"num_predict": 16.0}, 16.0}, {map[string]any{"num_predict": 64}, 64},
+	} {
+		req := executor.Request{Model: "m", Prompt: "x", Options: c.opts, Breaker: executor.Breaker{MaxTokens: 64}}
+		if got := req.ChatRequest().Options["num_predict"]; got != c.want {
+			t.Errorf("options %v: num_predict %v, want %v", c.opts, got, c.want)
+		}
+	}
+	opts := map[string]any{"temperature": 0.5}
+	executor.Request{Model: "m", Options: opts, Breaker: executor.Breaker{MaxTokens: 8}}.ChatRequest()
+	if _, ok := opts["num_predict"]; ok {
+		t.Error("the caller's options were changed")
+	}
+	if o := (executor.Request{Model: "m"}).ChatRequest().Options; o != nil {
+		t.Errorf("no cap, no options: %v", o)
 	}
 }
