@@ -144,9 +144,11 @@ func (r Request) ChatRequest() *api.ChatRequest {
 // num_predict is unset, unlimited (negative) or larger. Ollama then ends a
 // runaway itself, with its final chunk, rather than the client closing a
 // flowing stream, which can leak one of the model's parallel slots
-// (unwedge.go).
+// (unwedge.go). Not with tools: Ollama holds a tool call's text back from
+// the stream, so the breaker never counted it, and a cap would cut the
+// call short.
 func (r Request) capsTokens() bool {
-	if r.Breaker.MaxTokens <= 0 {
+	if r.Breaker.MaxTokens <= 0 || len(r.Tools) > 0 {
 		return false
 	}
 	v, set := r.Options["num_predict"]

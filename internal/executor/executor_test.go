@@ -449,6 +449,10 @@ func TestChatRequestCapsTokens(t *testing.T) {
 	if _, ok := opts["num_predict"]; ok {
 		t.Error("the caller's options were changed")
 	}
+	// A tool call's text never reaches the breaker, so no cap cuts it.
+	if o := (executor.Request{Model: "m", Tools: api.Tools{{Type: "function"}}, Breaker: executor.Breaker{MaxTokens: 8}}).ChatRequest().Options; o != nil {
+		t.Errorf("a call with tools got options %v", o)
+	}
 	if o := (executor.Request{Model: "m"}).ChatRequest().Options; o != nil {
 		t.Errorf("no cap, no options: %v", o)
 	}
