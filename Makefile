@@ -71,7 +71,9 @@ lint:
 ## analyze_results over 1,000,000 samples (10,000 runs), the
 ## executor's overhead over api.Client.Chat, how soon a cancelled call
 ## returns, run_benchmark's runner against a
-## plain Chat loop, what concurrency buys with OLLAMA_NUM_PARALLEL, how
+## plain Chat loop, run_benchmark's concurrency against a plain streaming client
+## with as many threads (aggregate tok/s, latency p50/p95; tiny-m and the
+## 0.5B real-shaped model, OLLAMA_NUM_PARALLEL=4), how
 ## fast a background call answers, the fixture models' speeds against each
 ## other (latency, TTFT, prompt tokens/s), and a 4-cell sweep scheduled interleaved
 ## against in reload-free blocks (model loads, TTFT), and a sweep's plan against
