@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/buildinfo"
 	"github.com/benchmcp/benchmcp/internal/record"
 	"github.com/benchmcp/benchmcp/memory"
 	"github.com/benchmcp/benchmcp/prompts"
@@ -26,8 +27,9 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
-// Version is benchmcp's version, reported to clients.
-var Version = "0.1.0"
+// Version is benchmcp's version, reported to clients: the build's
+// (buildinfo), the same `benchmcp version` prints and every run stores.
+var Version = buildinfo.Get().Version
 
 // New builds the MCP server over a tools service with the given toolsets
 // (none: all). It sets the service's Notifier to deliver progress to the

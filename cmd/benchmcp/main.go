@@ -29,6 +29,7 @@ func commands() map[string]command {
 		"analyze": analyzeCommand,
 		"jobs":    jobsCommand,
 		"fixture": fixtureCommand,
+		"version": versionCommand,
 	}
 }
 
@@ -47,6 +48,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args[0] = "version"
 	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
@@ -132,6 +136,7 @@ Usage:
   benchmcp jobs     list|show|wait|work|cancel [--json]                    the job queue (run --background queues one)
   benchmcp demo                                                             one measured call per fixture model
   benchmcp fixture  SHAPE... | --list [--no-create] [--json]               random-weight models of real shapes (qwen2.5-0.5b-shape, llama3-8b-shape) on Ollama
+  benchmcp version  [--json]                                                which build this is (also --version)
 
 Common flags (each has a BENCHMCP_* environment twin):
   --db PATH       the run store (BENCHMCP_DB; default $XDG_DATA_HOME/benchmcp/bench.db)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/bench"
+	"github.com/benchmcp/benchmcp/internal/buildinfo"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/ollamatest"
 	"github.com/benchmcp/benchmcp/internal/suite"
@@ -85,6 +86,9 @@ func TestConcurrentRunWarmsAtItsConcurrency(t *testing.T) {
 	run, err := st.GetRun(id)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if run.BenchmcpVersion == "" || run.BenchmcpVersion != buildinfo.Get().Version {
+		t.Errorf("the run stored benchmcp %q; want this build's %q", run.BenchmcpVersion, buildinfo.Get().Version)
 	}
 	if tp := bench.RunThroughput(samples); run.Summary.ThroughputTPS != tp.TokensPerS || tp.TokensPerS <= 0 || tp.InFlight <= 1 {
 		t.Errorf("summary throughput %.1f, from the samples %+v; want the same, over calls in flight together", run.Summary.ThroughputTPS, tp)

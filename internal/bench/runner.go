@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/benchmcp/benchmcp/internal/agent"
+	"github.com/benchmcp/benchmcp/internal/buildinfo"
 	"github.com/benchmcp/benchmcp/internal/check"
 	"github.com/benchmcp/benchmcp/internal/executor"
 	"github.com/benchmcp/benchmcp/internal/option"
@@ -304,26 +305,27 @@ func (r *Runner) Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		price = &p
 	}
 	s.run = record.Run{
-		Status:        record.StatusRunning,
-		Model:         cfg.Model,
-		ModelInfo:     info,
-		Host:          host.Name,
-		HostURL:       host.URL.String(),
-		Engine:        engineName(host.Engine),
-		Price:         price,
-		OllamaVersion: version,
-		Suite:         cfg.Suite.Name,
-		SuiteHash:     cfg.Suite.Hash(),
-		Preamble:      cfg.Preamble,
-		Options:       cfg.Options,
-		Iterations:    cfg.Iterations,
-		Depth:         cfg.Depth,
-		Seeds:         &record.SeedInfo{Mode: cfg.Seeds.Mode, Seeds: cfg.Seeds.Seeds},
-		Tags:          cfg.Tags,
-		Notes:         cfg.Notes,
-		Label:         cfg.Label,
-		ComparisonID:  cfg.ComparisonID,
-		Config:        cfg.Request,
+		Status:          record.StatusRunning,
+		Model:           cfg.Model,
+		ModelInfo:       info,
+		Host:            host.Name,
+		HostURL:         host.URL.String(),
+		Engine:          engineName(host.Engine),
+		Price:           price,
+		OllamaVersion:   version,
+		BenchmcpVersion: buildinfo.Get().Version,
+		Suite:           cfg.Suite.Name,
+		SuiteHash:       cfg.Suite.Hash(),
+		Preamble:        cfg.Preamble,
+		Options:         cfg.Options,
+		Iterations:      cfg.Iterations,
+		Depth:           cfg.Depth,
+		Seeds:           &record.SeedInfo{Mode: cfg.Seeds.Mode, Seeds: cfg.Seeds.Seeds},
+		Tags:            cfg.Tags,
+		Notes:           cfg.Notes,
+		Label:           cfg.Label,
+		ComparisonID:    cfg.ComparisonID,
+		Config:          cfg.Request,
 	}
 	if cfg.PreambleName != "" {
 		s.run.Notes = strings.TrimSpace(s.run.Notes + " preamble:" + cfg.PreambleName)

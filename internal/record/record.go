@@ -529,24 +529,27 @@ type Run struct {
 	Engine string `json:"engine,omitempty"`
 	// Price is the price per million tokens the user gave for the model on
 	// its host when the run started; the run's cost is counted at it.
-	Price         *Price         `json:"price,omitempty"`
-	OllamaVersion string         `json:"ollama_version,omitempty"`
-	Suite         string         `json:"suite"`
-	SuiteHash     string         `json:"suite_hash"`
-	Preamble      string         `json:"preamble,omitempty"`
-	Options       map[string]any `json:"options,omitempty"`
-	Iterations    int            `json:"iterations"`
-	Depth         int            `json:"depth,omitempty"` // context depth: tokens of filler before every prompt
-	Seeds         *SeedInfo      `json:"seeds,omitempty"`
-	Tags          []string       `json:"tags,omitempty"`
-	Notes         string         `json:"notes,omitempty"`
-	ComparisonID  string         `json:"comparison_id,omitempty"`
-	Label         string         `json:"label,omitempty"`  // variant label inside a comparison
-	Config        *RunConfig     `json:"config,omitempty"` // the settings that started the run, to resume it
-	StartedAt     time.Time      `json:"started_at"`
-	EndedAt       time.Time      `json:"ended_at,omitzero"`
-	Error         string         `json:"error,omitempty"`
-	Summary       *Summary       `json:"summary,omitempty"`
+	Price         *Price `json:"price,omitempty"`
+	OllamaVersion string `json:"ollama_version,omitempty"`
+	// BenchmcpVersion is the build of benchmcp that started the run
+	// (buildinfo): which measurement code made its numbers.
+	BenchmcpVersion string         `json:"benchmcp_version,omitempty"`
+	Suite           string         `json:"suite"`
+	SuiteHash       string         `json:"suite_hash"`
+	Preamble        string         `json:"preamble,omitempty"`
+	Options         map[string]any `json:"options,omitempty"`
+	Iterations      int            `json:"iterations"`
+	Depth           int            `json:"depth,omitempty"` // context depth: tokens of filler before every prompt
+	Seeds           *SeedInfo      `json:"seeds,omitempty"`
+	Tags            []string       `json:"tags,omitempty"`
+	Notes           string         `json:"notes,omitempty"`
+	ComparisonID    string         `json:"comparison_id,omitempty"`
+	Label           string         `json:"label,omitempty"`  // variant label inside a comparison
+	Config          *RunConfig     `json:"config,omitempty"` // the settings that started the run, to resume it
+	StartedAt       time.Time      `json:"started_at"`
+	EndedAt         time.Time      `json:"ended_at,omitzero"`
+	Error           string         `json:"error,omitempty"`
+	Summary         *Summary       `json:"summary,omitempty"`
 
 	// Owner identifies the process running it, so that a later open can tell
 	// a live run from one whose process died. OwnerStart is that process's

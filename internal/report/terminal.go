@@ -49,6 +49,7 @@ func RunText(w io.Writer, r record.Run, samples, faulted []record.Sample) error 
 	t.field("status", string(r.Status))
 	t.field("model", strings.Join(nonEmpty(r.Model, r.ModelInfo.ParameterSize, r.ModelInfo.Quantization), " "))
 	t.field("host", strings.Join(nonEmpty(r.Host, r.HostURL, r.OllamaVersion), " "))
+	t.field("benchmcp", r.BenchmcpVersion)
 	t.field("suite", strings.Join(nonEmpty(r.Suite, r.SuiteHash), " "))
 	t.field("iterations", fmt.Sprint(r.Iterations))
 	t.field("tags", strings.Join(r.Tags, ", "))
