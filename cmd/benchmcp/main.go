@@ -30,6 +30,7 @@ func commands() map[string]command {
 		"jobs":    jobsCommand,
 		"fixture": fixtureCommand,
 		"version": versionCommand,
+		"gate":    gateCommand,
 	}
 }
 
@@ -136,6 +137,7 @@ Usage:
   benchmcp jobs     list|show|wait|work|cancel [--json]                    the job queue (run --background queues one)
   benchmcp demo                                                             one measured call per fixture model
   benchmcp fixture  SHAPE... | --list [--no-create] [--json]               random-weight models of real shapes (qwen2.5-0.5b-shape, llama3-8b-shape) on Ollama
+  benchmcp gate     --run-id R [--min-pass-rate 0.8] [--baseline B] [--json]   CI: exit 1 on a low or regressed run
   benchmcp version  [--json]                                                which build this is (also --version)
 
 Common flags (each has a BENCHMCP_* environment twin):
