@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 
 	"github.com/benchmcp/benchmcp/internal/analyze"
-	"github.com/benchmcp/benchmcp/memory"
 )
 
 // gateCommand is `benchmcp gate`: a CI step that fails (exit 1) when a
@@ -41,23 +39,12 @@ func gateCommand(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	run, err := input(st, *runID)
+	g, err := analyze.GateStored(st, *runID, *baseline, analyze.GateRules{MinPassRate: *minPass, Allow: allow})
 	if err != nil {
 		return err
 	}
-	rules := analyze.GateRules{MinPassRate: *minPass, Allow: allow}
-	if *baseline != "" {
-		b, err := input(st, *baseline)
-		if err != nil {
-			return err
-		}
-		rules.Baseline = &b
-	}
-	g := analyze.Gate(run, rules)
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(g); err != nil {
+		if err := writeJSON(stdout, g); err != nil {
 			return err
 		}
 	} else {
@@ -74,17 +61,4 @@ func gateCommand(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return exit(1)
 	}
 	return nil
-}
-
-// input reads a stored run and its samples.
-func input(st *memory.Store, id string) (analyze.Input, error) {
-	r, err := st.GetRun(id)
-	if err != nil {
-		return analyze.Input{}, fmt.Errorf("run %s: %w; list the stored runs with `benchmcp runs list`", id, err)
-	}
-	smp, err := st.Samples(id)
-	if err != nil {
-		return analyze.Input{}, fmt.Errorf("samples of run %s: %w", id, err)
-	}
-	return analyze.Input{Run: r, Samples: smp}, nil
 }

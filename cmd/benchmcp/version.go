@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -22,9 +21,7 @@ func versionCommand(_ context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	in := buildinfo.Get()
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(in)
+		return writeJSON(stdout, in)
 	}
 	_, err := fmt.Fprintln(stdout, in)
 	return err

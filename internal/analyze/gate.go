@@ -1,9 +1,11 @@
 package analyze
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/benchmcp/benchmcp/internal/record"
+	"github.com/benchmcp/benchmcp/memory"
 )
 
 // GateRules are what a CI gate holds a run to. Zero values check nothing.
@@ -78,4 +80,37 @@ func Gate(run Input, rules GateRules) GateResult {
 		}
 	}
 	return g
+}
+
+// GateStored gates the stored run runID under rules, against the stored
+// run baselineID when that is set (rules.Baseline is then that run).
+func GateStored(st Store, runID, baselineID string, rules GateRules) (GateResult, error) {
+	run, err := storedInput(st, runID)
+	if err != nil {
+		return GateResult{}, err
+	}
+	if baselineID != "" {
+		b, err := storedInput(st, baselineID)
+		if err != nil {
+			return GateResult{}, err
+		}
+		rules.Baseline = &b
+	}
+	return Gate(run, rules), nil
+}
+
+// storedInput is a stored run with its samples.
+func storedInput(st Store, id string) (Input, error) {
+	r, err := st.GetRun(id)
+	if errors.Is(err, memory.ErrRunNotFound) {
+		return Input{}, fmt.Errorf("run %s is not in the store; list the stored runs with `benchmcp runs list`", id)
+	}
+	if err != nil {
+		return Input{}, fmt.Errorf("read run %s: %w", id, err)
+	}
+	smp, err := st.Samples(id)
+	if err != nil {
+		return Input{}, fmt.Errorf("read samples of run %s: %w", id, err)
+	}
+	return Input{Run: r, Samples: smp}, nil
 }

@@ -41,16 +41,8 @@ func modelOnly(t testing.TB) suite.Suite {
 
 func runOnce(b *testing.B, r *bench.Runner, cfg bench.Config) time.Duration {
 	start := time.Now()
-	sess, err := r.Prepare(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := sess.Begin(nil, nil); err != nil {
-		b.Fatal(err)
-	}
-	run, err := sess.Execute(context.Background(), nil)
-	if err != nil || run.Summary.Samples != len(cfg.Suite.Tasks) {
-		b.Fatalf("run: %v (%d samples)", err, run.Summary.Samples)
+	if run := runWith(b, r, cfg); run.Summary.Samples != len(cfg.Suite.Tasks) {
+		b.Fatalf("run: %d samples, want %d", run.Summary.Samples, len(cfg.Suite.Tasks))
 	}
 	return time.Since(start)
 }
@@ -187,8 +179,7 @@ func BenchmarkConcurrency(b *testing.B) {
 			}
 			runner := func(warm int) {
 				cfg.Warmup = warm
-				id := runWith(b, r, cfg)
-				smp, err := st.Samples(id)
+				smp, err := st.Samples(runWith(b, r, cfg).ID)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -267,8 +258,8 @@ func plainClient(tb testing.TB, client *api.Client, reqs []*api.ChatRequest, thr
 	return smp
 }
 
-// runWith runs cfg to completion and returns its run id.
-func runWith(tb testing.TB, r *bench.Runner, cfg bench.Config) string {
+// runWith runs cfg to completion and returns its run.
+func runWith(tb testing.TB, r *bench.Runner, cfg bench.Config) record.Run {
 	sess, err := r.Prepare(context.Background(), cfg)
 	if err != nil {
 		tb.Fatal(err)
@@ -280,5 +271,5 @@ func runWith(tb testing.TB, r *bench.Runner, cfg bench.Config) string {
 	if err != nil || run.Status != record.StatusCompleted {
 		tb.Fatalf("run: %v (%s)", err, run.Status)
 	}
-	return run.ID
+	return run
 }

@@ -59,7 +59,7 @@ func TestConcurrentRunWarmsAtItsConcurrency(t *testing.T) {
 	defer st.Close()
 	s := modelOnly(t)
 	r := &bench.Runner{Exec: executor.New(hosts...), Store: st}
-	id := runWith(t, r, bench.Config{Model: "tiny-m", Suite: suite.Suite{Name: s.Name, Tasks: s.Tasks[:6]}, Concurrency: 3, Warmup: 1})
+	id := runWith(t, r, bench.Config{Model: "tiny-m", Suite: suite.Suite{Name: s.Name, Tasks: s.Tasks[:6]}, Concurrency: 3, Warmup: 1}).ID
 	samples, err := st.Samples(id)
 	if err != nil {
 		t.Fatal(err)

@@ -505,11 +505,7 @@ func (s *Session) Warm(ctx context.Context) error {
 	if s.cfg.Warmup == 0 || len(s.cfg.Suite.Tasks) == 0 {
 		return nil
 	}
-	load, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), s.cfg.Warmup, func(r record.Retry) {
-		s.mu.Lock()
-		s.warmRetries = append(s.warmRetries, r)
-		s.mu.Unlock()
-	})
+	load, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), s.cfg.Warmup, s.warmRetried)
 	s.noteLoad(float64(load) / float64(time.Millisecond))
 	if err != nil || s.cfg.Concurrency < 2 {
 		return err
@@ -527,15 +523,18 @@ func (s *Session) warmConcurrent(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i := range s.cfg.Concurrency {
 		wg.Go(func() {
-			_, errs[i] = s.r.Exec.Warmup(ctx, s.Request(tasks[i%len(tasks)], 1), 1, func(r record.Retry) {
-				s.mu.Lock()
-				s.warmRetries = append(s.warmRetries, r)
-				s.mu.Unlock()
-			})
+			_, errs[i] = s.r.Exec.Warmup(ctx, s.Request(tasks[i%len(tasks)], 1), 1, s.warmRetried)
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// warmRetried keeps a warm-up call that failed on the machine and was tried again.
+func (s *Session) warmRetried(r record.Retry) {
+	s.mu.Lock()
+	s.warmRetries = append(s.warmRetries, r)
+	s.mu.Unlock()
 }
 
 // noteLoad keeps a call's load time as the model's load when it was one (at
