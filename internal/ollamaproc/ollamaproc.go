@@ -187,7 +187,7 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 	p.cmd.Env = env
 	p.cmd.Stdout = p.logs
 	p.cmd.Stderr = p.logs
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	p.cmd.SysProcAttr = procAttr()
 	if err := p.cmd.Start(); err != nil {
 		p.cleanup()
 		return nil, fmt.Errorf("start %s serve: %w", bin, err)
