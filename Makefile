@@ -13,7 +13,7 @@ WITH_OLLAMA = bin=$$(scripts/ollama.sh) && BENCHMCP_OLLAMA_BIN=$$bin
 # .tools, once).
 WITH_TSCLIENT = tsenv=$$(scripts/tsclient.sh) && eval "$$tsenv" &&
 
-.PHONY: all build ollama tsclient test conformance demo lint bench clean
+.PHONY: all build ollama tsclient test conformance demo lint bench clean release-snapshot
 
 all: build
 
@@ -44,6 +44,18 @@ test: ollama
 		{ echo "make test: the HTML reports are checked in headless Chromium (Debian: apt-get install chromium)" >&2; exit 1; }
 	$(WITH_TSCLIENT) $(WITH_OLLAMA) $(GO) test -race -count=1 -p 1 -timeout 60m ./...
 	scripts/conformance.sh
+	$(MAKE) release-snapshot
+
+## release-snapshot: the release archives (linux and darwin, amd64 and arm64,
+## .goreleaser.yaml), MCP bundles and registry entry (scripts/release/mcpb)
+## built from the checkout into dist/, then checked (scripts/release/check.sh:
+## checksums, the entry against the registry's schema, the binary's version).
+## goreleaser is a tool of its own module (scripts/release/go.mod): the
+## first run downloads and builds it (a few minutes).
+release-snapshot:
+	GOFLAGS= $(GO) tool -modfile=scripts/release/go.mod goreleaser release --snapshot --clean --skip=publish
+	cd scripts/release && GOFLAGS= $(GO) run ./mcpb -dist ../../dist -root ../..
+	scripts/release/check.sh dist
 
 ## conformance: the official MCP conformance suite against
 ## `benchmcp serve --transport http --conformance-fixtures`: 0.1.16's active
