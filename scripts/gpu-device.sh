@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # For a development session with a lent GPU machine (see ../shared/gpu/README.md):
-# after ../shared/gpu/pack.sh and `cp scripts/gpu-figures.py .gpu/`, one device call
+# after ../shared/gpu/pack.sh and `cp scripts/gpu-figures.py scripts/gpu-concurrency-diag.py .gpu/`, one device call
 # `bash scripts/gpu-device.sh` (carry .gpu) builds Ollama's CUDA backend, writes the
 # 8B-shape model meanwhile, starts `ollama serve` (OLLAMA_NUM_PARALLEL=8) and runs
-# scripts/gpu-figures.py into $OUT: the README's GPU table. About 10 minutes.
+# scripts/gpu-figures.py into $OUT: the README's GPU table; then
+# scripts/gpu-concurrency-diag.py (copy it into .gpu/ too). About 10 minutes.
 G=$PWD/.gpu; O=/tmp/o; mkdir -p $O/bin /tmp/src /tmp/models
 xz -dc $G/ollama.xz > $O/bin/ollama; xz -dc $G/benchmcp.xz > $O/bin/benchmcp; chmod +x $O/bin/*
 tar xzf $G/ollama-src.tgz -C /tmp/src
@@ -22,3 +23,4 @@ sleep 4
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee $OUT/gpu.txt
 PYTHONUNBUFFERED=1 python3 $G/gpu-figures.py --out $OUT --calls 16 --tokens 128 --rounds 2 > $OUT/table.md 2> $OUT/log.txt
 cat $OUT/table.md; tail -20 $OUT/log.txt
+[ -f $G/gpu-concurrency-diag.py ] && PYTHONUNBUFFERED=1 python3 $G/gpu-concurrency-diag.py $OUT 2>&1 | tee $OUT/diag.txt
