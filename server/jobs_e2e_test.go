@@ -300,8 +300,9 @@ func TestJobsPerHost(t *testing.T) {
 	}
 }
 
-// TestToolListBudget: tools/list costs under 10,000 tokens (estimated at 4
-// bytes a token) with every tool, and --toolsets exposes only what is asked.
+// TestToolListBudget: tools/list is under 32,000 characters (issue #27) with
+// every tool (about 29,500 now, leaving room for new tools), and --toolsets
+// exposes only what is asked.
 func TestToolListBudget(t *testing.T) {
 	mc := startStdio(t, "")
 	list, err := mc.ListTools(context.Background(), mcp.ListToolsRequest{})
@@ -309,9 +310,9 @@ func TestToolListBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(list.Tools)
-	t.Logf("tools/list: %d tools, %d bytes, about %d tokens", len(list.Tools), len(b), len(b)/4)
-	if len(list.Tools) != 10 || len(b)/4 >= 10000 {
-		t.Errorf("tools/list: %d tools in %d bytes (about %d tokens); want 10 under 10,000 tokens", len(list.Tools), len(b), len(b)/4)
+	t.Logf("tools/list: %d tools, %d characters", len(list.Tools), len(b))
+	if len(list.Tools) != 10 || len(b) >= 32000 {
+		t.Errorf("tools/list: %d tools in %d characters; want 10 under 32,000 characters", len(list.Tools), len(b))
 	}
 
 	srv := ollamatest.Get(t)

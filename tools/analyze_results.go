@@ -26,36 +26,33 @@ const (
 // AnalyzeResultsArgs are the arguments of analyze_results.
 type AnalyzeResultsArgs struct {
 	Model            string   `json:"model,omitempty" jsonschema:"only runs of this model"`
-	Suite            string   `json:"suite,omitempty" jsonschema:"only runs of this suite (tiny, coding, a file's name, or inline for inline tasks)"`
+	Suite            string   `json:"suite,omitempty" jsonschema:"only runs of this suite"`
 	Tag              string   `json:"tag,omitempty" jsonschema:"only runs with this tag"`
-	Status           string   `json:"status,omitempty" jsonschema:"only runs in this state: completed (default), cancelled, interrupted, failed, running, or all"`
-	Since            string   `json:"since,omitempty" jsonschema:"only runs started at or after this time: RFC3339 (2026-03-01T00:00:00Z) or a duration ago (168h)"`
-	Until            string   `json:"until,omitempty" jsonschema:"only runs started before this time: RFC3339 or a duration ago"`
-	Limit            int      `json:"limit,omitempty" jsonschema:"the most recent runs to analyse (1-1000, default 50)"`
-	BaselineRunID    string   `json:"baseline_run_id,omitempty" jsonschema:"run the runs of its suite are measured against; default the stored baseline of each (model, suite), else its oldest selected run"`
-	HTMLPath         string   `json:"html_path,omitempty" jsonschema:"also write a self-contained HTML report (.html) in the reports directory (a bare name, or a path under it)"`
-	IncludeHTML      bool     `json:"include_html,omitempty" jsonschema:"also return the HTML report as an embedded text/html resource"`
-	AllowDifferences []string `json:"allow_differences,omitempty" jsonschema:"differences between a run and its baseline to accept: digest, options, preamble, host, ollama_version, engine, or all; by default such pairs are reported as incomparable and not tested"`
+	Status           string   `json:"status,omitempty" jsonschema:"completed (default), cancelled, interrupted, failed, running or all"`
+	Since            string   `json:"since,omitempty" jsonschema:"runs since: RFC3339 or duration ago (168h)"`
+	Until            string   `json:"until,omitempty" jsonschema:"runs before: RFC3339 or duration ago"`
+	Limit            int      `json:"limit,omitempty" jsonschema:"most recent runs, 1-1000 (default 50)"`
+	BaselineRunID    string   `json:"baseline_run_id,omitempty" jsonschema:"baseline run (default stored baseline, else oldest)"`
+	HTMLPath         string   `json:"html_path,omitempty" jsonschema:"write an HTML report (.html)"`
+	IncludeHTML      bool     `json:"include_html,omitempty" jsonschema:"also return the HTML as a resource"`
+	AllowDifferences []string `json:"allow_differences,omitempty" jsonschema:"baselines may differ in: digest, options, preamble, host, ollama_version, engine or all"`
 }
 
 // AnalyzeResultsResult is what analyze_results returns.
 type AnalyzeResultsResult struct {
-	Runs        []analyze.RunRow  `json:"runs" jsonschema:"the selected runs, newest first"`
-	Trends      []analyze.Trend   `json:"trends" jsonschema:"per (model, suite), its runs in time order and the direction of pass rate and latency"`
-	Regressions []analyze.Check   `json:"regressions" jsonschema:"each run against the baseline of its (model, suite) on the same suite hash: regression, improvement or stable"`
-	Anomalies   []analyze.Anomaly `json:"anomalies" jsonschema:"runs with many runaway, empty or errored samples, reloads, low judge agreement, or outlying latency"`
+	Runs        []analyze.RunRow  `json:"runs" jsonschema:"selected runs, newest first"`
+	Trends      []analyze.Trend   `json:"trends" jsonschema:"pass rate and latency over time"`
+	Regressions []analyze.Check   `json:"regressions" jsonschema:"each run vs its baseline"`
+	Anomalies   []analyze.Anomaly `json:"anomalies" jsonschema:"runaways, errors, reloads, latency outliers"`
 	Findings    []string          `json:"findings" jsonschema:"short sentences to act on"`
-	ReportPath  string            `json:"report_path,omitempty" jsonschema:"absolute path of the HTML report, when html_path was given"`
+	ReportPath  string            `json:"report_path,omitempty" jsonschema:"HTML report path"`
 }
 
 // AnalyzeResultsTool is the MCP definition of analyze_results.
 func AnalyzeResultsTool() mcp.Tool {
 	return mcp.NewTool("analyze_results",
-		mcp.WithDescription("Analyse stored runs without running anything: filter by model, suite, tag, status and time; "+
-			"returns the runs with pass rates and 95% intervals, per (model, suite) trends, each run against its baseline "+
-			"(pass-rate change paired by task with a clustered interval, exact McNemar at one iteration or a sign-flip permutation test over tasks; latency p50 ratio; regression, improvement, stable, or incomparable when the runs differ in digest, options, preamble, host or Ollama version), "+
-			"anomalies (runaway, empty or errored samples, model reloads, low judge agreement, latency outliers) and findings. "+
-			"Optionally writes a self-contained HTML report."),
+		mcp.WithDescription("Analyse stored runs: pass rates with CIs, trends, "+
+			"regressions vs baselines, anomalies, findings; optional HTML report."),
 		mcp.WithInputSchema[AnalyzeResultsArgs](),
 		outputSchema[AnalyzeResultsResult](),
 		mcp.WithTitleAnnotation("Analyze results"),

@@ -31,67 +31,64 @@ const (
 // CompareVariant is one side of a comparison: a model with an optional
 // preamble and options.
 type CompareVariant struct {
-	Label    string         `json:"label,omitempty" jsonschema:"name of the variant in the results; default the model, or model+preamble name when a preamble is set; must be unique"`
-	Model    string         `json:"model" jsonschema:"Ollama model, e.g. qwen2.5-coder:1.5b"`
-	Preamble string         `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
-	Options  map[string]any `json:"options,omitempty" jsonschema:"Ollama options for this variant: num_ctx, temperature, num_thread, ...; a seed here pins all of this variant's iterations to it (replays)"`
-	Think    string         `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
+	Label    string         `json:"label,omitempty" jsonschema:"unique name (default the model)"`
+	Model    string         `json:"model" jsonschema:"model, e.g. gemma3:4b"`
+	Preamble string         `json:"preamble,omitempty" jsonschema:"system prompt: concise, coder, tool-user, careful, or text"`
+	Options  map[string]any `json:"options,omitempty" jsonschema:"Ollama options; a seed pins all iterations"`
+	Think    string         `json:"think,omitempty" jsonschema:"true, false, high, medium or low (default: model's)"`
 }
 
 // CompareModelsArgs are the arguments of compare_models.
 type CompareModelsArgs struct {
 	RunSettings
-	Variants         []CompareVariant `json:"variants,omitempty" jsonschema:"2 to 8 variants to run and compare on the same tasks and seeds; models, preambles, option sets or a mix"`
-	PairwiseJudge    string           `json:"pairwise_judge,omitempty" jsonschema:"model@host asked which answer is better, vs the baseline, in both orders"`
-	ReportPath       string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
-	RunIDs           []string         `json:"run_ids,omitempty" jsonschema:"instead of variants: 2 to 8 stored runs of the same suite to compare without running anything"`
-	Plan             bool             `json:"plan,omitempty" jsonschema:"plan only: the calls, seeds and what this design can detect; nothing is run or stored"`
-	Effect           float64          `json:"effect,omitempty" jsonschema:"pass-rate difference the power analysis aims to detect, 0-1 (default 0.10)"`
-	ExpectedPassRate float64          `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5)"`
-	AllowDifferences []string         `json:"allow_differences,omitempty" jsonschema:"with run_ids: differences between the runs to accept besides the model: digest, options, preamble, host, ollama_version, engine, or all; by default runs that differ in these are refused"`
-	Baseline         string           `json:"baseline,omitempty" jsonschema:"label (or, with run_ids, run id) of the variant the others are measured against; default the first"`
-	Host             string           `json:"host,omitempty" jsonschema:"named host, Ollama or OpenAI-compatible (default: the first)"`
-	Background       bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
-	Priority         int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
+	Variants         []CompareVariant `json:"variants,omitempty" jsonschema:"2-8 variants to compare"`
+	PairwiseJudge    string           `json:"pairwise_judge,omitempty" jsonschema:"model@host judging answers vs the baseline"`
+	ReportPath       string           `json:"report_path,omitempty" jsonschema:"report: x.md, x.html or x (both)"`
+	RunIDs           []string         `json:"run_ids,omitempty" jsonschema:"instead of variants: 2-8 stored runs"`
+	Plan             bool             `json:"plan,omitempty" jsonschema:"only estimate cost and power"`
+	Effect           float64          `json:"effect,omitempty" jsonschema:"pass-rate change to detect (default 0.10)"`
+	ExpectedPassRate float64          `json:"expected_pass_rate,omitempty" jsonschema:"plan: expected pass rate (default 0.5)"`
+	AllowDifferences []string         `json:"allow_differences,omitempty" jsonschema:"run_ids may differ in: digest, options, preamble, host, ollama_version, engine or all"`
+	Baseline         string           `json:"baseline,omitempty" jsonschema:"label or run id to compare against (default first)"`
+	Host             string           `json:"host,omitempty" jsonschema:"named host (default first)"`
+	Background       bool             `json:"background,omitempty" jsonschema:"return job_id at once; then job_status, job_result"`
+	Priority         int              `json:"priority,omitempty" jsonschema:"queue priority (default 0)"`
 }
 
 // wording words the shared run settings for CompareModels's callers.
 func (CompareModelsArgs) wording() map[string]string {
 	return map[string]string{
-		"tasks":      "inline tasks instead of a suite, same schema as a suite's tasks",
-		"iterations": "times each task is run per variant (1-100, default 1, or the length of seeds)",
-		"seed":       "base seed: iteration i of every variant runs with the same seed derived from it; leave seed and seeds out to have fresh seeds drawn (shared by the variants) and recorded",
-		"seeds":      "one seed per iteration, the same for every variant, e.g. [42, 7, 13]; instead of seed",
-		"warmup":     "untimed warm-up calls per variant before measuring (0-10, default 1)",
-		"tags":       "labels stored with every variant's run, besides comparison:<id>",
+		"iterations": "runs per task per variant, 1-100 (default 1)",
+		"seed":       "base seed, shared by variants (default fresh)",
+		"seeds":      "a seed per iteration for all variants",
+		"warmup":     "warm-up calls per variant, 0-10 (default 1)",
+		"tags":       "labels stored with each variant's run",
 	}
 }
 
 // CompareModelsResult is what compare_models returns.
 type CompareModelsResult struct {
-	ComparisonID string                   `json:"comparison_id,omitempty" jsonschema:"id shared by the variants' runs (their comparison_id, and tag comparison:<id>); with run_ids, set when all the runs share one"`
-	Status       record.Status            `json:"status" jsonschema:"completed when every variant's run completed; otherwise the state of the first that did not; planned (plan) or queued (background)"`
-	JobID        string                   `json:"job_id,omitempty" jsonschema:"the job that runs it: with background, poll job_status and take job_result"`
+	ComparisonID string                   `json:"comparison_id,omitempty" jsonschema:"id shared by the runs"`
+	Status       record.Status            `json:"status" jsonschema:"completed, planned, queued or the first unfinished state"`
+	JobID        string                   `json:"job_id,omitempty" jsonschema:"the job running it"`
 	Suite        string                   `json:"suite"`
 	SuiteHash    string                   `json:"suite_hash"`
-	Baseline     string                   `json:"baseline" jsonschema:"label of the variant the others are measured against"`
-	Variants     []compare.VariantSummary `json:"variants" jsonschema:"per variant, its run summarised"`
-	Comparisons  []compare.Comparison     `json:"comparisons" jsonschema:"each other variant (b) against the baseline (a), paired by (task, iteration)"`
-	Tasks        []compare.TaskRow        `json:"tasks" jsonschema:"per task, each variant's result and the winner"`
-	Pareto       compare.Frontier         `json:"pareto" jsonschema:"the variants on the pass rate / latency p50 frontier, and which are dominated by which"`
-	PreambleAB   []compare.PreambleDelta  `json:"preamble_ab" jsonschema:"when the variants differ only by preamble: per model, pass rate without and with it"`
-	Differences  []compare.Mismatch       `json:"differences,omitempty" jsonschema:"how the runs differ besides the model (allowed ones; others are refused)"`
+	Baseline     string                   `json:"baseline" jsonschema:"the baseline's label"`
+	Variants     []compare.VariantSummary `json:"variants" jsonschema:"per-variant summary"`
+	Comparisons  []compare.Comparison     `json:"comparisons" jsonschema:"each variant (b) vs baseline (a)"`
+	Tasks        []compare.TaskRow        `json:"tasks" jsonschema:"per task: results and winner"`
+	Pareto       compare.Frontier         `json:"pareto" jsonschema:"pass rate / latency frontier"`
+	PreambleAB   []compare.PreambleDelta  `json:"preamble_ab" jsonschema:"pass rate with vs without preamble"`
+	Differences  []compare.Mismatch       `json:"differences,omitempty" jsonschema:"allowed run differences"`
 	ReportPaths  []string                 `json:"report_paths,omitempty" jsonschema:"files written"`
-	Plan         *bench.Plan              `json:"plan,omitempty" jsonschema:"with plan: what the comparison would take and could detect; nothing else is set"`
+	Plan         *bench.Plan              `json:"plan,omitempty" jsonschema:"the plan's cost and power"`
 }
 
 // CompareModelsTool is the MCP definition of compare_models.
 func CompareModelsTool() mcp.Tool {
 	return mcp.NewTool("compare_models",
-		mcp.WithDescription("Compare 2-8 variants (models, preambles, option sets) on the same tasks and seeds, or stored runs by run_ids (refused when they differ in digest, options, preamble, host or Ollama version unless allow_differences). "+
-			"Calls interleave after a warm-up; variants differing in load-time options run in rounds, so no call pays a reload. "+
-			"Returns per-variant summaries with task-clustered intervals, each variant against the baseline paired by task (McNemar or sign-flip, Holm-adjusted), the minimum detectable effect, a verdict, per-task winners, the Pareto frontier and a preamble A/B view. "+
-			"plan: true returns cost and power without running."),
+		mcp.WithDescription("Compare 2-8 variants (models, preambles, options) on the same tasks and seeds, or stored runs: "+
+			"paired tests vs the baseline, a verdict, per-task winners, Pareto frontier."),
 		inputSchema[CompareModelsArgs](),
 		outputSchema[CompareModelsResult](),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional),

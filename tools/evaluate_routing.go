@@ -36,16 +36,16 @@ type RoutingCost struct {
 
 // EvaluateRoutingArgs are the arguments of evaluate_routing.
 type EvaluateRoutingArgs struct {
-	Candidates []string               `json:"candidates" jsonschema:"2-8 models, cheapest first, model or model@host; the last is the big one"`
-	Costs      map[string]RoutingCost `json:"costs,omitempty" jsonschema:"per candidate: {per_1k_tokens} or {per_second}; else its host's --hosts price"`
-	Suite      string                 `json:"suite,omitempty" jsonschema:"built-in suite or suite file (default tiny)"`
-	Options    map[string]any         `json:"options,omitempty" jsonschema:"Ollama options of the runs (seed aside)"`
+	Candidates []string               `json:"candidates" jsonschema:"2-8 models, cheapest first; the last is the big one"`
+	Costs      map[string]RoutingCost `json:"costs,omitempty" jsonschema:"per candidate (default its host's price)"`
+	Suite      string                 `json:"suite,omitempty" jsonschema:"suite (default tiny)"`
+	Options    map[string]any         `json:"options,omitempty" jsonschema:"Ollama options (seed aside)"`
 	Iterations int                    `json:"iterations,omitempty" jsonschema:"seeds per task (default 3)"`
 	Seed       *bench.Seed            `json:"seed,omitempty" jsonschema:"online: base seed"`
-	Within     *float64               `json:"within,omitempty" jsonschema:"the recommendation stays within this of always-big's pass rate (default 0.02)"`
-	Judge      string                 `json:"judge,omitempty" jsonschema:"cascade judge, model@host, grading stored answers (default: stored llm_judge verdicts)"`
-	Online     bool                   `json:"online,omitempty" jsonschema:"run what has no stored run, as a job (default: stored runs only)"`
-	HTMLPath   string                 `json:"html_path,omitempty" jsonschema:"also write an HTML report (.html) in the reports directory"`
+	Within     *float64               `json:"within,omitempty" jsonschema:"max pass-rate loss vs always-big (default 0.02)"`
+	Judge      string                 `json:"judge,omitempty" jsonschema:"cascade judge model@host (default stored verdicts)"`
+	Online     bool                   `json:"online,omitempty" jsonschema:"run missing runs, as a job"`
+	HTMLPath   string                 `json:"html_path,omitempty" jsonschema:"write an HTML report (.html)"`
 	Background bool                   `json:"background,omitempty" jsonschema:"return at once with job_id"`
 	Priority   int                    `json:"priority,omitempty"`
 }
@@ -71,12 +71,12 @@ type EvaluateRoutingResult struct {
 	Iterations  int                       `json:"iterations"`
 	Seeds       []int                     `json:"seeds,omitempty"`
 	Tasks       int                       `json:"tasks"`
-	Policies    []route.PolicyResult      `json:"policies" jsonschema:"every policy and threshold: pass_rate, pass_rate_ci, delta_vs_big, share, big_share, cost, latency_p50_ms"`
+	Policies    []route.PolicyResult      `json:"policies" jsonschema:"each policy: pass rate, share, cost"`
 	Pareto      []string                  `json:"pareto"`
 	Recommended string                    `json:"recommended"`
 	Deployed    record.RoutingSpec        `json:"deployed"`
 	Why         string                    `json:"why"`
-	Decisions   []route.CategoryRow       `json:"decisions" jsonschema:"per category: where the recommendation sends it"`
+	Decisions   []route.CategoryRow       `json:"decisions" jsonschema:"per-category routing"`
 	Verdicts    []RoutingVerdict          `json:"verdicts"`
 	Notes       []string                  `json:"notes,omitempty"`
 	ReportPath  string                    `json:"report_path,omitempty"`
@@ -85,8 +85,8 @@ type EvaluateRoutingResult struct {
 // EvaluateRoutingTool is the MCP definition of evaluate_routing.
 func EvaluateRoutingTool() mcp.Tool {
 	return mcp.NewTool("evaluate_routing",
-		mcp.WithDescription("How much can go to the small model without losing quality: always-X, heuristic, evidence (cross-validated), cascade and oracle routing between candidates (cheapest first) on a suite, from stored runs or online (a job), "+
-			"with pass-rate intervals, shares, cost and latency, the frontier against big-model share, a decision matrix and a recommendation route_task follows."),
+		mcp.WithDescription("How much can go to the small model without losing quality: scores always-X, heuristic, evidence, "+
+			"cascade and oracle routing on a suite; stores a recommendation for route_task."),
 		inputSchema[EvaluateRoutingArgs](),
 		outputSchema[EvaluateRoutingResult](),
 		mcp.WithTitleAnnotation("Evaluate routing policies"),

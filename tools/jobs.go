@@ -213,31 +213,31 @@ func (s *Service) jobResult(id string) (*mcp.CallToolResult, error) {
 
 // JobStatusArgs are the arguments of job_status.
 type JobStatusArgs struct {
-	JobID string  `json:"job_id" jsonschema:"the job, as returned by a background call"`
-	WaitS float64 `json:"wait_s,omitempty" jsonschema:"wait up to this many seconds (0-50) for the job to end before answering; returns as soon as it ends"`
+	JobID string  `json:"job_id" jsonschema:"the job's id"`
+	WaitS float64 `json:"wait_s,omitempty" jsonschema:"seconds (0-50) to wait for the end"`
 }
 
 // JobStatusResult is what job_status, cancel_job and list_jobs say of a job.
 type JobStatusResult struct {
 	JobID         string           `json:"job_id"`
 	Kind          string           `json:"kind"`
-	Status        record.JobStatus `json:"status" jsonschema:"queued, running, waiting (its host is down), completed, failed, cancelled or interrupted"`
+	Status        record.JobStatus `json:"status" jsonschema:"queued, running, waiting (host down), completed, failed, cancelled, interrupted"`
 	Done          int              `json:"done"`
 	Total         int              `json:"total"`
-	ETAS          *float64         `json:"eta_s" jsonschema:"seconds until it should end, from the call times measured on its host; null until known"`
-	QueuePosition int              `json:"queue_position" jsonschema:"1 for the next job on its host; 0 when not queued"`
+	ETAS          *float64         `json:"eta_s" jsonschema:"seconds left; null until known"`
+	QueuePosition int              `json:"queue_position" jsonschema:"1 is next on its host; 0 not queued"`
 	Host          string           `json:"host"`
-	Hosts         []string         `json:"hosts,omitempty" jsonschema:"all the hosts a sweep over several holds"`
+	Hosts         []string         `json:"hosts,omitempty" jsonschema:"all hosts it holds"`
 	Models        []string         `json:"models,omitempty"`
-	Message       string           `json:"message,omitempty" jsonschema:"the last progress message"`
+	Message       string           `json:"message,omitempty" jsonschema:"last progress message"`
 	RunIDs        []string         `json:"run_ids,omitempty"`
-	ComparisonID  string           `json:"comparison_id,omitempty" jsonschema:"the comparison or sweep whose runs it makes"`
+	ComparisonID  string           `json:"comparison_id,omitempty" jsonschema:"its comparison or sweep"`
 	Error         string           `json:"error,omitempty"`
-	Attempts      int              `json:"attempts" jsonschema:"times it started running; above 1 it was resumed after an interruption"`
+	Attempts      int              `json:"attempts" jsonschema:"times started; over 1 means resumed"`
 	CreatedAt     time.Time        `json:"created_at"`
 	StartedAt     time.Time        `json:"started_at,omitzero"`
 	EndedAt       time.Time        `json:"ended_at,omitzero"`
-	ResultURI     string           `json:"result_uri,omitempty" jsonschema:"when it has ended: the job as a resource; job_result gives the tool result"`
+	ResultURI     string           `json:"result_uri,omitempty" jsonschema:"the ended job as a resource"`
 }
 
 func jobStatus(st jobs.Status) JobStatusResult {
@@ -270,7 +270,7 @@ func jobLine(r JobStatusResult) string {
 // JobStatusTool is the MCP definition of job_status.
 func JobStatusTool() mcp.Tool {
 	return mcp.NewTool("job_status",
-		mcp.WithDescription("How far a job has come: status, done/total, eta_s and queue position. wait_s (up to 50) waits for it to end first, returning early when it does."),
+		mcp.WithDescription("A job's status, progress and eta_s; wait_s waits for the end."),
 		mcp.WithInputSchema[JobStatusArgs](),
 		outputSchema[JobStatusResult](),
 		mcp.WithTitleAnnotation("Job status"),
@@ -301,14 +301,14 @@ func (s *Service) JobStatusHandler() func(context.Context, mcp.CallToolRequest) 
 
 // JobIDArgs name one job.
 type JobIDArgs struct {
-	JobID string `json:"job_id" jsonschema:"the job, as returned by a background call"`
+	JobID string `json:"job_id" jsonschema:"the job's id"`
 }
 
 // JobResultTool is the MCP definition of job_result. It has no output
 // schema: the result is the run_benchmark or compare_models result the job made.
 func JobResultTool() mcp.Tool {
 	return mcp.NewTool("job_result",
-		mcp.WithDescription("The result of a finished job: exactly the structured result (and markdown) the blocking run_benchmark or compare_models call returns. An unfinished job is an error that says to wait with job_status."),
+		mcp.WithDescription("A finished job's result, as the blocking call returns it."),
 		mcp.WithInputSchema[JobIDArgs](),
 		mcp.WithTitleAnnotation("Job result"),
 		mcp.WithReadOnlyHintAnnotation(true),
@@ -328,7 +328,7 @@ func (s *Service) JobResultHandler() func(context.Context, mcp.CallToolRequest) 
 // CancelJobTool is the MCP definition of cancel_job.
 func CancelJobTool() mcp.Tool {
 	return mcp.NewTool("cancel_job",
-		mcp.WithDescription("Cancel a queued or running job. A running job stops after its current call; its runs keep their samples and stay resumable (run_benchmark resume_run_id). Returns the job as job_status does."),
+		mcp.WithDescription("Cancel a queued or running job; its runs stay resumable."),
 		mcp.WithInputSchema[JobIDArgs](),
 		terseOutputSchema[JobStatusResult](),
 		mcp.WithTitleAnnotation("Cancel a job"),
@@ -358,8 +358,8 @@ func (s *Service) CancelJobHandler() func(context.Context, mcp.CallToolRequest) 
 
 // ListJobsArgs are the arguments of list_jobs.
 type ListJobsArgs struct {
-	Status string `json:"status,omitempty" jsonschema:"only jobs in this state (a status of job_status); default all"`
-	Limit  int    `json:"limit,omitempty" jsonschema:"the most recent jobs to list (1-200, default 20)"`
+	Status string `json:"status,omitempty" jsonschema:"only jobs in this state (default all)"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"most recent jobs, 1-200 (default 20)"`
 }
 
 // ListJobsResult is what list_jobs returns.
@@ -370,7 +370,7 @@ type ListJobsResult struct {
 // ListJobsTool is the MCP definition of list_jobs.
 func ListJobsTool() mcp.Tool {
 	return mcp.NewTool("list_jobs",
-		mcp.WithDescription("List jobs, newest first, with status, progress and queue position."),
+		mcp.WithDescription("List jobs, newest first, with status and progress."),
 		mcp.WithInputSchema[ListJobsArgs](),
 		outputSchema[ListJobsResult](),
 		mcp.WithTitleAnnotation("List jobs"),

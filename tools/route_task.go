@@ -28,41 +28,41 @@ const (
 // RouteTaskArgs are the arguments of route_task.
 type RouteTaskArgs struct {
 	Task        string         `json:"task,omitempty" jsonschema:"the task prompt to route"`
-	Category    string         `json:"category,omitempty" jsonschema:"task family (a suite category such as add, code); evidence and policy route by it"`
-	Suite       string         `json:"suite,omitempty" jsonschema:"evidence: only runs of this suite (name)"`
-	Options     map[string]any `json:"options,omitempty" jsonschema:"Ollama options of the task; evidence counts runs with the same (seed aside)"`
-	Candidates  []string       `json:"candidates,omitempty" jsonschema:"1-8 models ordered cheapest first, model or model@host, e.g. [tiny-s, tiny-m@gpu-box]"`
-	Strategy    string         `json:"strategy,omitempty" jsonschema:"policy (default after evaluate_routing of these candidates), evidence (default otherwise), heuristic or cascade"`
-	PolicyID    string         `json:"policy_id,omitempty" jsonschema:"policy: evaluate_routing policy_id (default the newest)"`
-	DecisionID  string         `json:"decision_id,omitempty" jsonschema:"report the outcome of an earlier decision (with outcome_ok)"`
-	OutcomeOK   *bool          `json:"outcome_ok,omitempty" jsonschema:"with decision_id: was the answer good; becomes evidence"`
+	Category    string         `json:"category,omitempty" jsonschema:"task category (for evidence and policy)"`
+	Suite       string         `json:"suite,omitempty" jsonschema:"evidence: only runs of this suite"`
+	Options     map[string]any `json:"options,omitempty" jsonschema:"Ollama options; evidence matches them"`
+	Candidates  []string       `json:"candidates,omitempty" jsonschema:"1-8 models (model[@host]), cheapest first"`
+	Strategy    string         `json:"strategy,omitempty" jsonschema:"policy (default if evaluated), evidence (else default), heuristic or cascade"`
+	PolicyID    string         `json:"policy_id,omitempty" jsonschema:"policy: a policy_id (default newest)"`
+	DecisionID  string         `json:"decision_id,omitempty" jsonschema:"decision to report an outcome for"`
+	OutcomeOK   *bool          `json:"outcome_ok,omitempty" jsonschema:"with decision_id: answer was good"`
 	Outcome     string         `json:"outcome,omitempty" jsonschema:"with decision_id: a note"`
-	MinPassRate float64        `json:"min_pass_rate,omitempty" jsonschema:"evidence: pass rate a candidate needs, over at least 3 tasks (0-1, default 0.8)"`
-	Checks      []check.Spec   `json:"checks,omitempty" jsonschema:"cascade: checks an answer must pass, same as a suite task's checks"`
-	JudgeModel  string         `json:"judge_model,omitempty" jsonschema:"cascade without checks: judge model or model@host (e.g. tiny-judge)"`
-	Host        string         `json:"host,omitempty" jsonschema:"host of the candidates without @host (default the first)"`
-	TimeoutS    float64        `json:"timeout_s,omitempty" jsonschema:"cascade: time limit per model call in seconds, at most 86400 (default 120)"`
+	MinPassRate float64        `json:"min_pass_rate,omitempty" jsonschema:"evidence: pass rate needed (default 0.8)"`
+	Checks      []check.Spec   `json:"checks,omitempty" jsonschema:"cascade: checks an answer must pass"`
+	JudgeModel  string         `json:"judge_model,omitempty" jsonschema:"cascade judge if no checks: model[@host]"`
+	Host        string         `json:"host,omitempty" jsonschema:"host for candidates without @host (default first)"`
+	TimeoutS    float64        `json:"timeout_s,omitempty" jsonschema:"cascade: seconds per call (default 120)"`
 	Background  bool           `json:"background,omitempty" jsonschema:"cascade: return at once with job_id"`
 }
 
 // RouteTaskResult is what route_task returns.
 type RouteTaskResult struct {
-	Chosen     string                `json:"chosen" jsonschema:"the model that should take the task"`
-	Strategy   string                `json:"strategy" jsonschema:"the strategy used (evidence falls back to heuristic)"`
-	Policy     string                `json:"policy,omitempty" jsonschema:"policy: the one followed, e.g. evidence@0.8 (p3)"`
+	Chosen     string                `json:"chosen" jsonschema:"model to take the task"`
+	Strategy   string                `json:"strategy" jsonschema:"strategy used (may fall back to heuristic)"`
+	Policy     string                `json:"policy,omitempty" jsonschema:"policy followed"`
 	Reason     string                `json:"reason"`
 	Difficulty string                `json:"difficulty,omitempty" jsonschema:"heuristic: easy, medium or hard"`
-	Evidence   []route.ModelEvidence `json:"evidence,omitempty" jsonschema:"evidence: per candidate, the stored runs and pass rate used"`
-	Attempts   []route.Attempt       `json:"attempts,omitempty" jsonschema:"cascade: each candidate tried, in order"`
-	DecisionID string                `json:"decision_id" jsonschema:"id of the stored routing decision"`
+	Evidence   []route.ModelEvidence `json:"evidence,omitempty" jsonschema:"runs and pass rate per candidate"`
+	Attempts   []route.Attempt       `json:"attempts,omitempty" jsonschema:"cascade: candidates tried, in order"`
+	DecisionID string                `json:"decision_id" jsonschema:"stored decision id"`
 	JobID      string                `json:"job_id,omitempty" jsonschema:"cascade: its job"`
 }
 
 // RouteTaskTool is the MCP definition of route_task.
 func RouteTaskTool() mcp.Tool {
 	return mcp.NewTool("route_task",
-		mcp.WithDescription("Decide which of several models (cheapest first) should take a task: policy (evaluate_routing's recommendation), evidence (stored pass rates on the category), "+
-			"heuristic (prompt difficulty) or cascade (each candidate in turn until an answer passes the checks or judge; a job). Decisions are stored; report outcomes with decision_id."),
+		mcp.WithDescription("Pick the model for a task by policy, evidence, heuristic or cascade (a job); "+
+			"report its outcome later by decision_id."),
 		inputSchema[RouteTaskArgs](),
 		outputSchema[RouteTaskResult](),
 		mcp.WithTitleAnnotation("Route a task"),

@@ -16,19 +16,19 @@ import (
 // RunBenchmarkArgs are the arguments of run_benchmark.
 type RunBenchmarkArgs struct {
 	RunSettings
-	Model            string         `json:"model,omitempty" jsonschema:"Ollama model to benchmark, e.g. qwen2.5-coder:1.5b (required unless resume_run_id is given)"`
-	Preamble         string         `json:"preamble,omitempty" jsonschema:"system prompt put before every task: a name from the preamble library (concise, coder, tool-user, careful) or the text itself"`
-	Options          map[string]any `json:"options,omitempty" jsonschema:"Ollama options for every call: num_ctx, num_gpu, num_thread, temperature, seed, top_p, top_k, repeat_penalty, num_predict, stop, ..."`
-	Plan             bool           `json:"plan,omitempty" jsonschema:"plan only: the calls, seeds and what this design can detect (MDE, tasks a target effect needs); nothing runs or is stored"`
-	Effect           float64        `json:"effect,omitempty" jsonschema:"pass-rate difference the power analysis aims to detect, 0-1 (default 0.10 = 10 points)"`
-	ExpectedPassRate float64        `json:"expected_pass_rate,omitempty" jsonschema:"plan: the pass rate you expect, when no stored run of the suite shows the variance (default 0.5, the worst case)"`
-	Concurrency      int            `json:"concurrency,omitempty" jsonschema:"calls in flight at once (1-16, default 1); only helps when the server runs with OLLAMA_NUM_PARALLEL > 1"`
-	Cold             bool           `json:"cold,omitempty" jsonschema:"unload the model before every call so each one includes the load time"`
-	Think            string         `json:"think,omitempty" jsonschema:"thinking models: true, false, high, medium or low; default the model's own"`
-	Host             string         `json:"host,omitempty" jsonschema:"named host, Ollama or OpenAI-compatible (--hosts; default the first)"`
-	ResumeRunID      string         `json:"resume_run_id,omitempty" jsonschema:"finish an interrupted or cancelled run without redoing its finished samples; other arguments are taken from that run"`
-	Background       bool           `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status (wait_s up to 50) and take the result with job_result"`
-	Priority         int            `json:"priority,omitempty" jsonschema:"queue priority: higher runs first; jobs of equal priority run in order of submission (default 0)"`
+	Model            string         `json:"model,omitempty" jsonschema:"model; required unless resume_run_id"`
+	Preamble         string         `json:"preamble,omitempty" jsonschema:"system prompt: concise, coder, tool-user, careful, or text"`
+	Options          map[string]any `json:"options,omitempty" jsonschema:"Ollama options, e.g. num_ctx"`
+	Plan             bool           `json:"plan,omitempty" jsonschema:"only estimate cost and power"`
+	Effect           float64        `json:"effect,omitempty" jsonschema:"pass-rate change to detect (default 0.10)"`
+	ExpectedPassRate float64        `json:"expected_pass_rate,omitempty" jsonschema:"plan: expected pass rate (default 0.5)"`
+	Concurrency      int            `json:"concurrency,omitempty" jsonschema:"calls in flight, 1-16; needs OLLAMA_NUM_PARALLEL"`
+	Cold             bool           `json:"cold,omitempty" jsonschema:"unload before every call"`
+	Think            string         `json:"think,omitempty" jsonschema:"true, false, high, medium or low (default: model's)"`
+	Host             string         `json:"host,omitempty" jsonschema:"named host (default first)"`
+	ResumeRunID      string         `json:"resume_run_id,omitempty" jsonschema:"resume an interrupted or cancelled run"`
+	Background       bool           `json:"background,omitempty" jsonschema:"return job_id at once; then job_status, job_result"`
+	Priority         int            `json:"priority,omitempty" jsonschema:"queue priority (default 0)"`
 }
 
 // Environment is what a run was measured on.
@@ -54,9 +54,9 @@ type Failure = bench.Failure
 // RunBenchmarkResult is what run_benchmark returns.
 type RunBenchmarkResult struct {
 	RunID       string               `json:"run_id"`
-	Status      record.Status        `json:"status" jsonschema:"completed, cancelled, failed; planned (plan: nothing ran); queued (background: see job_id)"`
-	JobID       string               `json:"job_id,omitempty" jsonschema:"the job that runs it: with background, poll job_status and take job_result"`
-	Plan        *bench.Plan          `json:"plan,omitempty" jsonschema:"with plan: what the run would take and could detect"`
+	Status      record.Status        `json:"status" jsonschema:"completed, cancelled, failed, planned or queued"`
+	JobID       string               `json:"job_id,omitempty" jsonschema:"the job running it"`
+	Plan        *bench.Plan          `json:"plan,omitempty" jsonschema:"the plan's cost and power"`
 	Summary     record.Summary       `json:"summary"`
 	Tasks       []record.TaskSummary `json:"tasks"`
 	Categories  []record.TaskSummary `json:"categories"`
@@ -67,9 +67,8 @@ type RunBenchmarkResult struct {
 // RunBenchmarkTool is the MCP definition of run_benchmark.
 func RunBenchmarkTool() mcp.Tool {
 	return mcp.NewTool("run_benchmark",
-		mcp.WithDescription("Run a suite against one model (Ollama or OpenAI-compatible host) and score every answer (exact, regex, JSON schema, tool call, code execution, LLM judge), each iteration on its own recorded seed. "+
-			"Returns pass rate with a task-clustered 95% interval, pass@k and pass^k, the minimum detectable effect, latency, TTFT and tokens/s, per-task and per-category tables, and stores the run. "+
-			"plan: true returns the design's cost and power without calling a model. Cancelling leaves a run that resume_run_id finishes."),
+		mcp.WithDescription("Run a suite on one model, scoring each answer (exact, regex, JSON schema, tool call, code, LLM judge): "+
+			"pass rate with 95% CI, latency, TTFT, tokens/s, per task. Stores the run. plan: true only estimates; resume_run_id finishes a cancelled run."),
 		inputSchema[RunBenchmarkArgs](),
 		outputSchema[RunBenchmarkResult](),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional),

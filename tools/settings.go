@@ -12,16 +12,16 @@ import (
 // stored form (runConfig) in all three. A tool words a setting's
 // description for itself where the words differ (wording).
 type RunSettings struct {
-	Suite           string           `json:"suite,omitempty" jsonschema:"built-in suite (tiny, coding, tool-use, review) or a .json/.yaml suite path; default tiny"`
-	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite, same schema as a suite's tasks: {id, category, prompt, system, tools, options, checks}"`
-	Iterations      int              `json:"iterations,omitempty" jsonschema:"times each task is run (1-100, default 1, or the length of seeds); each iteration gets its own seed, and the interval counts tasks, not calls"`
-	Seed            *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed: iteration i runs with a seed derived from it (reproducible); leave seed and seeds out to have fresh seeds drawn and recorded"`
-	Seeds           []bench.Seed     `json:"seeds,omitempty" jsonschema:"one seed per iteration, e.g. [42, 7, 13]; instead of seed (options.seed pins all iterations to one: replays)"`
-	Warmup          *int             `json:"warmup,omitempty" jsonschema:"untimed warm-up calls before measuring (0-10, default 1)"`
-	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"circuit breaker: stop a generation after this many tokens and mark it runaway (default 2048)"`
-	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"time limit per call in seconds, at most 86400 (default 120)"`
-	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with the run, for finding it later"`
-	JudgeHost       string           `json:"judge_host,omitempty" jsonschema:"host of every llm_judge check"`
+	Suite           string           `json:"suite,omitempty" jsonschema:"tiny (default), coding, tool-use, review or a file"`
+	Tasks           []map[string]any `json:"tasks,omitempty" jsonschema:"inline tasks instead of a suite"`
+	Iterations      int              `json:"iterations,omitempty" jsonschema:"runs per task, 1-100 (default 1)"`
+	Seed            *bench.Seed      `json:"seed,omitempty" jsonschema:"base seed (default fresh)"`
+	Seeds           []bench.Seed     `json:"seeds,omitempty" jsonschema:"a seed per iteration, instead of seed"`
+	Warmup          *int             `json:"warmup,omitempty" jsonschema:"warm-up calls, 0-10 (default 1)"`
+	MaxOutputTokens int              `json:"max_output_tokens,omitempty" jsonschema:"output token cap (default 2048)"`
+	TimeoutS        float64          `json:"timeout_s,omitempty" jsonschema:"seconds per call (default 120)"`
+	Tags            []string         `json:"tags,omitempty" jsonschema:"labels stored with the run"`
+	JudgeHost       string           `json:"judge_host,omitempty" jsonschema:"llm_judge checks' host"`
 }
 
 // runConfig is the settings as a run stores them (record.RunConfig), for

@@ -24,57 +24,53 @@ const KindSweep = "sweep"
 // SweepArgs are the arguments of sweep.
 type SweepArgs struct {
 	RunSettings
-	Axes           *sweep.Axes      `json:"axes,omitempty" jsonschema:"the grid: every combination of its values is a cell"`
-	Cells          []sweep.Cell     `json:"cells,omitempty" jsonschema:"instead of axes: the cells, each with the axes' fields (one value) and a label"`
-	Hosts          []string         `json:"hosts,omitempty" jsonschema:"spread the cells over these named hosts, each model's cells on one host that has it (default: the first host)"`
-	MaxCells       int              `json:"max_cells,omitempty" jsonschema:"allow more than 256 cells (up to 4096)"`
-	Objective      string           `json:"objective,omitempty" jsonschema:"what the choice optimises: pass_rate, mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms, points_per_s or throughput_tps (default pass_rate)"`
-	PassRateWithin float64          `json:"pass_rate_within,omitempty" jsonschema:"only cells within this of the best pass rate compete for the objective, e.g. 0.02 = 2 points (default 0.02 for speed objectives)"`
-	EarlyStop      *sweep.EarlyStop `json:"early_stop,omitempty" jsonschema:"stop cells clearly worse in pass rate (sequential sign test over tasks); {} for the defaults"`
-	Plan           bool             `json:"plan,omitempty" jsonschema:"dry run: cells, calls, loads and a duration from one probe call per model; nothing stored"`
-	ReportPath     string           `json:"report_path,omitempty" jsonschema:"side-by-side report (prompts, answers, verdicts, winners): x.md, x.html or x (both), in the reports directory"`
-	Background     bool             `json:"background,omitempty" jsonschema:"return at once with job_id; follow it with job_status and take the result with job_result"`
-	Priority       int              `json:"priority,omitempty" jsonschema:"queue priority: higher runs first (default 0)"`
+	Axes           *sweep.Axes      `json:"axes,omitempty" jsonschema:"grid: each combination is a cell"`
+	Cells          []sweep.Cell     `json:"cells,omitempty" jsonschema:"instead of axes: explicit cells"`
+	Hosts          []string         `json:"hosts,omitempty" jsonschema:"spread cells over these hosts (default first)"`
+	MaxCells       int              `json:"max_cells,omitempty" jsonschema:"allow over 256 cells (max 4096)"`
+	Objective      string           `json:"objective,omitempty" jsonschema:"pass_rate (default), mean_score, gen_tps, prompt_tps, ttft_p50_ms, latency_p50_ms, points_per_s or throughput_tps"`
+	PassRateWithin float64          `json:"pass_rate_within,omitempty" jsonschema:"pass-rate margin from the best to compete (default 0.02)"`
+	EarlyStop      *sweep.EarlyStop `json:"early_stop,omitempty" jsonschema:"stop clearly worse cells; {} for defaults"`
+	Plan           bool             `json:"plan,omitempty" jsonschema:"only estimate cells, loads, time"`
+	ReportPath     string           `json:"report_path,omitempty" jsonschema:"report: x.md, x.html or x (both)"`
+	Background     bool             `json:"background,omitempty" jsonschema:"return job_id at once; then job_status, job_result"`
+	Priority       int              `json:"priority,omitempty" jsonschema:"queue priority (default 0)"`
 }
 
 // wording words the shared run settings for Sweep's callers.
 func (SweepArgs) wording() map[string]string {
 	return map[string]string{
-		"tasks":             "inline tasks instead of a suite",
-		"iterations":        "times each task runs per cell (1-100, default 1, or the length of seeds)",
-		"seed":              "base seed: iteration i of every cell runs with the same seed derived from it; default fresh seeds, drawn once and shared by all cells",
-		"seeds":             "one seed per iteration, the same for every cell, e.g. [1, 2, 3]",
-		"warmup":            "untimed warm-up calls per cell before measuring (0-10, default 1)",
-		"max_output_tokens": "circuit breaker token cap per call (default 2048)",
-		"tags":              "labels stored with every cell's run, besides sweep:<id>",
+		"iterations": "runs per task per cell, 1-100 (default 1)",
+		"seed":       "base seed, shared by cells (default fresh)",
+		"seeds":      "a seed per iteration for all cells",
+		"warmup":     "warm-up calls per cell, 0-10 (default 1)",
+		"tags":       "labels stored with each cell's run",
 	}
 }
 
 // SweepResult is what sweep returns.
 type SweepResult struct {
-	SweepID     string             `json:"sweep_id,omitempty" jsonschema:"id shared by the cells' runs (their comparison_id, and tag sweep:<id>)"`
-	Status      record.Status      `json:"status" jsonschema:"completed when every cell completed or was stopped early; planned (plan), queued (background), or the state of the first cell that did neither"`
+	SweepID     string             `json:"sweep_id,omitempty" jsonschema:"id shared by the runs"`
+	Status      record.Status      `json:"status" jsonschema:"completed, planned, queued or the first unfinished state"`
 	JobID       string             `json:"job_id,omitempty"`
 	Suite       string             `json:"suite"`
 	SuiteHash   string             `json:"suite_hash"`
-	Seeds       []int              `json:"seeds" jsonschema:"the seed of each iteration, the same for every cell"`
-	Cells       []sweep.CellResult `json:"cells" jsonschema:"every cell: settings, run_id, status and its run's summary (full detail: analyze_results with the run_id)"`
-	Best        []sweep.Best       `json:"best" jsonschema:"the best cell on each objective, with its 95% interval and the cells it cannot be told apart from"`
-	Choice      *sweep.Choice      `json:"choice,omitempty" jsonschema:"the best cell on the objective among those within pass_rate_within of the best pass rate"`
-	Pareto      compare.Frontier   `json:"pareto" jsonschema:"the cells on the pass rate / cost frontier"`
-	Effects     []sweep.Effect     `json:"effects" jsonschema:"the marginal effect of every axis value against the axis's first, cells paired that differ only there"`
+	Seeds       []int              `json:"seeds" jsonschema:"each iteration's seed"`
+	Cells       []sweep.CellResult `json:"cells" jsonschema:"each cell's settings, run_id, summary"`
+	Best        []sweep.Best       `json:"best" jsonschema:"best per objective, with CI and ties"`
+	Choice      *sweep.Choice      `json:"choice,omitempty" jsonschema:"best within pass_rate_within"`
+	Pareto      compare.Frontier   `json:"pareto" jsonschema:"pass rate / cost frontier"`
+	Effects     []sweep.Effect     `json:"effects" jsonschema:"each axis value's paired effect"`
 	Notes       []string           `json:"notes,omitempty"`
-	Plan        *sweep.Plan        `json:"plan,omitempty" jsonschema:"with plan: what the sweep would take"`
+	Plan        *sweep.Plan        `json:"plan,omitempty" jsonschema:"the plan's estimate"`
 	ReportPaths []string           `json:"report_paths,omitempty" jsonschema:"files written"`
 }
 
 // SweepTool is the MCP definition of sweep.
 func SweepTool() mcp.Tool {
 	return mcp.NewTool("sweep",
-		mcp.WithDescription("Find the best configuration over a grid of models, preambles, Ollama options, think levels, context depths, hosts and concurrency, all on the same seeds. "+
-			"Cells sharing a model and its load-time options run as one warmed block (no call pays a reload); hosts run at once. "+
-			"Returns each cell's summary, the best cell per objective with intervals, a constrained choice, the Pareto frontier and paired marginal effects. "+
-			"plan: true estimates cells, loads and duration. A job; an interrupted sweep resumes."),
+		mcp.WithDescription("Find the best configuration over a grid of models, preambles, options, think, depths, hosts and concurrency: "+
+			"the best per objective, Pareto frontier, axis effects. A resumable job."),
 		inputSchema[SweepArgs](),
 		outputSchema[SweepResult](),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional),

@@ -35,19 +35,19 @@ type Suite struct {
 
 // Task is one prompt put to a model and the checks that score the answer.
 type Task struct {
-	ID       string `json:"id" jsonschema:"unique task id within the suite, e.g. add-03"`
-	Category string `json:"category,omitempty" jsonschema:"task family, for grouping results and filtering, e.g. add"`
-	Prompt   string `json:"prompt" jsonschema:"the user message sent to the model"`
+	ID       string `json:"id" jsonschema:"unique task id"`
+	Category string `json:"category,omitempty" jsonschema:"task family"`
+	Prompt   string `json:"prompt" jsonschema:"user message"`
 	// System is the task's own system prompt; the runner combines it with a
 	// run's preamble.
-	System string `json:"system,omitempty" jsonschema:"per-task system prompt, combined with a run's preamble"`
+	System string `json:"system,omitempty" jsonschema:"system prompt"`
 	// Tools are Ollama tool definitions passed with the prompt.
-	Tools []api.Tool `json:"tools,omitempty" jsonschema:"Ollama tool definitions passed with the prompt"`
+	Tools []api.Tool `json:"tools,omitempty" jsonschema:"tool definitions"`
 	// Options are per-task Ollama options (temperature, num_ctx, ...).
-	Options map[string]any `json:"options,omitempty" jsonschema:"per-task Ollama options, e.g. temperature or num_predict"`
-	Checks  []check.Spec   `json:"checks,omitempty" jsonschema:"checks the answer must all pass (an agentic task's final answer)"`
+	Options map[string]any `json:"options,omitempty" jsonschema:"Ollama options"`
+	Checks  []check.Spec   `json:"checks,omitempty" jsonschema:"checks to pass"`
 	// Agent makes the task a multi-turn tool-use loop over its tools.
-	Agent *agent.Spec `json:"agent,omitempty" jsonschema:"makes the task agentic: tool calls get scripted responses until the model answers; max_steps, expected trajectory"`
+	Agent *agent.Spec `json:"agent,omitempty" jsonschema:"agentic spec (docs/agentic.md)"`
 }
 
 // Parse reads a suite from JSON or YAML. The document is either an object

@@ -26,8 +26,8 @@ import (
 // Only pass rates decide: a stopped cell is out of the running for the best
 // cell on every objective, speed included.
 type EarlyStop struct {
-	Every int     `json:"every,omitempty" jsonschema:"look at a cell every this many of its samples (default 10)"`
-	Alpha float64 `json:"alpha,omitempty" jsonschema:"chance of stopping any cell that is in truth not worse, at most (default 0.05)"`
+	Every int     `json:"every,omitempty" jsonschema:"check every N samples (default 10)"`
+	Alpha float64 `json:"alpha,omitempty" jsonschema:"false-stop rate (default 0.05)"`
 }
 
 // Defaults of EarlyStop.

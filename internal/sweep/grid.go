@@ -34,18 +34,18 @@ const (
 // Axes span the grid: every combination of their values is a cell. Only
 // models is required; an axis left out does not vary.
 type Axes struct {
-	Models      []string         `json:"models" jsonschema:"Ollama models, e.g. [\"qwen2.5-coder:7b\", \"gemma3:4b\"]"`
-	Preambles   []string         `json:"preambles,omitempty" jsonschema:"system prompts: library names (concise, coder, tool-user, careful), texts, or \"\" for none"`
-	Options     map[string][]any `json:"options,omitempty" jsonschema:"Ollama options and the values to try, e.g. {\"num_ctx\": [2048, 4096], \"temperature\": [0, 0.7]}"`
-	Think       []string         `json:"think,omitempty" jsonschema:"thinking levels for thinking models: true, false, high, medium, low"`
-	Depths      []int            `json:"depths,omitempty" jsonschema:"context depths in tokens: each prompt padded to it with an uncached prefix (llama-bench's @ d4096); 0 = none"`
-	Hosts       []string         `json:"hosts,omitempty" jsonschema:"hosts as an axis: every cell runs on each (hardware comparison)"`
-	Concurrency []int            `json:"concurrency,omitempty" jsonschema:"calls in flight, e.g. [1, 4] (1-16; needs OLLAMA_NUM_PARALLEL > 1)"`
+	Models      []string         `json:"models" jsonschema:"models (required)"`
+	Preambles   []string         `json:"preambles,omitempty" jsonschema:"library names or texts; empty = none"`
+	Options     map[string][]any `json:"options,omitempty" jsonschema:"Ollama option to values to try"`
+	Think       []string         `json:"think,omitempty" jsonschema:"true, false, high, medium, low"`
+	Depths      []int            `json:"depths,omitempty" jsonschema:"context depths in tokens; 0 = none"`
+	Hosts       []string         `json:"hosts,omitempty" jsonschema:"hosts as an axis"`
+	Concurrency []int            `json:"concurrency,omitempty" jsonschema:"calls in flight, each 1-16"`
 }
 
 // Cell is one configuration of a sweep.
 type Cell struct {
-	Label       string         `json:"label" jsonschema:"unique name: the model and the axis values that vary"`
+	Label       string         `json:"label" jsonschema:"unique cell name"`
 	Model       string         `json:"model"`
 	Host        string         `json:"host,omitempty"`
 	Preamble    string         `json:"preamble,omitempty"`
