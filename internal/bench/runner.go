@@ -497,7 +497,8 @@ func (s *Session) Request(t suite.Task, iteration int) executor.Request {
 	}
 }
 
-// Warm makes the configured warm-up calls (not recorded) with the first task.
+// Warm makes the configured warm-up calls (not recorded) in the first
+// task's shape (warmRequest).
 func (s *Session) Warm(ctx context.Context) error {
 	if err := s.calibrate(ctx); err != nil {
 		return err
@@ -505,7 +506,7 @@ func (s *Session) Warm(ctx context.Context) error {
 	if s.cfg.Warmup == 0 || len(s.cfg.Suite.Tasks) == 0 {
 		return nil
 	}
-	load, err := s.r.Exec.Warmup(ctx, s.Request(s.cfg.Suite.Tasks[0], 1), s.cfg.Warmup, s.warmRetried)
+	load, err := s.r.Exec.Warmup(ctx, s.warmRequest(0), s.cfg.Warmup, s.warmRetried)
 	s.noteLoad(float64(load) / float64(time.Millisecond))
 	if err != nil || s.cfg.Concurrency < 2 {
 		return err
@@ -518,16 +519,29 @@ func (s *Session) Warm(ctx context.Context) error {
 // several sequences is slow (Ollama's CPU runner took seconds more for it
 // on the 0.5B real-shaped model), and the timed calls should not pay that.
 func (s *Session) warmConcurrent(ctx context.Context) error {
-	tasks := s.cfg.Suite.Tasks
 	errs := make([]error, s.cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i := range s.cfg.Concurrency {
 		wg.Go(func() {
-			_, errs[i] = s.r.Exec.Warmup(ctx, s.Request(tasks[i%len(tasks)], 1), 1, s.warmRetried)
+			_, errs[i] = s.r.Exec.Warmup(ctx, s.warmRequest(i), 1, s.warmRetried)
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// warmRequest is the i-th warm-up call: task i's request (its shape: the
+// system prompt, the options, about its prompt's length) with a prompt
+// that begins differently from every task's, so that no timed call
+// replays a warm-up. A replayed prompt finds Ollama's KV cache holding it:
+// its TTFT and prefill would be measured on a cached prompt (flagged
+// prompt_cached), and with a concurrent warm-up that was the first
+// `concurrency` tasks of every run.
+func (s *Session) warmRequest(i int) executor.Request {
+	tasks := s.cfg.Suite.Tasks
+	req := s.Request(tasks[i%len(tasks)], 1)
+	req.Prompt = fmt.Sprintf("(warm-up call %d, not scored)\n\n%s", i+1, req.Prompt)
+	return req
 }
 
 // warmRetried keeps a warm-up call that failed on the machine and was tried again.
