@@ -9,11 +9,13 @@ Needs `ollama serve` with OLLAMA_NUM_PARALLEL=8, the model already created
 (scripts/gpu-figures.py creates it; M= names another, TOK= the output tokens
 per call) and benchmcp on PATH. Each line is one experiment: aggregate
 tok/s, per-call decode rates (Ollama's) and latencies. A plain client
-replays benchmcp's exact request sequence (C: the probe call, the untimed
+replays the request sequence benchmcp sent in that run, before its warm-up
+calls stopped repeating the timed prompts (C: the probe call, the untimed
 warm-up round of the same 8 requests, then the timed pool of 8; D: the same
 with the warm-up on another seed) beside plain pools (A, F, H, I) and
 benchmcp itself (B, G): if C is slow like B, the sequence of requests slows
-Ollama, whoever sends it; if only B and G are slow, benchmcp's client does.
+Ollama, whoever sends it (and today's benchmcp, B and G, should no longer
+be slow); if only B and G are slow, benchmcp's client does.
 Writes OUTDIR/diag.json.
 """
 import json, os, subprocess, sys, threading, time, urllib.request, tempfile
