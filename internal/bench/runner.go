@@ -497,60 +497,6 @@ func (s *Session) Request(t suite.Task, iteration int) executor.Request {
 	}
 }
 
-// Warm makes the configured warm-up calls (not recorded) in the first
-// task's shape (warmRequest).
-func (s *Session) Warm(ctx context.Context) error {
-	if err := s.calibrate(ctx); err != nil {
-		return err
-	}
-	if s.cfg.Warmup == 0 || len(s.cfg.Suite.Tasks) == 0 {
-		return nil
-	}
-	load, err := s.r.Exec.Warmup(ctx, s.warmRequest(0), s.cfg.Warmup, s.warmRetried)
-	s.noteLoad(float64(load) / float64(time.Millisecond))
-	if err != nil || s.cfg.Concurrency < 2 {
-		return err
-	}
-	return s.warmConcurrent(ctx)
-}
-
-// warmConcurrent makes one untimed round of as many calls at once as the
-// run keeps in flight, each with its own task: a server's first batch of
-// several sequences is slow (Ollama's CPU runner took seconds more for it
-// on the 0.5B real-shaped model), and the timed calls should not pay that.
-func (s *Session) warmConcurrent(ctx context.Context) error {
-	errs := make([]error, s.cfg.Concurrency)
-	var wg sync.WaitGroup
-	for i := range s.cfg.Concurrency {
-		wg.Go(func() {
-			_, errs[i] = s.r.Exec.Warmup(ctx, s.warmRequest(i), 1, s.warmRetried)
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// warmRequest is the i-th warm-up call: task i's request (its shape: the
-// system prompt, the options, about its prompt's length) with a prompt
-// that begins differently from every task's, so that no timed call
-// replays a warm-up. A replayed prompt finds Ollama's KV cache holding it:
-// its TTFT and prefill would be measured on a cached prompt (flagged
-// prompt_cached), and with a concurrent warm-up that was the first
-// `concurrency` tasks of every run.
-func (s *Session) warmRequest(i int) executor.Request {
-	tasks := s.cfg.Suite.Tasks
-	req := s.Request(tasks[i%len(tasks)], 1)
-	req.Prompt = fmt.Sprintf("(warm-up call %d, not scored)\n\n%s", i+1, req.Prompt)
-	return req
-}
-
-// warmRetried keeps a warm-up call that failed on the machine and was tried again.
-func (s *Session) warmRetried(r record.Retry) {
-	s.mu.Lock()
-	s.warmRetries = append(s.warmRetries, r)
-	s.mu.Unlock()
-}
-
 // noteLoad keeps a call's load time as the model's load when it was one (at
 // least ReloadMs).
 func (s *Session) noteLoad(ms float64) {

@@ -27,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -73,9 +74,10 @@ func run(dist, root string) error {
 	if err := readJSON(filepath.Join(root, "server.json"), &entry); err != nil {
 		return err
 	}
-	tmpl, err := packageTemplate(entry)
-	if err != nil {
-		return err
+	pkgs, _ := entry["packages"].([]any)
+	tmpl, ok := firstOf(pkgs)
+	if !ok {
+		return errors.New("server.json has no package to copy the transport and environment variables from")
 	}
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
@@ -108,10 +110,7 @@ func run(dist, root string) error {
 		sum := sha256.Sum256(bundle)
 		hexSum := hex.EncodeToString(sum[:])
 		sums = append(sums, hexSum+"  "+name)
-		p := map[string]any{}
-		for k, v := range tmpl {
-			p[k] = v
-		}
+		p := maps.Clone(tmpl) // its transport and environment variables; the rest is this bundle's
 		p["identifier"] = repo + "/releases/download/" + tag + "/" + name
 		p["version"] = meta.Version
 		p["fileSha256"] = hexSum
@@ -150,33 +149,19 @@ func run(dist, root string) error {
 	return nil
 }
 
-// packageTemplate is the repository entry's first package less what each
-// bundle sets: its transport and environment variables.
-func packageTemplate(entry map[string]any) (map[string]any, error) {
-	pkgs, _ := entry["packages"].([]any)
+// firstOf is the first package of the repository's entry, as an object.
+func firstOf(pkgs []any) (map[string]any, bool) {
 	if len(pkgs) == 0 {
-		return nil, errors.New("server.json has no package to copy the transport and environment variables from")
+		return nil, false
 	}
-	first, ok := pkgs[0].(map[string]any)
-	if !ok {
-		return nil, errors.New("server.json: packages[0] is not an object")
-	}
-	t := map[string]any{}
-	for k, v := range first {
-		switch k {
-		case "identifier", "version", "fileSha256":
-		default:
-			t[k] = v
-		}
-	}
-	return t, nil
+	p, ok := pkgs[0].(map[string]any)
+	return p, ok
 }
 
 // manifest is the bundle's manifest.json (MCPB manifest 0.3): a binary
 // server started as `benchmcp serve` over stdio, with the Ollama host as
 // its one setting.
 func manifest(version, goos string) map[string]any {
-	platform := goos
 	return map[string]any{
 		"manifest_version": "0.3",
 		"name":             "benchmcp",
@@ -205,7 +190,7 @@ func manifest(version, goos string) map[string]any {
 			},
 		},
 		"tools_generated": true,
-		"compatibility":   map[string]any{"platforms": []string{platform}},
+		"compatibility":   map[string]any{"platforms": []string{goos}},
 	}
 }
 
